@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { parseDuration } from "../duration.js";
+import { SEVERITIES, type Severity } from "../model.js";
+
+/** A duration as written in the config and what it means in milliseconds. */
+export interface Duration {
+  text: string;
+  ms: number;
+}
+
+const durationSchema = z
+  .string()
+  .meta({ description: "A duration like 7d, 12h or 30m.", pattern: "^[0-9]+[dhm]$" })
+  .transform((text, ctx): Duration => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms === 0) {
+      ctx.addIssue({ code: "custom", message: `"${text}" is not a duration like 7d, 12h or 30m` });
+      return z.NEVER;
+    }
+    return { text, ms };
+  });
+
+const regexSchema = z
+  .string()
+  .min(1)
+  .describe("A JavaScript regular expression, matched against repository names.")
+  .transform((source, ctx): RegExp => {
+    try {
+      return new RegExp(source);
+    } catch (error) {
+      const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : "";
+      ctx.addIssue({ code: "custom", message: `"${source}" is not a valid regular expression (${why})` });
+      return z.NEVER;
+    }
+  });
+
+const severitySchema = z.enum(SEVERITIES).describe("A severity, upper case.");
+
+const dateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date like 2027-01-31" })
+  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), { message: "is not a calendar date" })
+  .describe("A date, YYYY-MM-DD (UTC). The entry applies up to and including that day.");
+
+const thresholdSchema = z
+  .number()
+  .int()
+  .min(0)
+  .nullable()
+  .describe(
+    "How many findings of this severity are tolerated; null = this severity never triggers a report.",
+  );
+
+const DEFAULT_THRESHOLDS: Record<Severity, number | null> = {
+  CRITICAL: 0,
+  HIGH: 0,
+  MEDIUM: null,
+  LOW: null,
+  INFORMATIONAL: null,
+  UNDEFINED: null,
+};
+
+const thresholdsSchema = z
+  .strictObject(
+    Object.fromEntries(SEVERITIES.map((s) => [s, thresholdSchema.optional()])) as Record<
+      Severity,
+      z.ZodOptional<typeof thresholdSchema>
+    >,
+  )
+  .prefault({})
+  .transform((given): Record<Severity, number | null> => ({ ...DEFAULT_THRESHOLDS, ...given }))
+  .describe("Per severity, how many findings are tolerated before a report is due.");
+
+/** The whole configuration document (DESIGN §9): one schema used by the Lambdas, the CLI and the module. */
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of this document's JSON Schema, for editors."),
+    repositories: z
+      .strictObject({
+        include: regexSchema.optional().describe("Only repositories whose name matches are scanned."),
+        exclude: regexSchema.optional().describe("Repositories whose name matches are never scanned."),
+      })
+      .prefault({})
+      .describe("Which repositories are kept under scanning."),
+    scan: z
+      .strictObject({
+        expiry: durationSchema.prefault("7d").describe("A scan older than this is redone."),
+        onlyPulledWithin: durationSchema
+          .optional()
+          .describe(
+            "When set, images not pulled (or, never pulled, not pushed) within this long are left alone.",
+          ),
+        maxScansPerRun: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(5000)
+          .describe(
+            "The most scans one scheduled run starts in one repository; the rest wait for the next run.",
+          ),
+      })
+      .prefault({})
+      .describe("When images are rescanned."),
+    thresholds: thresholdsSchema,
+    notifyOnScanFailure: z.boolean().default(true).describe("A FAILED scan produces a failure report."),
+    ignore: z
+      .array(
+        z.strictObject({
+          id: z.string().min(1).describe("A vulnerability id, e.g. CVE-2023-4863."),
+          repositories: regexSchema.optional().describe("Only in repositories whose name matches."),
+          until: dateSchema.optional(),
+          reason: z.string().min(1).describe("Why it is ignored, for the next reader."),
+        }),
+      )
+      .default([])
+      .describe("Findings removed before counting."),
+    reporters: z
+      .array(
+        z.strictObject({
+          use: z
+            .string()
+            .min(1)
+            .describe("A built-in reporter (sns, slack, github, email, metrics) or a package name."),
+          repositories: regexSchema.optional().describe("Only reports of repositories whose name matches."),
+          minSeverity: severitySchema
+            .optional()
+            .describe("Only reports with a finding at least this severe."),
+          options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
+        }),
+      )
+      .default([])
+      .describe("Where reports go."),
+  })
+  .describe("ecr-scan-reporter configuration.");
+
+/** The configuration document as written (JSON). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after validation: defaults filled, durations and regexes compiled. */
+export type Config = z.output<typeof configSchema>;
+export type ReporterEntry = Config["reporters"][number];
+export type IgnoreEntry = Config["ignore"][number];

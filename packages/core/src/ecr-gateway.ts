@@ -1,0 +1,189 @@
+import {
+  DescribeImageScanFindingsCommand,
+  type ECRClient,
+  type ImageDetail as EcrImageDetail,
+  GetRegistryScanningConfigurationCommand,
+  paginateDescribeImages,
+  paginateDescribeRepositories,
+  StartImageScanCommand,
+} from "@aws-sdk/client-ecr";
+import { describeError, isRetryableAwsError } from "./errors.js";
+import type { ImageDetail, LastScan, ScanType } from "./model.js";
+
+/** The most results ECR returns per page for DescribeRepositories and DescribeImages. */
+export const ECR_MAX_PAGE_SIZE = 1000;
+
+/** A repository as the scheduler needs it. */
+export interface RepositorySummary {
+  registryId: string;
+  repositoryName: string;
+  repositoryArn: string;
+}
+
+/** What became of one StartImageScan request (DESIGN §4, §5). */
+export type ScanStartOutcome =
+  | { outcome: "started"; status?: string }
+  /** LimitExceededException: the image (or the registry) is at its scan quota; treated as scanned recently. */
+  | { outcome: "quota"; message: string }
+  /** ImageNotFoundException or RepositoryNotFoundException: deleted since it was listed. */
+  | { outcome: "gone"; message: string }
+  | { outcome: "unsupported"; message: string }
+  /** The registry uses enhanced scanning, where StartImageScan is not supported. */
+  | { outcome: "enhanced"; message: string }
+  /** Any other error; `retryable` when a later try could mend it (throttling, 5xx). */
+  | { outcome: "failed"; message: string; retryable: boolean };
+
+export type ScanStartOutcomeName = ScanStartOutcome["outcome"];
+
+function errorName(error: unknown): string {
+  return typeof error === "object" && error !== null && "name" in error ? String(error.name) : "";
+}
+
+/** Maps a StartImageScan error to its outcome; pure, so every AWS error name is tested without AWS. */
+export function scanStartOutcomeOf(error: unknown): ScanStartOutcome {
+  const message = describeError(error);
+  switch (errorName(error)) {
+    case "LimitExceededException":
+      return { outcome: "quota", message };
+    case "ImageNotFoundException":
+    case "RepositoryNotFoundException":
+      return { outcome: "gone", message };
+    case "UnsupportedImageTypeException":
+      return { outcome: "unsupported", message };
+    case "ValidationException":
+      if (/enhanced|basic scan/i.test(message)) return { outcome: "enhanced", message };
+      return { outcome: "failed", message, retryable: false };
+    default:
+      return { outcome: "failed", message, retryable: isRetryableAwsError(error) };
+  }
+}
+
+/** Reads the scan data DescribeImages carries (only with the retired Clair engine) into a LastScan. */
+function scanSummaryOf(detail: EcrImageDetail): LastScan | undefined {
+  const status = detail.imageScanStatus?.status;
+  if (!status) return undefined;
+  return {
+    kind: "scanned",
+    status,
+    description: detail.imageScanStatus?.description,
+    completedAt: detail.imageScanFindingsSummary?.imageScanCompletedAt,
+  };
+}
+
+/** Converts one DescribeImages entry to the domain's ImageDetail. */
+export function toImageDetail(detail: EcrImageDetail): ImageDetail {
+  return {
+    registryId: detail.registryId ?? "",
+    repositoryName: detail.repositoryName ?? "",
+    imageDigest: detail.imageDigest ?? "",
+    imageTags: detail.imageTags ?? [],
+    imagePushedAt: detail.imagePushedAt,
+    lastRecordedPullTime: detail.lastRecordedPullTime,
+    imageManifestMediaType: detail.imageManifestMediaType,
+    artifactMediaType: detail.artifactMediaType,
+    scanSummary: scanSummaryOf(detail),
+  };
+}
+
+/**
+ * The thin gateway to ECR: every call the project makes, paginated and mapped to the domain, with the
+ * client injected. Throttling is retried by the client's own (adaptive) retry strategy, never here.
+ */
+export class EcrGateway {
+  constructor(private readonly client: ECRClient) {}
+
+  /** Every repository of the registry, all pages of DescribeRepositories at 1,000 a page. */
+  async listRepositories(): Promise<RepositorySummary[]> {
+    const repositories: RepositorySummary[] = [];
+    for await (const page of paginateDescribeRepositories(
+      { client: this.client, pageSize: ECR_MAX_PAGE_SIZE },
+      {},
+    )) {
+      for (const r of page.repositories ?? []) {
+        if (!r.repositoryName) continue;
+        repositories.push({
+          registryId: r.registryId ?? "",
+          repositoryName: r.repositoryName,
+          repositoryArn: r.repositoryArn ?? "",
+        });
+      }
+    }
+    return repositories;
+  }
+
+  /**
+   * Every image of a repository, all pages of DescribeImages at 1,000 a page; `undefined` when the
+   * repository no longer exists (deleted between listing and scanning).
+   */
+  async listImages(repositoryName: string, registryId?: string): Promise<ImageDetail[] | undefined> {
+    const images: ImageDetail[] = [];
+    try {
+      for await (const page of paginateDescribeImages(
+        { client: this.client, pageSize: ECR_MAX_PAGE_SIZE },
+        { repositoryName, registryId },
+      )) {
+        for (const detail of page.imageDetails ?? []) images.push(toImageDetail(detail));
+      }
+    } catch (error) {
+      if (errorName(error) === "RepositoryNotFoundException") return undefined;
+      throw error;
+    }
+    return images;
+  }
+
+  /** The registry's scan type, read once per scheduler run. */
+  async getRegistryScanType(): Promise<ScanType> {
+    const out = await this.client.send(new GetRegistryScanningConfigurationCommand({}));
+    return out.scanningConfiguration?.scanType === "ENHANCED" ? "ENHANCED" : "BASIC";
+  }
+
+  /**
+   * The last scan of an image: from DescribeImages' summary when the registry still fills it, otherwise one
+   * DescribeImageScanFindings call with maxResults 1 (AWS-native basic scanning). ScanNotFoundException
+   * means the image was never scanned; a vanished image or repository reads as `undefined`.
+   */
+  async getLastScan(image: ImageDetail): Promise<LastScan | undefined> {
+    if (image.scanSummary) return image.scanSummary;
+    try {
+      const out = await this.client.send(
+        new DescribeImageScanFindingsCommand({
+          registryId: image.registryId || undefined,
+          repositoryName: image.repositoryName,
+          imageId: { imageDigest: image.imageDigest },
+          maxResults: 1,
+        }),
+      );
+      const status = out.imageScanStatus?.status;
+      if (!status) return { kind: "never" };
+      return {
+        kind: "scanned",
+        status,
+        description: out.imageScanStatus?.description,
+        completedAt: out.imageScanFindings?.imageScanCompletedAt,
+      };
+    } catch (error) {
+      const name = errorName(error);
+      if (name === "ScanNotFoundException") return { kind: "never" };
+      if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
+      throw error;
+    }
+  }
+
+  /** Starts a basic scan of one image, by digest, and says what became of it. Never throws. */
+  async startImageScan(
+    image: Pick<ImageDetail, "registryId" | "repositoryName" | "imageDigest">,
+  ): Promise<ScanStartOutcome> {
+    try {
+      const out = await this.client.send(
+        new StartImageScanCommand({
+          registryId: image.registryId || undefined,
+          repositoryName: image.repositoryName,
+          imageId: { imageDigest: image.imageDigest },
+        }),
+      );
+      return { outcome: "started", status: out.imageScanStatus?.status };
+    } catch (error) {
+      return scanStartOutcomeOf(error);
+    }
+  }
+}

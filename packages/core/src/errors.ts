@@ -1,0 +1,86 @@
+/** Stable, machine-readable codes of the errors ecr-scan-reporter raises. */
+export type ErrorCode =
+  | "CONFIG_INVALID"
+  | "CONFIG_NOT_FOUND"
+  | "MESSAGE_INVALID"
+  | "AWS_RETRYABLE"
+  | "QUEUE_SEND_FAILED"
+  | "REPORTER_FAILED";
+
+/** Base of every error the project raises: a stable `code`, a message that says how to fix it, the `cause` kept. */
+export class EcrScanReporterError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** One problem in the configuration document, as `path: reason`. */
+export interface ConfigProblem {
+  path: string;
+  reason: string;
+}
+
+/** The configuration is unusable; `problems` lists every mistake at once. */
+export class ConfigError extends EcrScanReporterError {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[], source: string) {
+    const lines = problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason));
+    super(
+      "CONFIG_INVALID",
+      `Invalid ecr-scan-reporter configuration (${source}), ${problems.length} problem(s):\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+    );
+    this.problems = problems;
+    // A bad config is the user's mistake, not a bug: the stack trace would only hide the list.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+/** A queue message that does not match its schema: logged with its id and dropped, never retried. */
+export class MessageError extends EcrScanReporterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MESSAGE_INVALID", message, options);
+  }
+}
+
+/** An AWS error that a later retry can mend (throttling that outlasted the SDK's retries, 5xx). */
+export class RetryableAwsError extends EcrScanReporterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("AWS_RETRYABLE", message, options);
+  }
+}
+
+/** True when an AWS SDK error is worth another try later: throttling, a 5xx, or a network failure. */
+export function isRetryableAwsError(error: unknown): boolean {
+  if (error instanceof RetryableAwsError) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as {
+    name?: string;
+    $fault?: string;
+    $retryable?: { throttling?: boolean };
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+  };
+  if (e.$retryable) return true;
+  if (e.$fault === "server") return true;
+  if (
+    e.name &&
+    /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|ServerException/.test(e.name)
+  )
+    return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  return (
+    e.code !== undefined && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(e.code)
+  );
+}
+
+/** A short, secret-free description of any thrown value, for logs and summaries. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,72 @@
+export {
+  CONFIG_ENV,
+  CONFIG_PARAMETER_ENV,
+  formatIssuePath,
+  loadConfigFromEnvironment,
+  type ParameterReader,
+  parseConfig,
+  parseConfigText,
+  problemsFromIssues,
+} from "./config/load.js";
+export {
+  type Config,
+  type ConfigInput,
+  configSchema,
+  type Duration,
+  type IgnoreEntry,
+  type ReporterEntry,
+} from "./config/schema.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export {
+  ECR_MAX_PAGE_SIZE,
+  EcrGateway,
+  type RepositorySummary,
+  type ScanStartOutcome,
+  type ScanStartOutcomeName,
+  scanStartOutcomeOf,
+  toImageDetail,
+} from "./ecr-gateway.js";
+export {
+  ConfigError,
+  type ConfigProblem,
+  describeError,
+  EcrScanReporterError,
+  type ErrorCode,
+  isRetryableAwsError,
+  MessageError,
+  RetryableAwsError,
+} from "./errors.js";
+export { createLogger, REDACTED, redactingReplacer, redactSecrets } from "./logger.js";
+export {
+  type ImageDetail,
+  imageLabel,
+  KNOWN_SCAN_STATUSES,
+  type LastScan,
+  type ScanStatus,
+  type ScanType,
+  SEVERITIES,
+  type Severity,
+} from "./model.js";
+export {
+  applyScanBudget,
+  compareScanUrgency,
+  FAILED_SCAN_RETRY_AFTER_MS,
+  isContainerImage,
+  type PlanContext,
+  type PlannedImage,
+  planImageScan,
+  SCAN_REASONS,
+  type ScanDecision,
+  type ScanReason,
+  SKIP_REASONS,
+  type SkipReason,
+  screenImage,
+} from "./planner.js";
+export { isRepositorySelected } from "./repository-filter.js";
+export {
+  parseScanRepositoryMessage,
+  SCAN_MESSAGE_VERSION,
+  type ScanRepositoryMessage,
+  scanRepositoryMessageSchema,
+} from "./scan-messages.js";
+export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";

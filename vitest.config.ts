@@ -1,0 +1,18 @@
+import { readdirSync } from "node:fs";
+import { defineConfig } from "vitest/config";
+
+// One vitest project per package, plus the cross-package tests under test/.
+const packages = readdirSync(new URL("./packages", import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+
+export default defineConfig({
+  test: {
+    projects: [
+      ...packages.map((name) => ({
+        test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] },
+      })),
+      { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 60_000 } },
+    ],
+  },
+});
