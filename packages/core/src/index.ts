@@ -38,6 +38,8 @@ export {
 } from "./errors.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets } from "./logger.js";
 export {
+  emptySeverityCounts,
+  type Finding,
   type ImageDetail,
   imageLabel,
   KNOWN_SCAN_STATUSES,

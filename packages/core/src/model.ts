@@ -44,3 +44,64 @@ export function imageLabel(image: Pick<ImageDetail, "repositoryName" | "imageDig
   const tag = image.imageTags[0];
   return tag ? `${image.repositoryName}:${tag}` : `${image.repositoryName}@${image.imageDigest}`;
 }
+
+/** Findings per severity; every severity is present, 0 when none. */
+export type SeverityCounts = Record<Severity, number>;
+
+/** One vulnerability finding, the same shape whether it came from basic or enhanced scanning (DESIGN §6). */
+export interface Finding {
+  /** The vulnerability id, e.g. CVE-2023-4863 (basic `name`, enhanced `vulnerabilityId`). */
+  id: string;
+  severity: Severity;
+  /** A one-line title; untrusted text from the vulnerability feed. */
+  title: string;
+  /** Untrusted text from the vulnerability feed. */
+  description?: string;
+  packageName?: string;
+  packageVersion?: string;
+  fixedInVersion?: string;
+  cvssScore?: number;
+  url?: string;
+}
+
+/** Why a report is or is not sent, decided once by the policy before any reporter runs. */
+export interface PolicyVerdict {
+  /** True when reporters should be told: a count over its threshold, or a failed scan to notify. */
+  due: boolean;
+  reason: "over-threshold" | "within-thresholds" | "scan-failed" | "scan-failed-not-notified";
+  /** Severities whose count exceeds their threshold. */
+  exceeded: Severity[];
+  /** The most severe severity with at least one finding (after the ignore list). */
+  highestSeverity?: Severity;
+  /** How many findings the ignore list removed. */
+  ignoredFindings: number;
+}
+
+/** Everything known of one completed (or failed) scan of one image, after normalization and policy. */
+export interface ScanReport {
+  account: string;
+  region: string;
+  registryId: string;
+  repository: string;
+  digest: string;
+  /** Empty for an untagged image. */
+  tags: string[];
+  scanType: ScanType;
+  status: ScanStatus;
+  statusDescription?: string;
+  /** ISO 8601. */
+  completedAt?: string;
+  /** ISO 8601. */
+  vulnerabilitySourceUpdatedAt?: string;
+  /** Counts recomputed from `findings` (after the ignore list). */
+  counts: SeverityCounts;
+  /** Most severe first, then by CVSS score. */
+  findings: Finding[];
+  consoleUrl: string;
+  verdict: PolicyVerdict;
+}
+
+/** A SeverityCounts with every severity at 0. */
+export function emptySeverityCounts(): SeverityCounts {
+  return { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 };
+}
