@@ -1,3 +1,4 @@
+export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";
 export {
   CONFIG_ENV,
   CONFIG_PARAMETER_ENV,
@@ -17,6 +18,7 @@ export {
   type ReporterEntry,
 } from "./config/schema.js";
 export { formatDuration, parseDuration } from "./duration.js";
+export { createEcrClient, ECR_MAX_ATTEMPTS, ScanQuotaAwareRetryStrategy } from "./ecr-client.js";
 export {
   ECR_MAX_PAGE_SIZE,
   EcrGateway,
@@ -71,4 +73,16 @@ export {
   type ScanRepositoryMessage,
   scanRepositoryMessageSchema,
 } from "./scan-messages.js";
-export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";
+export {
+  addScanRunCounts,
+  countScanRun,
+  DEFAULT_ECR_CONCURRENCY,
+  emptyScanRunCounts,
+  type PlanRepositoryOptions,
+  planRepository,
+  type RepositoryPlan,
+  type ScanRunCounts,
+  type StartedScan,
+  startPlannedScans,
+} from "./scan-repository.js";
+export * from "./events/index.js";

@@ -38,8 +38,15 @@ const severitySchema = z.enum(SEVERITIES).describe("A severity, upper case.");
 
 const dateSchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date like 2027-01-31" })
-  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), { message: "is not a calendar date" })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date like 2027-01-31", abort: true })
+  // Date.parse rolls impossible days over (2027-02-30 → 2027-03-02): the date must read back the same.
+  .refine(
+    (text) => {
+      const date = new Date(`${text}T00:00:00Z`);
+      return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+    },
+    { message: "is not a calendar date" },
+  )
   .describe("A date, YYYY-MM-DD (UTC). The entry applies up to and including that day.");
 
 const thresholdSchema = z

@@ -1,0 +1,41 @@
+export {
+  type CoalescedScanCompletions,
+  coalesceScanCompletions,
+  scanCompletionKey,
+} from "./coalesce.js";
+export {
+  ACCOUNT_ID_PATTERN,
+  IMAGE_DIGEST_PATTERN,
+  type ImageArn,
+  isImageDigest,
+  isRepositoryName,
+  parseImageArn,
+  parseRepositoryArn,
+  REPOSITORY_NAME_PATTERN,
+  type RepositoryArn,
+} from "./identifiers.js";
+export {
+  buildRetryMessageBody,
+  parseReportQueueMessage,
+  RETRY_ENVELOPE_VERSION,
+  type ReportQueueMessage,
+  type RetryEnvelope,
+  retryEnvelopeSchema,
+} from "./report-queue.js";
+export {
+  type IgnoredEvent,
+  parseScanEvent,
+  SCAN_EVENT_TYPES,
+  type ScanCompleted,
+  type ScanCompletedSource,
+  type ScanEventResult,
+} from "./scan-event.js";
+export {
+  awsEcrContainerImageSchema,
+  type EcrImageScanEvent,
+  ecrImageScanEventSchema,
+  type Inspector2FindingEvent,
+  type Inspector2ScanEvent,
+  inspector2FindingEventSchema,
+  inspector2ScanEventSchema,
+} from "./schemas.js";

@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { problemsFromIssues } from "../config/load.js";
+import { describeError, MessageError } from "../errors.js";
+import { parseScanEvent, type ScanCompleted } from "./scan-event.js";
+
+/** Version of our targeted-retry envelope; bumped when its shape changes incompatibly. */
+export const RETRY_ENVELOPE_VERSION = 1;
+
+/** The key that tells our retry envelope from an EventBridge event (which never has it). */
+const ENVELOPE_KEY = "ecrScanReporter";
+
+/**
+ * The report-queue message report-findings sends itself when some reporters failed: the original
+ * EventBridge event, and the reporters to run again (only those, so the others do not send twice).
+ */
+export const retryEnvelopeSchema = z.strictObject({
+  [ENVELOPE_KEY]: z.strictObject({
+    version: z.literal(RETRY_ENVELOPE_VERSION, {
+      error: (issue) =>
+        `retry envelope version ${JSON.stringify(issue.input)} is not one this release reads (${RETRY_ENVELOPE_VERSION})`,
+    }),
+    retryReporters: z.array(z.string().min(1)).min(1),
+  }),
+  event: z.record(z.string(), z.unknown()),
+});
+export type RetryEnvelope = z.infer<typeof retryEnvelopeSchema>;
+
+/** What one report-queue message asks for. */
+export type ReportQueueMessage =
+  | {
+      kind: "scan-completed";
+      event: ScanCompleted;
+      /** Set for a targeted retry: run only these reporters. Absent: run every routed reporter. */
+      retryReporters?: string[];
+      /** The original EventBridge event, to pass to buildRetryMessageBody when reporters fail. */
+      rawEvent: Record<string, unknown>;
+    }
+  | { kind: "ignored"; reason: string; eventId?: string };
+
+function isEnvelope(document: unknown): document is Record<string, unknown> {
+  return (
+    typeof document === "object" && document !== null && !Array.isArray(document) && ENVELOPE_KEY in document
+  );
+}
+
+/**
+ * Parses a report-queue message body: a plain EventBridge event or our retry envelope around one.
+ * Throws a MessageError, naming the message and what is wrong, for a body that is malformed.
+ */
+export function parseReportQueueMessage(body: string, messageId: string): ReportQueueMessage {
+  const prefix = `report-queue message ${messageId}`;
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch (error) {
+    throw new MessageError(`${prefix}: the body is not JSON (${describeError(error)})`, { cause: error });
+  }
+
+  let rawEvent: unknown = document;
+  let retryReporters: string[] | undefined;
+  if (isEnvelope(document)) {
+    const result = retryEnvelopeSchema.safeParse(document);
+    if (!result.success) {
+      const problems = problemsFromIssues(result.error.issues).map(
+        (p) => `${p.path || "(body)"}: ${p.reason}`,
+      );
+      throw new MessageError(`${prefix}: not a valid retry envelope: ${problems.join("; ")}`);
+    }
+    rawEvent = result.data.event;
+    retryReporters = [...new Set(result.data[ENVELOPE_KEY].retryReporters)];
+  }
+
+  let parsed: ReturnType<typeof parseScanEvent>;
+  try {
+    parsed = parseScanEvent(rawEvent);
+  } catch (error) {
+    if (error instanceof MessageError) {
+      const where = retryReporters ? " (in a retry envelope)" : "";
+      throw new MessageError(`${prefix}${where}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+  if (parsed.kind === "ignored") return parsed;
+  // parseScanEvent accepted it, so it is a JSON object.
+  const event = rawEvent as Record<string, unknown>;
+  return retryReporters
+    ? { kind: "scan-completed", event: parsed.event, retryReporters, rawEvent: event }
+    : { kind: "scan-completed", event: parsed.event, rawEvent: event };
+}
+
+/**
+ * Builds the body of a targeted retry: the original EventBridge event (an object, its JSON text, or a
+ * retry envelope, which is unwrapped so retries never nest) and the reporters to run again.
+ */
+export function buildRetryMessageBody(originalEventJson: unknown, reporters: string[]): string {
+  let event: unknown = originalEventJson;
+  if (typeof event === "string") event = JSON.parse(event);
+  if (isEnvelope(event)) event = event.event;
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    throw new TypeError("buildRetryMessageBody: the original event must be a JSON object (or its text)");
+  }
+  const retryReporters = [...new Set(reporters)];
+  if (retryReporters.length === 0 || retryReporters.some((name) => typeof name !== "string" || name === "")) {
+    throw new RangeError(
+      "buildRetryMessageBody: name at least one reporter to retry, each a non-empty string",
+    );
+  }
+  const envelope: RetryEnvelope = {
+    [ENVELOPE_KEY]: { version: RETRY_ENVELOPE_VERSION, retryReporters },
+    event: event as Record<string, unknown>,
+  };
+  return JSON.stringify(envelope);
+}

@@ -1,0 +1,128 @@
+import type { EnhancedImageScanFinding, ImageScanFinding } from "@aws-sdk/client-ecr";
+import {
+  emptySeverityCounts,
+  type Finding,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+} from "../model.js";
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = Object.fromEntries(
+  SEVERITIES.map((severity, rank) => [severity, rank]),
+) as Record<Severity, number>;
+
+/** Inspector statuses of findings that no longer describe the image (fixed, or suppressed by a rule). */
+const NOT_CURRENT_STATUSES = new Set(["CLOSED", "SUPPRESSED"]);
+
+/** Maps a severity as ECR or Inspector writes it to the model; anything unknown (Inspector's UNTRIAGED too) is UNDEFINED. */
+export function toSeverity(value: string | undefined): Severity {
+  const upper = value?.toUpperCase();
+  return upper !== undefined && Object.hasOwn(SEVERITY_RANK, upper) ? (upper as Severity) : "UNDEFINED";
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+/** Feed titles are shown in one-line places (Slack headers, issue lists, subjects), so line breaks go. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function parseScore(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const score = Number(value);
+  return Number.isFinite(score) ? score : undefined;
+}
+
+/** Converts one basic-scan finding (`{name, uri, severity, description, attributes}`) to the model. */
+export function normalizeBasicFinding(finding: ImageScanFinding): Finding {
+  const attributes = new Map<string, string>();
+  for (const { key, value } of finding.attributes ?? []) {
+    if (key && value !== undefined) attributes.set(key, value);
+  }
+  const id = nonEmpty(finding.name) ?? "UNKNOWN";
+  const packageName = nonEmpty(attributes.get("package_name"));
+  return {
+    id,
+    severity: toSeverity(finding.severity),
+    title: oneLine(packageName ? `${id} - ${packageName}` : id),
+    description: nonEmpty(finding.description),
+    packageName,
+    packageVersion: nonEmpty(attributes.get("package_version")),
+    // Older (Clair) findings carry only a CVSS v2 score; prefer v3 where both exist.
+    cvssScore: parseScore(attributes.get("CVSS3_SCORE")) ?? parseScore(attributes.get("CVSS2_SCORE")),
+    url: nonEmpty(finding.uri),
+  };
+}
+
+/** Inspector splits OS package versions into epoch, version and release; people compare the dpkg/rpm form. */
+function installedVersion(pkg: { version?: string; release?: string; epoch?: number }): string | undefined {
+  const version = nonEmpty(pkg.version);
+  if (!version) return undefined;
+  const release = nonEmpty(pkg.release);
+  const withRelease = release ? `${version}-${release}` : version;
+  return pkg.epoch ? `${pkg.epoch}:${withRelease}` : withRelease;
+}
+
+/** Converts one enhanced-scan (Amazon Inspector) finding to the model, whatever its status. */
+export function normalizeEnhancedFinding(finding: EnhancedImageScanFinding): Finding {
+  const details = finding.packageVulnerabilityDetails;
+  const id = nonEmpty(details?.vulnerabilityId) ?? nonEmpty(finding.findingArn) ?? "UNKNOWN";
+  const pkg = details?.vulnerablePackages?.[0];
+  const packageName = nonEmpty(pkg?.name);
+  const baseScores = (details?.cvss ?? [])
+    .map((cvss) => cvss.baseScore)
+    .filter((score): score is number => typeof score === "number" && Number.isFinite(score));
+  const title = nonEmpty(finding.title) ?? (packageName ? `${id} - ${packageName}` : id);
+  return {
+    id,
+    severity: toSeverity(finding.severity),
+    title: oneLine(title),
+    description: nonEmpty(finding.description),
+    packageName,
+    packageVersion: pkg ? installedVersion(pkg) : undefined,
+    fixedInVersion: nonEmpty(pkg?.fixedInVersion),
+    cvssScore: finding.score ?? (baseScores.length > 0 ? Math.max(...baseScores) : undefined),
+    url: nonEmpty(details?.sourceUrl) ?? nonEmpty(details?.referenceUrls?.[0]),
+  };
+}
+
+/** True while an Inspector finding still applies to the image; CLOSED and SUPPRESSED ones are history. */
+export function isCurrentEnhancedFinding(finding: EnhancedImageScanFinding): boolean {
+  return !NOT_CURRENT_STATUSES.has(finding.status?.toUpperCase() ?? "");
+}
+
+/** Normalizes both finding lists of a scan, dropping enhanced findings that are no longer current. */
+export function normalizeScanFindings(raw: {
+  basic: readonly ImageScanFinding[];
+  enhanced: readonly EnhancedImageScanFinding[];
+}): Finding[] {
+  const findings: Finding[] = [];
+  for (const finding of raw.basic) findings.push(normalizeBasicFinding(finding));
+  for (const finding of raw.enhanced) {
+    if (isCurrentEnhancedFinding(finding)) findings.push(normalizeEnhancedFinding(finding));
+  }
+  return findings;
+}
+
+/** Counts findings per severity; recomputed rather than taken from ECR so the ignore list is reflected. */
+export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
+  const counts = emptySeverityCounts();
+  for (const finding of findings) counts[finding.severity] += 1;
+  return counts;
+}
+
+/** Sort order of a report: most severe first, then highest CVSS score (unscored last), then by id and package. */
+export function compareFindings(a: Finding, b: Finding): number {
+  const bySeverity = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+  if (bySeverity !== 0) return bySeverity;
+  const byScore = (b.cvssScore ?? -1) - (a.cvssScore ?? -1);
+  if (byScore !== 0) return byScore;
+  // Plain code-unit comparison, not localeCompare: the order must not depend on the Lambda's locale.
+  if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+  const packageA = a.packageName ?? "";
+  const packageB = b.packageName ?? "";
+  return packageA === packageB ? 0 : packageA < packageB ? -1 : 1;
+}

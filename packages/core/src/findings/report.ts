@@ -1,0 +1,140 @@
+import type { IgnoreEntry } from "../config/schema.js";
+import { emptySeverityCounts, type ScanReport, type ScanType } from "../model.js";
+import {
+  applyIgnoreList,
+  decideVerdict,
+  defaultReportPolicy,
+  isFailedScan,
+  type ReportPolicy,
+} from "../policy/policy.js";
+import type { FetchedScanFindings } from "./fetch.js";
+import { compareFindings, countBySeverity, normalizeScanFindings } from "./normalize.js";
+
+/** Which image a report is about, and where; everything a report needs besides the scan itself. */
+export interface ReportSubject {
+  account: string;
+  region: string;
+  registryId: string;
+  repository: string;
+  digest: string;
+  /** Empty for an untagged image. */
+  tags: readonly string[];
+  scanType: ScanType;
+}
+
+export interface BuildScanReportInput extends ReportSubject {
+  fetched: FetchedScanFindings;
+  /** The thresholds, ignore list and failure setting; a whole `Config` fits. Defaults when absent. */
+  policy?: ReportPolicy;
+}
+
+export interface BuildFailureReportInput extends ReportSubject {
+  statusDescription?: string;
+  completedAt?: Date;
+  policy?: Pick<ReportPolicy, "notifyOnScanFailure">;
+}
+
+/** A report and what the caller should warn about while building it. */
+export interface BuiltScanReport {
+  report: ScanReport;
+  /** Ignore entries that have expired and so no longer removed a finding of this report: log a warning. */
+  expiredIgnoreEntries: IgnoreEntry[];
+}
+
+/** The console's host per partition: China and GovCloud have consoles of their own. */
+function consoleOrigin(region: string): string {
+  if (region.startsWith("cn-")) return `https://${region}.console.amazonaws.cn`;
+  if (region.startsWith("us-gov-")) return `https://${region}.console.amazonaws-us-gov.com`;
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+/** `sha256:…` reads as the console writes it; `:` is legal in a path segment, everything else unsafe is escaped. */
+function pathSegment(text: string): string {
+  return encodeURIComponent(text);
+}
+
+/** The ECR console page of one image, by digest. */
+export function imageConsoleUrl(image: {
+  region: string;
+  registryId: string;
+  repository: string;
+  digest: string;
+}): string {
+  // A namespaced repository (team-a/web-app) keeps its slashes: the console reads the name up to the `_`
+  // segment, so only each part of the name is escaped.
+  const repositoryPath = image.repository.split("/").map(pathSegment).join("/");
+  const region = encodeURIComponent(image.region);
+  return (
+    `${consoleOrigin(image.region)}/ecr/repositories/private/${pathSegment(image.registryId)}/` +
+    `${repositoryPath}/_/image/${pathSegment(image.digest)}/details?region=${region}`
+  );
+}
+
+function subjectFields(subject: ReportSubject) {
+  return {
+    account: subject.account,
+    region: subject.region,
+    registryId: subject.registryId,
+    repository: subject.repository,
+    digest: subject.digest,
+    tags: [...subject.tags],
+    scanType: subject.scanType,
+  };
+}
+
+/** The report of a FAILED scan: no findings, the status description kept, due when `notifyOnScanFailure` says so. */
+export function buildFailureReport(input: BuildFailureReportInput): ScanReport {
+  const counts = emptySeverityCounts();
+  return {
+    ...subjectFields(input),
+    status: "FAILED",
+    statusDescription: input.statusDescription,
+    completedAt: input.completedAt?.toISOString(),
+    counts,
+    findings: [],
+    consoleUrl: imageConsoleUrl(input),
+    verdict: decideVerdict(
+      { status: "FAILED", counts, ignoredFindings: 0 },
+      {
+        thresholds: {},
+        notifyOnScanFailure: (input.policy ?? defaultReportPolicy()).notifyOnScanFailure,
+      },
+    ),
+  };
+}
+
+/** The report every reporter receives: findings normalized, the policy applied once, most severe first. */
+export function buildScanReport(input: BuildScanReportInput, now: Date = new Date()): BuiltScanReport {
+  const policy = input.policy ?? defaultReportPolicy();
+  const { fetched } = input;
+  if (isFailedScan(fetched.status)) {
+    return {
+      report: buildFailureReport({
+        ...input,
+        statusDescription: fetched.statusDescription,
+        completedAt: fetched.completedAt,
+        policy,
+      }),
+      expiredIgnoreEntries: [],
+    };
+  }
+  const ignoreOutcome = applyIgnoreList(normalizeScanFindings(fetched), input.repository, policy.ignore, now);
+  const findings = ignoreOutcome.kept.sort(compareFindings);
+  const counts = countBySeverity(findings);
+  // An absent status is kept visible rather than guessed: reporters show it as it is.
+  const status = fetched.status ?? "UNKNOWN";
+  return {
+    report: {
+      ...subjectFields(input),
+      status,
+      statusDescription: fetched.statusDescription,
+      completedAt: fetched.completedAt?.toISOString(),
+      vulnerabilitySourceUpdatedAt: fetched.vulnerabilitySourceUpdatedAt?.toISOString(),
+      counts,
+      findings,
+      consoleUrl: imageConsoleUrl(input),
+      verdict: decideVerdict({ status, counts, ignoredFindings: ignoreOutcome.ignored }, policy),
+    },
+    expiredIgnoreEntries: ignoreOutcome.expiredEntries,
+  };
+}

@@ -1,0 +1,153 @@
+import { type Config, configSchema, type IgnoreEntry } from "../config/schema.js";
+import {
+  type Finding,
+  type PolicyVerdict,
+  type ScanReport,
+  type ScanStatus,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+} from "../model.js";
+
+/** The part of the configuration that decides what a report contains and whether it is due. */
+export type ReportPolicy = Pick<Config, "thresholds" | "ignore" | "notifyOnScanFailure">;
+
+/** Per severity, how many findings are tolerated; `null` (or absent) never triggers. */
+export type Thresholds = Partial<Record<Severity, number | null>>;
+
+/** What routing needs of a reporter entry of the configuration. */
+export type RouteRule = Pick<Config["reporters"][number], "repositories" | "minSeverity">;
+
+const DAY_MS = 86_400_000;
+
+let defaultPolicy: ReportPolicy | undefined;
+
+/** The policy of an empty configuration document, taken from the schema so the defaults live in one place. */
+export function defaultReportPolicy(): ReportPolicy {
+  defaultPolicy ??= configSchema.parse({});
+  // A copy each time: a caller adjusting its policy must not change every later default.
+  return {
+    thresholds: { ...defaultPolicy.thresholds },
+    ignore: [...defaultPolicy.ignore],
+    notifyOnScanFailure: defaultPolicy.notifyOnScanFailure,
+  };
+}
+
+/** True for a scan that produced no findings to judge, only a failure to report. */
+export function isFailedScan(status: ScanStatus | undefined): boolean {
+  return status === "FAILED";
+}
+
+/** `search` ignores and restores `lastIndex`, so a regex built with the `g` or `y` flag cannot flip-flop. */
+function matchesRepository(pattern: RegExp, repository: string): boolean {
+  return repository.search(pattern) !== -1;
+}
+
+/** True while an ignore entry's `until` day (UTC, inclusive) has not ended; an entry without `until` never expires. */
+export function isIgnoreEntryActive(entry: Pick<IgnoreEntry, "until">, now: Date): boolean {
+  if (entry.until === undefined) return true;
+  const endOfDay = Date.parse(`${entry.until}T00:00:00Z`) + DAY_MS;
+  // An unparsable date would make the entry apply forever; the schema rejects it, so treat it as expired.
+  return Number.isFinite(endOfDay) && now.getTime() < endOfDay;
+}
+
+/** The outcome of the ignore list on one report's findings. */
+export interface IgnoreOutcome {
+  kept: Finding[];
+  /** How many findings were removed. */
+  ignored: number;
+  /**
+   * Expired entries that would otherwise have removed a finding of this report, in config order: those are
+   * the ones worth a warning, since a finding came back because of them.
+   */
+  expiredEntries: IgnoreEntry[];
+}
+
+/** Removes the findings that an active ignore entry, scoped to this repository, names (ids compared case-insensitively). */
+export function applyIgnoreList(
+  findings: readonly Finding[],
+  repository: string,
+  ignore: readonly IgnoreEntry[],
+  now: Date,
+): IgnoreOutcome {
+  // The repository is the same for every finding, so scope is settled once and each finding costs one lookup.
+  const entriesById = new Map<string, IgnoreEntry[]>();
+  for (const entry of ignore) {
+    if (entry.repositories && !matchesRepository(entry.repositories, repository)) continue;
+    const key = entry.id.trim().toLowerCase();
+    const entries = entriesById.get(key);
+    if (entries) entries.push(entry);
+    else entriesById.set(key, [entry]);
+  }
+  if (entriesById.size === 0) return { kept: [...findings], ignored: 0, expiredEntries: [] };
+
+  const kept: Finding[] = [];
+  const expired = new Set<IgnoreEntry>();
+  for (const finding of findings) {
+    const entries = entriesById.get(finding.id.toLowerCase());
+    if (!entries) {
+      kept.push(finding);
+      continue;
+    }
+    if (entries.some((entry) => isIgnoreEntryActive(entry, now))) continue;
+    kept.push(finding);
+    for (const entry of entries) expired.add(entry);
+  }
+  return {
+    kept,
+    ignored: findings.length - kept.length,
+    expiredEntries: ignore.filter((entry) => expired.has(entry)),
+  };
+}
+
+/** The severities whose count exceeds their threshold, most severe first. */
+export function evaluateThresholds(counts: SeverityCounts, thresholds: Thresholds): Severity[] {
+  return SEVERITIES.filter((severity) => {
+    const threshold = thresholds[severity];
+    return threshold !== null && threshold !== undefined && counts[severity] > threshold;
+  });
+}
+
+/** The most severe severity with at least one finding, or undefined for a clean report. */
+export function highestSeverityOf(counts: SeverityCounts): Severity | undefined {
+  return SEVERITIES.find((severity) => counts[severity] > 0);
+}
+
+/** Decides whether a report is due: a failed scan by `notifyOnScanFailure`, otherwise by the thresholds. */
+export function decideVerdict(
+  scan: { status: ScanStatus | undefined; counts: SeverityCounts; ignoredFindings: number },
+  policy: Pick<ReportPolicy, "notifyOnScanFailure"> & { thresholds: Thresholds },
+): PolicyVerdict {
+  const highestSeverity = highestSeverityOf(scan.counts);
+  if (isFailedScan(scan.status)) {
+    return {
+      due: policy.notifyOnScanFailure,
+      reason: policy.notifyOnScanFailure ? "scan-failed" : "scan-failed-not-notified",
+      exceeded: [],
+      highestSeverity,
+      ignoredFindings: scan.ignoredFindings,
+    };
+  }
+  const exceeded = evaluateThresholds(scan.counts, policy.thresholds);
+  return {
+    due: exceeded.length > 0,
+    reason: exceeded.length > 0 ? "over-threshold" : "within-thresholds",
+    exceeded,
+    highestSeverity,
+    ignoredFindings: scan.ignoredFindings,
+  };
+}
+
+/** Whether a reporter entry receives a report, by its `repositories` regex and `minSeverity`; due-ness is the verdict's call. */
+export function routeReport(
+  report: Pick<ScanReport, "repository" | "status" | "counts">,
+  rule: RouteRule,
+): boolean {
+  if (rule.repositories && !matchesRepository(rule.repositories, report.repository)) return false;
+  if (rule.minSeverity === undefined) return true;
+  // A failed scan has no findings to compare, yet its images may hold anything: a team that asked only
+  // for severe findings still needs to know its image went unchecked, so a failure report passes.
+  if (isFailedScan(report.status)) return true;
+  const limit = SEVERITIES.indexOf(rule.minSeverity);
+  return SEVERITIES.some((severity, rank) => rank <= limit && report.counts[severity] > 0);
+}

@@ -1,0 +1,508 @@
+import {
+  DescribeImageScanFindingsCommand,
+  type DescribeImageScanFindingsCommandInput,
+  DescribeImagesCommand,
+  type DescribeImagesCommandInput,
+  type DescribeImagesCommandOutput,
+  DescribeRepositoriesCommand,
+  type DescribeRepositoriesCommandInput,
+  type DescribeRepositoriesCommandOutput,
+  ECRClient,
+  type ImageDetail as EcrImageDetail,
+  GetRegistryScanningConfigurationCommand,
+  ImageNotFoundException,
+  InvalidParameterException,
+  LimitExceededException,
+  RepositoryNotFoundException,
+  ScanNotFoundException,
+  ServerException,
+  StartImageScanCommand,
+  UnsupportedImageTypeException,
+  ValidationException,
+} from "@aws-sdk/client-ecr";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ECR_MAX_PAGE_SIZE, EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
+import type { ImageDetail, LastScan } from "../src/model.js";
+import { type PlanContext, planImageScan, screenImage } from "../src/planner.js";
+
+const REGISTRY = "123456789012";
+const ecrMock = mockClient(ECRClient);
+let gateway: EcrGateway;
+
+beforeEach(() => {
+  ecrMock.reset();
+  gateway = new EcrGateway(new ECRClient({ region: "eu-west-1" }));
+});
+
+afterEach(() => {
+  ecrMock.reset();
+});
+
+const meta = { $metadata: {} };
+
+function throttling(message = "Rate exceeded") {
+  return Object.assign(new Error(message), {
+    name: "ThrottlingException",
+    $fault: "client" as const,
+    $retryable: { throttling: true },
+    $metadata: {},
+  });
+}
+
+function ecrImage(repositoryName: string, n: number, extra: Partial<EcrImageDetail> = {}): EcrImageDetail {
+  return {
+    registryId: REGISTRY,
+    repositoryName,
+    imageDigest: `sha256:${n.toString(16).padStart(64, "0")}`,
+    imageTags: [`v${n}`],
+    imagePushedAt: new Date(Date.UTC(2026, 0, 1) + n * 1000),
+    imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    artifactMediaType: "application/vnd.docker.container.image.v1+json",
+    ...extra,
+  };
+}
+
+function domainImage(overrides: Partial<ImageDetail> = {}): ImageDetail {
+  return {
+    registryId: REGISTRY,
+    repositoryName: "team-a/api",
+    imageDigest: "sha256:abc",
+    imageTags: ["v1"],
+    ...overrides,
+  };
+}
+
+describe("EcrGateway.listRepositories", () => {
+  it("follows nextToken through every page at 1,000 a page and returns every repository", async () => {
+    const pages: Record<string, DescribeRepositoriesCommandOutput> = {
+      first: {
+        ...meta,
+        repositories: Array.from({ length: 1000 }, (_, i) => ({
+          registryId: REGISTRY,
+          repositoryName: `team-a/repo-${i}`,
+          repositoryArn: `arn:aws:ecr:eu-west-1:${REGISTRY}:repository/team-a/repo-${i}`,
+        })),
+        nextToken: "token-2",
+      },
+      "token-2": {
+        ...meta,
+        repositories: [
+          { registryId: REGISTRY, repositoryName: "team-b/one", repositoryArn: "arn:b1" },
+          { registryId: REGISTRY, repositoryName: "team-b/two", repositoryArn: "arn:b2" },
+        ],
+        nextToken: "token-3",
+      },
+      "token-3": {
+        ...meta,
+        repositories: [],
+        nextToken: "token-4",
+      },
+      "token-4": {
+        ...meta,
+        repositories: [{ registryId: REGISTRY, repositoryName: "team-c/last", repositoryArn: "arn:c" }],
+      },
+    };
+    const inputs: DescribeRepositoriesCommandInput[] = [];
+    ecrMock.on(DescribeRepositoriesCommand).callsFake((input: DescribeRepositoriesCommandInput) => {
+      inputs.push({ ...input });
+      const page = pages[input.nextToken ?? "first"];
+      if (!page) throw new Error(`unexpected nextToken ${input.nextToken}`);
+      return page;
+    });
+
+    const repositories = await gateway.listRepositories();
+
+    expect(ECR_MAX_PAGE_SIZE).toBe(1000);
+    expect(inputs).toEqual([
+      { maxResults: 1000 },
+      { maxResults: 1000, nextToken: "token-2" },
+      { maxResults: 1000, nextToken: "token-3" },
+      { maxResults: 1000, nextToken: "token-4" },
+    ]);
+    expect(repositories).toHaveLength(1003);
+    expect(repositories[0]).toEqual({
+      registryId: REGISTRY,
+      repositoryName: "team-a/repo-0",
+      repositoryArn: `arn:aws:ecr:eu-west-1:${REGISTRY}:repository/team-a/repo-0`,
+    });
+    expect(repositories.slice(1000).map((r) => r.repositoryName)).toEqual([
+      "team-b/one",
+      "team-b/two",
+      "team-c/last",
+    ]);
+  });
+});
+
+describe("EcrGateway.listImages", () => {
+  it("follows nextToken through every page at 1,000 a page and maps every image", async () => {
+    const pulled = new Date("2026-05-01T00:00:00Z");
+    const pages: Record<string, DescribeImagesCommandOutput> = {
+      first: {
+        ...meta,
+        imageDetails: Array.from({ length: 1000 }, (_, i) => ecrImage("team-a/api", i)),
+        nextToken: "p2",
+      },
+      p2: {
+        ...meta,
+        imageDetails: [
+          ecrImage("team-a/api", 1000, { imageTags: undefined, lastRecordedPullTime: pulled }),
+          ecrImage("team-a/api", 1001, {
+            imageManifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+            artifactMediaType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+          }),
+        ],
+        nextToken: "p3",
+      },
+      p3: {
+        ...meta,
+        imageDetails: [ecrImage("team-a/api", 1002)],
+      },
+    };
+    const inputs: DescribeImagesCommandInput[] = [];
+    ecrMock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => {
+      inputs.push({ ...input });
+      const page = pages[input.nextToken ?? "first"];
+      if (!page) throw new Error(`unexpected nextToken ${input.nextToken}`);
+      return page;
+    });
+
+    const images = await gateway.listImages("team-a/api", REGISTRY);
+
+    expect(inputs).toEqual([
+      { repositoryName: "team-a/api", registryId: REGISTRY, maxResults: 1000 },
+      { repositoryName: "team-a/api", registryId: REGISTRY, maxResults: 1000, nextToken: "p2" },
+      { repositoryName: "team-a/api", registryId: REGISTRY, maxResults: 1000, nextToken: "p3" },
+    ]);
+    expect(images).toHaveLength(1003);
+    const digests = new Set(images?.map((i) => i.imageDigest));
+    expect(digests.size).toBe(1003);
+
+    // The untagged image: identified by digest, no tags, pull time kept.
+    expect(images?.[1000]).toEqual({
+      registryId: REGISTRY,
+      repositoryName: "team-a/api",
+      imageDigest: `sha256:${(1000).toString(16).padStart(64, "0")}`,
+      imageTags: [],
+      imagePushedAt: new Date(Date.UTC(2026, 0, 1) + 1000 * 1000),
+      lastRecordedPullTime: pulled,
+      imageManifestMediaType: "application/vnd.docker.distribution.manifest.v2+json",
+      artifactMediaType: "application/vnd.docker.container.image.v1+json",
+      scanSummary: undefined,
+    });
+    expect(images?.[1001]?.artifactMediaType).toBe("application/vnd.dev.cosign.artifact.sig.v1+json");
+    expect(images?.[1002]?.imageTags).toEqual(["v1002"]);
+  });
+
+  it("returns undefined when the repository was deleted between listing and scanning", async () => {
+    ecrMock.on(DescribeImagesCommand).rejects(
+      new RepositoryNotFoundException({
+        message: `The repository with name 'team-a/gone' does not exist in the registry with id '${REGISTRY}'`,
+        $metadata: {},
+      }),
+    );
+    await expect(gateway.listImages("team-a/gone", REGISTRY)).resolves.toBeUndefined();
+  });
+
+  it("returns undefined when the repository disappears while paging", async () => {
+    ecrMock
+      .on(DescribeImagesCommand)
+      .resolvesOnce({ imageDetails: [ecrImage("team-a/api", 1)], nextToken: "p2" })
+      .rejectsOnce(new RepositoryNotFoundException({ message: "gone", $metadata: {} }));
+    await expect(gateway.listImages("team-a/api")).resolves.toBeUndefined();
+  });
+
+  it("rethrows any other error", async () => {
+    ecrMock.on(DescribeImagesCommand).rejects(throttling());
+    await expect(gateway.listImages("team-a/api")).rejects.toMatchObject({ name: "ThrottlingException" });
+  });
+});
+
+describe("EcrGateway.getLastScan", () => {
+  it("uses the summary DescribeImages carried, with no DescribeImageScanFindings call", async () => {
+    const completedAt = new Date("2026-05-20T10:00:00Z");
+    ecrMock.on(DescribeImagesCommand).resolves({
+      imageDetails: [
+        ecrImage("team-a/api", 7, {
+          imageScanStatus: { status: "COMPLETE", description: "The scan was completed successfully." },
+          imageScanFindingsSummary: { imageScanCompletedAt: completedAt, findingSeverityCounts: { HIGH: 2 } },
+        }),
+      ],
+    });
+    ecrMock.on(DescribeImageScanFindingsCommand).rejects(new Error("must not be called"));
+
+    const [image] = (await gateway.listImages("team-a/api")) ?? [];
+    expect(image).toBeDefined();
+    const lastScan = await gateway.getLastScan(image as ImageDetail);
+
+    expect(lastScan).toEqual({
+      kind: "scanned",
+      status: "COMPLETE",
+      description: "The scan was completed successfully.",
+      completedAt,
+    });
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
+  });
+
+  it("asks DescribeImageScanFindings (maxResults 1, by digest) when DescribeImages has no summary (AWS native)", async () => {
+    const completedAt = new Date("2026-05-21T08:30:00Z");
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      registryId: REGISTRY,
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: "sha256:abc" },
+      imageScanStatus: { status: "COMPLETE", description: "The scan was completed successfully." },
+      imageScanFindings: { imageScanCompletedAt: completedAt, findings: [] },
+    });
+
+    const lastScan = await gateway.getLastScan(domainImage());
+
+    expect(lastScan).toEqual({
+      kind: "scanned",
+      status: "COMPLETE",
+      description: "The scan was completed successfully.",
+      completedAt,
+    });
+    const calls = ecrMock.commandCalls(DescribeImageScanFindingsCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      registryId: REGISTRY,
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: "sha256:abc" },
+      maxResults: 1,
+    } satisfies DescribeImageScanFindingsCommandInput);
+  });
+
+  it("reads a FAILED status and its description", async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      imageScanStatus: {
+        status: "FAILED",
+        description: "UnsupportedImageError: The operating system and/or package manager are not supported.",
+      },
+    });
+    await expect(gateway.getLastScan(domainImage())).resolves.toEqual({
+      kind: "scanned",
+      status: "FAILED",
+      description: "UnsupportedImageError: The operating system and/or package manager are not supported.",
+      completedAt: undefined,
+    });
+  });
+
+  it("reads ScanNotFoundException as never scanned", async () => {
+    ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(
+        new ScanNotFoundException({ message: "Image scan does not exist for the image", $metadata: {} }),
+      );
+    await expect(gateway.getLastScan(domainImage())).resolves.toEqual({ kind: "never" });
+  });
+
+  it("reads an answer with no status as never scanned", async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({});
+    await expect(gateway.getLastScan(domainImage())).resolves.toEqual({ kind: "never" });
+  });
+
+  it("returns undefined when the image or its repository is gone", async () => {
+    ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejectsOnce(new ImageNotFoundException({ message: "The image does not exist", $metadata: {} }))
+      .rejectsOnce(
+        new RepositoryNotFoundException({ message: "The repository does not exist", $metadata: {} }),
+      );
+    await expect(gateway.getLastScan(domainImage())).resolves.toBeUndefined();
+    await expect(gateway.getLastScan(domainImage())).resolves.toBeUndefined();
+  });
+
+  it("rethrows any other error", async () => {
+    ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(new ServerException({ message: "Internal error", $metadata: {} }));
+    await expect(gateway.getLastScan(domainImage())).rejects.toBeInstanceOf(ServerException);
+  });
+});
+
+describe("EcrGateway.getRegistryScanType", () => {
+  it.each([
+    ["BASIC", { scanningConfiguration: { scanType: "BASIC" as const, rules: [] } }],
+    ["ENHANCED", { scanningConfiguration: { scanType: "ENHANCED" as const, rules: [] } }],
+    ["BASIC", {}],
+  ])("reads %s", async (expected, output) => {
+    ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({ registryId: REGISTRY, ...output });
+    await expect(gateway.getRegistryScanType()).resolves.toBe(expected);
+    expect(ecrMock.commandCalls(GetRegistryScanningConfigurationCommand)).toHaveLength(1);
+  });
+});
+
+describe("EcrGateway.startImageScan", () => {
+  const target = { registryId: REGISTRY, repositoryName: "team-a/api", imageDigest: "sha256:abc" };
+
+  it("starts a scan of the image by digest", async () => {
+    ecrMock.on(StartImageScanCommand).resolves({
+      registryId: REGISTRY,
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: "sha256:abc" },
+      imageScanStatus: { status: "IN_PROGRESS" },
+    });
+
+    await expect(gateway.startImageScan(target)).resolves.toEqual({
+      outcome: "started",
+      status: "IN_PROGRESS",
+    });
+
+    const calls = ecrMock.commandCalls(StartImageScanCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      registryId: REGISTRY,
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: "sha256:abc" },
+    });
+  });
+
+  it("leaves registryId out when it is not known", async () => {
+    ecrMock.on(StartImageScanCommand).resolves({});
+    await gateway.startImageScan({ ...target, registryId: "" });
+    expect(ecrMock.commandCalls(StartImageScanCommand)[0]?.args[0].input.registryId).toBeUndefined();
+  });
+
+  const errors: [string, Error, Partial<ScanStartOutcome>][] = [
+    [
+      "LimitExceededException → quota",
+      new LimitExceededException({
+        message: "The scan quota per image has been exceeded. Wait and try again.",
+        $metadata: {},
+      }),
+      { outcome: "quota" },
+    ],
+    [
+      "ImageNotFoundException → gone",
+      new ImageNotFoundException({ message: "The image requested does not exist", $metadata: {} }),
+      { outcome: "gone" },
+    ],
+    [
+      "RepositoryNotFoundException → gone",
+      new RepositoryNotFoundException({ message: "The repository does not exist", $metadata: {} }),
+      { outcome: "gone" },
+    ],
+    [
+      "UnsupportedImageTypeException → unsupported",
+      new UnsupportedImageTypeException({ message: "The image type is not supported", $metadata: {} }),
+      { outcome: "unsupported" },
+    ],
+    [
+      "ValidationException mentioning enhanced scanning → enhanced",
+      new ValidationException({
+        message: "StartImageScan is not supported when the registry is configured for enhanced scanning",
+        $metadata: {},
+      }),
+      { outcome: "enhanced" },
+    ],
+    [
+      "another ValidationException → failed, not retryable",
+      new ValidationException({ message: "1 validation error detected: imageId", $metadata: {} }),
+      { outcome: "failed", retryable: false },
+    ],
+    [
+      "InvalidParameterException → failed, not retryable",
+      new InvalidParameterException({ message: "Invalid parameter at 'imageDigest'", $metadata: {} }),
+      { outcome: "failed", retryable: false },
+    ],
+    [
+      "ServerException → failed, retryable",
+      new ServerException({ message: "Internal service error", $metadata: {} }),
+      { outcome: "failed", retryable: true },
+    ],
+    ["ThrottlingException → failed, retryable", throttling(), { outcome: "failed", retryable: true }],
+  ];
+
+  it.each(errors)("%s", async (_name, error, expected) => {
+    ecrMock.on(StartImageScanCommand).rejects(error);
+    const outcome = await gateway.startImageScan(target);
+    expect(outcome).toMatchObject(expected);
+    // The outcome keeps the error's name and message for the logs.
+    expect(outcome).toHaveProperty("message", `${error.name}: ${error.message}`);
+    expect(ecrMock.commandCalls(StartImageScanCommand)).toHaveLength(1);
+  });
+});
+
+describe("an ENHANCED registry (no StartImageScan at all)", () => {
+  const now = new Date("2026-06-01T00:00:00Z");
+  const day = 86_400_000;
+
+  /** The scheduler's loop, in miniature: plan every image, start a scan only for scan decisions. */
+  async function planAndScan(repositoryName: string) {
+    const registryScanType = await gateway.getRegistryScanType();
+    const ctx: PlanContext = { now, expiryMs: 7 * day, onlyPulledWithinMs: 90 * day, registryScanType };
+    const images = (await gateway.listImages(repositoryName)) ?? [];
+    const decisions = [];
+    for (const image of images) {
+      const screened = screenImage(image, ctx);
+      const lastScan: LastScan | undefined = screened ? undefined : await gateway.getLastScan(image);
+      const decision = screened ?? (lastScan ? planImageScan(image, lastScan, ctx) : undefined);
+      if (!decision) continue;
+      decisions.push(decision);
+      if (decision.action === "scan") await gateway.startImageScan(image);
+    }
+    return decisions;
+  }
+
+  function seed(scanType: "BASIC" | "ENHANCED") {
+    ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({
+      registryId: REGISTRY,
+      scanningConfiguration: { scanType, rules: [] },
+    });
+    ecrMock.on(DescribeImagesCommand).resolves({
+      imageDetails: [
+        // never scanned
+        ecrImage("team-a/api", 1, { imagePushedAt: new Date(now.getTime() - day) }),
+        // untagged, stale scan in its summary
+        ecrImage("team-a/api", 2, {
+          imageTags: undefined,
+          imagePushedAt: new Date(now.getTime() - 10 * day),
+          imageScanStatus: { status: "COMPLETE" },
+          imageScanFindingsSummary: { imageScanCompletedAt: new Date(now.getTime() - 30 * day) },
+        }),
+        // failed long ago
+        ecrImage("team-a/api", 3, {
+          imagePushedAt: new Date(now.getTime() - 5 * day),
+          imageScanStatus: { status: "FAILED", description: "internal error" },
+          imageScanFindingsSummary: { imageScanCompletedAt: new Date(now.getTime() - 3 * day) },
+        }),
+        // a signature
+        ecrImage("team-a/api", 4, { artifactMediaType: "application/vnd.dev.cosign.artifact.sig.v1+json" }),
+        // not pulled for a long time
+        ecrImage("team-a/api", 5, {
+          imagePushedAt: new Date(now.getTime() - 400 * day),
+          lastRecordedPullTime: new Date(now.getTime() - 200 * day),
+        }),
+      ],
+    });
+    ecrMock
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(new ScanNotFoundException({ message: "none", $metadata: {} }));
+    ecrMock.on(StartImageScanCommand).resolves({ imageScanStatus: { status: "IN_PROGRESS" } });
+  }
+
+  it("skips every image as enhanced-scanning and sends no StartImageScan", async () => {
+    seed("ENHANCED");
+    const decisions = await planAndScan("team-a/api");
+
+    expect(decisions).toHaveLength(5);
+    for (const decision of decisions)
+      expect(decision).toMatchObject({ action: "skip", reason: "enhanced-scanning" });
+    expect(ecrMock.commandCalls(StartImageScanCommand)).toHaveLength(0);
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
+  });
+
+  it("(control) the same images in a BASIC registry do start scans", async () => {
+    seed("BASIC");
+    const decisions = await planAndScan("team-a/api");
+
+    expect(decisions.map((d) => d.reason)).toEqual([
+      "never-scanned",
+      "expired",
+      "retry-failed",
+      "not-an-image",
+      "not-in-use",
+    ]);
+    expect(ecrMock.commandCalls(StartImageScanCommand)).toHaveLength(3);
+  });
+});

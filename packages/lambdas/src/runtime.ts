@@ -1,0 +1,42 @@
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
+import { type Config, EcrScanReporterError, loadConfigFromEnvironment } from "@ecr-scan-reporter/core";
+
+/** Namespace of the EMF metrics; POWERTOOLS_METRICS_NAMESPACE overrides it. */
+export const METRICS_NAMESPACE = "EcrScanReporter";
+
+/** Powertools Metrics writing CloudWatch EMF lines for one function. */
+export function createMetrics(serviceName: string): Metrics {
+  return new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName,
+  });
+}
+
+let configPromise: Promise<Config> | undefined;
+
+/**
+ * The configuration, loaded once per cold start from ECR_SCAN_REPORTER_CONFIG or its SSM parameter. A failed
+ * load is not cached, so a transient SSM error does not poison the warm container.
+ */
+export function getConfig(): Promise<Config> {
+  configPromise ??= loadConfigFromEnvironment(process.env, (name) =>
+    getParameter(name, { decrypt: true, maxAge: 900 }),
+  ).catch((error: unknown) => {
+    configPromise = undefined;
+    throw error;
+  });
+  return configPromise;
+}
+
+/** Reads a required environment variable, or fails with a message that says which one and why. */
+export function requireEnv(name: string, purpose: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new EcrScanReporterError(
+      "CONFIG_NOT_FOUND",
+      `The environment variable ${name} is not set: ${purpose}.`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,122 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import {
+  addScanRunCounts,
+  countScanRun,
+  createEcrClient,
+  createLogger,
+  describeError,
+  EcrGateway,
+  emptyScanRunCounts,
+  isRetryableAwsError,
+  MessageError,
+  parseScanRepositoryMessage,
+  planRepository,
+  RetryableAwsError,
+  type ScanRunCounts,
+  startPlannedScans,
+} from "@ecr-scan-reporter/core";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { createMetrics, getConfig } from "./runtime.js";
+
+const logger = createLogger("scan-images");
+const metrics = createMetrics("scan-images");
+const gateway = new EcrGateway(createEcrClient());
+const processor = new BatchProcessor(EventType.SQS);
+
+type Config = Awaited<ReturnType<typeof getConfig>>;
+
+/** Scans one repository message; throws only for what a retry can mend, so SQS redelivers just that message. */
+async function scanOneRepository(record: SQSRecord, config: Config, total: { counts: ScanRunCounts }) {
+  let message: ReturnType<typeof parseScanRepositoryMessage>;
+  try {
+    message = parseScanRepositoryMessage(record.body);
+  } catch (error) {
+    if (!(error instanceof MessageError)) throw error;
+    logger.error("dropping malformed scan message", { messageId: record.messageId, reason: error.message });
+    total.counts.decisions["message:malformed"] = (total.counts.decisions["message:malformed"] ?? 0) + 1;
+    return;
+  }
+  const log = { messageId: record.messageId, repositoryName: message.repositoryName, runId: message.runId };
+  try {
+    const plan = await planRepository(gateway, message.repositoryName, {
+      registryId: message.registryId,
+      scanType: message.scanType,
+      now: new Date(),
+      expiryMs: config.scan.expiry.ms,
+      onlyPulledWithinMs: config.scan.onlyPulledWithin?.ms,
+      maxScans: config.scan.maxScansPerRun,
+    });
+    if (!plan.found) logger.warn("repository no longer exists; nothing to scan", log);
+    for (const { image, decision } of plan.decisions) {
+      if (decision.action === "skip") {
+        logger.debug("skip", {
+          ...log,
+          imageDigest: image.imageDigest,
+          reason: decision.reason,
+          detail: decision.detail,
+        });
+      }
+    }
+    const started = await startPlannedScans(gateway, plan.toScan);
+    for (const { image, result } of started) {
+      logger.info("scan requested", {
+        ...log,
+        imageDigest: image.imageDigest,
+        tags: image.imageTags,
+        ...result,
+      });
+    }
+    const counts = countScanRun(plan.decisions, started);
+    total.counts = addScanRunCounts(total.counts, counts);
+    logger.info("repository scanned", { ...log, counts });
+    if (counts.retryableFailures > 0) {
+      // The scans already started now read IN_PROGRESS, so the retry only redoes the ones that failed.
+      throw new RetryableAwsError(`${counts.retryableFailures} scan(s) failed with a retryable error`);
+    }
+  } catch (error) {
+    if (isRetryableAwsError(error)) {
+      logger.warn("repository will be retried", { ...log, error: describeError(error) });
+      throw error;
+    }
+    logger.error("repository could not be scanned; not retried", { ...log, error: describeError(error) });
+    total.counts.decisions["message:failed"] = (total.counts.decisions["message:failed"] ?? 0) + 1;
+  }
+}
+
+/** The scan-queue consumer: plans and starts scans per repository message, with partial batch failures. */
+export async function handler(event: SQSEvent, context?: Context) {
+  if (context) logger.addContext(context);
+  const config = await getConfig();
+  const total = { counts: emptyScanRunCounts() };
+  const response = await processPartialResponse(
+    event,
+    (record: SQSRecord) => scanOneRepository(record, config, total),
+    processor,
+    { context, throwOnFullBatchFailure: false },
+  );
+
+  const summary = {
+    messages: event.Records.length,
+    messagesRetried: response.batchItemFailures.length,
+    ...total.counts,
+  };
+  logger.info("scan-images summary", { summary });
+  metrics.addMetric("ImagesSeen", MetricUnit.Count, total.counts.images);
+  metrics.addMetric("ScansStarted", MetricUnit.Count, total.counts.outcomes.started ?? 0);
+  metrics.addMetric("MessagesRetried", MetricUnit.Count, response.batchItemFailures.length);
+  for (const [outcome, count] of Object.entries(total.counts.outcomes)) {
+    metrics
+      .singleMetric()
+      .addDimension("outcome", outcome)
+      .addMetric("ScanRequests", MetricUnit.Count, count);
+  }
+  for (const [decision, count] of Object.entries(total.counts.decisions)) {
+    metrics
+      .singleMetric()
+      .addDimension("decision", decision)
+      .addMetric("ImageDecisions", MetricUnit.Count, count);
+  }
+  metrics.publishStoredMetrics();
+  return response;
+}

@@ -1,0 +1,66 @@
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import { EcrScanReporterError, type ScanRepositoryMessage } from "@ecr-scan-reporter/core";
+
+/** SQS takes at most 10 entries per SendMessageBatch. */
+export const SQS_BATCH_SIZE = 10;
+/** Rounds of re-sending the entries SQS reported as failed (the SDK already retries whole-call throttling). */
+export const MAX_ENTRY_RETRIES = 3;
+
+export interface SendResult {
+  sent: number;
+  /** Repositories whose message could not be sent, with why. */
+  failed: { repositoryName: string; reason: string }[];
+  calls: number;
+}
+
+/**
+ * Sends one message per repository with SendMessageBatch, ten per call, re-sending only the entries that
+ * failed (and only when SQS says the fault was not the sender's).
+ */
+export async function sendScanMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly ScanRepositoryMessage[],
+): Promise<SendResult> {
+  const result: SendResult = { sent: 0, failed: [], calls: 0 };
+  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
+    const chunk = messages.slice(start, start + SQS_BATCH_SIZE);
+    let pending: SendMessageBatchRequestEntry[] = chunk.map((message, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify(message),
+    }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      result.calls += 1;
+      result.sent += out.Successful?.length ?? 0;
+      const retry: SendMessageBatchRequestEntry[] = [];
+      for (const failure of out.Failed ?? []) {
+        const entry = pending.find((e) => e.Id === failure.Id);
+        const repositoryName = chunk[Number(failure.Id)]?.repositoryName ?? `entry ${failure.Id}`;
+        const reason = `${failure.Code ?? "error"}: ${failure.Message ?? "no message"}`;
+        if (entry && !failure.SenderFault && attempt < MAX_ENTRY_RETRIES) retry.push(entry);
+        else result.failed.push({ repositoryName, reason });
+      }
+      pending = retry;
+    }
+  }
+  return result;
+}
+
+/** Raised when some repositories' messages could not be queued, so the scheduler run is retried. */
+export class QueueSendError extends EcrScanReporterError {
+  constructor(failed: SendResult["failed"]) {
+    const names = failed
+      .slice(0, 20)
+      .map((f) => `${f.repositoryName} (${f.reason})`)
+      .join(", ");
+    super(
+      "QUEUE_SEND_FAILED",
+      `${failed.length} repository message(s) could not be sent to the scan queue: ${names}${failed.length > 20 ? ", …" : ""}. Check the queue policy and the function's sqs:SendMessage permission.`,
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { ScanRepositoryMessage } from "@ecr-scan-reporter/core";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { MAX_ENTRY_RETRIES, QueueSendError, sendScanMessages } from "../src/scan-queue.js";
+
+const sqsMock = mockClient(SQSClient);
+const message = (i: number): ScanRepositoryMessage => ({
+  version: 1,
+  kind: "scan-repository",
+  registryId: "123456789012",
+  repositoryName: `team-a/svc-${i}`,
+  scanType: "BASIC",
+  runId: "run-1",
+});
+
+describe("sendScanMessages", () => {
+  beforeEach(() => sqsMock.reset());
+
+  it("sends ten entries per call and re-sends only the entries that failed", async () => {
+    let call = 0;
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => {
+      call += 1;
+      // First call of the first chunk: entries 3 and 7 fail on the server side; they succeed when re-sent.
+      const failing = call === 1 ? ["3", "7"] : [];
+      return {
+        Successful: input.Entries.filter((e) => !failing.includes(e.Id)).map((e) => ({
+          Id: e.Id,
+          MessageId: `m-${e.Id}`,
+          MD5OfMessageBody: "x",
+        })),
+        Failed: failing.map((Id) => ({ Id, SenderFault: false, Code: "InternalError" })),
+      };
+    });
+    const result = await sendScanMessages(
+      new SQSClient({}),
+      "https://sqs/queue",
+      Array.from({ length: 23 }, (_, i) => message(i)),
+    );
+    const calls = sqsMock.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 2, 10, 3]);
+    expect(calls[1]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(["3", "7"]);
+    expect(JSON.parse(calls[1]?.args[0].input.Entries?.[0]?.MessageBody ?? "{}").repositoryName).toBe(
+      "team-a/svc-3",
+    );
+    expect(result).toEqual({ sent: 23, failed: [], calls: 4 });
+  });
+
+  it("does not re-send entries SQS blames on the sender, and gives up after a bounded number of rounds", async () => {
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: [],
+      Failed: input.Entries.map((e) => ({
+        Id: e.Id,
+        SenderFault: e.Id === "0",
+        Code: e.Id === "0" ? "InvalidParameterValue" : "InternalError",
+      })),
+    }));
+    const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", [message(0), message(1)]);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1 + MAX_ENTRY_RETRIES);
+    expect(result.sent).toBe(0);
+    expect(result.failed.map((f) => f.repositoryName).sort()).toEqual(["team-a/svc-0", "team-a/svc-1"]);
+    const error = new QueueSendError(result.failed);
+    expect(error.code).toBe("QUEUE_SEND_FAILED");
+    expect(error.message).toContain("team-a/svc-1 (InternalError");
+  });
+
+  it("sends nothing for no messages", async () => {
+    const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", []);
+    expect(result).toEqual({ sent: 0, failed: [], calls: 0 });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+});

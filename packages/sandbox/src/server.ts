@@ -1,0 +1,188 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AwsError } from "./aws-error.js";
+
+/** A service speaking an AWS JSON protocol: operations by name, JSON in and out. */
+export interface JsonService {
+  /** The X-Amz-Target prefix, e.g. `AmazonEC2ContainerRegistry_V20150921`. */
+  targetPrefix: string;
+  /** `1.0` or `1.1`, for the response content type. */
+  jsonVersion: "1.0" | "1.1";
+  /** Short name used in call counts and rate limits, e.g. `ecr`. */
+  name: string;
+  operations: Record<string, (input: Record<string, unknown>) => unknown>;
+}
+
+/** Handles requests that are not AWS JSON protocol (REST or query): returns false when the request is not its own. */
+export type RawHandler = (
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+) => boolean | Promise<boolean>;
+
+export interface ServerOptions {
+  /** Added before each answer, to make the sandbox as slow as a real network (ms). */
+  latencyMs?: number;
+  /** Requests per second allowed per `service:Operation`; above it the answer is a ThrottlingException. */
+  rateLimits?: Record<string, number>;
+  port?: number;
+}
+
+/** One recorded request. */
+export interface CallRecord {
+  service: string;
+  operation: string;
+  status: number;
+  at: number;
+}
+
+/** An error the sandbox answers on purpose, for tests of failure paths. */
+export interface Fault {
+  service: string;
+  operation: string;
+  /** Only requests whose input matches; all when absent. */
+  when?: (input: Record<string, unknown>) => boolean;
+  type: string;
+  message: string;
+  status?: number;
+}
+
+/** A token bucket per operation: `rate` tokens a second, bursts up to `rate`. */
+class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly limits: Record<string, number>) {}
+
+  allow(key: string): boolean {
+    const rate = this.limits[key];
+    if (rate === undefined) return true;
+    const now = performance.now();
+    const bucket = this.buckets.get(key) ?? { tokens: rate, at: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An HTTP server on 127.0.0.1 that answers AWS SDK requests for the given services. */
+export class AwsHttpServer {
+  readonly calls: CallRecord[] = [];
+  private server?: Server;
+  private readonly limiter: RateLimiter;
+  private readonly services: JsonService[] = [];
+  private readonly rawHandlers: RawHandler[] = [];
+  private readonly faults: Fault[] = [];
+
+  constructor(private readonly options: ServerOptions = {}) {
+    this.limiter = new RateLimiter(options.rateLimits ?? {});
+  }
+
+  addJsonService(service: JsonService): void {
+    this.services.push(service);
+  }
+
+  /** Answers matching requests with the given error from now on. */
+  injectFault(fault: Fault): void {
+    this.faults.push(fault);
+  }
+
+  addRawHandler(handler: RawHandler): void {
+    this.rawHandlers.push(handler);
+  }
+
+  /** Counts of calls per `service:Operation`. */
+  callCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const c of this.calls)
+      counts[`${c.service}:${c.operation}`] = (counts[`${c.service}:${c.operation}`] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Records a call answered by a raw handler, and says whether the rate limit lets it through. */
+  admit(service: string, operation: string): boolean {
+    const allowed = this.limiter.allow(`${service}:${operation}`);
+    this.calls.push({ service, operation, status: allowed ? 200 : 400, at: Date.now() });
+    return allowed;
+  }
+
+  async listen(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ __type: "InternalFailure", message: String(error) }));
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, "127.0.0.1", resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (this.options.latencyMs) await sleep(this.options.latencyMs);
+
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string") {
+      const [prefix, operation = ""] = target.split(".");
+      const service = this.services.find((s) => s.targetPrefix === prefix);
+      if (service) return this.answerJson(service, operation, body, res);
+    }
+    for (const handler of this.rawHandlers) if (await handler(req, body, res)) return;
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        __type: "UnknownOperationException",
+        message: `No sandbox service for ${req.method} ${req.url}`,
+      }),
+    );
+  }
+
+  private answerJson(service: JsonService, operation: string, body: Buffer, res: ServerResponse): void {
+    const contentType = `application/x-amz-json-${service.jsonVersion}`;
+    const send = (status: number, payload: unknown) => {
+      this.calls.push({ service: service.name, operation, status, at: Date.now() });
+      res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": crypto.randomUUID() });
+      res.end(JSON.stringify(payload));
+    };
+    send(...this.answer(service, operation, body));
+  }
+
+  /** The status and payload of one JSON-protocol request: a throttle, an injected fault, or the operation's answer. */
+  private answer(service: JsonService, operation: string, body: Buffer): [number, unknown] {
+    if (!this.limiter.allow(`${service.name}:${operation}`)) {
+      return [400, { __type: "ThrottlingException", message: "Rate exceeded" }];
+    }
+    const run = service.operations[operation];
+    if (!run) {
+      return [
+        400,
+        { __type: "UnknownOperationException", message: `${operation} is not supported by the sandbox` },
+      ];
+    }
+    try {
+      const input = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+      const fault = this.faults.find(
+        (f) => f.service === service.name && f.operation === operation && (f.when?.(input) ?? true),
+      );
+      if (fault) return [fault.status ?? 400, { __type: fault.type, message: fault.message }];
+      return [200, run(input) ?? {}];
+    } catch (error) {
+      if (error instanceof AwsError) return [error.status, { __type: error.type, message: error.message }];
+      return [500, { __type: "InternalFailure", message: String(error) }];
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const REPO_ROOT = join(import.meta.dirname, "..", "..");
+
+export type InvokeResult =
+  | { ok: true; result: unknown; logs: Record<string, unknown>[]; stderr: string }
+  | {
+      ok: false;
+      errorType: string;
+      errorMessage: string;
+      code?: string;
+      logs: Record<string, unknown>[];
+      stderr: string;
+    };
+
+/** Invokes a built bundle from terraform/dist/ in a fresh Node process with exactly the environment given. */
+export async function invokeBundle(
+  name: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<InvokeResult> {
+  const dir = mkdtempSync(join(tmpdir(), "invoke-"));
+  try {
+    const eventPath = join(dir, "event.json");
+    const resultPath = join(dir, "result.json");
+    writeFileSync(eventPath, JSON.stringify(event));
+    const bundlePath = join(REPO_ROOT, "terraform", "dist", name, "index.mjs");
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, "test", "support", "invoke-bundle.mjs"), bundlePath, eventPath, resultPath],
+      {
+        env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) throw new Error(`bundle ${name} exited with ${code}: ${stderr}`);
+    const outcome = JSON.parse(readFileSync(resultPath, "utf8"));
+    // Powertools writes warnings and errors to stderr, the rest to stdout; Lambda sends both to CloudWatch.
+    const logs = `${stdout}\n${stderr}`
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { ...outcome, logs, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An SQS event as Lambda delivers it from an event source mapping. */
+export function sqsEvent(records: { messageId: string; body: string }[]) {
+  return {
+    Records: records.map(({ messageId, body }) => ({
+      messageId,
+      receiptHandle: `handle-${messageId}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "1700000000000",
+        SenderId: "AIDAEXAMPLE",
+        ApproximateFirstReceiveTimestamp: "1700000000000",
+      },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan",
+      awsRegion: "eu-west-1",
+    })),
+  };
+}
