@@ -8,6 +8,9 @@ const packages = readdirSync(new URL("./packages", import.meta.url), { withFileT
 
 export default defineConfig({
   test: {
+    // The JSON report gives .ci/run the real pass/fail counts.
+    reporters: ["default", "json"],
+    outputFile: { json: ".vitest-results.json" },
     projects: [
       ...packages.map((name) => ({
         test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] },

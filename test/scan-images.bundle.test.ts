@@ -1,7 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { DOCKER_MANIFEST, type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { invokeBundle, REPO_ROOT, sqsEvent } from "./support/bundles.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { invokeBundle, sqsEvent } from "./support/bundles.js";
 
 const DAY = 86_400_000;
 const CONFIG = JSON.stringify({ scan: { expiry: "7d" } });
@@ -76,9 +75,6 @@ function startedDigests(sandbox: Sandbox): string[] {
 
 describe("scan-images bundle on the sandbox", () => {
   let sandbox: Sandbox | undefined;
-  beforeAll(() => {
-    execFileSync("pnpm", ["build"], { cwd: REPO_ROOT, stdio: "ignore" });
-  }, 120_000);
   afterEach(async () => {
     await sandbox?.close();
     sandbox = undefined;

@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { parseScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { invokeBundle, REPO_ROOT } from "./support/bundles.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { invokeBundle } from "./support/bundles.js";
 
 const scheduledEvent = {
   version: "0",
@@ -18,9 +17,6 @@ const scheduledEvent = {
 
 describe("schedule-scans bundle on the sandbox", () => {
   let sandbox: Sandbox | undefined;
-  beforeAll(() => {
-    execFileSync("pnpm", ["build"], { cwd: REPO_ROOT, stdio: "ignore" });
-  }, 120_000);
   afterEach(async () => {
     await sandbox?.close();
     sandbox = undefined;

@@ -38,6 +38,31 @@ export {
   MessageError,
   RetryableAwsError,
 } from "./errors.js";
+export * from "./events/index.js";
+export {
+  type FetchedScanFindings,
+  fetchScanFindings,
+  SCAN_FINDINGS_PAGE_SIZE,
+  type ScanImageRef,
+} from "./findings/fetch.js";
+export {
+  compareFindings,
+  countBySeverity,
+  isCurrentEnhancedFinding,
+  normalizeBasicFinding,
+  normalizeEnhancedFinding,
+  normalizeScanFindings,
+  toSeverity,
+} from "./findings/normalize.js";
+export {
+  type BuildFailureReportInput,
+  type BuildScanReportInput,
+  type BuiltScanReport,
+  buildFailureReport,
+  buildScanReport,
+  imageConsoleUrl,
+  type ReportSubject,
+} from "./findings/report.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets } from "./logger.js";
 export {
   emptySeverityCounts,
@@ -66,6 +91,20 @@ export {
   type SkipReason,
   screenImage,
 } from "./planner.js";
+export {
+  applyIgnoreList,
+  decideVerdict,
+  defaultReportPolicy,
+  evaluateThresholds,
+  highestSeverityOf,
+  type IgnoreOutcome,
+  isFailedScan,
+  isIgnoreEntryActive,
+  type ReportPolicy,
+  type RouteRule,
+  routeReport,
+  type Thresholds,
+} from "./policy/policy.js";
 export { isRepositorySelected } from "./repository-filter.js";
 export {
   parseScanRepositoryMessage,
@@ -85,4 +124,3 @@ export {
   type StartedScan,
   startPlannedScans,
 } from "./scan-repository.js";
-export * from "./events/index.js";

@@ -92,6 +92,7 @@ describe("parseReportQueueMessage: ECR Image Scan (basic)", () => {
         scanStatus: "COMPLETE",
         time: "2019-10-29T02:36:48Z",
       },
+      attempt: 1,
       rawEvent: document,
     });
     expect(message).not.toHaveProperty("retryReporters");
@@ -359,10 +360,11 @@ describe("targeted-retry envelope", () => {
       if (original.kind !== "scan-completed") throw new Error("fixture did not parse");
       const body = buildRetryMessageBody(original.rawEvent, ["slack"]);
       expect(JSON.parse(body)).toEqual({
-        ecrScanReporter: { version: RETRY_ENVELOPE_VERSION, retryReporters: ["slack"] },
+        ecrScanReporter: { version: RETRY_ENVELOPE_VERSION, retryReporters: ["slack"], attempt: 2 },
         event: fixture(name),
       });
-      expect(parseReportQueueMessage(body, "m-2")).toEqual({ ...original, retryReporters: ["slack"] });
+      expect(original.attempt).toBe(1);
+      expect(parseReportQueueMessage(body, "m-2")).toEqual({ ...original, retryReporters: ["slack"], attempt: 2 });
     }
   });
 
@@ -370,13 +372,14 @@ describe("targeted-retry envelope", () => {
     const text = JSON.stringify(fixture("ecr-image-scan-failed"));
     const first = buildRetryMessageBody(text, ["slack", "github", "slack"]);
     expect(JSON.parse(first).ecrScanReporter.retryReporters).toEqual(["slack", "github"]);
-    const second = buildRetryMessageBody(JSON.parse(first), ["github"]);
+    const second = buildRetryMessageBody(JSON.parse(first), ["github"], 3);
     expect(JSON.parse(second)).toEqual({
-      ecrScanReporter: { version: 1, retryReporters: ["github"] },
+      ecrScanReporter: { version: 1, retryReporters: ["github"], attempt: 3 },
       event: fixture("ecr-image-scan-failed"),
     });
     const message = parseReportQueueMessage(second, "m-3");
     expect(message.kind === "scan-completed" && message.retryReporters).toEqual(["github"]);
+    expect(message.kind === "scan-completed" && message.attempt).toBe(3);
   });
 
   it("refuses to build a retry with no reporter or no event object", () => {
@@ -390,24 +393,27 @@ describe("targeted-retry envelope", () => {
     const event = fixture("ecr-image-scan-complete");
     const envelope = (meta: unknown, rest: Json = { event }) =>
       JSON.stringify({ ecrScanReporter: meta, ...rest });
-    expect(messageErrorOf(envelope({ version: 2, retryReporters: ["slack"] })).message).toContain(
+    expect(messageErrorOf(envelope({ version: 2, retryReporters: ["slack"], attempt: 2 })).message).toContain(
       "ecrScanReporter.version: retry envelope version 2 is not one this release reads (1)",
     );
-    expect(messageErrorOf(envelope({ version: 1, retryReporters: [] })).message).toContain(
+    expect(messageErrorOf(envelope({ version: 1, retryReporters: [], attempt: 2 })).message).toContain(
       "ecrScanReporter.retryReporters:",
     );
-    expect(messageErrorOf(envelope({ version: 1, retryReporters: ["slack"] }, {})).message).toContain(
+    expect(messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, {})).message).toContain(
       "event: required",
     );
     expect(
-      messageErrorOf(envelope({ version: 1, retryReporters: ["slack"] }, { event, attempt: 2 })).message,
-    ).toContain("attempt: is not a known key");
+      messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, { event, attempts: 2 })).message,
+    ).toContain("attempts: is not a known key");
+    expect(messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 1 })).message).toContain(
+      "ecrScanReporter.attempt:",
+    );
   });
 
   it("reports a malformed event inside an envelope as such", () => {
     const event = fixture("inspector2-scan");
     event.detail["image-digest"] = "sha256:nope";
-    const body = JSON.stringify({ ecrScanReporter: { version: 1, retryReporters: ["sns"] }, event });
+    const body = JSON.stringify({ ecrScanReporter: { version: 1, retryReporters: ["sns"], attempt: 2 }, event });
     const message = messageErrorOf(body, "m-9").message;
     expect(message).toMatch(/^report-queue message m-9 \(in a retry envelope\): "Inspector2 Scan" event/);
     expect(message).toContain('detail.image-digest: "sha256:nope"');

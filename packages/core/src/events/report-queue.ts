@@ -20,6 +20,8 @@ export const retryEnvelopeSchema = z.strictObject({
         `retry envelope version ${JSON.stringify(issue.input)} is not one this release reads (${RETRY_ENVELOPE_VERSION})`,
     }),
     retryReporters: z.array(z.string().min(1)).min(1),
+    /** 2 for the first retry; bounded so a reporter that keeps failing ends in the DLQ, not in a loop. */
+    attempt: z.number().int().min(2).max(100),
   }),
   event: z.record(z.string(), z.unknown()),
 });
@@ -32,6 +34,8 @@ export type ReportQueueMessage =
       event: ScanCompleted;
       /** Set for a targeted retry: run only these reporters. Absent: run every routed reporter. */
       retryReporters?: string[];
+      /** 1 for the EventBridge event itself, then 2, 3… for each targeted retry. */
+      attempt: number;
       /** The original EventBridge event, to pass to buildRetryMessageBody when reporters fail. */
       rawEvent: Record<string, unknown>;
     }
@@ -58,6 +62,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
 
   let rawEvent: unknown = document;
   let retryReporters: string[] | undefined;
+  let attempt = 1;
   if (isEnvelope(document)) {
     const result = retryEnvelopeSchema.safeParse(document);
     if (!result.success) {
@@ -68,6 +73,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
     }
     rawEvent = result.data.event;
     retryReporters = [...new Set(result.data[ENVELOPE_KEY].retryReporters)];
+    attempt = result.data[ENVELOPE_KEY].attempt;
   }
 
   let parsed: ReturnType<typeof parseScanEvent>;
@@ -84,15 +90,15 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
   // parseScanEvent accepted it, so it is a JSON object.
   const event = rawEvent as Record<string, unknown>;
   return retryReporters
-    ? { kind: "scan-completed", event: parsed.event, retryReporters, rawEvent: event }
-    : { kind: "scan-completed", event: parsed.event, rawEvent: event };
+    ? { kind: "scan-completed", event: parsed.event, retryReporters, attempt, rawEvent: event }
+    : { kind: "scan-completed", event: parsed.event, attempt, rawEvent: event };
 }
 
 /**
  * Builds the body of a targeted retry: the original EventBridge event (an object, its JSON text, or a
  * retry envelope, which is unwrapped so retries never nest) and the reporters to run again.
  */
-export function buildRetryMessageBody(originalEventJson: unknown, reporters: string[]): string {
+export function buildRetryMessageBody(originalEventJson: unknown, reporters: string[], attempt = 2): string {
   let event: unknown = originalEventJson;
   if (typeof event === "string") event = JSON.parse(event);
   if (isEnvelope(event)) event = event.event;
@@ -106,7 +112,7 @@ export function buildRetryMessageBody(originalEventJson: unknown, reporters: str
     );
   }
   const envelope: RetryEnvelope = {
-    [ENVELOPE_KEY]: { version: RETRY_ENVELOPE_VERSION, retryReporters },
+    [ENVELOPE_KEY]: { version: RETRY_ENVELOPE_VERSION, retryReporters, attempt },
     event: event as Record<string, unknown>,
   };
   return JSON.stringify(envelope);

@@ -50,7 +50,7 @@ function consoleOrigin(region: string): string {
 
 /** `sha256:…` reads as the console writes it; `:` is legal in a path segment, everything else unsafe is escaped. */
 function pathSegment(text: string): string {
-  return encodeURIComponent(text);
+  return encodeURIComponent(text).replace(/%3A/gi, ":");
 }
 
 /** The ECR console page of one image, by digest. */
