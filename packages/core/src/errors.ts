@@ -5,7 +5,9 @@ export type ErrorCode =
   | "MESSAGE_INVALID"
   | "AWS_RETRYABLE"
   | "QUEUE_SEND_FAILED"
-  | "REPORTER_FAILED";
+  | "REPORTER_FAILED"
+  | "REPORTERS_FAILED"
+  | "SECRET_UNAVAILABLE";
 
 /** Base of every error the project raises: a stable `code`, a message that says how to fix it, the `cause` kept. */
 export class EcrScanReporterError extends Error {
@@ -83,4 +85,34 @@ export function isRetryableAwsError(error: unknown): boolean {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** A reporter could not send; `reporter` names it (its id, e.g. `slack` or `slack#2`). */
+export class ReporterError extends EcrScanReporterError {
+  readonly reporter: string;
+
+  constructor(reporter: string, message: string, options?: { cause?: unknown }) {
+    super("REPORTER_FAILED", `reporter ${reporter}: ${message}`, options);
+    this.reporter = reporter;
+  }
+}
+
+/** Some reporters of one report failed; the others settled. Raised once, naming every failed reporter. */
+export class ReportersFailedError extends EcrScanReporterError {
+  readonly reporters: readonly string[];
+
+  constructor(failures: readonly { reporter: string; error: string }[]) {
+    super(
+      "REPORTERS_FAILED",
+      `${failures.length} reporter(s) failed: ${failures.map((f) => `${f.reporter} (${f.error})`).join("; ")}`,
+    );
+    this.reporters = failures.map((f) => f.reporter);
+  }
+}
+
+/** A secret reference could not be resolved. The message names the reference, never its value. */
+export class SecretError extends EcrScanReporterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SECRET_UNAVAILABLE", message, options);
+  }
 }

@@ -36,7 +36,10 @@ export {
   type ErrorCode,
   isRetryableAwsError,
   MessageError,
+  ReporterError,
+  ReportersFailedError,
   RetryableAwsError,
+  SecretError,
 } from "./errors.js";
 export * from "./events/index.js";
 export {
@@ -63,7 +66,7 @@ export {
   imageConsoleUrl,
   type ReportSubject,
 } from "./findings/report.js";
-export { createLogger, REDACTED, redactingReplacer, redactSecrets } from "./logger.js";
+export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
 export {
   emptySeverityCounts,
   type Finding,
@@ -105,6 +108,7 @@ export {
   routeReport,
   type Thresholds,
 } from "./policy/policy.js";
+export * from "./reporters/index.js";
 export { isRepositorySelected } from "./repository-filter.js";
 export {
   parseScanRepositoryMessage,
@@ -124,3 +128,4 @@ export {
   type StartedScan,
   startPlannedScans,
 } from "./scan-repository.js";
+export { createTemplateSource, readTemplateFolder } from "./templates/template-source.js";

@@ -364,7 +364,11 @@ describe("targeted-retry envelope", () => {
         event: fixture(name),
       });
       expect(original.attempt).toBe(1);
-      expect(parseReportQueueMessage(body, "m-2")).toEqual({ ...original, retryReporters: ["slack"], attempt: 2 });
+      expect(parseReportQueueMessage(body, "m-2")).toEqual({
+        ...original,
+        retryReporters: ["slack"],
+        attempt: 2,
+      });
     }
   });
 
@@ -399,11 +403,12 @@ describe("targeted-retry envelope", () => {
     expect(messageErrorOf(envelope({ version: 1, retryReporters: [], attempt: 2 })).message).toContain(
       "ecrScanReporter.retryReporters:",
     );
-    expect(messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, {})).message).toContain(
-      "event: required",
-    );
     expect(
-      messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, { event, attempts: 2 })).message,
+      messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, {})).message,
+    ).toContain("event: required");
+    expect(
+      messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 2 }, { event, attempts: 2 }))
+        .message,
     ).toContain("attempts: is not a known key");
     expect(messageErrorOf(envelope({ version: 1, retryReporters: ["slack"], attempt: 1 })).message).toContain(
       "ecrScanReporter.attempt:",
@@ -413,7 +418,10 @@ describe("targeted-retry envelope", () => {
   it("reports a malformed event inside an envelope as such", () => {
     const event = fixture("inspector2-scan");
     event.detail["image-digest"] = "sha256:nope";
-    const body = JSON.stringify({ ecrScanReporter: { version: 1, retryReporters: ["sns"], attempt: 2 }, event });
+    const body = JSON.stringify({
+      ecrScanReporter: { version: 1, retryReporters: ["sns"], attempt: 2 },
+      event,
+    });
     const message = messageErrorOf(body, "m-9").message;
     expect(message).toMatch(/^report-queue message m-9 \(in a retry envelope\): "Inspector2 Scan" event/);
     expect(message).toContain('detail.image-digest: "sha256:nope"');

@@ -1,0 +1,60 @@
+import { describeError } from "../errors.js";
+import type { ScanReport } from "../model.js";
+import { routeReport } from "../policy/policy.js";
+import type { ReportContext, ReporterLogger, ReportOutcome } from "./contract.js";
+import type { LoadedReporter } from "./loader.js";
+
+/** What one reporter did with one report. */
+export type DispatchOutcome =
+  | ({ reporter: string } & ReportOutcome)
+  | { reporter: string; status: "not-routed"; detail: string }
+  | { reporter: string; status: "failed"; error: string };
+
+export interface DispatchResult {
+  outcomes: DispatchOutcome[];
+  /** Ids of the reporters that failed: the ones a targeted retry must run again. */
+  failed: string[];
+}
+
+/** Why a reporter does not get a report (routing, or a report that is not due); undefined when it does. */
+export function whyNotRouted(report: ScanReport, loaded: LoadedReporter): string | undefined {
+  if ((loaded.plugin.receives ?? "due") === "due" && !report.verdict.due)
+    return `report not due (${report.verdict.reason})`;
+  if (!routeReport(report, loaded.entry)) return "routing (repositories / minSeverity) excludes it";
+  return undefined;
+}
+
+/**
+ * Hands one report to every routed reporter at once and lets them all settle: one failing reporter never stops
+ * the others. With `only`, runs just those reporter ids (a targeted retry), so what went out is not sent again.
+ */
+export async function dispatchReport(
+  report: ScanReport,
+  reporters: readonly LoadedReporter[],
+  options: { logger: ReporterLogger; attempt?: number; only?: readonly string[]; source?: string },
+): Promise<DispatchResult> {
+  const selected = options.only ? reporters.filter((r) => options.only?.includes(r.id)) : reporters;
+  const outcomes = await Promise.all(
+    selected.map(async (loaded): Promise<DispatchOutcome> => {
+      const notRouted = whyNotRouted(report, loaded);
+      if (notRouted) return { reporter: loaded.id, status: "not-routed", detail: notRouted };
+      const ctx: ReportContext = {
+        reporterId: loaded.id,
+        attempt: options.attempt ?? 1,
+        source: options.source,
+      };
+      try {
+        const outcome = await loaded.reporter.report(report, ctx);
+        return { reporter: loaded.id, ...outcome };
+      } catch (error) {
+        return { reporter: loaded.id, status: "failed", error: describeError(error) };
+      }
+    }),
+  );
+  for (const outcome of outcomes) {
+    const log = { reporter: outcome.reporter, repository: report.repository, digest: report.digest, outcome };
+    if (outcome.status === "failed") options.logger.error(`reporter ${outcome.reporter} failed`, log);
+    else options.logger.info(`reporter ${outcome.reporter}: ${outcome.status}`, log);
+  }
+  return { outcomes, failed: outcomes.filter((o) => o.status === "failed").map((o) => o.reporter) };
+}

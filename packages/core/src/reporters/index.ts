@@ -1,0 +1,5 @@
+export * from "./contract.js";
+export * from "./dispatcher.js";
+export * from "./loader.js";
+export { metricsReporter } from "./metrics-reporter.js";
+export * from "./secrets.js";

@@ -1,0 +1,74 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
+import { describeError, SecretError } from "../errors.js";
+import type { SecretRef, SecretResolver } from "./contract.js";
+
+/** Fetches the raw value of a reference; injected so tests need no AWS. */
+export interface SecretFetchers {
+  secret(secretArn: string): Promise<unknown>;
+  parameter(name: string): Promise<unknown>;
+}
+
+/** Powertools Parameters, which cache too; our own cache below makes it "once per cold start" whatever their maxAge. */
+export const powertoolsSecretFetchers: SecretFetchers = {
+  secret: (secretArn) => getSecret(secretArn, { maxAge: 3600 }),
+  parameter: (name) => getParameter(name, { decrypt: true, maxAge: 3600 }),
+};
+
+function describeRef(ref: SecretRef): string {
+  return "secretArn" in ref ? `Secrets Manager secret ${ref.secretArn}` : `SSM parameter ${ref.parameter}`;
+}
+
+function valueOf(raw: unknown, ref: SecretRef): string {
+  const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : raw;
+  if (typeof text !== "string" || text === "") {
+    throw new SecretError(`${describeRef(ref)} has no string value.`);
+  }
+  if (!("secretArn" in ref) || !ref.jsonKey) return text.trim();
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new SecretError(
+      `${describeRef(ref)} is not JSON, so jsonKey "${ref.jsonKey}" cannot be read from it.`,
+    );
+  }
+  const value = (document as Record<string, unknown> | null)?.[ref.jsonKey];
+  if (typeof value !== "string" || value === "") {
+    throw new SecretError(`${describeRef(ref)} has no string at jsonKey "${ref.jsonKey}".`);
+  }
+  return value;
+}
+
+/**
+ * A resolver that fetches each reference once per process (cold start) and caches the promise. Errors name the
+ * reference and the AWS error, never a value; a failed fetch is not cached, so the next invocation tries again.
+ */
+export function createSecretResolver(fetchers: SecretFetchers = powertoolsSecretFetchers): SecretResolver {
+  const cache = new Map<string, Promise<string>>();
+  return (ref) => {
+    const key = JSON.stringify(ref);
+    let value = cache.get(key);
+    if (!value) {
+      value = (async () => {
+        let raw: unknown;
+        try {
+          raw =
+            "secretArn" in ref
+              ? await fetchers.secret(ref.secretArn)
+              : await fetchers.parameter(ref.parameter);
+        } catch (error) {
+          const name = error instanceof Error ? error.name : "Error";
+          throw new SecretError(
+            `Could not read the ${describeRef(ref)} (${name}). Check that it exists in this region and that the function may read it${"parameter" in ref ? " and decrypt it (kms:Decrypt)" : ""}.`,
+            { cause: new Error(describeError(error)) },
+          );
+        }
+        return valueOf(raw, ref);
+      })();
+      cache.set(key, value);
+      value.catch(() => cache.delete(key));
+    }
+    return value;
+  };
+}
