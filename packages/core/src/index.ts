@@ -128,4 +128,10 @@ export {
   type StartedScan,
   startPlannedScans,
 } from "./scan-repository.js";
+export {
+  createTemplateRenderer,
+  type TemplateRenderer,
+  type TemplateRendererOptions,
+} from "./templates/renderer.js";
 export { createTemplateSource, readTemplateFolder } from "./templates/template-source.js";
+export { cleanText, escapeHtml, escapeMarkdown, escapeSlackText, headerValue, truncateText } from "./text.js";

@@ -35,12 +35,13 @@ export interface ReporterLogger {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
-/** Reads a reporter's Handlebars templates: the user's override when there is one, the shipped one otherwise. */
+/**
+ * The user's replacements for shipped Handlebars templates (a Lambda layer folder, a CLI `--templates` folder).
+ * Reporters fall back to their shipped template when there is no override.
+ */
 export interface TemplateSource {
-  /** The text of a template, e.g. `slack/message.hbs`; throws when neither an override nor a shipped one exists. */
-  read(name: string): string;
-  /** Names of the partials (`*.hbs` under `<reporter>/partials/`) available for a reporter. */
-  partials(reporter: string): Record<string, string>;
+  /** The replacement text for a template named like `slack/finding.hbs`, or undefined to keep the shipped one. */
+  override(name: string): string | undefined;
 }
 
 /** What a reporter may use, all injectable in tests. */
@@ -48,7 +49,7 @@ export interface ReporterDeps {
   logger: ReporterLogger;
   resolveSecret: SecretResolver;
   /** Returns the shared AWS SDK client of a class (one per class; region and endpoint from the environment). */
-  awsClient<C>(ctor: new (...args: never[]) => C): C;
+  awsClient<C>(ctor: new (...args: never) => C): C;
   /** The `fetch` to use for HTTP targets (webhooks), so tests can point it at a local receiver. */
   fetch: typeof fetch;
   templates: TemplateSource;

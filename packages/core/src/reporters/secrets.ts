@@ -1,6 +1,6 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
-import { describeError, SecretError } from "../errors.js";
+import { SecretError } from "../errors.js";
 import type { SecretRef, SecretResolver } from "./contract.js";
 
 /** Fetches the raw value of a reference; injected so tests need no AWS. */
@@ -19,7 +19,7 @@ function describeRef(ref: SecretRef): string {
   return "secretArn" in ref ? `Secrets Manager secret ${ref.secretArn}` : `SSM parameter ${ref.parameter}`;
 }
 
-function valueOf(raw: unknown, ref: SecretRef): string {
+function secretValueOf(raw: unknown, ref: SecretRef): string {
   const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : raw;
   if (typeof text !== "string" || text === "") {
     throw new SecretError(`${describeRef(ref)} has no string value.`);
@@ -61,10 +61,11 @@ export function createSecretResolver(fetchers: SecretFetchers = powertoolsSecret
           const name = error instanceof Error ? error.name : "Error";
           throw new SecretError(
             `Could not read the ${describeRef(ref)} (${name}). Check that it exists in this region and that the function may read it${"parameter" in ref ? " and decrypt it (kms:Decrypt)" : ""}.`,
-            { cause: new Error(describeError(error)) },
+            // Only the error's name travels on: AWS messages can echo what was asked for.
+            { cause: new Error(name) },
           );
         }
-        return valueOf(raw, ref);
+        return secretValueOf(raw, ref);
       })();
       cache.set(key, value);
       value.catch(() => cache.delete(key));

@@ -19,32 +19,11 @@ export function readTemplateFolder(folder: string): Record<string, string> {
 }
 
 /**
- * Templates from the shipped set, each replaceable by a file of the same relative name in an override folder
- * (the first folder that has it wins). Overrides are read once, when the source is created.
+ * Overrides read once from folders laid out like `templates/` (`slack/finding.hbs`…); the first folder that has a
+ * template wins. Missing folders are fine: no override.
  */
-export function createTemplateSource(
-  shipped: Record<string, string>,
-  overrideFolders: readonly string[] = [],
-): TemplateSource {
-  const merged: Record<string, string> = { ...shipped };
+export function createTemplateSource(overrideFolders: readonly string[] = []): TemplateSource {
+  const merged: Record<string, string> = {};
   for (const folder of [...overrideFolders].reverse()) Object.assign(merged, readTemplateFolder(folder));
-  return {
-    read(name) {
-      const text = merged[name];
-      if (text === undefined) {
-        throw new Error(
-          `No template "${name}": neither shipped nor in ${overrideFolders.length > 0 ? overrideFolders.join(", ") : "any override folder"}.`,
-        );
-      }
-      return text;
-    },
-    partials(reporter) {
-      const prefix = `${reporter}/partials/`;
-      const partials: Record<string, string> = {};
-      for (const [name, text] of Object.entries(merged)) {
-        if (name.startsWith(prefix)) partials[name.slice(prefix.length).replace(/\.hbs$/, "")] = text;
-      }
-      return partials;
-    },
-  };
+  return { override: (name) => merged[name] };
 }

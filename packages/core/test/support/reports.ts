@@ -111,12 +111,8 @@ export function testDeps(overrides: Partial<ReporterDeps> = {}) {
     fetch: async () => {
       throw new Error("no network in this test");
     },
-    templates: {
-      read: (name) => {
-        throw new Error(`no template ${name} in this test`);
-      },
-      partials: () => ({}),
-    },
+    // No overrides: every reporter keeps its shipped templates.
+    templates: { override: () => undefined },
     clock: () => new Date("2026-03-15T12:00:00.000Z"),
     writeLine: (line) => {
       lines.push(line);

@@ -1,0 +1,54 @@
+/** C0/C1 controls (but tab and line feed), and the bidirectional overrides that can disguise text. */
+const CONTROL_CHARACTERS =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029]/g;
+
+/** Removes control and bidi characters from untrusted text; with `singleLine`, line breaks and tabs become spaces. */
+export function cleanText(text: string, options: { singleLine?: boolean } = {}): string {
+  const cleaned = text.replace(CONTROL_CHARACTERS, "");
+  return options.singleLine
+    ? cleaned.replace(LINE_BREAKS, " ").replace(/\t/g, " ")
+    : cleaned.replace(/\r\n?/g, "\n");
+}
+
+/** Cuts text to at most `max` characters (code points kept whole), ending with `ellipsis` when cut. */
+export function truncateText(text: string, max: number, ellipsis = "…"): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return chars.slice(0, Math.max(0, max - Array.from(ellipsis).length)).join("") + ellipsis;
+}
+
+/** Escapes text for Slack mrkdwn: `&`, `<`, `>` — so `<!channel>` or `<https://evil|click>` shows as text. */
+export function escapeSlackText(text: string): string {
+  return cleanText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * Escapes text for GitHub-flavoured Markdown: ASCII punctuation backslash-escaped, HTML special characters and
+ * the `@`/`#` that would mention a user or link an issue written as entities, line breaks flattened.
+ */
+export function escapeMarkdown(text: string): string {
+  return cleanText(text, { singleLine: true })
+    .replace(/[\\`*_{}[\]()+\-.!|~^]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/@/g, "&#64;")
+    .replace(/#/g, "&#35;")
+    .replace(/:/g, "&#58;");
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return cleanText(text)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** A value safe for an e-mail or HTTP header: one line, no CR/LF or other controls, trimmed. */
+export function headerValue(text: string): string {
+  return cleanText(text, { singleLine: true }).replace(/\s+/g, " ").trim();
+}

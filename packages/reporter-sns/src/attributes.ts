@@ -1,0 +1,61 @@
+import type { MessageAttributeValue } from "@aws-sdk/client-sns";
+import { highestSeverityOf, SEVERITIES } from "@ecr-scan-reporter/core";
+import type { ScanReport } from "./message.js";
+import { cleanLine } from "./untrusted-text.js";
+
+/** SNS accepts at most 10 message attributes per message. */
+export const SNS_MAX_MESSAGE_ATTRIBUTES = 10;
+
+/**
+ * The attributes subscribers can write filter policies on. SNS allows ten, so they are the ones a policy is
+ * likely to test: which image, how bad, what happened, and the counts of the severities that thresholds use.
+ */
+export const MESSAGE_ATTRIBUTE_NAMES = [
+  "repository",
+  "highestSeverity",
+  "status",
+  "scanType",
+  "account",
+  "critical",
+  "high",
+  "medium",
+  "low",
+  "total",
+] as const;
+export type MessageAttributeName = (typeof MESSAGE_ATTRIBUTE_NAMES)[number];
+
+function text(value: string): MessageAttributeValue {
+  // SNS rejects an empty String attribute value, and the value must be valid Unicode without control characters.
+  return { DataType: "String", StringValue: cleanLine(value, 256) || "UNKNOWN" };
+}
+
+function count(value: number): MessageAttributeValue {
+  return { DataType: "Number", StringValue: String(value) };
+}
+
+/** The message attributes of a report's Publish. */
+export function messageAttributes(report: ScanReport): Record<MessageAttributeName, MessageAttributeValue> {
+  const total = SEVERITIES.reduce((sum, severity) => sum + report.counts[severity], 0);
+  return {
+    repository: text(report.repository),
+    highestSeverity: text(highestSeverityOf(report.counts) ?? "NONE"),
+    status: text(report.status),
+    scanType: text(report.scanType),
+    account: text(report.account),
+    critical: count(report.counts.CRITICAL),
+    high: count(report.counts.HIGH),
+    medium: count(report.counts.MEDIUM),
+    low: count(report.counts.LOW),
+    total: count(total),
+  };
+}
+
+/** What the attributes add to the message size: SNS counts each name, data type and value. */
+export function messageAttributesBytes(attributes: Record<string, MessageAttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name, "utf8") + Buffer.byteLength(value.DataType ?? "", "utf8");
+    bytes += Buffer.byteLength(value.StringValue ?? "", "utf8");
+  }
+  return bytes;
+}

@@ -1,0 +1,23 @@
+import { snsReporter } from "./sns-reporter.js";
+
+export { MESSAGE_ATTRIBUTE_NAMES, type MessageAttributeName, messageAttributes } from "./attributes.js";
+export {
+  type BuiltSnsMessage,
+  buildSnsMessage,
+  DEFAULT_TEXT_TOP_FINDINGS,
+  SNS_MESSAGE_MAX_BYTES,
+  type SnsMessageBody,
+} from "./message.js";
+export {
+  DEFAULT_MAX_FINDINGS,
+  DEFAULT_MESSAGE_GROUP_ID,
+  DEFAULT_SUBJECT_PREFIX,
+  isFifoTopicArn,
+  type SnsReporterOptions,
+  type SnsReporterOptionsInput,
+  snsOptionsSchema,
+} from "./options.js";
+export { deduplicationId, planPublish, type SnsPublishPlan, snsReporter } from "./sns-reporter.js";
+export { buildSubject, SNS_SUBJECT_MAX_LENGTH } from "./subject.js";
+
+export default snsReporter;

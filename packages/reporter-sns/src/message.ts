@@ -1,0 +1,327 @@
+import {
+  type BuiltScanReport,
+  type Finding,
+  highestSeverityOf,
+  isFailedScan,
+  SEVERITIES,
+  type Severity,
+} from "@ecr-scan-reporter/core";
+import { cleanBlock, cleanLine } from "./untrusted-text.js";
+
+/** The report a reporter receives (core's ScanReport). */
+export type ScanReport = BuiltScanReport["report"];
+
+/** SNS's limit on one published message, message attributes included: 256 KiB. */
+export const SNS_MESSAGE_MAX_BYTES = 262_144;
+
+/** How many findings the compact `default` text lists at most (the `email` text lists up to `maxFindings`). */
+export const DEFAULT_TEXT_TOP_FINDINGS = 10;
+
+// Caps on each dynamic field, in UTF-16 units: a hostile feed must not fill the message with one title.
+const MAX = {
+  repository: 300,
+  tag: 128,
+  tagsListed: 20,
+  id: 128,
+  title: 240,
+  packageName: 200,
+  version: 128,
+  url: 600,
+  description: 800,
+  statusDescription: 2000,
+  field: 200,
+} as const;
+
+/** The `Message` of a Publish with `MessageStructure: "json"`: one text per protocol, `default` for the rest. */
+export interface SnsMessageBody {
+  default: string;
+  email: string;
+}
+
+export interface BuiltSnsMessage {
+  body: SnsMessageBody;
+  /** `JSON.stringify(body)`, the Publish `Message`. */
+  message: string;
+  /** UTF-8 size of `message`. */
+  messageBytes: number;
+  /** Findings of the report (after the ignore list). */
+  totalFindings: number;
+  /** How many findings each text lists. */
+  listed: { default: number; email: number };
+}
+
+/** A text with a list in the middle that may be cut to fit: `head`, the first k `items`, "...and N more", `foot`. */
+interface ListedText {
+  head: string;
+  items: string[];
+  /** How many findings exist in all (items may already be fewer, by `maxFindings`). */
+  total: number;
+  more(count: number): string;
+  foot: string;
+}
+
+function render(text: ListedText, listed: number): string {
+  return `${text.head}${text.items.slice(0, listed).join("")}${text.more(text.total - listed)}${text.foot}`;
+}
+
+/** UTF-8 bytes a string takes inside a JSON string literal (escapes included, quotes excluded). */
+function jsonStringBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), "utf8") - 2;
+}
+
+/**
+ * The largest k such that the text with its first k items takes at most `budget` bytes inside the JSON message.
+ * JSON escaping is per character, so the size of the whole is the sum of the sizes of its parts: one pass over
+ * the items, each measured once.
+ */
+function fitItems(text: ListedText, budget: number): number {
+  const fixed = jsonStringBytes(text.head) + jsonStringBytes(text.foot);
+  let used = fixed;
+  let listed = 0;
+  for (const item of text.items) {
+    const size = jsonStringBytes(item);
+    if (used + size + jsonStringBytes(text.more(text.total - listed - 1)) > budget) break;
+    used += size;
+    listed += 1;
+  }
+  // Even with no item the trailer must fit; if the fixed part alone is over, the caller's check reports it.
+  return listed;
+}
+
+function moreFindings(count: number, suffix = ""): string {
+  if (count <= 0) return "";
+  return `...and ${count} more finding${count === 1 ? "" : "s"}${suffix}\n`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function vulnerabilities(count: number): string {
+  return `${count} ${count === 1 ? "vulnerability" : "vulnerabilities"}`;
+}
+
+/** `repository:tag`, or `repository@digest` for an untagged image, cleaned for a text. */
+export function imageText(report: Pick<ScanReport, "repository" | "tags" | "digest">): string {
+  const repository = cleanLine(report.repository, MAX.repository);
+  const tag = report.tags[0];
+  return tag !== undefined
+    ? `${repository}:${cleanLine(tag, MAX.tag)}`
+    : `${repository}@${cleanLine(report.digest, MAX.field)}`;
+}
+
+function tagsText(tags: readonly string[]): string {
+  if (tags.length === 0) return "(untagged)";
+  const listed = tags.slice(0, MAX.tagsListed).map((tag) => cleanLine(tag, MAX.tag));
+  const rest = tags.length - listed.length;
+  return rest > 0 ? `${listed.join(", ")} (+${rest} more)` : listed.join(", ");
+}
+
+function totalOf(report: ScanReport): number {
+  return SEVERITIES.reduce((sum, severity) => sum + report.counts[severity], 0);
+}
+
+function nonZeroCounts(report: ScanReport): string {
+  const parts = SEVERITIES.filter((s) => report.counts[s] > 0).map((s) => `${s} ${report.counts[s]}`);
+  return parts.length > 0 ? parts.join(", ") : "none";
+}
+
+function verdictText(report: ScanReport): string {
+  const exceeded = report.verdict.exceeded;
+  return report.verdict.reason === "over-threshold" && exceeded.length > 0
+    ? `, over the policy thresholds for ${exceeded.join(", ")}`
+    : "";
+}
+
+function cvssText(finding: Finding): string {
+  return finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore)
+    ? `CVSS ${finding.cvssScore.toFixed(1)}`
+    : "";
+}
+
+function packageText(finding: Finding): string {
+  const name = cleanLine(finding.packageName, MAX.packageName);
+  if (!name) return "";
+  const version = cleanLine(finding.packageVersion, MAX.version);
+  return version ? `${name} ${version}` : name;
+}
+
+function compactFindingLine(finding: Finding): string {
+  const pkg = packageText(finding);
+  const fixed = cleanLine(finding.fixedInVersion, MAX.version);
+  const cvss = cvssText(finding);
+  let line = `- ${finding.severity} ${cleanLine(finding.id, MAX.id)}`;
+  if (pkg) line += ` in ${pkg}`;
+  if (fixed) line += `, fixed in ${fixed}`;
+  if (cvss) line += ` (${cvss})`;
+  return `${line}\n`;
+}
+
+function indent(block: string, prefix: string): string {
+  return block
+    .split("\n")
+    .map((line) => (line ? `${prefix}${line}` : ""))
+    .join("\n");
+}
+
+function emailFindingBlock(finding: Finding, position: number): string {
+  const id = cleanLine(finding.id, MAX.id);
+  const title = cleanLine(finding.title, MAX.title) || id;
+  const lines = [`${position}. [${finding.severity}] ${title.includes(id) ? title : `${title} (${id})`}`];
+  const pkg = packageText(finding);
+  if (pkg) {
+    lines.push(`   Package:  ${pkg}`);
+    lines.push(`   Fixed in: ${cleanLine(finding.fixedInVersion, MAX.version) || "no fixed version listed"}`);
+  }
+  const cvss = cvssText(finding);
+  if (cvss) lines.push(`   Score:    ${cvss}`);
+  const url = cleanLine(finding.url, MAX.url);
+  if (url) lines.push(`   URL:      ${url}`);
+  const description = cleanBlock(finding.description, MAX.description);
+  if (description && description !== title) lines.push(indent(description, "   "));
+  return `${lines.join("\n")}\n\n`;
+}
+
+function detailLines(report: ScanReport): string[] {
+  const lines = [
+    `Repository: ${cleanLine(report.repository, MAX.repository)}`,
+    `Tags:       ${tagsText(report.tags)}`,
+    `Digest:     ${cleanLine(report.digest, MAX.field)}`,
+    `Account:    ${cleanLine(report.account, MAX.field)} (${cleanLine(report.region, MAX.field)})`,
+    `Scan type:  ${report.scanType}`,
+  ];
+  const status = cleanLine(report.status, MAX.field);
+  const description = cleanLine(report.statusDescription, MAX.statusDescription);
+  lines.push(`Status:     ${description ? `${status}: ${description}` : status}`);
+  if (report.completedAt) lines.push(`Completed:  ${cleanLine(report.completedAt, MAX.field)}`);
+  if (report.vulnerabilitySourceUpdatedAt) {
+    lines.push(`Vulnerability data as of: ${cleanLine(report.vulnerabilitySourceUpdatedAt, MAX.field)}`);
+  }
+  return lines;
+}
+
+function consoleFoot(report: ScanReport): string {
+  return `Open the image in the Amazon ECR console:\n${cleanLine(report.consoleUrl, 4 * MAX.url)}\n\n-- \nSent by ecr-scan-reporter.\n`;
+}
+
+function findingsDefaultText(report: ScanReport, maxFindings: number): ListedText {
+  const total = report.findings.length;
+  const ignored = report.verdict.ignoredFindings;
+  const top = report.findings.slice(0, Math.min(maxFindings, DEFAULT_TEXT_TOP_FINDINGS));
+  let head =
+    `ECR scan of ${imageText(report)}: ${vulnerabilities(totalOf(report))}` +
+    `${verdictText(report)}.\n` +
+    `Counts: ${nonZeroCounts(report)}${ignored > 0 ? ` (${ignored} ignored by policy)` : ""}\n`;
+  if (top.length > 0) head += "Top findings:\n";
+  return {
+    head,
+    items: top.map(compactFindingLine),
+    total,
+    more: (count) => moreFindings(count),
+    foot: `Digest: ${cleanLine(report.digest, MAX.field)}\nConsole: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+  };
+}
+
+function findingsEmailText(report: ScanReport, maxFindings: number): ListedText {
+  const total = report.findings.length;
+  const ignored = report.verdict.ignoredFindings;
+  const width = Math.max("INFORMATIONAL".length, "Total".length) + 2;
+  const countLines = SEVERITIES.map(
+    (severity: Severity) => `  ${severity.padEnd(width)}${String(report.counts[severity]).padStart(6)}`,
+  );
+  countLines.push(`  ${"Total".padEnd(width)}${String(totalOf(report)).padStart(6)}`);
+  if (ignored > 0) countLines.push(`  (${plural(ignored, "finding")} ignored by policy, not counted)`);
+  const head = [
+    `Amazon ECR scan findings for ${imageText(report)}`,
+    "",
+    `${vulnerabilities(totalOf(report))} found${verdictText(report)}.`,
+    "",
+    ...detailLines(report),
+    "",
+    "Findings by severity:",
+    ...countLines,
+    "",
+    total > 0 ? "Findings, most severe first:\n\n" : "",
+  ].join("\n");
+  return {
+    head,
+    items: report.findings.slice(0, maxFindings).map((finding, i) => emailFindingBlock(finding, i + 1)),
+    total,
+    more: (count) => moreFindings(count, ": see the ECR console for the full list\n"),
+    foot: consoleFoot(report),
+  };
+}
+
+function failureDefaultText(report: ScanReport): ListedText {
+  const description = cleanLine(report.statusDescription, MAX.statusDescription) || "no reason given";
+  return {
+    head:
+      `ECR scan FAILED for ${imageText(report)}: ${description}\n` +
+      `Digest: ${cleanLine(report.digest, MAX.field)}\n` +
+      `Console: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+    items: [],
+    total: 0,
+    more: () => "",
+    foot: "",
+  };
+}
+
+function failureEmailText(report: ScanReport): ListedText {
+  const description = cleanLine(report.statusDescription, MAX.statusDescription) || "no reason given";
+  const head = [
+    `Amazon ECR image scan FAILED for ${imageText(report)}`,
+    "",
+    `The scan did not complete, so there are no findings to report. Reason given by ECR: ${description}`,
+    "",
+    ...detailLines(report),
+    "",
+    "",
+  ].join("\n");
+  return { head, items: [], total: 0, more: () => "", foot: consoleFoot(report) };
+}
+
+/** The short headline of a report, as used in the subject: the highest severity, NONE, or SCAN FAILED. */
+export function reportHeadline(report: ScanReport): string {
+  if (isFailedScan(report.status)) return "SCAN FAILED";
+  return highestSeverityOf(report.counts) ?? "NONE";
+}
+
+/**
+ * Builds the JSON-structured message of a report: a compact `default` text (counts, top findings) for every
+ * protocol but e-mail, and a longer `email` text listing up to `maxFindings` findings with package, fixed-in
+ * version and URL. The finding lists are cut, with "...and N more findings", so that the message takes at most
+ * `budgetBytes` UTF-8 bytes.
+ */
+export function buildSnsMessage(
+  report: ScanReport,
+  options: { maxFindings: number; budgetBytes: number },
+): BuiltSnsMessage {
+  const failed = isFailedScan(report.status);
+  const defaultText = failed ? failureDefaultText(report) : findingsDefaultText(report, options.maxFindings);
+  const emailText = failed ? failureEmailText(report) : findingsEmailText(report, options.maxFindings);
+
+  // {"default":"…","email":"…"}
+  const overhead = Buffer.byteLength(JSON.stringify({ default: "", email: "" }), "utf8");
+  // The compact text is bounded by construction (10 capped lines); it gets what it needs, the e-mail the rest.
+  const listedDefault = fitItems(defaultText, options.budgetBytes - overhead);
+  const defaultRendered = render(defaultText, listedDefault);
+  const emailBudget = options.budgetBytes - overhead - jsonStringBytes(defaultRendered);
+  const listedEmail = fitItems(emailText, emailBudget);
+
+  const body: SnsMessageBody = { default: defaultRendered, email: render(emailText, listedEmail) };
+  const message = JSON.stringify(body);
+  const messageBytes = Buffer.byteLength(message, "utf8");
+  if (messageBytes > options.budgetBytes) {
+    // Unreachable with the field caps above; a loud failure beats a Publish that SNS would reject anyway.
+    throw new Error(
+      `SNS message of ${messageBytes} bytes exceeds its budget of ${options.budgetBytes} bytes even without findings`,
+    );
+  }
+  return {
+    body,
+    message,
+    messageBytes,
+    totalFindings: report.findings.length,
+    listed: { default: listedDefault, email: listedEmail },
+  };
+}

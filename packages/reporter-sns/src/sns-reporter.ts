@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import {
+  GetTopicAttributesCommand,
+  PublishCommand,
+  type PublishCommandInput,
+  SNSClient,
+} from "@aws-sdk/client-sns";
+import { defineReporter, describeError, isFailedScan, ReporterError } from "@ecr-scan-reporter/core";
+import { messageAttributes, messageAttributesBytes } from "./attributes.js";
+import {
+  type BuiltSnsMessage,
+  buildSnsMessage,
+  reportHeadline,
+  type ScanReport,
+  SNS_MESSAGE_MAX_BYTES,
+} from "./message.js";
+import {
+  DEFAULT_MESSAGE_GROUP_ID,
+  isFifoTopicArn,
+  type SnsReporterOptions,
+  snsOptionsSchema,
+} from "./options.js";
+import { buildSubject } from "./subject.js";
+
+/** A Publish request for a report, and what was measured while building it. */
+export interface SnsPublishPlan {
+  input: PublishCommandInput & { Message: string; Subject: string };
+  message: BuiltSnsMessage;
+  /** Message, message attributes and subject together, in UTF-8 bytes: what SNS holds against its 256 KiB. */
+  totalBytes: number;
+}
+
+/** The subject's image part: `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image. */
+function subjectImageLabel(report: ScanReport): string {
+  const tag = report.tags[0];
+  if (tag !== undefined) return `${report.repository}:${tag}`;
+  const shortDigest = report.digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1");
+  return `${report.repository}@${shortDigest}`;
+}
+
+/**
+ * FIFO topics drop a second message with the same deduplication id within five minutes: one id per scan of an
+ * image, so a retried delivery of the same report is not sent twice.
+ */
+export function deduplicationId(report: Pick<ScanReport, "repository" | "digest" | "completedAt">): string {
+  return createHash("sha256")
+    .update(`${report.repository}\n${report.digest}\n${report.completedAt ?? ""}`)
+    .digest("hex");
+}
+
+/** Builds the Publish request of one report, within every SNS limit (subject, attributes, 256 KiB). */
+export function planPublish(report: ScanReport, options: SnsReporterOptions): SnsPublishPlan {
+  const subject = buildSubject(options.subjectPrefix, reportHeadline(report), subjectImageLabel(report));
+  const attributes = messageAttributes(report);
+  const attributeBytes = messageAttributesBytes(attributes);
+  // The subject is not documented as part of the 256 KiB; counting it anyway costs at most 100 bytes.
+  const fixedBytes = attributeBytes + Buffer.byteLength(subject, "utf8");
+  const message = buildSnsMessage(report, {
+    maxFindings: options.maxFindings,
+    budgetBytes: SNS_MESSAGE_MAX_BYTES - fixedBytes,
+  });
+  const input: SnsPublishPlan["input"] = {
+    TopicArn: options.topicArn,
+    Subject: subject,
+    MessageStructure: "json",
+    Message: message.message,
+    MessageAttributes: attributes,
+  };
+  const groupId =
+    options.messageGroupId ?? (isFifoTopicArn(options.topicArn) ? DEFAULT_MESSAGE_GROUP_ID : undefined);
+  if (groupId !== undefined) input.MessageGroupId = groupId;
+  if (isFifoTopicArn(options.topicArn)) input.MessageDeduplicationId = deduplicationId(report);
+  return { input, message, totalBytes: message.messageBytes + fixedBytes };
+}
+
+/**
+ * Built-in `sns` reporter: publishes each due report to an SNS topic as a JSON-structured message, a compact
+ * `default` text and a longer `email` text, with message attributes that subscription filter policies can test.
+ */
+export const snsReporter = defineReporter({
+  name: "sns",
+  optionsSchema: snsOptionsSchema,
+  create(options, deps) {
+    const sns = deps.awsClient(SNSClient);
+    const topicArn = options.topicArn;
+    return {
+      async verify() {
+        try {
+          await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
+        } catch (error) {
+          throw new ReporterError(
+            "sns",
+            `cannot read SNS topic ${topicArn} (${describeError(error)}): check that the topic exists in that ` +
+              "account and region and that the function's role may call sns:GetTopicAttributes and sns:Publish on it",
+            { cause: error },
+          );
+        }
+      },
+
+      async report(report, ctx) {
+        if (!report.verdict.due) {
+          return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
+        }
+        const plan = planPublish(report, options);
+        const { listed, totalFindings } = plan.message;
+        if (listed.email < Math.min(totalFindings, options.maxFindings)) {
+          deps.logger.info("SNS message cut to fit 256 KiB", {
+            reporter: ctx.reporterId,
+            repository: report.repository,
+            findings: totalFindings,
+            listedInEmail: listed.email,
+            bytes: plan.totalBytes,
+          });
+        }
+        let messageId: string | undefined;
+        try {
+          ({ MessageId: messageId } = await sns.send(new PublishCommand(plan.input)));
+        } catch (error) {
+          throw new ReporterError(ctx.reporterId, `Publish to ${topicArn} failed: ${describeError(error)}`, {
+            cause: error,
+          });
+        }
+        deps.logger.debug("published to SNS", {
+          reporter: ctx.reporterId,
+          topicArn,
+          messageId,
+          repository: report.repository,
+          digest: report.digest,
+          failedScan: isFailedScan(report.status),
+          bytes: plan.totalBytes,
+        });
+        return {
+          status: "sent",
+          ref: messageId,
+          detail: `${listed.email} of ${totalFindings} findings listed, ${plan.totalBytes} bytes`,
+        };
+      },
+    };
+  },
+});

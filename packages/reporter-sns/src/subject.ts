@@ -1,0 +1,47 @@
+/** SNS rejects a subject over 100 characters. */
+export const SNS_SUBJECT_MAX_LENGTH = 100;
+const FALLBACK_SUBJECT = "ecr-scan-reporter report";
+const ELLIPSIS = "...";
+
+/**
+ * What SNS accepts in a subject: ASCII printable characters only, no line break, not starting with a space,
+ * not empty. Line breaks and tabs become spaces, anything else outside 0x20-0x7E is dropped.
+ */
+function asciiSubjectText(text: string): string {
+  return text
+    .replace(/[\s\u0085]+/g, " ")
+    .replace(/[^\x20-\x7E]/g, "")
+    .replace(/ {2,}/g, " ")
+    .trim();
+}
+
+/** Keeps the start and the end of a text (a repository name and its tag), cutting the middle. */
+function truncateMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = max - ELLIPSIS.length;
+  const tail = Math.floor(keep / 3);
+  return `${text.slice(0, keep - tail)}${ELLIPSIS}${text.slice(text.length - tail)}`;
+}
+
+/**
+ * The Publish subject: `<prefix> <headline> <image>`, e.g. `[ecr-scan-reporter] CRITICAL team-a/api:v1.2`.
+ * The prefix and headline are kept whole when they fit; a long image label loses its middle, so both the
+ * repository's start and the tag stay readable.
+ */
+export function buildSubject(prefix: string, headline: string, imageLabel: string): string {
+  const head = asciiSubjectText(`${prefix} ${headline}`);
+  const label = asciiSubjectText(imageLabel);
+  let subject: string;
+  if (!label) {
+    subject = head;
+  } else if (!head) {
+    subject = truncateMiddle(label, SNS_SUBJECT_MAX_LENGTH);
+  } else {
+    const room = SNS_SUBJECT_MAX_LENGTH - head.length - 1;
+    subject = room >= 16 ? `${head} ${truncateMiddle(label, room)}` : `${head} ${label}`;
+  }
+  if (subject.length > SNS_SUBJECT_MAX_LENGTH) {
+    subject = `${subject.slice(0, SNS_SUBJECT_MAX_LENGTH - ELLIPSIS.length)}${ELLIPSIS}`;
+  }
+  return subject.trim() || FALLBACK_SUBJECT;
+}
