@@ -1,10 +1,16 @@
 import { type EcrOptions, EcrSandbox } from "./ecr.js";
+import { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 import { AwsHttpServer, type ServerOptions } from "./server.js";
+import { SesSandbox } from "./ses.js";
+import { SnsSandbox } from "./sns.js";
 import { SqsSandbox } from "./sqs.js";
 
 export { AwsError } from "./aws-error.js";
 export * from "./ecr.js";
+export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";
+export { type SentEmail, SesSandbox } from "./ses.js";
+export { type PublishedMessage, SNS_MAX_MESSAGE_BYTES, SnsSandbox } from "./sns.js";
 export { type SandboxQueue, type SqsMessage, SqsSandbox } from "./sqs.js";
 
 export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, "now">> {
@@ -16,6 +22,10 @@ export interface Sandbox {
   endpoint: string;
   ecr: EcrSandbox;
   sqs: SqsSandbox;
+  sns: SnsSandbox;
+  ses: SesSandbox;
+  ssm: SsmSandbox;
+  secretsManager: SecretsManagerSandbox;
   server: AwsHttpServer;
   /** Environment for a process whose AWS SDK clients should talk to this sandbox. */
   env(): Record<string, string>;
@@ -51,11 +61,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     jsonVersion: "1.0",
     operations: sqs.operations,
   });
+  const ssm = new SsmSandbox({ accountId, region });
+  server.addJsonService({
+    name: "ssm",
+    targetPrefix: "AmazonSSM",
+    jsonVersion: "1.1",
+    operations: ssm.operations,
+  });
+  const secretsManager = new SecretsManagerSandbox({ accountId, region });
+  server.addJsonService({
+    name: "secretsmanager",
+    targetPrefix: "secretsmanager",
+    jsonVersion: "1.1",
+    operations: secretsManager.operations,
+  });
+  const sns = new SnsSandbox({ accountId, region });
+  sns.attach(server);
+  const ses = new SesSandbox();
+  ses.attach(server);
   endpoint = await server.listen();
   return {
     endpoint,
     ecr,
     sqs,
+    sns,
+    ses,
+    ssm,
+    secretsManager,
     server,
     env: () => ({
       AWS_ENDPOINT_URL: endpoint,
