@@ -74,10 +74,13 @@ export {
   imageLabel,
   KNOWN_SCAN_STATUSES,
   type LastScan,
+  type PolicyVerdict,
+  type ScanReport,
   type ScanStatus,
   type ScanType,
   SEVERITIES,
   type Severity,
+  type SeverityCounts,
 } from "./model.js";
 export {
   applyScanBudget,

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
+import type { ScanReport } from "@ecr-scan-reporter/core";
 import { highestSeverityOf, SEVERITIES } from "@ecr-scan-reporter/core";
-import type { ScanReport } from "./message.js";
 import { cleanLine } from "./untrusted-text.js";
 
 /** SNS accepts at most 10 message attributes per message. */

@@ -1,15 +1,12 @@
 import {
-  type BuiltScanReport,
   type Finding,
   highestSeverityOf,
   isFailedScan,
+  type ScanReport,
   SEVERITIES,
   type Severity,
 } from "@ecr-scan-reporter/core";
 import { cleanBlock, cleanLine } from "./untrusted-text.js";
-
-/** The report a reporter receives (core's ScanReport). */
-export type ScanReport = BuiltScanReport["report"];
 
 /** SNS's limit on one published message, message attributes included: 256 KiB. */
 export const SNS_MESSAGE_MAX_BYTES = 262_144;

@@ -5,15 +5,15 @@ import {
   type PublishCommandInput,
   SNSClient,
 } from "@aws-sdk/client-sns";
-import { defineReporter, describeError, isFailedScan, ReporterError } from "@ecr-scan-reporter/core";
-import { messageAttributes, messageAttributesBytes } from "./attributes.js";
 import {
-  type BuiltSnsMessage,
-  buildSnsMessage,
-  reportHeadline,
+  defineReporter,
+  describeError,
+  isFailedScan,
+  ReporterError,
   type ScanReport,
-  SNS_MESSAGE_MAX_BYTES,
-} from "./message.js";
+} from "@ecr-scan-reporter/core";
+import { messageAttributes, messageAttributesBytes } from "./attributes.js";
+import { type BuiltSnsMessage, buildSnsMessage, reportHeadline, SNS_MESSAGE_MAX_BYTES } from "./message.js";
 import {
   DEFAULT_MESSAGE_GROUP_ID,
   isFifoTopicArn,
@@ -42,7 +42,7 @@ function subjectImageLabel(report: ScanReport): string {
  * FIFO topics drop a second message with the same deduplication id within five minutes: one id per scan of an
  * image, so a retried delivery of the same report is not sent twice.
  */
-export function deduplicationId(report: Pick<ScanReport, "repository" | "digest" | "completedAt">): string {
+export function deduplicationId(report: { repository: string; digest: string; completedAt?: string }): string {
   return createHash("sha256")
     .update(`${report.repository}\n${report.digest}\n${report.completedAt ?? ""}`)
     .digest("hex");

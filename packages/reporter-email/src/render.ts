@@ -1,0 +1,90 @@
+import {
+  createTemplateRenderer,
+  describeError,
+  headerValue,
+  type ScanReport,
+  type TemplateRenderer,
+  type TemplateSource,
+  truncateText,
+} from "@ecr-scan-reporter/core";
+import { EMAIL_TEMPLATE_NAMES } from "./options.js";
+import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+import { buildEmailView, type EmailViewOptions } from "./view.js";
+
+/**
+ * The longest subject sent. RFC 5322 allows 998 characters a header line; mail clients show far fewer, and a
+ * subject cut at 200 still names the image and its counts.
+ */
+export const SUBJECT_MAX_LENGTH = 200;
+const FALLBACK_SUBJECT = "ecr-scan-reporter report";
+
+/** One report as an e-mail. */
+export interface RenderedEmail {
+  /** One line, no control characters, at most 200 characters. */
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** What shapes the rendering: the options' prefix, finding cap and inline template overrides. */
+export interface EmailRenderOptions extends EmailViewOptions {
+  /** Inline template overrides by name (`email/body.html.hbs`); they win over folder overrides. */
+  templates?: Readonly<Record<string, string>>;
+}
+
+/** Renders reports as e-mails; templates are compiled once, on first use. */
+export interface EmailRenderer {
+  render(report: ScanReport): RenderedEmail;
+}
+
+function renderNamed(renderer: TemplateRenderer, name: string, view: object): string {
+  try {
+    return renderer.render(name, view);
+  } catch (error) {
+    throw new Error(`the e-mail template "${name}" cannot be rendered: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Plain text tidied: no trailing spaces, at most one blank line in a row, one final line break. */
+function tidyText(text: string): string {
+  return `${text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[ \t]+$/gm, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
+}
+
+/**
+ * An e-mail renderer. The HTML body is rendered with Handlebars' HTML escaping of every `{{value}}`; the subject
+ * and the text body without it, from a view whose strings are already cleaned to single lines. Templates come
+ * from `options.templates` (inline), then `overrides` (a folder), then the shipped ones.
+ */
+export function createEmailRenderer(options: EmailRenderOptions = {}, overrides?: TemplateSource): EmailRenderer {
+  const common = { reporter: "email", shipped: SHIPPED_TEMPLATES, overrides, inline: options.templates };
+  const html = createTemplateRenderer({ ...common, escape: "html" });
+  const plain = createTemplateRenderer({ ...common, escape: "none" });
+  return {
+    render(report) {
+      const view = buildEmailView(report, options);
+      const subjectLine = headerValue(renderNamed(plain, EMAIL_TEMPLATE_NAMES.subject, view));
+      const subject = truncateText(subjectLine, SUBJECT_MAX_LENGTH) || FALLBACK_SUBJECT;
+      const withSubject = { ...view, subject };
+      return {
+        subject,
+        html: renderNamed(html, EMAIL_TEMPLATE_NAMES.html, withSubject),
+        text: tidyText(renderNamed(plain, EMAIL_TEMPLATE_NAMES.text, withSubject)),
+      };
+    },
+  };
+}
+
+/** Renders one report as `{ subject, html, text }`: pure, for documentation, previews and tests. */
+export function renderEmail(
+  report: ScanReport,
+  options: EmailRenderOptions = {},
+  templates?: TemplateSource,
+): RenderedEmail {
+  return createEmailRenderer(options, templates).render(report);
+}

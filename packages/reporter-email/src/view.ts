@@ -1,0 +1,266 @@
+import {
+  cleanText,
+  type Finding,
+  headerValue,
+  isFailedScan,
+  SEVERITIES,
+  type ScanReport,
+  type Severity,
+  truncateText,
+} from "@ecr-scan-reporter/core";
+import { DEFAULT_MAX_FINDINGS, DEFAULT_SUBJECT_PREFIX } from "./options.js";
+
+/** Colours of the severity badges and the headline band (white text on each reads at WCAG AA). */
+export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
+  CRITICAL: "#b71c1c",
+  HIGH: "#c43e00",
+  MEDIUM: "#8a5a00",
+  LOW: "#1565c0",
+  INFORMATIONAL: "#455a64",
+  UNDEFINED: "#616161",
+};
+const FAILED_COLOR = "#6a1b9a";
+const NO_FINDINGS_COLOR = "#2e7d32";
+
+// Bounds on untrusted text, so one hostile field cannot bloat the mail (ECR: repository ≤ 256, tag ≤ 128).
+const MAX = {
+  id: 100,
+  title: 200,
+  description: 300,
+  packageName: 150,
+  version: 100,
+  repository: 256,
+  tag: 128,
+  statusDescription: 1_000,
+  url: 2_000,
+  /** The image as it appears in the subject. */
+  subjectImage: 120,
+} as const;
+
+/** One severity's count, for the badges. */
+export interface SeverityCountView {
+  severity: Severity;
+  /** Lower case, for prose: `critical`. */
+  label: string;
+  count: number;
+  color: string;
+}
+
+/** One finding as the templates see it: every string cleaned (one line, no controls) and bounded. */
+export interface FindingView {
+  id: string;
+  severity: Severity;
+  color: string;
+  title: string;
+  /** One line, at most 300 characters; empty when the feed gave none. */
+  description: string;
+  packageName: string;
+  packageVersion: string;
+  /** Empty when no fix is known. */
+  fixedInVersion: string;
+  /** The CVSS score with one decimal (`9.8`), empty when unknown. */
+  cvss: string;
+  /** The advisory link, only when it is an http(s) URL (normalized, so quotes and brackets are percent-encoded). */
+  url?: string;
+}
+
+/** What every e-mail template is rendered with (see README "The view model"). */
+export interface EmailView {
+  subjectPrefix: string;
+  /** `CRITICAL` (the highest severity found), `Scan failed`, or `No findings`. */
+  headline: string;
+  /** The colour of the headline band: the highest severity's, or purple for a failed scan. */
+  headlineColor: string;
+  /** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image; shortened for a subject line. */
+  image: string;
+  /** `repository:tag`, or `repository@<full digest>` for an untagged image. */
+  imageLabel: string;
+  repository: string;
+  digest: string;
+  tags: string[];
+  /** The tags joined with `, `; empty for an untagged image. */
+  tagList: string;
+  account: string;
+  region: string;
+  registryId: string;
+  scanType: string;
+  status: string;
+  /** ECR's status description (why a scan failed); empty when none. */
+  statusDescription: string;
+  /** `2026-11-28 06:12:31 UTC`, empty when unknown. */
+  completedAt: string;
+  vulnerabilitySourceUpdatedAt: string;
+  failed: boolean;
+  highestSeverity?: Severity;
+  /** Every severity, most severe first, zeros included. */
+  counts: SeverityCountView[];
+  /** The non-zero counts in prose: `1 critical, 2 high, 1 medium, 1 low`, or `no findings`. */
+  countsSummary: string;
+  /** The counts of the severities over their threshold (else every non-zero count), for the subject. */
+  subjectCounts: string;
+  /** The severities over their threshold. */
+  exceeded: Severity[];
+  /** `CRITICAL, HIGH`. */
+  exceededList: string;
+  ignoredFindings: number;
+  totalFindings: number;
+  /** The findings listed (the first `maxFindings`, most severe first). */
+  findings: FindingView[];
+  listedFindings: number;
+  /** How many findings are not listed; 0 when all are. */
+  moreFindings: number;
+  /** The image in the ECR console, when it is an https URL. */
+  consoleUrl?: string;
+  /** One line for the inbox preview (HTML pre-header). */
+  summary: string;
+  /** The rendered subject, for the HTML `<title>`; empty while the subject itself is rendered. */
+  subject: string;
+}
+
+/** How the view is built. */
+export interface EmailViewOptions {
+  subjectPrefix?: string;
+  maxFindings?: number;
+}
+
+/** One line of untrusted text: controls and bidi overrides removed, line breaks made spaces, bounded. */
+function line(text: string | undefined, max: number): string {
+  if (text === undefined) return "";
+  // Bound the work before the regexes run on something huge.
+  const bounded = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  return truncateText(headerValue(bounded), max);
+}
+
+/** Keeps the start and the end of a long label (the repository's start and the tag both stay readable). */
+function truncateMiddle(text: string, max: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const keep = max - 1;
+  const tail = Math.floor(keep / 3);
+  return `${chars.slice(0, keep - tail).join("")}…${chars.slice(chars.length - tail).join("")}`;
+}
+
+/** An http(s) URL normalized by the WHATWG parser, or undefined: `javascript:`, `data:` and junk are never linked. */
+export function safeHttpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.length > MAX.url) return undefined;
+  let url: URL;
+  try {
+    url = new URL(cleanText(raw).trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  return url.href.length > MAX.url ? undefined : url.href;
+}
+
+/** `2026-11-28T06:12:31.000Z` → `2026-11-28 06:12:31 UTC`; anything unparseable is shown cleaned. */
+function formatTimestamp(iso: string | undefined): string {
+  if (iso === undefined) return "";
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return line(iso, 40);
+  return new Date(time).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
+}
+
+function countsProse(counts: ScanReport["counts"], severities: readonly Severity[]): string {
+  return severities
+    .filter((severity) => counts[severity] > 0)
+    .map((severity) => `${counts[severity]} ${severity.toLowerCase()}`)
+    .join(", ");
+}
+
+function findingView(finding: Finding): FindingView {
+  const view: FindingView = {
+    id: line(finding.id, MAX.id),
+    severity: finding.severity,
+    color: SEVERITY_COLORS[finding.severity] ?? SEVERITY_COLORS.UNDEFINED,
+    title: line(finding.title, MAX.title),
+    description: line(finding.description, MAX.description),
+    packageName: line(finding.packageName, MAX.packageName),
+    packageVersion: line(finding.packageVersion, MAX.version),
+    fixedInVersion: line(finding.fixedInVersion, MAX.version),
+    cvss:
+      finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore) ? finding.cvssScore.toFixed(1) : "",
+  };
+  const url = safeHttpUrl(finding.url);
+  if (url !== undefined) view.url = url;
+  return view;
+}
+
+/**
+ * The view model of one report: what the subject, HTML and text templates are rendered with. Every string from
+ * the report is cleaned to one line and bounded here; the HTML template then escapes it (Handlebars `{{…}}`).
+ */
+export function buildEmailView(report: ScanReport, options: EmailViewOptions = {}): EmailView {
+  const maxFindings = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  const repository = line(report.repository, MAX.repository);
+  const digest = line(report.digest, MAX.id);
+  const tags = report.tags.map((tag) => line(tag, MAX.tag)).filter((tag) => tag !== "");
+  const firstTag = tags[0];
+  const imageLabel = firstTag !== undefined ? `${repository}:${firstTag}` : `${repository}@${digest}`;
+  const shortDigest = digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1");
+  const image = truncateMiddle(
+    firstTag !== undefined ? imageLabel : `${repository}@${shortDigest}`,
+    MAX.subjectImage,
+  );
+
+  const failed = isFailedScan(report.status);
+  const highestSeverity = report.verdict.highestSeverity ?? SEVERITIES.find((s) => report.counts[s] > 0);
+  const headline = failed ? "Scan failed" : (highestSeverity ?? "No findings");
+  const headlineColor = failed
+    ? FAILED_COLOR
+    : highestSeverity
+      ? SEVERITY_COLORS[highestSeverity]
+      : NO_FINDINGS_COLOR;
+
+  const exceeded = SEVERITIES.filter((severity) => report.verdict.exceeded.includes(severity));
+  const countsSummary = countsProse(report.counts, SEVERITIES) || "no findings";
+  const subjectCounts = countsProse(report.counts, exceeded) || countsProse(report.counts, SEVERITIES);
+
+  const totalFindings = report.findings.length;
+  const findings = report.findings.slice(0, maxFindings).map(findingView);
+  const statusDescription = line(report.statusDescription, MAX.statusDescription);
+
+  const view: EmailView = {
+    subjectPrefix: headerValue(options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX),
+    headline,
+    headlineColor,
+    image,
+    imageLabel,
+    repository,
+    digest,
+    tags,
+    tagList: tags.join(", "),
+    account: line(report.account, 20),
+    region: line(report.region, 30),
+    registryId: line(report.registryId, 20),
+    scanType: line(report.scanType, 20),
+    status: line(report.status, 40),
+    statusDescription,
+    completedAt: formatTimestamp(report.completedAt),
+    vulnerabilitySourceUpdatedAt: formatTimestamp(report.vulnerabilitySourceUpdatedAt),
+    failed,
+    counts: SEVERITIES.map((severity) => ({
+      severity,
+      label: severity.toLowerCase(),
+      count: report.counts[severity],
+      color: SEVERITY_COLORS[severity],
+    })),
+    countsSummary,
+    subjectCounts,
+    exceeded,
+    exceededList: exceeded.join(", "),
+    ignoredFindings: report.verdict.ignoredFindings,
+    totalFindings,
+    findings,
+    listedFindings: findings.length,
+    moreFindings: totalFindings - findings.length,
+    summary: failed
+      ? `The scan of ${imageLabel} failed${statusDescription ? `: ${truncateText(statusDescription, 120)}` : "."}`
+      : `${countsSummary} in ${imageLabel}`,
+    subject: "",
+  };
+  if (highestSeverity !== undefined) view.highestSeverity = highestSeverity;
+  const consoleUrl = safeHttpUrl(report.consoleUrl);
+  if (consoleUrl?.startsWith("https:")) view.consoleUrl = consoleUrl;
+  return view;
+}

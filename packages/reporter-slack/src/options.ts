@@ -1,0 +1,68 @@
+import { secretRefSchema } from "@ecr-scan-reporter/core";
+import Handlebars from "handlebars";
+import { z } from "zod";
+import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+
+export const DEFAULT_MAX_FINDINGS = 10;
+/** At most 40 findings are listed: with the header, counts, "more" and footer blocks that stays within 50 blocks. */
+export const MAX_FINDINGS_LIMIT = 40;
+
+/** The templates a `templates` option may replace: the shipped ones, and partials of the user's own. */
+export const TEMPLATE_NAMES = Object.keys(SHIPPED_TEMPLATES).sort();
+const PARTIAL_NAME = /^slack\/partials\/[\w.-]+\.hbs$/;
+
+const templatesSchema = z.record(z.string(), z.string()).superRefine((templates, ctx) => {
+  for (const [name, text] of Object.entries(templates)) {
+    if (!TEMPLATE_NAMES.includes(name) && !PARTIAL_NAME.test(name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `is not a template of the slack reporter; the names are ${TEMPLATE_NAMES.join(", ")} (or slack/partials/NAME.hbs)`,
+      });
+      continue;
+    }
+    try {
+      Handlebars.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      ctx.addIssue({ code: "custom", path: [name], message: `is not a valid Handlebars template: ${reason}` });
+    }
+  }
+});
+
+/** What shapes the message, apart from where it goes: shared by the reporter and `renderSlackMessage`. */
+const messageOptionsShape = {
+  /** Shown in the footer of every message (e.g. the environment or the team the channel belongs to). */
+  channelLabel: z
+    .string()
+    .min(1)
+    .max(150, { message: "must be at most 150 characters" })
+    .optional(),
+  /** How many findings are listed, most severe first; the rest are counted in "…and N more findings". */
+  maxFindings: z
+    .number()
+    .int({ message: "must be a whole number" })
+    .min(0)
+    .max(MAX_FINDINGS_LIMIT, {
+      message: `must be at most ${MAX_FINDINGS_LIMIT} (Slack allows 50 blocks in a message)`,
+    })
+    .default(DEFAULT_MAX_FINDINGS),
+  /** Inline template overrides by name (`slack/finding.hbs`); they win over a templates folder. */
+  templates: templatesSchema.optional(),
+};
+
+export const slackMessageOptionsSchema = z.strictObject(messageOptionsShape);
+
+export const slackOptionsSchema = z.strictObject({
+  /** The incoming webhook URL is a secret: a Secrets Manager secret or an SSM SecureString, never the URL itself. */
+  webhookUrl: secretRefSchema,
+  ...messageOptionsShape,
+});
+
+/** The message options as given to `renderSlackMessage`. */
+export type SlackMessageOptionsInput = z.input<typeof slackMessageOptionsSchema>;
+export type SlackMessageOptions = z.output<typeof slackMessageOptionsSchema>;
+/** The options as written in the configuration. */
+export type SlackReporterOptionsInput = z.input<typeof slackOptionsSchema>;
+/** The options after validation, defaults applied. */
+export type SlackReporterOptions = z.output<typeof slackOptionsSchema>;
