@@ -25,7 +25,8 @@ const NAME_ADDR = /^(.*?)\s*<([^<>]*)>$/s;
 
 function parseAddress(text: string): { ok: true; address: string } | { ok: false; reason: string } {
   const at = text.lastIndexOf("@");
-  if (at <= 0 || at === text.length - 1) return { ok: false, reason: "is not an e-mail address like name@example.com" };
+  if (at <= 0 || at === text.length - 1)
+    return { ok: false, reason: "is not an e-mail address like name@example.com" };
   const local = text.slice(0, at);
   const domainText = text.slice(at + 1);
   if (!LOCAL_PART.test(local) || local.length > MAX_LOCAL_PART) {

@@ -61,7 +61,10 @@ function tidyText(text: string): string {
  * and the text body without it, from a view whose strings are already cleaned to single lines. Templates come
  * from `options.templates` (inline), then `overrides` (a folder), then the shipped ones.
  */
-export function createEmailRenderer(options: EmailRenderOptions = {}, overrides?: TemplateSource): EmailRenderer {
+export function createEmailRenderer(
+  options: EmailRenderOptions = {},
+  overrides?: TemplateSource,
+): EmailRenderer {
   const common = { reporter: "email", shipped: SHIPPED_TEMPLATES, overrides, inline: options.templates };
   const html = createTemplateRenderer({ ...common, escape: "html" });
   const plain = createTemplateRenderer({ ...common, escape: "none" });

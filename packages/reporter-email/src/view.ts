@@ -3,8 +3,8 @@ import {
   type Finding,
   headerValue,
   isFailedScan,
-  SEVERITIES,
   type ScanReport,
+  SEVERITIES,
   type Severity,
   truncateText,
 } from "@ecr-scan-reporter/core";
@@ -158,7 +158,10 @@ function formatTimestamp(iso: string | undefined): string {
   if (iso === undefined) return "";
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return line(iso, 40);
-  return new Date(time).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
+  return new Date(time)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d{3}Z$/, " UTC");
 }
 
 function countsProse(counts: ScanReport["counts"], severities: readonly Severity[]): string {
@@ -179,7 +182,9 @@ function findingView(finding: Finding): FindingView {
     packageVersion: line(finding.packageVersion, MAX.version),
     fixedInVersion: line(finding.fixedInVersion, MAX.version),
     cvss:
-      finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore) ? finding.cvssScore.toFixed(1) : "",
+      finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore)
+        ? finding.cvssScore.toFixed(1)
+        : "",
   };
   const url = safeHttpUrl(finding.url);
   if (url !== undefined) view.url = url;

@@ -25,7 +25,11 @@ const templatesSchema = z.record(z.string(), z.string()).superRefine((templates,
       Handlebars.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-      ctx.addIssue({ code: "custom", path: [name], message: `is not a valid Handlebars template: ${reason}` });
+      ctx.addIssue({
+        code: "custom",
+        path: [name],
+        message: `is not a valid Handlebars template: ${reason}`,
+      });
     }
   }
 });
@@ -33,11 +37,7 @@ const templatesSchema = z.record(z.string(), z.string()).superRefine((templates,
 /** What shapes the message, apart from where it goes: shared by the reporter and `renderSlackMessage`. */
 const messageOptionsShape = {
   /** Shown in the footer of every message (e.g. the environment or the team the channel belongs to). */
-  channelLabel: z
-    .string()
-    .min(1)
-    .max(150, { message: "must be at most 150 characters" })
-    .optional(),
+  channelLabel: z.string().min(1).max(150, { message: "must be at most 150 characters" }).optional(),
   /** How many findings are listed, most severe first; the rest are counted in "…and N more findings". */
   maxFindings: z
     .number()
@@ -53,9 +53,16 @@ const messageOptionsShape = {
 
 export const slackMessageOptionsSchema = z.strictObject(messageOptionsShape);
 
+/** The incoming webhook URL is a secret: a Secrets Manager secret or an SSM SecureString, never the URL itself. */
+const webhookUrlSchema = z.union(secretRefSchema.options, {
+  error: (issue) =>
+    typeof issue.input === "string"
+      ? 'must be a secret reference ({"secretArn": "…"} or {"parameter": "…"}), never the webhook URL itself: the URL is a secret'
+      : undefined,
+});
+
 export const slackOptionsSchema = z.strictObject({
-  /** The incoming webhook URL is a secret: a Secrets Manager secret or an SSM SecureString, never the URL itself. */
-  webhookUrl: secretRefSchema,
+  webhookUrl: webhookUrlSchema,
   ...messageOptionsShape,
 });
 

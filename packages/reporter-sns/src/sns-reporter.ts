@@ -42,7 +42,11 @@ function subjectImageLabel(report: ScanReport): string {
  * FIFO topics drop a second message with the same deduplication id within five minutes: one id per scan of an
  * image, so a retried delivery of the same report is not sent twice.
  */
-export function deduplicationId(report: { repository: string; digest: string; completedAt?: string }): string {
+export function deduplicationId(report: {
+  repository: string;
+  digest: string;
+  completedAt?: string;
+}): string {
   return createHash("sha256")
     .update(`${report.repository}\n${report.digest}\n${report.completedAt ?? ""}`)
     .digest("hex");

@@ -243,7 +243,12 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
     }
     if (req.method !== "POST") {
       // Slack documents no error code for this; 405 is plain HTTP.
-      reject(res, { path, status: 405, error: "invalid_method", problems: [`${req.method} instead of POST`] });
+      reject(res, {
+        path,
+        status: 405,
+        error: "invalid_method",
+        problems: [`${req.method} instead of POST`],
+      });
       return;
     }
     let payload: unknown;

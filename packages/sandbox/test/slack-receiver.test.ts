@@ -45,18 +45,31 @@ describe("validateSlackPayload", () => {
     ["a section without text or fields", { blocks: [{ type: "section" }] }, "needs text or fields"],
     [
       "11 section fields",
-      { blocks: [{ type: "section", fields: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "f" })) }] },
+      {
+        blocks: [
+          { type: "section", fields: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "f" })) },
+        ],
+      },
       "at most 10",
     ],
     ["an unknown block type", { blocks: [{ type: "banner" }] }, "not a known block type"],
     [
       "11 context elements",
-      { blocks: [{ type: "context", elements: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "c" })) }] },
+      {
+        blocks: [
+          { type: "context", elements: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "c" })) },
+        ],
+      },
       "1 to 10",
     ],
     [
       "a duplicate block_id",
-      { blocks: [{ ...section("a"), block_id: "x" }, { ...section("b"), block_id: "x" }] },
+      {
+        blocks: [
+          { ...section("a"), block_id: "x" },
+          { ...section("b"), block_id: "x" },
+        ],
+      },
       "used twice",
     ],
   ])("answers invalid_blocks for %s", (_, payload, problem) => {

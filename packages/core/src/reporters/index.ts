@@ -2,4 +2,5 @@ export * from "./contract.js";
 export * from "./dispatcher.js";
 export * from "./loader.js";
 export { metricsReporter } from "./metrics-reporter.js";
+export * from "./package-resolver.js";
 export * from "./secrets.js";

@@ -1,0 +1,153 @@
+import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import {
+  defineReporter,
+  describeError,
+  isFailedScan,
+  ReporterError,
+  type ScanReport,
+} from "@ecr-scan-reporter/core";
+import { formatMailbox } from "./mailbox.js";
+import { type EmailReporterOptions, emailOptionsSchema } from "./options.js";
+import { createEmailRenderer, type RenderedEmail } from "./render.js";
+import { verifySenderIdentity } from "./sender-identity.js";
+
+const CHARSET = "UTF-8";
+
+/** The SendEmail request of one rendered report (SES v2, simple content: SES builds the MIME message). */
+export function buildSendEmailInput(email: RenderedEmail, options: EmailReporterOptions): SendEmailCommandInput {
+  const input: SendEmailCommandInput = {
+    FromEmailAddress: formatMailbox(options.from),
+    Destination: { ToAddresses: options.to.map(formatMailbox) },
+    Content: {
+      Simple: {
+        Subject: { Data: email.subject, Charset: CHARSET },
+        Body: {
+          Html: { Data: email.html, Charset: CHARSET },
+          Text: { Data: email.text, Charset: CHARSET },
+        },
+      },
+    },
+  };
+  if (options.cc && options.cc.length > 0 && input.Destination) {
+    input.Destination.CcAddresses = options.cc.map(formatMailbox);
+  }
+  if (options.replyTo && options.replyTo.length > 0) input.ReplyToAddresses = options.replyTo.map(formatMailbox);
+  if (options.configurationSet !== undefined) input.ConfigurationSetName = options.configurationSet;
+  return input;
+}
+
+/** What to do about an SES SendEmail error, by its name. */
+function sendErrorHint(error: unknown, options: EmailReporterOptions): string {
+  const name = error instanceof Error ? error.name : "";
+  switch (name) {
+    case "MessageRejected":
+      return (
+        " — while the account is in the SES sandbox every recipient must be a verified identity too: verify " +
+        "them, or request production access"
+      );
+    case "MailFromDomainNotVerifiedException":
+      return " — the custom MAIL FROM domain of the sender's identity is not verified: check its MX and SPF records";
+    case "NotFoundException":
+      return options.configurationSet !== undefined
+        ? ` — check that the configuration set ${options.configurationSet} exists in this account and region`
+        : "";
+    case "AccountSuspendedException":
+    case "SendingPausedException":
+      return " — SES sending is paused for this account or configuration set: see the SES console's account dashboard";
+    default:
+      return "";
+  }
+}
+
+/** A tiny report rendered at creation, so a broken template override fails at cold start, not on the first scan. */
+const SELF_CHECK_REPORT: ScanReport = {
+  account: "123456789012",
+  region: "eu-west-1",
+  registryId: "123456789012",
+  repository: "self-check",
+  digest: `sha256:${"0".repeat(64)}`,
+  tags: ["latest"],
+  scanType: "BASIC",
+  status: "COMPLETE",
+  completedAt: "2026-01-01T00:00:00.000Z",
+  counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
+  findings: [
+    {
+      id: "CVE-0000-0000",
+      severity: "CRITICAL",
+      title: "self-check",
+      packageName: "pkg",
+      packageVersion: "1.0",
+      cvssScore: 9.8,
+      url: "https://nvd.nist.gov/",
+    },
+  ],
+  consoleUrl: "https://eu-west-1.console.aws.amazon.com/ecr/",
+  verdict: {
+    due: true,
+    reason: "over-threshold",
+    exceeded: ["CRITICAL"],
+    highestSeverity: "CRITICAL",
+    ignoredFindings: 0,
+  },
+};
+
+/**
+ * Built-in `email` reporter: each due report as one e-mail (HTML and text bodies from `templates/email/`), sent
+ * with SES v2 SendEmail from a verified sender to one or many recipients.
+ */
+export const emailReporter = defineReporter({
+  name: "email",
+  optionsSchema: emailOptionsSchema,
+  receives: "due",
+  create(options, deps) {
+    const renderer = createEmailRenderer(
+      { subjectPrefix: options.subjectPrefix, maxFindings: options.maxFindings, templates: options.templates },
+      deps.templates,
+    );
+    // Throws (naming the template) when an inline or folder override does not compile or render.
+    renderer.render(SELF_CHECK_REPORT);
+    renderer.render({ ...SELF_CHECK_REPORT, status: "FAILED", statusDescription: "self-check", findings: [] });
+    const ses = deps.awsClient(SESv2Client);
+    const sender = options.from.address;
+
+    return {
+      async verify() {
+        const check = await verifySenderIdentity(ses, sender);
+        deps.logger.debug("SES sender identity verified", { sender, identity: check.identity });
+      },
+
+      async report(report, ctx) {
+        if (!report.verdict.due) {
+          return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
+        }
+        const email = renderer.render(report);
+        const input = buildSendEmailInput(email, options);
+        let messageId: string | undefined;
+        try {
+          ({ MessageId: messageId } = await ses.send(new SendEmailCommand(input)));
+        } catch (error) {
+          throw new ReporterError(
+            ctx.reporterId,
+            `SES SendEmail from ${sender} failed: ${describeError(error)}${sendErrorHint(error, options)}`,
+            { cause: error },
+          );
+        }
+        const listed = Math.min(report.findings.length, options.maxFindings);
+        deps.logger.debug("e-mail sent with SES", {
+          reporter: ctx.reporterId,
+          messageId,
+          repository: report.repository,
+          digest: report.digest,
+          failedScan: isFailedScan(report.status),
+          recipients: options.to.length + (options.cc?.length ?? 0),
+        });
+        return {
+          status: "sent",
+          ref: messageId,
+          detail: `${listed} of ${report.findings.length} findings listed, ${options.to.length + (options.cc?.length ?? 0)} recipient(s)`,
+        };
+      },
+    };
+  },
+});

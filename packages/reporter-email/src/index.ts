@@ -1,0 +1,35 @@
+import { emailReporter } from "./email-reporter.js";
+
+export { buildSendEmailInput, emailReporter } from "./email-reporter.js";
+export { domainOf, formatMailbox, type Mailbox, type MailboxParse, parseMailbox } from "./mailbox.js";
+export {
+  DEFAULT_MAX_FINDINGS,
+  DEFAULT_SUBJECT_PREFIX,
+  EMAIL_TEMPLATE_NAMES,
+  type EmailReporterOptions,
+  type EmailReporterOptionsInput,
+  emailOptionsSchema,
+  MAX_FINDINGS_LIMIT,
+  MAX_RECIPIENTS,
+} from "./options.js";
+export {
+  createEmailRenderer,
+  type EmailRenderer,
+  type EmailRenderOptions,
+  type RenderedEmail,
+  renderEmail,
+  SUBJECT_MAX_LENGTH,
+} from "./render.js";
+export { type IdentityCheck, senderIdentityCandidates, verifySenderIdentity } from "./sender-identity.js";
+export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+export {
+  buildEmailView,
+  type EmailView,
+  type EmailViewOptions,
+  type FindingView,
+  SEVERITY_COLORS,
+  type SeverityCountView,
+  safeHttpUrl,
+} from "./view.js";
+
+export default emailReporter;

@@ -1,0 +1,217 @@
+import { type Finding, type ScanReport, SEVERITIES, type Severity } from "@ecr-scan-reporter/core";
+import { linkableUrl, mrkdwnLine, mrkdwnText, plainTextLine } from "./mrkdwn.js";
+
+// Every string below that comes from the report is escaped for mrkdwn (or, for the header, cleaned for
+// plain_text) before any template sees it; the renderer runs with escape "none", so a template that writes
+// `{{title}}` cannot forget to. Raw lengths are capped first, so the shipped templates stay far below Slack's
+// 3,000-character text limit even for hostile input, and the entities are never cut.
+const MAX = {
+  id: 100,
+  title: 300,
+  description: 1000,
+  packageName: 200,
+  version: 100,
+  image: 300,
+  tag: 128,
+  statusDescription: 1000,
+  label: 150,
+} as const;
+
+export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
+  CRITICAL: ":red_circle:",
+  HIGH: ":large_orange_circle:",
+  MEDIUM: ":large_yellow_circle:",
+  LOW: ":large_blue_circle:",
+  INFORMATIONAL: ":white_circle:",
+  UNDEFINED: ":white_circle:",
+};
+
+/** One severity's count, for the counts and fallback templates. */
+export interface SeverityCountView {
+  severity: Severity;
+  /** `critical`, `high`… */
+  label: string;
+  emoji: string;
+  count: number;
+  /** True when this severity's count is over its threshold. */
+  exceeded: boolean;
+}
+
+/** What every mrkdwn template receives about the image and its scan; strings are escaped for mrkdwn. */
+export interface ImageView {
+  /** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image. */
+  image: string;
+  repository: string;
+  /** The first tag; empty when untagged. */
+  tag: string;
+  tags: string[];
+  /** The tags joined with `, `. */
+  tagList: string;
+  digest: string;
+  /** `sha256:` and the first 12 hex digits. */
+  shortDigest: string;
+  account: string;
+  region: string;
+  registryId: string;
+  /** `BASIC` or `ENHANCED`. */
+  scanType: string;
+  status: string;
+  /** ECR's status description (may span lines). */
+  statusDescription: string;
+  /** `2026-11-28 06:12 UTC`, or empty. */
+  completedAt: string;
+  vulnerabilitySourceUpdatedAt: string;
+  /** A link-ready https URL of the image in the ECR console (`<{{consoleUrl}}|text>`), or undefined. */
+  consoleUrl: string | undefined;
+  /** The `channelLabel` option, or empty. */
+  channelLabel: string;
+  failed: boolean;
+  /** How many findings the report has (after the ignore list). */
+  total: number;
+  /** Every severity, most severe first. */
+  counts: SeverityCountView[];
+  /** The severities with at least one finding, most severe first. */
+  nonZeroCounts: SeverityCountView[];
+  /** Severities over their threshold (`CRITICAL`…). */
+  exceeded: Severity[];
+  /** The same joined with `, `, in lower case. */
+  exceededList: string;
+  highestSeverity: string;
+  /** How many findings the ignore list removed. */
+  ignoredFindings: number;
+}
+
+/** What `slack/finding.hbs` receives for one finding: the image view plus the finding's own fields. */
+export interface FindingView extends ImageView {
+  /** 1 for the first finding listed. */
+  index: number;
+  severity: Severity;
+  label: string;
+  emoji: string;
+  id: string;
+  /** A link-ready http(s) URL (`<{{url}}|{{id}}>`), or undefined when the finding has none or it is not http(s). */
+  url: string | undefined;
+  title: string;
+  /** One line, at most 1,000 characters. */
+  description: string;
+  packageName: string;
+  packageVersion: string;
+  /** `name@version`, `name`, or empty. */
+  package: string;
+  fixedInVersion: string;
+  /** `9.8`, or empty. */
+  cvssScore: string;
+  hasScore: boolean;
+}
+
+/** What `slack/more.hbs` receives: the image view plus how many findings were left out. */
+export interface MoreView extends ImageView {
+  /** Findings not listed. */
+  count: number;
+  /** Findings listed. */
+  shown: number;
+}
+
+/** What `slack/header.hbs` receives: plain text (Slack does not parse a header), cleaned but not escaped. */
+export interface HeaderView {
+  image: string;
+  repository: string;
+  tag: string;
+  shortDigest: string;
+  failed: boolean;
+}
+
+/** `sha256:` and the first 12 hex digits, as the ECR console shows digests. */
+export function shortDigest(digest: string): string {
+  const match = /^(sha256:[0-9a-f]{12})[0-9a-f]*$/i.exec(digest);
+  return match?.[1] ?? digest.slice(0, 19);
+}
+
+function imageName(report: ScanReport): string {
+  const tag = report.tags[0];
+  return tag ? `${report.repository}:${tag}` : `${report.repository}@${shortDigest(report.digest)}`;
+}
+
+function formatInstant(iso: string | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return mrkdwnLine(iso, 40);
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** The header's plain-text view. */
+export function headerView(report: ScanReport): HeaderView {
+  return {
+    image: plainTextLine(imageName(report)),
+    repository: plainTextLine(report.repository),
+    tag: plainTextLine(report.tags[0]),
+    shortDigest: plainTextLine(shortDigest(report.digest)),
+    failed: report.status === "FAILED",
+  };
+}
+
+/** The mrkdwn view of the image and its scan that every other template receives. */
+export function imageView(report: ScanReport, channelLabel?: string): ImageView {
+  const exceeded = SEVERITIES.filter((s) => report.verdict.exceeded.includes(s));
+  const counts = SEVERITIES.map(
+    (severity): SeverityCountView => ({
+      severity,
+      label: severity.toLowerCase(),
+      emoji: SEVERITY_EMOJI[severity],
+      count: report.counts[severity] ?? 0,
+      exceeded: exceeded.includes(severity),
+    }),
+  );
+  const tags = report.tags.map((tag) => mrkdwnLine(tag, MAX.tag));
+  return {
+    image: mrkdwnLine(imageName(report), MAX.image),
+    repository: mrkdwnLine(report.repository, MAX.image),
+    tag: tags[0] ?? "",
+    tags,
+    tagList: tags.join(", "),
+    digest: mrkdwnLine(report.digest, MAX.image),
+    shortDigest: mrkdwnLine(shortDigest(report.digest), MAX.image),
+    account: mrkdwnLine(report.account, 40),
+    region: mrkdwnLine(report.region, 40),
+    registryId: mrkdwnLine(report.registryId, 40),
+    scanType: mrkdwnLine(report.scanType, 40),
+    status: mrkdwnLine(report.status, 60),
+    statusDescription: mrkdwnText(report.statusDescription, MAX.statusDescription),
+    completedAt: formatInstant(report.completedAt),
+    vulnerabilitySourceUpdatedAt: formatInstant(report.vulnerabilitySourceUpdatedAt),
+    consoleUrl: linkableUrl(report.consoleUrl),
+    channelLabel: mrkdwnLine(channelLabel, MAX.label),
+    failed: report.status === "FAILED",
+    total: report.findings.length,
+    counts,
+    nonZeroCounts: counts.filter((c) => c.count > 0),
+    exceeded,
+    exceededList: exceeded.map((s) => s.toLowerCase()).join(", "),
+    highestSeverity: report.verdict.highestSeverity ?? "",
+    ignoredFindings: report.verdict.ignoredFindings,
+  };
+}
+
+/** The view of one finding, on top of the image view. */
+export function findingView(image: ImageView, finding: Finding, index: number): FindingView {
+  const packageName = mrkdwnLine(finding.packageName, MAX.packageName);
+  const packageVersion = mrkdwnLine(finding.packageVersion, MAX.version);
+  const hasScore = typeof finding.cvssScore === "number" && Number.isFinite(finding.cvssScore);
+  return {
+    ...image,
+    index,
+    severity: finding.severity,
+    label: finding.severity.toLowerCase(),
+    emoji: SEVERITY_EMOJI[finding.severity] ?? SEVERITY_EMOJI.UNDEFINED,
+    id: mrkdwnLine(finding.id, MAX.id) || "unnamed",
+    url: linkableUrl(finding.url),
+    title: mrkdwnLine(finding.title, MAX.title),
+    description: mrkdwnLine(finding.description, MAX.description),
+    packageName,
+    packageVersion,
+    package: packageName && packageVersion ? `${packageName}@${packageVersion}` : packageName,
+    fixedInVersion: mrkdwnLine(finding.fixedInVersion, MAX.version),
+    cvssScore: hasScore ? (finding.cvssScore as number).toFixed(1) : "",
+    hasScore,
+  };
+}
