@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AwsError, checkRange } from "./aws-error.js";
+import {
+  basicFindingFrom,
+  enhancedFindingFrom,
+  findingCountForImage,
+  recordsForImage,
+} from "./data/findings.js";
 import { paginate } from "./pagination.js";
 
 /** ECR's documented quotas (Amazon ECR service quotas): one scan per image per 24 h, 100,000 per registry per 24 h. */
@@ -53,6 +59,26 @@ export interface SandboxRepository {
   images: Map<string, SandboxImage>;
 }
 
+/** The EventBridge event Amazon Inspector sends when the initial enhanced scan of an image finishes. */
+export interface InspectorScanEvent {
+  version: "0";
+  id: string;
+  "detail-type": "Inspector2 Scan";
+  source: "aws.inspector2";
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    "scan-status": "INITIAL_SCAN_COMPLETE";
+    /** The repository ARN, not its name (Amazon Inspector's documented event). */
+    "repository-name": string;
+    "finding-severity-counts": Record<string, number>;
+    "image-digest": string;
+    "image-tags": string[];
+  };
+}
+
 /** The EventBridge event ECR sends when a basic scan finishes ("ECR Image Scan"). */
 export interface EcrScanEvent {
   version: "0";
@@ -80,7 +106,7 @@ export interface EcrOptions {
   scansPerRegistryPerDay: number;
   /** Fill imageScanStatus/imageScanFindingsSummary in DescribeImages, as the retired Clair engine did. */
   legacyScanSummaries: boolean;
-  /** Findings for a scan that has none set on its image. */
+  /** Findings for a scan that has none set on its image; by default a few real CVEs picked by digest. */
   findingsFor?: (repository: string, image: SandboxImage) => BasicFinding[];
   now: () => number;
 }
@@ -93,7 +119,13 @@ export interface SeedImage {
   manifestMediaType?: string;
   artifactMediaType?: string;
   /** A scan that already happened. */
-  scan?: { status: string; completedAt?: Date; description?: string; findings?: BasicFinding[] };
+  scan?: {
+    status: string;
+    completedAt?: Date;
+    description?: string;
+    findings?: BasicFinding[];
+    enhancedFindings?: EnhancedFinding[];
+  };
   nextScan?: SandboxImage["nextScan"];
 }
 
@@ -117,15 +149,20 @@ export class EcrSandbox {
   scanType: "BASIC" | "ENHANCED" = "BASIC";
   private readonly registryScanStarts: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly listeners: ((event: EcrScanEvent) => void)[] = [];
+  private readonly listeners: ((event: EcrScanEvent | InspectorScanEvent) => void)[] = [];
   private pendingScans = 0;
   private idle: (() => void)[] = [];
 
   constructor(readonly options: EcrOptions) {}
 
   /** Calls `listener` with each scan-completion event, as an EventBridge rule would deliver it. */
-  onScanEvent(listener: (event: EcrScanEvent) => void): void {
+  onScanEvent(listener: (event: EcrScanEvent | InspectorScanEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Scans started and not finished yet. */
+  pendingScanCount(): number {
+    return this.pendingScans;
   }
 
   /** Resolves when no scan is in progress. */
@@ -168,7 +205,7 @@ export class EcrSandbox {
         completedAt: seed.scan.completedAt,
         vulnerabilitySourceUpdatedAt: seed.scan.completedAt,
         findings: seed.scan.findings ?? [],
-        enhancedFindings: [],
+        enhancedFindings: seed.scan.enhancedFindings ?? [],
       };
       const startedAt = seed.scan.completedAt?.getTime() ?? now;
       scanStarts.push(startedAt);
@@ -186,7 +223,76 @@ export class EcrSandbox {
       scanStarts,
       nextScan: seed.nextScan ?? { outcome: "complete" },
     });
+    const image = repository.images.get(digest);
+    // Under enhanced scanning Amazon Inspector scans every pushed image by itself (continuous scanning).
+    if (this.scanType === "ENHANCED" && !scan && image && this.isImage(image))
+      this.inspectLater(repository, image);
     return digest;
+  }
+
+  /** Basic findings for an image: its own, the configured generator's, or a few real CVEs picked by digest. */
+  private basicFindingsFor(repository: SandboxRepository, image: SandboxImage): BasicFinding[] {
+    if (this.options.findingsFor) return this.options.findingsFor(repository.name, image);
+    return recordsForImage(image.digest, findingCountForImage(image.digest)).map(basicFindingFrom);
+  }
+
+  private isImage(image: SandboxImage): boolean {
+    return (
+      image.artifactMediaType === DOCKER_IMAGE_CONFIG ||
+      image.artifactMediaType === "application/vnd.oci.image.config.v1+json"
+    );
+  }
+
+  /** Amazon Inspector's initial scan of an image pushed to an enhanced registry: ACTIVE, then an Inspector2 Scan event. */
+  private inspectLater(repository: SandboxRepository, image: SandboxImage): void {
+    this.pendingScans += 1;
+    image.scan = { status: "PENDING", findings: [], enhancedFindings: [] };
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.pendingScans -= 1;
+      const at = new Date(this.options.now());
+      const records = recordsForImage(image.digest, findingCountForImage(image.digest));
+      image.scan = {
+        status: "ACTIVE",
+        description: "Continuous scan is selected for image.",
+        completedAt: at,
+        vulnerabilitySourceUpdatedAt: at,
+        findings: [],
+        enhancedFindings: records.map((r) =>
+          enhancedFindingFrom(r, {
+            accountId: this.options.accountId,
+            region: this.options.region,
+            repositoryName: repository.name,
+            digest: image.digest,
+            tags: image.tags,
+            at,
+          }),
+        ),
+      };
+      const event: InspectorScanEvent = {
+        version: "0",
+        id: randomUUID(),
+        "detail-type": "Inspector2 Scan",
+        source: "aws.inspector2",
+        account: this.options.accountId,
+        time: at.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        region: this.options.region,
+        resources: [repository.arn],
+        detail: {
+          "scan-status": "INITIAL_SCAN_COMPLETE",
+          "repository-name": repository.arn,
+          "finding-severity-counts": {
+            ...severityCounts(image.scan.enhancedFindings),
+            TOTAL: image.scan.enhancedFindings.length,
+          },
+          "image-digest": image.digest,
+          "image-tags": image.tags,
+        },
+      };
+      for (const listener of this.listeners) listener(event);
+      if (this.pendingScans === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }, this.options.scanDurationMs);
+    this.timers.add(timer);
   }
 
   /** Stops pending scan timers. */
@@ -371,10 +477,7 @@ export class EcrSandbox {
           "StartImageScan is not supported when the registry uses enhanced scanning; Amazon Inspector scans continuously.",
         );
       }
-      if (
-        image.artifactMediaType !== DOCKER_IMAGE_CONFIG &&
-        image.artifactMediaType !== "application/vnd.oci.image.config.v1+json"
-      ) {
+      if (!this.isImage(image)) {
         throw new AwsError("UnsupportedImageTypeException", "The image is of a type that cannot be scanned.");
       }
       const now = this.options.now();
@@ -419,7 +522,7 @@ export class EcrSandbox {
           enhancedFindings: [],
         };
       } else {
-        const findings = next.findings ?? this.options.findingsFor?.(repository.name, image) ?? [];
+        const findings = next.findings ?? this.basicFindingsFor(repository, image);
         image.scan = {
           status: "COMPLETE",
           description: "The scan was completed successfully.",

@@ -6,7 +6,10 @@ import { SnsSandbox } from "./sns.js";
 import { SqsSandbox } from "./sqs.js";
 
 export { AwsError } from "./aws-error.js";
+export { CVE_RECORDS, type CveRecord, severityOfScore } from "./data/cve-records.js";
 export * from "./ecr.js";
+export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
+export { type DrainResult, LocalDeployment, type LocalDeploymentOptions } from "./local-deployment.js";
 export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";
 export { type SentEmail, SesSandbox } from "./ses.js";

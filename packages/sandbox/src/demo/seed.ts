@@ -1,0 +1,146 @@
+import type { EcrSandbox, SeedImage } from "../ecr.js";
+
+const DAY = 86_400_000;
+
+/** The decision the planner is expected to take for a seeded image, for checks and the demo summary. */
+export type ExpectedDecision =
+  | "scan:never-scanned"
+  | "scan:expired"
+  | "scan:retry-failed"
+  | "skip:fresh"
+  | "skip:in-progress"
+  | "skip:unsupported"
+  | "skip:not-an-image"
+  | "skip:not-in-use"
+  | "skip:failed-recently"
+  | "not-selected";
+
+export interface SeededImage {
+  repository: string;
+  digest: string;
+  tags: string[];
+  kind: string;
+  expected: ExpectedDecision;
+  /** The next scan of this image fails (the scanner cannot read it). */
+  failsNextScan?: boolean;
+}
+
+/** The repositories of the demo registry: teams' services, a sandbox the config excludes, and one legacy repository. */
+export const DEMO_REPOSITORIES = [
+  "team-a/api",
+  "team-a/web",
+  "team-a/worker",
+  "team-a/sandbox-tools",
+  "team-b/payments",
+  "team-b/ledger",
+  "team-b/gateway",
+  "team-c/ml-inference",
+  "team-c/etl",
+  "team-c/notebooks",
+  "team-d/auth",
+  "team-d/profile",
+  "team-e/search",
+  "team-e/indexer",
+  "team-f/reports",
+  "team-f/cron",
+  "legacy/monolith",
+  "platform/base-images",
+] as const;
+
+/** The configuration the demo runs with (every reporter that has a local receiver is added by the demo). */
+export const DEMO_SCAN_CONFIG = {
+  repositories: { include: "^team-", exclude: "sandbox" },
+  scan: { expiry: "7d", onlyPulledWithin: "90d", maxScansPerRun: 5000 },
+  thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null },
+  notifyOnScanFailure: true,
+  ignore: [{ id: "CVE-2011-3374", reason: "apt-key is not used at run time", until: "2027-06-30" }],
+} as const;
+
+/**
+ * Seeds a registry with every kind of image the planner tells apart, spread over a few dozen repositories, and
+ * returns what the planner should decide for each.
+ */
+export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage[] {
+  const seeded: SeededImage[] = [];
+  const add = (repository: string, kind: string, expected: ExpectedDecision, seed: SeedImage) => {
+    const digest = ecr.seedImage(repository, seed, `${repository}/${kind}/${seeded.length}`);
+    seeded.push({ repository, digest, tags: seed.tags ?? [], kind, expected, failsNextScan: seed.nextScan?.outcome === "fail" });
+  };
+  for (const name of DEMO_REPOSITORIES) ecr.createRepository(name);
+  const recentPull = new Date(now - 2 * DAY);
+
+  DEMO_REPOSITORIES.forEach((repository, i) => {
+    const selected = repository.startsWith("team-") && !repository.includes("sandbox");
+    const pick = (expected: ExpectedDecision): ExpectedDecision => (selected ? expected : "not-selected");
+    add(repository, "never scanned", pick("scan:never-scanned"), { tags: [`v1.${i}.0`], lastRecordedPullTime: recentPull });
+    add(repository, "stale", pick("scan:expired"), {
+      tags: [`v1.${i - 1 < 0 ? 0 : i - 1}.9`],
+      lastRecordedPullTime: recentPull,
+      scan: { status: "COMPLETE", completedAt: new Date(now - (8 + i) * DAY) },
+    });
+    add(repository, "fresh", pick("skip:fresh"), {
+      tags: ["latest"],
+      lastRecordedPullTime: recentPull,
+      scan: { status: "COMPLETE", completedAt: new Date(now - 2 * DAY) },
+    });
+    if (i % 3 === 0) {
+      add(repository, "untagged", pick("scan:never-scanned"), { lastRecordedPullTime: recentPull });
+    }
+    if (i % 4 === 1) {
+      add(repository, "signature", pick("skip:not-an-image"), {
+        tags: [`sha256-${i}.sig`],
+        manifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+        artifactMediaType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+      });
+    }
+    if (i % 5 === 2) {
+      add(repository, "helm chart", pick("skip:not-an-image"), {
+        tags: ["chart-0.3.1"],
+        manifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+        artifactMediaType: "application/vnd.cncf.helm.config.v1+json",
+      });
+    }
+    if (i % 4 === 3) {
+      add(repository, "unsupported", pick("skip:unsupported"), {
+        tags: ["distroless"],
+        lastRecordedPullTime: recentPull,
+        scan: {
+          status: "UNSUPPORTED_IMAGE",
+          description: "The operating system and/or package manager are not supported.",
+          completedAt: new Date(now - 30 * DAY),
+        },
+      });
+    }
+    if (i % 5 === 0) {
+      add(repository, "in progress", pick("skip:in-progress"), {
+        tags: ["rc"],
+        lastRecordedPullTime: recentPull,
+        scan: { status: "IN_PROGRESS" },
+      });
+    }
+    if (i % 3 === 1) {
+      add(repository, "not pulled in months", pick("skip:not-in-use"), {
+        tags: ["v0.1.0"],
+        pushedAt: new Date(now - 400 * DAY),
+        lastRecordedPullTime: new Date(now - 200 * DAY),
+        scan: { status: "COMPLETE", completedAt: new Date(now - 60 * DAY) },
+      });
+    }
+    if (i % 6 === 2) {
+      add(repository, "failing", pick("scan:expired"), {
+        tags: ["broken-layer"],
+        lastRecordedPullTime: recentPull,
+        scan: { status: "COMPLETE", completedAt: new Date(now - 20 * DAY) },
+        nextScan: { outcome: "fail", description: "An internal error occurred while scanning the image layers." },
+      });
+    }
+    if (i % 7 === 3) {
+      add(repository, "failed recently", pick("skip:failed-recently"), {
+        tags: ["nightly"],
+        lastRecordedPullTime: recentPull,
+        scan: { status: "FAILED", description: "An internal error occurred.", completedAt: new Date(now - 3 * 3_600_000) },
+      });
+    }
+  });
+  return seeded;
+}
