@@ -28,6 +28,7 @@ export {
   scanStartOutcomeOf,
   toImageDetail,
 } from "./ecr-gateway.js";
+export { type EmlMessage, formatEml } from "./eml.js";
 export {
   ConfigError,
   type ConfigProblem,

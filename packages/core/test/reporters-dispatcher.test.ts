@@ -23,6 +23,7 @@ function fake(id: string, options: FakeOptions = {}) {
   const entry: ReporterEntry = { use, repositories: options.repositories, minSeverity: options.minSeverity };
   const loaded: LoadedReporter = {
     id,
+    options: {},
     plugin: {
       name: use,
       receives: options.receives,

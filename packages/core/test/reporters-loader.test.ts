@@ -365,7 +365,13 @@ describe("reporterPluginProblem", () => {
 
 describe("verifyReporters", () => {
   function loadedWith(id: string, reporter: Reporter): LoadedReporter {
-    return { id, plugin: builtIns().sns.plugin, entry: { use: id.split("#")[0] ?? id }, reporter };
+    return {
+      id,
+      plugin: builtIns().sns.plugin,
+      entry: { use: id.split("#")[0] ?? id },
+      options: {},
+      reporter,
+    };
   }
 
   it("runs every verify() once and returns the failures by id, without throwing", async () => {

@@ -13,6 +13,15 @@ export { type DrainResult, LocalDeployment, type LocalDeploymentOptions } from "
 export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";
 export { type SentEmail, SesSandbox } from "./ses.js";
+export {
+  DEFAULT_WEBHOOK_PATH,
+  type ReceivedSlackMessage,
+  type RejectedSlackRequest,
+  type SlackReceiver,
+  type SlackReceiverOptions,
+  startSlackReceiver,
+  validateSlackPayload,
+} from "./slack-receiver.js";
 export { type PublishedMessage, SNS_MAX_MESSAGE_BYTES, SnsSandbox } from "./sns.js";
 export { type SandboxQueue, type SqsMessage, SqsSandbox } from "./sqs.js";
 

@@ -42,6 +42,8 @@ export interface ReporterLogger {
 export interface TemplateSource {
   /** The replacement text for a template named like `slack/finding.hbs`, or undefined to keep the shipped one. */
   override(name: string): string | undefined;
+  /** Every template name the source holds, so partials that exist only as overrides can be registered too. */
+  names?(): string[];
 }
 
 /** What a reporter may use, all injectable in tests. */
@@ -77,6 +79,13 @@ export interface ReportOutcome {
   detail?: string;
 }
 
+/** One file of a preview: what a reporter would send, as the target would see it. */
+export interface PreviewFile {
+  /** A file name without folders, e.g. `slack-message.json`, `issue-body.md`, `email.html`. */
+  name: string;
+  content: string;
+}
+
 /** A configured reporter, ready to send. */
 export interface Reporter {
   /** Checks what can be checked without sending (the secret resolves, the topic exists); called once at cold start. */
@@ -99,6 +108,11 @@ export interface ReporterPlugin<O = unknown> {
   /** The contract version the plugin was written for; defaults to 1. */
   contractVersion?: number;
   create(options: O, deps: ReporterDeps): Reporter;
+  /**
+   * Optional: renders what `report()` would send for a report, without sending or resolving secrets. Used by
+   * `ecr-scan-reporter report --out DIR` and by the documentation's examples.
+   */
+  preview?(report: ScanReport, options: O, deps: Pick<ReporterDeps, "templates" | "clock">): PreviewFile[];
 }
 
 /** Identity helper that gives a plugin literal its types; reporter packages `export default defineReporter({...})`. */

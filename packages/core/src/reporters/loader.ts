@@ -15,6 +15,8 @@ export interface LoadedReporter {
   id: string;
   plugin: ReporterPlugin<unknown>;
   entry: ReporterEntry;
+  /** The entry's options after the plugin's schema (defaults filled). */
+  options: unknown;
   reporter: Reporter;
 }
 
@@ -94,7 +96,7 @@ export async function loadReporters(
     }
     const id = ids[index] ?? entry.use;
     try {
-      loaded.push({ id, plugin, entry, reporter: plugin.create(parsed.data, deps) });
+      loaded.push({ id, plugin, entry, options: parsed.data, reporter: plugin.create(parsed.data, deps) });
     } catch (error) {
       problems.push({ path, reason: `"${entry.use}" could not be created: ${describeError(error)}` });
     }

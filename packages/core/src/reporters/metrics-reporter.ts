@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { z } from "zod";
-import { SEVERITIES } from "../model.js";
+import { type ScanReport, SEVERITIES } from "../model.js";
 import { defineReporter } from "./contract.js";
 
 const optionsSchema = z.strictObject({
@@ -9,6 +9,25 @@ const optionsSchema = z.strictObject({
     .regex(/^[^:]{1,255}$/, { message: "must be 1–255 characters with no colon (a CloudWatch namespace)" })
     .default("EcrScanReporter"),
 });
+
+/** The EMF lines of one report: Findings per Repository × Severity, and ScanFailed per Repository. */
+function emfLines(report: ScanReport, namespace: string): string[] {
+  const line = (dimensions: Record<string, string>, name: string, value: number) => {
+    const metrics = new Metrics({ namespace, serviceName: "ecr-scan-reporter" });
+    metrics.addDimensions(dimensions);
+    metrics.addMetric(name, MetricUnit.Count, value);
+    // Serialized by Powertools, written by the caller: Lambda to stdout, the CLI to --out.
+    const text = JSON.stringify(metrics.serializeMetrics());
+    metrics.clearMetrics();
+    return text;
+  };
+  return [
+    ...SEVERITIES.map((severity) =>
+      line({ Repository: report.repository, Severity: severity }, "Findings", report.counts[severity]),
+    ),
+    line({ Repository: report.repository }, "ScanFailed", report.status === "FAILED" ? 1 : 0),
+  ];
+}
 
 /**
  * Built-in `metrics` reporter: CloudWatch Embedded Metric Format lines, one per severity with Repository and
@@ -20,22 +39,15 @@ export const metricsReporter = defineReporter({
   receives: "all",
   optionsSchema,
   create(options, deps) {
-    const emit = (dimensions: Record<string, string>, name: string, value: number) => {
-      const metrics = new Metrics({ namespace: options.namespace, serviceName: "ecr-scan-reporter" });
-      metrics.addDimensions(dimensions);
-      metrics.addMetric(name, MetricUnit.Count, value);
-      // Serialized by Powertools, written by us: the CLI sends the lines to --out, Lambda to stdout.
-      deps.writeLine(JSON.stringify(metrics.serializeMetrics()));
-      metrics.clearMetrics();
-    };
     return {
       async report(report) {
-        for (const severity of SEVERITIES) {
-          emit({ Repository: report.repository, Severity: severity }, "Findings", report.counts[severity]);
-        }
-        emit({ Repository: report.repository }, "ScanFailed", report.status === "FAILED" ? 1 : 0);
-        return { status: "sent", detail: `${SEVERITIES.length + 1} EMF lines in ${options.namespace}` };
+        const lines = emfLines(report, options.namespace);
+        for (const line of lines) deps.writeLine(line);
+        return { status: "sent", detail: `${lines.length} EMF lines in ${options.namespace}` };
       },
     };
+  },
+  preview(report, options) {
+    return [{ name: "metrics.emf.jsonl", content: `${emfLines(report, options.namespace).join("\n")}\n` }];
   },
 });

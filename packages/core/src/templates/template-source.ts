@@ -25,5 +25,5 @@ export function readTemplateFolder(folder: string): Record<string, string> {
 export function createTemplateSource(overrideFolders: readonly string[] = []): TemplateSource {
   const merged: Record<string, string> = {};
   for (const folder of [...overrideFolders].reverse()) Object.assign(merged, readTemplateFolder(folder));
-  return { override: (name) => merged[name] };
+  return { override: (name) => merged[name], names: () => Object.keys(merged) };
 }

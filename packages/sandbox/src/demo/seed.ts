@@ -64,7 +64,14 @@ export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage
   const seeded: SeededImage[] = [];
   const add = (repository: string, kind: string, expected: ExpectedDecision, seed: SeedImage) => {
     const digest = ecr.seedImage(repository, seed, `${repository}/${kind}/${seeded.length}`);
-    seeded.push({ repository, digest, tags: seed.tags ?? [], kind, expected, failsNextScan: seed.nextScan?.outcome === "fail" });
+    seeded.push({
+      repository,
+      digest,
+      tags: seed.tags ?? [],
+      kind,
+      expected,
+      failsNextScan: seed.nextScan?.outcome === "fail",
+    });
   };
   for (const name of DEMO_REPOSITORIES) ecr.createRepository(name);
   const recentPull = new Date(now - 2 * DAY);
@@ -72,7 +79,10 @@ export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage
   DEMO_REPOSITORIES.forEach((repository, i) => {
     const selected = repository.startsWith("team-") && !repository.includes("sandbox");
     const pick = (expected: ExpectedDecision): ExpectedDecision => (selected ? expected : "not-selected");
-    add(repository, "never scanned", pick("scan:never-scanned"), { tags: [`v1.${i}.0`], lastRecordedPullTime: recentPull });
+    add(repository, "never scanned", pick("scan:never-scanned"), {
+      tags: [`v1.${i}.0`],
+      lastRecordedPullTime: recentPull,
+    });
     add(repository, "stale", pick("scan:expired"), {
       tags: [`v1.${i - 1 < 0 ? 0 : i - 1}.9`],
       lastRecordedPullTime: recentPull,
@@ -131,14 +141,21 @@ export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage
         tags: ["broken-layer"],
         lastRecordedPullTime: recentPull,
         scan: { status: "COMPLETE", completedAt: new Date(now - 20 * DAY) },
-        nextScan: { outcome: "fail", description: "An internal error occurred while scanning the image layers." },
+        nextScan: {
+          outcome: "fail",
+          description: "An internal error occurred while scanning the image layers.",
+        },
       });
     }
     if (i % 7 === 3) {
       add(repository, "failed recently", pick("skip:failed-recently"), {
         tags: ["nightly"],
         lastRecordedPullTime: recentPull,
-        scan: { status: "FAILED", description: "An internal error occurred.", completedAt: new Date(now - 3 * 3_600_000) },
+        scan: {
+          status: "FAILED",
+          description: "An internal error occurred.",
+          completedAt: new Date(now - 3 * 3_600_000),
+        },
       });
     }
   });

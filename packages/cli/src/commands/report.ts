@@ -1,0 +1,155 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
+import {
+  buildScanReport,
+  type Config,
+  createEcrClient,
+  createPackageResolver,
+  dispatchReport,
+  fetchScanFindings,
+  loadReporters,
+  type ScanReport,
+  whyNotRouted,
+} from "@ecr-scan-reporter/core";
+import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/lambdas/built-in-reporters";
+import { parseImageRef } from "../image-ref.js";
+import { printJson, printTable } from "../output.js";
+import { createCliReporterDeps } from "../reporter-deps.js";
+import { UsageError } from "../usage-error.js";
+
+export interface ReportOptions {
+  out?: string;
+  json?: boolean;
+  failOnFindings?: boolean;
+  templates?: string;
+  debug?: boolean;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "";
+}
+
+/** Fetches one image's findings and builds its report with the configured policy, as report-findings would. */
+export async function buildImageReport(reference: string, config: Config): Promise<ScanReport> {
+  const ref = parseImageRef(reference);
+  const ecr = createEcrClient();
+  let detail: ImageDetail | undefined;
+  try {
+    const out = await ecr.send(
+      new DescribeImagesCommand({
+        repositoryName: ref.repositoryName,
+        imageIds: [ref.imageDigest ? { imageDigest: ref.imageDigest } : { imageTag: ref.imageTag }],
+      }),
+    );
+    detail = out.imageDetails?.[0];
+  } catch (error) {
+    if (["ImageNotFoundException", "RepositoryNotFoundException"].includes(errorName(error))) {
+      throw new UsageError(`${reference}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    throw error;
+  }
+  if (!detail?.imageDigest) throw new UsageError(`${reference}: no such image.`);
+  const registryId = detail.registryId ?? "";
+  let fetched: Awaited<ReturnType<typeof fetchScanFindings>>;
+  try {
+    fetched = await fetchScanFindings(ecr, {
+      registryId,
+      repositoryName: ref.repositoryName,
+      imageDigest: detail.imageDigest,
+    });
+  } catch (error) {
+    if (errorName(error) === "ScanNotFoundException") {
+      throw new UsageError(
+        `${reference} was never scanned: run \`ecr-scan-reporter scan ${ref.repositoryName}\` first.`,
+      );
+    }
+    throw error;
+  }
+  const { report, expiredIgnoreEntries } = buildScanReport({
+    account: registryId,
+    region: await ecr.config.region(),
+    registryId,
+    repository: ref.repositoryName,
+    digest: detail.imageDigest,
+    tags: detail.imageTags ?? [],
+    scanType: fetched.enhanced.length > 0 ? "ENHANCED" : "BASIC",
+    fetched,
+    policy: config,
+  });
+  for (const entry of expiredIgnoreEntries) {
+    process.stderr.write(
+      `warning: ignore entry ${entry.id} expired on ${entry.until}; its findings count again\n`,
+    );
+  }
+  return report;
+}
+
+/** `ecr-scan-reporter report <repository>[:tag|@digest]` */
+export async function reportCommand(
+  reference: string,
+  config: Config,
+  options: ReportOptions,
+): Promise<number> {
+  const report = await buildImageReport(reference, config);
+  const deps = createCliReporterDeps({ templatesDir: options.templates, debug: options.debug });
+  const reporters = await loadReporters(
+    config.reporters,
+    BUILT_IN_REPORTERS,
+    deps,
+    createPackageResolver(join(process.cwd(), "node_modules")),
+  );
+
+  if (options.out) {
+    const outDir = resolve(options.out);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    const written = ["report.json"];
+    for (const loaded of reporters) {
+      const dir = join(outDir, loaded.id);
+      mkdirSync(dir, { recursive: true });
+      const notRouted = whyNotRouted(report, loaded);
+      const files = notRouted
+        ? [{ name: "NOT-SENT.txt", content: `${loaded.id} would not be sent this report: ${notRouted}.\n` }]
+        : (loaded.plugin.preview?.(report, loaded.options, deps) ?? [
+            {
+              name: "NO-PREVIEW.txt",
+              content: `${loaded.entry.use} offers no preview (its plugin has no preview()).\n`,
+            },
+          ]);
+      for (const file of files) {
+        writeFileSync(join(dir, file.name), file.content);
+        written.push(join(loaded.id, file.name));
+      }
+    }
+    if (options.json) printJson({ report, written });
+    else
+      process.stdout.write(
+        `wrote ${written.length} files to ${outDir}:\n${written.map((w) => `  ${w}\n`).join("")}`,
+      );
+  } else {
+    const result = await dispatchReport(report, reporters, { logger: deps.logger, source: "cli" });
+    if (options.json) printJson({ report, outcomes: result.outcomes });
+    else {
+      printTable(
+        ["REPORTER", "OUTCOME", "DETAIL"],
+        result.outcomes.map((o) => [
+          o.reporter,
+          o.status,
+          "error" in o ? o.error : (o.detail ?? ("ref" in o ? (o.ref ?? "") : "")),
+        ]),
+      );
+    }
+    if (result.failed.length > 0) return 3;
+  }
+  if (!options.json) {
+    const counts = Object.entries(report.counts)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s.toLowerCase()}`)
+      .join(", ");
+    process.stdout.write(
+      `${report.repository}@${report.digest.slice(0, 19)} ${report.status}: ${counts || "no findings"} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
+    );
+  }
+  return options.failOnFindings && report.verdict.due ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+import { ConfigError, describeError } from "@ecr-scan-reporter/core";
+import { Command, CommanderError } from "commander";
+import { demoCommand } from "./commands/demo.js";
+import { planCommand } from "./commands/plan.js";
+import { reportCommand } from "./commands/report.js";
+import { scanCommand } from "./commands/scan.js";
+import { applyAwsOptions, type GlobalOptions, loadCliConfig } from "./context.js";
+import { UsageError } from "./usage-error.js";
+
+/** Exit codes, as the README documents them. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, failure: 3 } as const;
+
+function withGlobalOptions(command: Command): Command {
+  return command
+    .option(
+      "-c, --config <file>",
+      "configuration document (JSON); default ./ecr-scan-reporter.json if present",
+    )
+    .option("--region <region>", "AWS region (else AWS_REGION / the profile's)")
+    .option("--profile <name>", "AWS shared-config profile (else AWS_PROFILE / default chain)")
+    .option("--endpoint-url <url>", "send every AWS call to this endpoint (the sandbox, LocalStack)")
+    .option("--json", "print JSON instead of tables")
+    .option("--debug", "print stack traces and debug logs");
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command("ecr-scan-reporter")
+    .description("Keep every ECR image under regular vulnerability scanning, and report what the scans find.")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  const run =
+    (action: (options: GlobalOptions) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const options = command.opts<GlobalOptions>();
+      applyAwsOptions(options);
+      exitCode = await action(options);
+    };
+
+  withGlobalOptions(
+    program
+      .command("plan")
+      .description("show what would be scanned and why, without starting anything")
+      .argument("[repositories...]", "only these repositories (default: those the config selects)"),
+  ).action(
+    run(async (options) => {
+      const names = (program.commands.find((c) => c.name() === "plan")?.processedArgs[0] as string[]) ?? [];
+      return planCommand(loadCliConfig(options).config, names, Boolean(options.json));
+    }),
+  );
+
+  withGlobalOptions(
+    program
+      .command("scan")
+      .description("plan, then start the scans (a progress bar on a terminal)")
+      .argument("[repositories...]", "only these repositories (default: those the config selects)"),
+  ).action(
+    run(async (options) => {
+      const names = (program.commands.find((c) => c.name() === "scan")?.processedArgs[0] as string[]) ?? [];
+      return scanCommand(loadCliConfig(options).config, names, Boolean(options.json));
+    }),
+  );
+
+  withGlobalOptions(
+    program
+      .command("report")
+      .description("fetch an image's findings, apply the policy and run the configured reporters")
+      .argument("<image>", "repository:tag, repository@sha256:…, or repository (:latest)")
+      .option("-o, --out <dir>", "write what each reporter would send to this folder instead of sending")
+      .option("--fail-on-findings", "exit 1 when the report is over the thresholds")
+      .option(
+        "--templates <dir>",
+        "a folder of template overrides laid out like templates/ (slack/finding.hbs…)",
+      ),
+  ).action(
+    run(async (options) => {
+      const command = program.commands.find((c) => c.name() === "report");
+      const image = command?.processedArgs[0] as string;
+      const extra = command?.opts<{ out?: string; failOnFindings?: boolean; templates?: string }>() ?? {};
+      return reportCommand(image, loadCliConfig(options).config, {
+        ...extra,
+        json: options.json,
+        debug: options.debug,
+      });
+    }),
+  );
+
+  program
+    .command("demo")
+    .description("the whole flow on a local sandbox, no AWS account needed; writes every report to a folder")
+    .option("-o, --out <dir>", "where to write the reports and the summary page", "demo-output")
+    .option("-c, --config <file>", "add the reporters of this configuration (e.g. a custom reporter package)")
+    .option("--json", "print the summary as JSON")
+    .option("--debug", "print stack traces")
+    .action(async (options: { out: string; config?: string; json?: boolean }) => {
+      exitCode = await demoCommand(options);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    const debug = argv.includes("--debug");
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    else process.stderr.write("(run with --debug for details)\n");
+    return EXIT.failure;
+  }
+}

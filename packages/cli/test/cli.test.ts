@@ -1,0 +1,210 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
+import { DEMO_SCAN_CONFIG, type SeededImage, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../src/main.js";
+
+let sandbox: Sandbox;
+let seeded: SeededImage[];
+let dir: string;
+let configPath: string;
+let topicArn: string;
+
+async function cli(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(["node", "ecr-scan-reporter", ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ scanDurationMs: 50 });
+  seeded = seedDemoRegistry(sandbox.ecr);
+  topicArn = sandbox.sns.createTopic("findings");
+  sandbox.ses.verifyIdentity("acme.example");
+  for (const [k, v] of Object.entries(sandbox.env())) process.env[k] = v;
+  process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING = "1";
+  dir = mkdtempSync(join(tmpdir(), "cli-"));
+  configPath = join(dir, "config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      ...DEMO_SCAN_CONFIG,
+      reporters: [
+        { use: "sns", options: { topicArn } },
+        { use: "email", options: { from: "scans@acme.example", to: ["sec@acme.example"] } },
+        { use: "metrics" },
+      ],
+    }),
+  );
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe("ecr-scan-reporter plan", () => {
+  it("prints the decision for every image of the selected repositories", async () => {
+    const { code, stdout } = await cli(
+      "plan",
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      "--json",
+    );
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as {
+      repositories: { repository: string; images: { digest: string; action: string; reason: string }[] }[];
+    };
+    const decided = new Map(
+      plan.repositories.flatMap((r) => r.images.map((i) => [i.digest, `${i.action}:${i.reason}`])),
+    );
+    for (const image of seeded) {
+      if (image.expected === "not-selected") expect(decided.has(image.digest)).toBe(false);
+      else expect(decided.get(image.digest)).toBe(image.expected);
+    }
+    expect(sandbox.ecr.scanRequests).toHaveLength(0);
+  });
+
+  it("prints plain tab-separated lines in a pipe, and only the repositories named", async () => {
+    const { code, stdout } = await cli(
+      "plan",
+      "team-a/api",
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+    );
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toBe("REPOSITORY\tIMAGE\tDECISION\tREASON\tDETAIL");
+    const rows = lines.slice(1, -1);
+    expect(rows.length).toBe(seeded.filter((s) => s.repository === "team-a/api").length);
+    expect(rows.every((r) => r.startsWith("team-a/api\t"))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^1 repositories, \d+ images \(registry scan type BASIC\)/);
+  });
+});
+
+describe("ecr-scan-reporter scan and report", () => {
+  it("starts the planned scans, then a re-run starts none", async () => {
+    const first = await cli("scan", "--config", configPath, "--endpoint-url", sandbox.endpoint, "--json");
+    expect(first.code).toBe(0);
+    const expectedScans = seeded.filter((s) => s.expected.startsWith("scan:")).length;
+    expect(JSON.parse(first.stdout).outcomes).toEqual({ started: expectedScans });
+    await sandbox.ecr.whenScansSettled();
+    const second = await cli("scan", "--config", configPath, "--endpoint-url", sandbox.endpoint, "--json");
+    expect(JSON.parse(second.stdout).outcomes).toEqual({});
+  });
+
+  it("writes what each reporter would send with --out, and exits 1 with --fail-on-findings", async () => {
+    const image = seeded.find((s) => s.repository === "team-a/api" && s.kind === "never scanned");
+    const out = join(dir, "out");
+    const { code, stdout } = await cli(
+      "report",
+      `team-a/api@${image?.digest}`,
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      "--out",
+      out,
+      "--json",
+    );
+    expect(code).toBe(0);
+    const { report, written } = JSON.parse(stdout);
+    expect(written).toContain("report.json");
+    expect(readdirSync(join(out, "metrics"))).toEqual(["metrics.emf.jsonl"]);
+    if (report.verdict.due) {
+      expect(readdirSync(join(out, "sns")).sort()).toEqual([
+        "sns-default.txt",
+        "sns-email.txt",
+        "sns-publish.json",
+      ]);
+      expect(readdirSync(join(out, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
+    } else {
+      expect(readFileSync(join(out, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
+    }
+    expect(sandbox.sns.published).toHaveLength(0);
+    const failing = await cli(
+      "report",
+      `team-a/api@${image?.digest}`,
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      "--out",
+      out,
+      "--fail-on-findings",
+    );
+    expect(failing.code).toBe(report.verdict.due ? 1 : 0);
+  });
+
+  it("sends through the configured reporters without --out", async () => {
+    const image = seeded.find((s) => s.repository === "team-b/payments" && s.kind === "stale");
+    const { code, stdout } = await cli(
+      "report",
+      `team-b/payments@${image?.digest}`,
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      "--json",
+    );
+    expect(code).toBe(0);
+    const { report, outcomes } = JSON.parse(stdout);
+    const sns = outcomes.find((o: { reporter: string }) => o.reporter === "sns");
+    expect(sns.status).toBe(report.verdict.due ? "sent" : "not-routed");
+    expect(sandbox.sns.published).toHaveLength(report.verdict.due ? 1 : 0);
+  });
+});
+
+describe("errors and exit codes", () => {
+  it("exits 2 with every problem of a bad configuration, and no stack trace", async () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(
+      bad,
+      JSON.stringify({ scan: { expiry: "7 days" }, reporters: [{ use: "sns", options: {} }] }),
+    );
+    const { code, stderr } = await cli("plan", "--config", bad, "--endpoint-url", sandbox.endpoint);
+    expect(code).toBe(2);
+    expect(stderr).toContain('scan.expiry: "7 days" is not a duration like 7d, 12h or 30m');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 2 for a bad image reference, a missing repository, an unknown command or a missing config file", async () => {
+    expect((await cli("report", "Not A Ref", "--endpoint-url", sandbox.endpoint)).code).toBe(2);
+    const missing = await cli("plan", "no/such-repo", "--endpoint-url", sandbox.endpoint);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("No such repository in this registry: no/such-repo");
+    expect((await cli("frobnicate")).code).toBe(2);
+    expect((await cli("plan", "--config", join(dir, "nope.json"))).code).toBe(2);
+  });
+
+  it("exits 3 with one line when AWS cannot be reached, and the stack only with --debug", async () => {
+    const { code, stderr } = await cli(
+      "plan",
+      "--endpoint-url",
+      "http://127.0.0.1:9",
+      "--config",
+      configPath,
+    );
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^error: /);
+    expect(stderr).toContain("--debug");
+  }, 60_000);
+});
