@@ -187,7 +187,8 @@ describe("report-findings bundle on the sandbox", () => {
     const retry = JSON.parse(reportQueue.messages[0]?.body ?? "{}");
     expect(retry.ecrScanReporter).toEqual({ version: 1, retryReporters: ["sns"], attempt: 2 });
     expect(retry.event.detail["image-digest"]).toBe(digest);
-    expect(dlq.messages).toHaveLength(0);
+    // The malformed body went to the dead-letter queue as it was; the foreign event was only logged.
+    expect(dlq.messages.map((m) => m.body)).toEqual(["{"]);
 
     // The retry, at its last attempt, runs only sns (metrics is not emitted again) and parks itself in the DLQ.
     const lastTry = JSON.stringify({ ...retry, ecrScanReporter: { ...retry.ecrScanReporter, attempt: 5 } });
@@ -203,7 +204,8 @@ describe("report-findings bundle on the sandbox", () => {
     );
     expect(second.ok && second.result).toEqual({ batchItemFailures: [] });
     expect(second.logs.find((l) => l.message === "report")?.outcomes).toEqual({ sns: "failed" });
-    expect(dlq.messages).toHaveLength(1);
+    expect(dlq.messages).toHaveLength(2);
+    expect(JSON.parse(dlq.messages[1]?.body ?? "{}").ecrScanReporter.retryReporters).toEqual(["sns"]);
     expect(reportQueue.messages).toHaveLength(1);
   });
 });

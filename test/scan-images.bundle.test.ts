@@ -161,6 +161,7 @@ describe("scan-images bundle on the sandbox", () => {
   it("returns exactly the failed messages of a batch mixing good, malformed and failing messages", async () => {
     sandbox = await startSandbox({ scanDurationMs: 60_000 });
     sandbox.ecr.createRepository("team-b/web");
+    const dlq = sandbox.sqs.createQueue("scan-dlq");
     sandbox.server.injectFault({
       service: "ecr",
       operation: "DescribeImages",
@@ -177,13 +178,17 @@ describe("scan-images bundle on the sandbox", () => {
         { messageId: "throttled", body: scanMessage("team-b/web") },
         { messageId: "deleted-repo", body: scanMessage("team-z/gone") },
       ]),
-      { ...sandbox.env(), ECR_SCAN_REPORTER_CONFIG: CONFIG, AWS_MAX_ATTEMPTS: "2" },
+      { ...sandbox.env(), ECR_SCAN_REPORTER_CONFIG: CONFIG, AWS_MAX_ATTEMPTS: "2", SCAN_DLQ_URL: dlq.url },
     );
     expect(result.ok && result.result).toEqual({ batchItemFailures: [{ itemIdentifier: "throttled" }] });
     const dropped = result.logs
-      .filter((l) => l.message === "dropping malformed scan message")
+      .filter((l) => l.message === "malformed scan message moved to the dead-letter queue")
       .map((l) => l.messageId);
     expect(dropped.sort()).toEqual(["not-json", "wrong-shape"]);
+    // The malformed bodies are kept, as they were, for an operator to read.
+    expect(dlq.messages.map((m) => m.body).sort()).toEqual(
+      ["{oops", JSON.stringify({ version: 1, kind: "scan-repository" })].sort(),
+    );
   });
 
   it("ends the invocation with every configuration problem listed and does nothing else", async () => {

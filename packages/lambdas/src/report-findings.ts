@@ -24,6 +24,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit from "p-limit";
 import { BUILT_IN_REPORTERS } from "./built-in-reporters.js";
+import { deadLetterMessage } from "./dead-letter.js";
 import { createLambdaReporterDeps } from "./reporter-deps.js";
 import { createMetrics, getConfig } from "./runtime.js";
 
@@ -237,9 +238,11 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       }
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
-      logger.error("dropping malformed report message", {
+      const moved = await deadLetterMessage(sqs, process.env.REPORT_DLQ_URL, record.body);
+      logger.error("malformed report message moved to the dead-letter queue", {
         messageId: record.messageId,
         reason: error.message,
+        ...moved,
       });
       dropped += 1;
     }

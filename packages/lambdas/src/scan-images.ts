@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   addScanRunCounts,
   countScanRun,
@@ -17,11 +18,13 @@ import {
   startPlannedScans,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { deadLetterMessage } from "./dead-letter.js";
 import { createMetrics, getConfig } from "./runtime.js";
 
 const logger = createLogger("scan-images");
 const metrics = createMetrics("scan-images");
 const gateway = new EcrGateway(createEcrClient());
+const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const processor = new BatchProcessor(EventType.SQS);
 
 type Config = Awaited<ReturnType<typeof getConfig>>;
@@ -33,7 +36,12 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
     message = parseScanRepositoryMessage(record.body);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
-    logger.error("dropping malformed scan message", { messageId: record.messageId, reason: error.message });
+    const moved = await deadLetterMessage(sqs, process.env.SCAN_DLQ_URL, record.body);
+    logger.error("malformed scan message moved to the dead-letter queue", {
+      messageId: record.messageId,
+      reason: error.message,
+      ...moved,
+    });
     total.counts.decisions["message:malformed"] = (total.counts.decisions["message:malformed"] ?? 0) + 1;
     return;
   }
