@@ -82,7 +82,7 @@ export class LocalDeployment {
       });
     this.functions = {
       scheduleScans: fn("schedule-scans", { SCAN_QUEUE_URL: scan.url }),
-      scanImages: fn("scan-images"),
+      scanImages: fn("scan-images", { SCAN_DLQ_URL: scanDlq.url }),
       reportFindings: fn("report-findings", { REPORT_QUEUE_URL: report.url, REPORT_DLQ_URL: reportDlq.url }),
     };
 

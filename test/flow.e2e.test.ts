@@ -1,0 +1,168 @@
+import { join } from "node:path";
+import { LocalDeployment, type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
+import { DEMO_SCAN_CONFIG, type SeededImage, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
+import { afterEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./support/bundles.js";
+
+const DIST = join(REPO_ROOT, "terraform", "dist");
+const DAY = 86_400_000;
+
+interface Flow {
+  sandbox: Sandbox;
+  deployment: LocalDeployment;
+  seeded: SeededImage[];
+  topicArn: string;
+}
+
+const flows: Flow[] = [];
+afterEach(async () => {
+  for (const flow of flows.splice(0)) {
+    await flow.deployment.close();
+    await flow.sandbox.close();
+  }
+});
+
+async function deploy(options: { rateLimits?: Record<string, number> } = {}): Promise<Flow> {
+  const sandbox = await startSandbox({ scanDurationMs: 150, rateLimits: options.rateLimits });
+  const seeded = seedDemoRegistry(sandbox.ecr);
+  const topicArn = sandbox.sns.createTopic("findings");
+  sandbox.ses.verifyIdentity("acme.example");
+  const deployment = new LocalDeployment({
+    sandbox,
+    distDir: DIST,
+    config: {
+      ...DEMO_SCAN_CONFIG,
+      reporters: [
+        { use: "sns", options: { topicArn } },
+        { use: "email", options: { from: "scans@acme.example", to: ["security@acme.example"] } },
+        { use: "metrics" },
+      ],
+    },
+    env: { POWERTOOLS_LOG_LEVEL: "DEBUG" },
+  });
+  const flow = { sandbox, deployment, seeded, topicArn };
+  flows.push(flow);
+  return flow;
+}
+
+function reportLines(flow: Flow) {
+  return flow.deployment.functions.reportFindings
+    .jsonLogs()
+    .filter((l) => l.message === "report") as unknown as {
+    digest: string;
+    counts: Record<string, number>;
+    verdict: { due: boolean };
+    outcomes: Record<string, string>;
+  }[];
+}
+
+describe("the whole flow on the sandbox (schedule → scan → events → report)", () => {
+  it("scans exactly the planned images, logs every skip reason, and reports each completed scan once", async () => {
+    const flow = await deploy();
+    const { sandbox, deployment, seeded } = flow;
+    expect((await deployment.runSchedule()).ok).toBe(true);
+    const drained = await deployment.drain({ timeoutMs: 50_000 });
+    expect(drained.timedOut).toBe(false);
+
+    const expectedScans = seeded.filter((s) => s.expected.startsWith("scan:")).map((s) => s.digest);
+    const started = sandbox.ecr.scanRequests
+      .filter((r) => r.outcome === "IN_PROGRESS")
+      .map((r) => r.imageDigest);
+    expect(started.sort()).toEqual(expectedScans.sort());
+
+    const skips = new Map(
+      deployment.functions.scanImages
+        .jsonLogs()
+        .filter((l) => l.message === "skip")
+        .map((l) => [l.imageDigest as string, `skip:${l.reason as string}`]),
+    );
+    for (const image of seeded.filter((s) => s.expected.startsWith("skip:"))) {
+      expect(skips.get(image.digest), `${image.repository} ${image.kind}`).toBe(image.expected);
+    }
+
+    // One report per completed scan; the failing images become failure reports.
+    const reports = reportLines(flow);
+    expect(reports.map((r) => r.digest).sort()).toEqual(expectedScans.sort());
+    const due = reports.filter((r) => r.verdict.due);
+    expect(sandbox.sns.published).toHaveLength(due.length);
+    expect(sandbox.ses.sent).toHaveLength(due.length);
+    // The counts each SNS message carries are the image's findings after the ignore list (CVE-2011-3374).
+    for (const report of due) {
+      const image = [...sandbox.ecr.repositories.values()]
+        .flatMap((r) => [...r.images.values()])
+        .find((i) => i.digest === report.digest);
+      const findings = (image?.scan?.findings ?? []).filter((f) => f.name !== "CVE-2011-3374");
+      const critical = findings.filter((f) => f.severity === "CRITICAL").length;
+      const high = findings.filter((f) => f.severity === "HIGH").length;
+      expect(report.counts.CRITICAL).toBe(critical);
+      expect(report.counts.HIGH).toBe(high);
+    }
+    expect(deployment.queues.scanDlq.messages).toHaveLength(0);
+    expect(deployment.queues.reportDlq.messages).toHaveLength(0);
+  });
+
+  it("meets ECR's 24-hour quota on an immediate re-run and starts nothing, without retrying or losing a message", async () => {
+    const flow = await deploy();
+    const { sandbox, deployment } = flow;
+    await deployment.runSchedule();
+    await deployment.drain({ timeoutMs: 50_000 });
+    const firstRun = sandbox.ecr.scanRequests.length;
+    const scanned = sandbox.ecr.scanRequests.map((r) => r.imageDigest);
+    // As if the expiry had passed: every scan now looks a week old, but ECR remembers it started today.
+    for (const repository of sandbox.ecr.repositories.values()) {
+      for (const image of repository.images.values()) {
+        if (scanned.includes(image.digest) && image.scan)
+          image.scan.completedAt = new Date(Date.now() - 8 * DAY);
+      }
+    }
+    const reportsBefore = reportLines(flow).length;
+    await deployment.runSchedule();
+    await deployment.drain({ timeoutMs: 50_000 });
+    const rerun = sandbox.ecr.scanRequests.slice(firstRun);
+    expect(rerun.length).toBeGreaterThan(0);
+    expect(rerun.every((r) => r.outcome === "LimitExceededException")).toBe(true);
+    const summaries = deployment.functions.scanImages
+      .jsonLogs()
+      .filter((l) => l.message === "scan-images summary");
+    const lastRun = summaries.slice(-summaries.length / 2);
+    expect(
+      lastRun.reduce((n, l) => n + ((l.summary as { messagesRetried: number }).messagesRetried ?? 0), 0),
+    ).toBe(0);
+    expect(reportLines(flow)).toHaveLength(reportsBefore);
+    expect(deployment.queues.scan.messages).toHaveLength(0);
+    expect(deployment.queues.scanDlq.messages).toHaveLength(0);
+  });
+
+  it("completes under ECR rate limits with no message lost", async () => {
+    const flow = await deploy({
+      rateLimits: { "ecr:DescribeImageScanFindings": 20, "ecr:StartImageScan": 8, "ecr:DescribeImages": 5 },
+    });
+    const { sandbox, deployment, seeded } = flow;
+    await deployment.runSchedule();
+    const drained = await deployment.drain({ timeoutMs: 55_000 });
+    expect(drained.timedOut).toBe(false);
+    const throttled = sandbox.server.calls.filter((c) => c.status === 400 && c.service === "ecr").length;
+    expect(throttled).toBeGreaterThan(0);
+    const expectedScans = seeded.filter((s) => s.expected.startsWith("scan:")).length;
+    expect(sandbox.ecr.scanRequests.filter((r) => r.outcome === "IN_PROGRESS")).toHaveLength(expectedScans);
+    expect(reportLines(flow)).toHaveLength(expectedScans);
+    expect(deployment.queues.scanDlq.messages).toHaveLength(0);
+    expect(deployment.queues.reportDlq.messages).toHaveLength(0);
+  }, 60_000);
+
+  it("moves a malformed message to the dead-letter queue on its first delivery instead of retrying it", async () => {
+    const flow = await deploy();
+    const { sandbox, deployment } = flow;
+    sandbox.sqs.send(deployment.queues.scan, '{"version":1,"kind":"scan-repository"}');
+    sandbox.sqs.send(deployment.queues.report, "not json at all");
+    await deployment.drain({ timeoutMs: 20_000 });
+    expect(deployment.queues.scanDlq.messages.map((m) => m.body)).toEqual([
+      '{"version":1,"kind":"scan-repository"}',
+    ]);
+    expect(deployment.queues.reportDlq.messages.map((m) => m.body)).toEqual(["not json at all"]);
+    const invocations =
+      deployment.functions.scanImages.invocations.length +
+      deployment.functions.reportFindings.invocations.length;
+    expect(invocations).toBe(2);
+  });
+});
