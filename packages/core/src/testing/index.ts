@@ -1,4 +1,11 @@
 export {
+  type ConformanceOptions,
+  type ConformanceResult,
+  checkReporterConformance,
+  conformanceDeps,
+  SENTINEL_SECRET,
+} from "./conformance.js";
+export {
   cleanReport,
   failedScanReport,
   generateFindings,
