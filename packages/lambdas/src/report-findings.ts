@@ -48,6 +48,8 @@ function getReporters(config: Awaited<ReturnType<typeof getConfig>>): Promise<Lo
       config.reporters,
       BUILT_IN_REPORTERS,
       createLambdaReporterDeps(logger),
+      // Custom reporter packages come from a Lambda layer (/opt/nodejs/node_modules) unless told otherwise.
+      createPackageResolver(process.env.ECR_SCAN_REPORTER_REPORTERS_PATH || LAYER_NODE_MODULES),
     );
     for (const failure of await verifyReporters(reporters)) {
       logger.warn("reporter verification failed; it will still be tried for each report", failure);
