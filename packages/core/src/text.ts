@@ -33,8 +33,8 @@ export function escapeMarkdown(text: string): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/@/g, "&#64;")
     .replace(/#/g, "&#35;")
+    .replace(/@/g, "&#64;")
     .replace(/:/g, "&#58;");
 }
 

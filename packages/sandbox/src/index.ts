@@ -8,6 +8,18 @@ import { SqsSandbox } from "./sqs.js";
 export { AwsError } from "./aws-error.js";
 export { CVE_RECORDS, type CveRecord, severityOfScore } from "./data/cve-records.js";
 export * from "./ecr.js";
+export {
+  GitHubApiDescription,
+  type GitHubReceiver,
+  type GitHubReceiverOptions,
+  type GitHubRequestRecord,
+  type GitHubViolation,
+  loadGitHubApiDescription,
+  type ReceivedComment,
+  type ReceivedIssue,
+  type RepositoryPermissions,
+  startGitHubReceiver,
+} from "./github-receiver.js";
 export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
 export { type DrainResult, LocalDeployment, type LocalDeploymentOptions } from "./local-deployment.js";
 export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";

@@ -92,6 +92,18 @@ export class SesSandbox {
       send(200, { MessageId: email.messageId });
       return true;
     }
+    if (req.method === "GET" && url.pathname === "/v2/email/account") {
+      server.admit("sesv2", "GetAccount");
+      // A sandbox account that has production access: sending to unverified recipients is allowed.
+      send(200, {
+        ProductionAccessEnabled: true,
+        SendingEnabled: true,
+        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: this.sent.length },
+        EnforcementStatus: "HEALTHY",
+        DedicatedIpAutoWarmupEnabled: false,
+      });
+      return true;
+    }
     const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname)?.[1];
     if (req.method === "GET" && identity) {
       server.admit("sesv2", "GetEmailIdentity");

@@ -99,6 +99,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
             repo: "security",
             baseUrl: github.url,
             token: { parameter: "/ecr-scan-reporter/github-token" },
+            // A local receiver needs none of github.com's one-second pacing between writes.
+            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
           },
         },
         { use: "email", options: { from: "ECR scans <scans@acme.example>", to: ["security@acme.example"] } },

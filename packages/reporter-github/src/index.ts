@@ -1,0 +1,59 @@
+import { githubReporter } from "./github-reporter.js";
+
+export {
+  type ClientTuning,
+  createGitHubClient,
+  DEFAULT_BASE_URL,
+  DEFAULT_TUNING,
+  type GitHubClient,
+  GitHubOctokit,
+} from "./client.js";
+export { createGitHubReporter, defineGitHubReporter, githubReporter } from "./github-reporter.js";
+export { type ExistingIssue, type IssueAction, planIssueAction } from "./lifecycle.js";
+export {
+  compareFindings,
+  FINDING_HASHES_MAX_CHARS,
+  FINDING_IDS_MAX_CHARS,
+  type FindingsChange,
+  type FindingsState,
+  findingIdsOf,
+  findingsMarker,
+  findingsStateOf,
+  hasImageMarker,
+  type ImageReference,
+  imageMarker,
+  imageReferenceOf,
+  parseFindingsMarker,
+} from "./markers.js";
+export {
+  DEFAULT_LABELS,
+  DEFAULT_MAX_FINDINGS,
+  DEFAULT_SEVERITY_LABELS,
+  type GitHubReporterOptions,
+  type GitHubReporterOptionsInput,
+  githubOptionsSchema,
+} from "./options.js";
+export {
+  COMMENT_TEMPLATE,
+  createGitHubRenderer,
+  type FittedIssueBody,
+  fitIssueBody,
+  GITHUB_BODY_MAX_CHARS,
+  GITHUB_TITLE_MAX_CHARS,
+  ISSUE_TEMPLATE,
+  type IssueBodyOptions,
+  renderComment,
+  renderIssueBody,
+  renderIssueTitle,
+} from "./render.js";
+export {
+  type CommentEvent,
+  type CommentView,
+  type FindingView,
+  type IssueView,
+  imageLabelText,
+  markdownText,
+  safeLinkUrl,
+} from "./view.js";
+
+export default githubReporter;

@@ -1,0 +1,196 @@
+import {
+  createTemplateRenderer,
+  emptySeverityCounts,
+  isFailedScan,
+  type ScanReport,
+  type TemplateRenderer,
+  type TemplateSource,
+  truncateText,
+} from "@ecr-scan-reporter/core";
+import {
+  type FindingsChange,
+  type FindingsState,
+  findingIdsOf,
+  findingsMarker,
+  findingsStateOf,
+  imageMarker,
+  imageReferenceOf,
+} from "./markers.js";
+import { DEFAULT_MAX_FINDINGS } from "./options.js";
+import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+import { type CommentEvent, commentView, countsText, imageLabelText, issueView } from "./view.js";
+
+/** GitHub refuses an issue body or comment longer than this many characters. */
+export const GITHUB_BODY_MAX_CHARS = 65_536;
+/** GitHub refuses an issue title longer than this many characters. */
+export const GITHUB_TITLE_MAX_CHARS = 256;
+export const TITLE_PREFIX = "[ecr-scan]";
+
+export const ISSUE_TEMPLATE = "github/issue.hbs";
+export const COMMENT_TEMPLATE = "github/comment.hbs";
+
+/** The renderer of the GitHub templates: inline overrides, then folder overrides, then the shipped ones. */
+export function createGitHubRenderer(
+  options: { templates?: Readonly<Record<string, string>>; overrides?: TemplateSource } = {},
+): TemplateRenderer {
+  return createTemplateRenderer({
+    reporter: "github",
+    shipped: SHIPPED_TEMPLATES,
+    overrides: options.overrides,
+    inline: options.templates,
+    escape: "none",
+  });
+}
+
+/**
+ * The issue title: `[ecr-scan] team-a/api:v1.4.2 — 1 critical, 2 high` (the counts of the severities over their
+ * threshold), `… — scan failed`, or `… — within thresholds`. Plain text on one line, at most 256 characters.
+ */
+export function renderIssueTitle(report: ScanReport): string {
+  const state = isFailedScan(report.status)
+    ? "scan failed"
+    : countsText(report, report.verdict.exceeded) || "within thresholds";
+  const tail = ` — ${state}`;
+  const head = truncateText(
+    `${TITLE_PREFIX} ${imageLabelText(report)}`,
+    GITHUB_TITLE_MAX_CHARS - tail.length,
+  );
+  return `${head}${tail}`;
+}
+
+export interface IssueBodyOptions {
+  /** At most this many findings are listed (default 200); fewer when the body would not fit. */
+  maxFindings?: number;
+  /** Inline template overrides by name, as the reporter's `templates` option. */
+  templates?: Readonly<Record<string, string>>;
+  /** A renderer to use instead (the reporter passes its own, with folder overrides). */
+  renderer?: TemplateRenderer;
+  /** The longest body allowed (default 65,536). */
+  maxChars?: number;
+}
+
+/** An issue body and what went into it. */
+export interface FittedIssueBody {
+  body: string;
+  totalFindings: number;
+  listedFindings: number;
+  /** What the body remembers of the findings (absent for a failed scan, which has none to remember). */
+  findingsState?: FindingsState;
+}
+
+const CUT_NOTE = "\n\n…(cut to fit GitHub's limit on an issue body)";
+
+/**
+ * Renders the issue body of a report within GitHub's limit: the template with as many findings as fit (at most
+ * `maxFindings`; a binary search on the count when the whole list does not fit), then the two hidden markers.
+ */
+export function fitIssueBody(report: ScanReport, options: IssueBodyOptions = {}): FittedIssueBody {
+  const renderer = options.renderer ?? createGitHubRenderer({ templates: options.templates });
+  const maxChars = options.maxChars ?? GITHUB_BODY_MAX_CHARS;
+  const failed = isFailedScan(report.status);
+  const findingsState = failed ? undefined : findingsStateOf(findingIdsOf(report));
+  const markers = [
+    imageMarker(imageReferenceOf(report)),
+    ...(findingsState ? [findingsMarker(findingsState)] : []),
+  ];
+  const tail = `\n\n${markers.join("\n")}\n`;
+  const budget = maxChars - tail.length;
+  const render = (listed: number) => renderer.render(ISSUE_TEMPLATE, issueView(report, listed)).trimEnd();
+
+  const total = report.findings.length;
+  let listed = Math.min(total, options.maxFindings ?? DEFAULT_MAX_FINDINGS);
+  let text = render(listed);
+  if (text.length > budget) {
+    // The longest list that fits: lengths grow with the count, so a binary search finds it in ~log2(n) renders.
+    let low = 0;
+    let high = listed - 1;
+    let best: string | undefined;
+    let bestListed = 0;
+    while (low <= high) {
+      const mid = Math.floor((low + high) / 2);
+      const candidate = render(mid);
+      if (candidate.length <= budget) {
+        best = candidate;
+        bestListed = mid;
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    listed = bestListed;
+    // Even without findings the template is too long (a replaced template): cut it, the markers stay whole.
+    text = best ?? `${truncateText(render(0), budget - CUT_NOTE.length)}${CUT_NOTE}`;
+  }
+  const fitted: FittedIssueBody = { body: `${text}${tail}`, totalFindings: total, listedFindings: listed };
+  if (findingsState) fitted.findingsState = findingsState;
+  return fitted;
+}
+
+/** The issue body of a report, as the reporter writes it (markers included), within 65,536 characters. */
+export function renderIssueBody(report: ScanReport, options: IssueBodyOptions = {}): string {
+  return fitIssueBody(report, options).body;
+}
+
+/** A comment about `report` on its issue, within GitHub's limit. */
+export function renderComment(
+  renderer: TemplateRenderer,
+  event: CommentEvent,
+  report: ScanReport,
+  change?: FindingsChange,
+  keptNumber?: number,
+): string {
+  const text = renderer.render(COMMENT_TEMPLATE, commentView(event, report, change, keptNumber)).trim();
+  return truncateText(text, GITHUB_BODY_MAX_CHARS);
+}
+
+/** A small report every template must render, checked once when the reporter is created. */
+const SELF_CHECK_REPORT: ScanReport = {
+  account: "123456789012",
+  region: "eu-west-1",
+  registryId: "123456789012",
+  repository: "self-check",
+  digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+  tags: ["self-check"],
+  scanType: "BASIC",
+  status: "COMPLETE",
+  counts: { ...emptySeverityCounts(), HIGH: 1 },
+  findings: [{ id: "CVE-0000-0000", severity: "HIGH", title: "self-check", url: "https://example.com/" }],
+  consoleUrl: "https://console.aws.amazon.com/ecr/",
+  verdict: {
+    due: true,
+    reason: "over-threshold",
+    exceeded: ["HIGH"],
+    highestSeverity: "HIGH",
+    ignoredFindings: 0,
+  },
+};
+
+/**
+ * Renders every template once with a small report (a completed scan, a failed one, each comment), so a broken
+ * override fails when the reporter is created, at cold start, naming the template — not on the first report.
+ */
+export function checkTemplates(renderer: TemplateRenderer): void {
+  const failed: ScanReport = {
+    ...SELF_CHECK_REPORT,
+    status: "FAILED",
+    findings: [],
+    counts: emptySeverityCounts(),
+  };
+  const checks: [string, () => unknown][] = [
+    [ISSUE_TEMPLATE, () => fitIssueBody(SELF_CHECK_REPORT, { renderer })],
+    [ISSUE_TEMPLATE, () => fitIssueBody(failed, { renderer })],
+    ...(["updated", "reopened", "closed", "duplicate"] as const).map((event): [string, () => unknown] => [
+      COMMENT_TEMPLATE,
+      () => renderComment(renderer, event, SELF_CHECK_REPORT, undefined, 1),
+    ]),
+    [COMMENT_TEMPLATE, () => renderComment(renderer, "scan-failed", failed)],
+  ];
+  for (const [name, check] of checks) {
+    try {
+      check();
+    } catch (error) {
+      throw new Error(
+        `the template ${name} (or a partial it uses) does not render: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}
