@@ -1,11 +1,18 @@
-import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import {
+  GetAccountCommand,
+  SESv2Client,
+  SendEmailCommand,
+  type SendEmailCommandInput,
+} from "@aws-sdk/client-sesv2";
 import {
   defineReporter,
   describeError,
   isFailedScan,
   ReporterError,
+  type ReporterLogger,
   type ScanReport,
 } from "@ecr-scan-reporter/core";
+import { toEml } from "./eml.js";
 import { formatMailbox } from "./mailbox.js";
 import { type EmailReporterOptions, emailOptionsSchema } from "./options.js";
 import { createEmailRenderer, type RenderedEmail } from "./render.js";
@@ -14,7 +21,10 @@ import { verifySenderIdentity } from "./sender-identity.js";
 const CHARSET = "UTF-8";
 
 /** The SendEmail request of one rendered report (SES v2, simple content: SES builds the MIME message). */
-export function buildSendEmailInput(email: RenderedEmail, options: EmailReporterOptions): SendEmailCommandInput {
+export function buildSendEmailInput(
+  email: RenderedEmail,
+  options: EmailReporterOptions,
+): SendEmailCommandInput {
   const input: SendEmailCommandInput = {
     FromEmailAddress: formatMailbox(options.from),
     Destination: { ToAddresses: options.to.map(formatMailbox) },
@@ -31,7 +41,8 @@ export function buildSendEmailInput(email: RenderedEmail, options: EmailReporter
   if (options.cc && options.cc.length > 0 && input.Destination) {
     input.Destination.CcAddresses = options.cc.map(formatMailbox);
   }
-  if (options.replyTo && options.replyTo.length > 0) input.ReplyToAddresses = options.replyTo.map(formatMailbox);
+  if (options.replyTo && options.replyTo.length > 0)
+    input.ReplyToAddresses = options.replyTo.map(formatMailbox);
   if (options.configurationSet !== undefined) input.ConfigurationSetName = options.configurationSet;
   return input;
 }
@@ -56,6 +67,32 @@ function sendErrorHint(error: unknown, options: EmailReporterOptions): string {
       return " — SES sending is paused for this account or configuration set: see the SES console's account dashboard";
     default:
       return "";
+  }
+}
+
+/**
+ * In the SES sandbox every recipient must be verified too, which only shows on the first send; GetAccount tells
+ * it ahead, so a warning at cold start explains the MessageRejected to come. Best effort: without
+ * ses:GetAccount the check is skipped, never failed.
+ */
+async function warnWhenInSandbox(
+  ses: SESv2Client,
+  logger: ReporterLogger,
+  options: EmailReporterOptions,
+): Promise<void> {
+  let productionAccess: boolean | undefined;
+  try {
+    productionAccess = (await ses.send(new GetAccountCommand({})))?.ProductionAccessEnabled;
+  } catch (error) {
+    logger.debug("SES GetAccount unavailable; sandbox check skipped", { error: describeError(error) });
+    return;
+  }
+  if (productionAccess === false) {
+    logger.warn(
+      "SES account is in the sandbox: it sends only to verified addresses and domains, so every recipient of the " +
+        "email reporter must be verified in SES, or request production access",
+      { recipients: [...options.to, ...(options.cc ?? [])].map((mailbox) => mailbox.address) },
+    );
   }
 }
 
@@ -100,14 +137,39 @@ export const emailReporter = defineReporter({
   name: "email",
   optionsSchema: emailOptionsSchema,
   receives: "due",
+  preview(report, options, deps) {
+    const renderer = createEmailRenderer(
+      {
+        subjectPrefix: options.subjectPrefix,
+        maxFindings: options.maxFindings,
+        templates: options.templates,
+      },
+      deps.templates,
+    );
+    const email = renderer.render(report);
+    return [
+      { name: "email.html", content: email.html },
+      { name: "email.txt", content: email.text },
+      { name: "email.eml", content: toEml(buildSendEmailInput(email, options), deps.clock()) },
+    ];
+  },
   create(options, deps) {
     const renderer = createEmailRenderer(
-      { subjectPrefix: options.subjectPrefix, maxFindings: options.maxFindings, templates: options.templates },
+      {
+        subjectPrefix: options.subjectPrefix,
+        maxFindings: options.maxFindings,
+        templates: options.templates,
+      },
       deps.templates,
     );
     // Throws (naming the template) when an inline or folder override does not compile or render.
     renderer.render(SELF_CHECK_REPORT);
-    renderer.render({ ...SELF_CHECK_REPORT, status: "FAILED", statusDescription: "self-check", findings: [] });
+    renderer.render({
+      ...SELF_CHECK_REPORT,
+      status: "FAILED",
+      statusDescription: "self-check",
+      findings: [],
+    });
     const ses = deps.awsClient(SESv2Client);
     const sender = options.from.address;
 
@@ -115,6 +177,7 @@ export const emailReporter = defineReporter({
       async verify() {
         const check = await verifySenderIdentity(ses, sender);
         deps.logger.debug("SES sender identity verified", { sender, identity: check.identity });
+        await warnWhenInSandbox(ses, deps.logger, options);
       },
 
       async report(report, ctx) {

@@ -15,24 +15,44 @@ export const EMAIL_TEMPLATE_NAMES = {
   text: "email/body.txt.hbs",
 } as const;
 
+const TEMPLATE_NAME = /^email\/[\w./-]+\.hbs$/;
+
 const mailboxSchema = z.string().transform((text, ctx): Mailbox => {
   const parsed = parseMailbox(text);
   if (parsed.ok) return parsed.mailbox;
-  ctx.addIssue({ code: "custom", message: `"${text.slice(0, 100)}" ${parsed.reason}` });
+  ctx.addIssue({ code: "custom", message: `${JSON.stringify(text.slice(0, 100))} ${parsed.reason}` });
   return z.NEVER;
 });
 
-/** One mailbox or a list of them; always a list once parsed. */
+/**
+ * One mailbox or a list of them, always a list once parsed. Each bad address is reported at its own index
+ * (`to[2]: "x" is not an e-mail address…`), so the user sees every mistake at once.
+ */
 function mailboxList(min: number) {
   return z
-    .union([
-      mailboxSchema.transform((mailbox) => [mailbox]),
-      z
-        .array(mailboxSchema)
-        .min(min, { message: `must list at least ${min} address` })
-        .max(MAX_RECIPIENTS, { message: `must list at most ${MAX_RECIPIENTS} addresses (the SES limit)` }),
-    ])
-    .describe("an e-mail address, or a list of them");
+    .union([z.string(), z.array(z.string())], { error: "must be an e-mail address or a list of them" })
+    .transform((value, ctx): Mailbox[] => {
+      const list = typeof value === "string" ? [value] : value;
+      if (list.length < min || list.length > MAX_RECIPIENTS) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must list ${min}-${MAX_RECIPIENTS} addresses (SES sends to at most ${MAX_RECIPIENTS} per message)`,
+        });
+        return z.NEVER;
+      }
+      const mailboxes: Mailbox[] = [];
+      for (const [index, text] of list.entries()) {
+        const parsed = parseMailbox(text);
+        if (parsed.ok) mailboxes.push(parsed.mailbox);
+        else
+          ctx.addIssue({
+            code: "custom",
+            path: typeof value === "string" ? [] : [index],
+            message: `${JSON.stringify(text.slice(0, 100))} ${parsed.reason}`,
+          });
+      }
+      return mailboxes;
+    });
 }
 
 export const emailOptionsSchema = z
@@ -63,12 +83,17 @@ export const emailOptionsSchema = z
       .default(DEFAULT_MAX_FINDINGS),
     /** Inline replacements of shipped templates by name (`email/body.html.hbs`, `email/partials/finding-row.hbs`). */
     templates: z
-      .record(
-        z.string().regex(/^email\/[\w./-]+\.hbs$/, {
-          message: 'must be an e-mail template name like "email/body.html.hbs"',
-        }),
-        z.string(),
-      )
+      .record(z.string(), z.string())
+      .superRefine((templates, ctx) => {
+        for (const name of Object.keys(templates)) {
+          if (!TEMPLATE_NAME.test(name))
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: 'must be an e-mail template name like "email/body.html.hbs"',
+            });
+        }
+      })
       .optional(),
   })
   .superRefine((options, ctx) => {

@@ -84,6 +84,15 @@ export function planPublish(report: ScanReport, options: SnsReporterOptions): Sn
 export const snsReporter = defineReporter({
   name: "sns",
   optionsSchema: snsOptionsSchema,
+  preview(report, options) {
+    const { input } = planPublish(report, options);
+    const texts = JSON.parse(input.Message) as { default: string; email: string };
+    return [
+      { name: "sns-publish.json", content: `${JSON.stringify(input, null, 2)}\n` },
+      { name: "sns-default.txt", content: texts.default },
+      { name: "sns-email.txt", content: texts.email },
+    ];
+  },
   create(options, deps) {
     const sns = deps.awsClient(SNSClient);
     const topicArn = options.topicArn;

@@ -1,0 +1,44 @@
+import { slackReporter } from "./slack-reporter.js";
+
+export {
+  type BuiltSlackMessage,
+  buildSlackMessage,
+  type ContextBlock,
+  createSlackRenderer,
+  type HeaderBlock,
+  type MrkdwnTextObject,
+  type PlainTextObject,
+  renderSlackMessage,
+  type SectionBlock,
+  SLACK_FALLBACK_TEXT_MAX_CHARS,
+  SLACK_HEADER_MAX_CHARS,
+  SLACK_MAX_BLOCKS,
+  SLACK_SECTION_TEXT_MAX_CHARS,
+  type SlackBlock,
+  type SlackMessage,
+} from "./message.js";
+export { fitMrkdwn, linkableUrl } from "./mrkdwn.js";
+export {
+  DEFAULT_MAX_FINDINGS,
+  MAX_FINDINGS_LIMIT,
+  type SlackMessageOptions,
+  type SlackMessageOptionsInput,
+  type SlackReporterOptions,
+  type SlackReporterOptionsInput,
+  slackMessageOptionsSchema,
+  slackOptionsSchema,
+  TEMPLATE_NAMES,
+} from "./options.js";
+export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+export { slackReporter } from "./slack-reporter.js";
+export {
+  type FindingView,
+  type HeaderView,
+  type ImageView,
+  type MoreView,
+  SEVERITY_EMOJI,
+  type SeverityCountView,
+} from "./view-model.js";
+export { describeSendFailure, postToWebhook, SEND_TIMEOUT_MS, webhookUrlProblem } from "./webhook.js";
+
+export default slackReporter;

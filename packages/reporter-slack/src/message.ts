@@ -1,0 +1,178 @@
+import {
+  compareFindings,
+  createTemplateRenderer,
+  type ScanReport,
+  type TemplateRenderer,
+  type TemplateSource,
+} from "@ecr-scan-reporter/core";
+import { fitMrkdwn, fitPlainText } from "./mrkdwn.js";
+import {
+  type SlackMessageOptions,
+  type SlackMessageOptionsInput,
+  slackMessageOptionsSchema,
+} from "./options.js";
+import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
+import { findingView, headerView, imageView, type MoreView } from "./view-model.js";
+
+/** Slack's limits for a message's blocks (Block Kit reference). */
+export const SLACK_MAX_BLOCKS = 50;
+export const SLACK_HEADER_MAX_CHARS = 150;
+export const SLACK_SECTION_TEXT_MAX_CHARS = 3000;
+/** The notification text: Slack truncates past 40,000 characters; a short one is what a notification shows. */
+export const SLACK_FALLBACK_TEXT_MAX_CHARS = 3000;
+
+export interface PlainTextObject {
+  type: "plain_text";
+  text: string;
+  emoji?: boolean;
+}
+export interface MrkdwnTextObject {
+  type: "mrkdwn";
+  text: string;
+}
+export interface HeaderBlock {
+  type: "header";
+  block_id?: string;
+  text: PlainTextObject;
+}
+export interface SectionBlock {
+  type: "section";
+  block_id?: string;
+  text: MrkdwnTextObject;
+}
+export interface ContextBlock {
+  type: "context";
+  block_id?: string;
+  elements: MrkdwnTextObject[];
+}
+export type SlackBlock = HeaderBlock | SectionBlock | ContextBlock;
+
+/** The incoming-webhook payload of one report. */
+export interface SlackMessage {
+  /** The notification and fallback text (mrkdwn). */
+  text: string;
+  blocks: SlackBlock[];
+  unfurl_links: false;
+  unfurl_media: false;
+}
+
+/** A message and what went into it. */
+export interface BuiltSlackMessage {
+  payload: SlackMessage;
+  /** Findings listed in the message. */
+  shown: number;
+  /** Findings counted in "…and N more". */
+  omitted: number;
+}
+
+const header = (text: string): HeaderBlock => ({
+  type: "header",
+  block_id: "header",
+  text: { type: "plain_text", text: fitPlainText(text, SLACK_HEADER_MAX_CHARS) },
+});
+const section = (blockId: string, text: string): SectionBlock => ({
+  type: "section",
+  block_id: blockId,
+  text: { type: "mrkdwn", text: fitMrkdwn(text, SLACK_SECTION_TEXT_MAX_CHARS) },
+});
+const context = (blockId: string, text: string): ContextBlock => ({
+  type: "context",
+  block_id: blockId,
+  elements: [{ type: "mrkdwn", text: fitMrkdwn(text, SLACK_SECTION_TEXT_MAX_CHARS) }],
+});
+
+/** A Handlebars renderer over the shipped Slack templates, the user's folder overrides and inline overrides. */
+export function createSlackRenderer(
+  options: Pick<SlackMessageOptions, "templates"> = {},
+  overrides?: TemplateSource,
+): TemplateRenderer {
+  return createTemplateRenderer({
+    reporter: "slack",
+    shipped: SHIPPED_TEMPLATES,
+    overrides,
+    inline: options.templates,
+    escape: "none",
+  });
+}
+
+/**
+ * Builds the Block Kit message of a report with a given renderer: header, counts, the most severe findings packed
+ * into sections, "…and N more", footer — within 50 blocks, 150 header and 3,000 section characters whatever the
+ * report and the templates produce.
+ */
+export function buildSlackMessage(
+  report: ScanReport,
+  options: Pick<SlackMessageOptions, "maxFindings" | "channelLabel">,
+  renderer: TemplateRenderer,
+): BuiltSlackMessage {
+  const render = (name: string, view: object) => renderer.render(`slack/${name}.hbs`, view).trim();
+  const image = imageView(report, options.channelLabel);
+  const blocks: SlackBlock[] = [];
+  const headerText = render("header", headerView(report));
+  blocks.push(header(headerText || image.image));
+  const text = fitMrkdwn(render("fallback", image) || image.image, SLACK_FALLBACK_TEXT_MAX_CHARS);
+  const footer = render("footer", image);
+
+  if (image.failed) {
+    const failed = render("failed", image);
+    if (failed) blocks.push(section("failed", failed));
+    if (footer) blocks.push(context("footer", footer));
+    return { payload: message(text, blocks), shown: 0, omitted: 0 };
+  }
+
+  const counts = render("counts", image);
+  if (counts) blocks.push(section("counts", counts));
+
+  const findings = [...report.findings].sort(compareFindings);
+  // Blocks left for findings: room is kept for "…and N more" and the footer whatever happens.
+  const findingBlocks = SLACK_MAX_BLOCKS - blocks.length - 2;
+  const sections: string[] = [];
+  let current = "";
+  let shown = 0;
+  for (const finding of findings.slice(0, options.maxFindings)) {
+    const line = fitMrkdwn(
+      render("finding", findingView(image, finding, shown + 1)),
+      SLACK_SECTION_TEXT_MAX_CHARS,
+    );
+    if (current === "") {
+      current = line;
+    } else if (current.length + 1 + line.length <= SLACK_SECTION_TEXT_MAX_CHARS) {
+      current = `${current}\n${line}`;
+    } else {
+      if (sections.length + 2 > findingBlocks) break;
+      sections.push(current);
+      current = line;
+    }
+    shown += 1;
+  }
+  if (current !== "") sections.push(current);
+  sections.forEach((text, i) => {
+    blocks.push(section(`findings-${i + 1}`, text));
+  });
+
+  const omitted = findings.length - shown;
+  if (omitted > 0) {
+    const more = render("more", { ...image, count: omitted, shown } satisfies MoreView);
+    if (more) blocks.push(context("more", more));
+  }
+  if (footer) blocks.push(context("footer", footer));
+  return { payload: message(text, blocks), shown, omitted };
+}
+
+function message(text: string, blocks: SlackBlock[]): SlackMessage {
+  return { text, blocks, unfurl_links: false, unfurl_media: false };
+}
+
+/**
+ * The Slack message of a report, as the reporter would send it: a pure function for docs, previews and tests.
+ * `options` are the reporter's message options (`maxFindings`, `channelLabel`, inline `templates`); `templates`
+ * is a folder override source like the one the Lambda reads from its layer.
+ */
+export function renderSlackMessage(
+  report: ScanReport,
+  options: SlackMessageOptionsInput = {},
+  templates?: TemplateSource,
+): SlackMessage {
+  const parsed = slackMessageOptionsSchema.parse(options);
+  return buildSlackMessage(report, parsed, createSlackRenderer(parsed, templates)).payload;
+}
