@@ -16,7 +16,11 @@ export default defineConfig({
         test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] },
       })),
       {
-        test: { name: "teams-reporter-example", root: "terraform/examples/custom-reporter/teams-reporter", include: ["test/**/*.test.ts"] },
+        test: {
+          name: "teams-reporter-example",
+          root: "terraform/examples/custom-reporter/teams-reporter",
+          include: ["test/**/*.test.ts"],
+        },
       },
       { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 60_000 } },
     ],

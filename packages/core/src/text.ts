@@ -1,5 +1,6 @@
 /** C0/C1 controls (but tab and line feed), and the bidirectional overrides that can disguise text. */
 const CONTROL_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are removed.
   /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029]/g;
 

@@ -53,8 +53,10 @@ export class SesSandbox {
       res.end(JSON.stringify(payload));
     };
     if (req.method === "POST" && url.pathname === "/v2/email/outbound-emails") {
-      if (!server.admit("sesv2", "SendEmail"))
-        return (send(429, { message: "Maximum sending rate exceeded." }, "TooManyRequestsException"), true);
+      if (!server.admit("sesv2", "SendEmail")) {
+        send(429, { message: "Maximum sending rate exceeded." }, "TooManyRequestsException");
+        return true;
+      }
       const input = JSON.parse(body.toString("utf8") || "{}");
       const from = String(input.FromEmailAddress ?? "");
       const simple = input.Content?.Simple;

@@ -91,7 +91,10 @@ export function planJson({ scanType, plans }: RegistryPlan) {
 
 /** Prints a plan as a table (terminal), lines (pipe) or JSON. */
 export function printPlan(plan: RegistryPlan, json: boolean): void {
-  if (json) return printJson(planJson(plan));
+  if (json) {
+    printJson(planJson(plan));
+    return;
+  }
   const rows = plan.plans.flatMap((p) =>
     p.decisions.map(({ image, decision }) => [
       p.repositoryName,

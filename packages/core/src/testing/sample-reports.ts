@@ -155,13 +155,22 @@ const SEVERITY_WEIGHTS: readonly [Severity, number][] = [
   ["UNDEFINED", 0.03],
 ];
 
+/** The severity a number in [0, 1) falls on, by the weights above. */
+function severityAt(roll: number): Severity {
+  let rest = roll;
+  for (const [severity, weight] of SEVERITY_WEIGHTS) {
+    rest -= weight;
+    if (rest < 0) return severity;
+  }
+  return "LOW";
+}
+
 /** `count` realistic-looking findings (ids, packages, scores), deterministic for a given seed, most severe first. */
 export function generateFindings(count: number, seed = 42): Finding[] {
   const random = prng(seed);
   const findings: Finding[] = [];
   for (let i = 0; i < count; i++) {
-    let roll = random();
-    const severity = SEVERITY_WEIGHTS.find(([, w]) => (roll -= w) < 0)?.[0] ?? "LOW";
+    const severity = severityAt(random());
     const year = 2018 + Math.floor(random() * 9);
     const id = `CVE-${year}-${String(10_000 + i).padStart(5, "0")}`;
     const pkg = `lib${["ssl", "xml2", "curl", "png", "zstd", "krb5", "gnutls", "sqlite3"][Math.floor(random() * 8)]}-${i % 97}`;

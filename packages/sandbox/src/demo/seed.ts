@@ -84,7 +84,7 @@ export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage
       lastRecordedPullTime: recentPull,
     });
     add(repository, "stale", pick("scan:expired"), {
-      tags: [`v1.${i - 1 < 0 ? 0 : i - 1}.9`],
+      tags: [`v1.${Math.max(0, i - 1)}.9`],
       lastRecordedPullTime: recentPull,
       scan: { status: "COMPLETE", completedAt: new Date(now - (8 + i) * DAY) },
     });

@@ -1,3 +1,5 @@
+import { escapeHtml } from "@ecr-scan-reporter/core";
+
 /** What the one-page HTML summary shows. */
 export interface SummaryPageData {
   wallTimeMs: number;
@@ -19,9 +21,6 @@ const SEVERITY_COLORS: Record<string, string> = {
   UNDEFINED: "#757575",
 };
 
-const escape = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
 /** A horizontal bar chart of findings per severity, as inline SVG (no script, no external asset). */
 function severityChart(counts: Record<string, number>): string {
   const entries = Object.entries(counts);
@@ -30,15 +29,17 @@ function severityChart(counts: Record<string, number>): string {
     .map(([severity, n], i) => {
       const width = Math.round((n / max) * 360);
       const y = i * 30;
-      return `<text x="0" y="${y + 17}" font-size="13">${escape(severity)}</text><rect x="120" y="${y + 4}" width="${width}" height="18" fill="${SEVERITY_COLORS[severity] ?? "#999"}"/><text x="${126 + width}" y="${y + 17}" font-size="13">${n}</text>`;
+      return `<text x="0" y="${y + 17}" font-size="13">${escapeHtml(severity)}</text><rect x="120" y="${y + 4}" width="${width}" height="18" fill="${SEVERITY_COLORS[severity] ?? "#999"}"/><text x="${126 + width}" y="${y + 17}" font-size="13">${n}</text>`;
     })
     .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="560" height="${entries.length * 30}" role="img" aria-label="Findings per severity">${rows}</svg>`;
 }
 
 function table(headers: string[], rows: (string | number)[][]): string {
-  const head = headers.map((h) => `<th>${escape(h)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escape(String(c))}</td>`).join("")}</tr>`).join("");
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const body = rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join("")}</tr>`)
+    .join("");
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
