@@ -150,9 +150,12 @@ export class LocalDeployment {
 
   /**
    * Runs the event source mappings until both queues are empty and no scan is in progress (or `timeoutMs`
-   * passes). Messages delayed for longer than `delayHorizonMs` (targeted retries) are left and counted.
+   * passes; `waitForScans: false` stops without waiting for scans). Messages delayed for longer than
+   * `delayHorizonMs` (targeted retries) are left and counted.
    */
-  async drain(options: { timeoutMs?: number; delayHorizonMs?: number } = {}): Promise<DrainResult> {
+  async drain(
+    options: { timeoutMs?: number; delayHorizonMs?: number; waitForScans?: boolean } = {},
+  ): Promise<DrainResult> {
     const { sandbox } = this.options;
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     const horizon = options.delayHorizonMs ?? 5_000;
@@ -177,7 +180,8 @@ export class LocalDeployment {
       if (polled.some(Boolean)) continue;
       const now = Date.now();
       const soon = queues.some(({ queue }) => queue.messages.some((m) => m.visibleAt - now <= horizon));
-      if (sandbox.ecr.pendingScanCount() > 0 || soon) {
+      const scansPending = (options.waitForScans ?? true) && sandbox.ecr.pendingScanCount() > 0;
+      if (scansPending || soon) {
         await sleep(20);
         continue;
       }
