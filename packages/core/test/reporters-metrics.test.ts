@@ -31,6 +31,8 @@ interface EmfLine {
 
 function createMetrics(namespace = "EcrScanReporter") {
   const { deps, lines } = testDeps();
+  // The EMF timestamp is the reporter's clock, the one deps injects.
+  deps.clock = () => NOW;
   const reporter = metricsReporter.create(metricsReporter.optionsSchema.parse({ namespace }), deps);
   return { reporter, lines, parsed: () => lines.map((line) => JSON.parse(line) as EmfLine) };
 }

@@ -11,9 +11,10 @@ const optionsSchema = z.strictObject({
 });
 
 /** The EMF lines of one report: Findings per Repository × Severity, and ScanFailed per Repository. */
-function emfLines(report: ScanReport, namespace: string): string[] {
+function emfLines(report: ScanReport, namespace: string, at: Date): string[] {
   const line = (dimensions: Record<string, string>, name: string, value: number) => {
     const metrics = new Metrics({ namespace, serviceName: "ecr-scan-reporter" });
+    metrics.setTimestamp(at);
     metrics.addDimensions(dimensions);
     metrics.addMetric(name, MetricUnit.Count, value);
     // Serialized by Powertools, written by the caller: Lambda to stdout, the CLI to --out.
@@ -41,13 +42,13 @@ export const metricsReporter = defineReporter({
   create(options, deps) {
     return {
       async report(report) {
-        const lines = emfLines(report, options.namespace);
+        const lines = emfLines(report, options.namespace, deps.clock());
         for (const line of lines) deps.writeLine(line);
         return { status: "sent", detail: `${lines.length} EMF lines in ${options.namespace}` };
       },
     };
   },
-  preview(report, options) {
-    return [{ name: "metrics.emf.jsonl", content: `${emfLines(report, options.namespace).join("\n")}\n` }];
+  preview(report, options, deps) {
+    return [{ name: "metrics.emf.jsonl", content: `${emfLines(report, options.namespace, deps.clock()).join("\n")}\n` }];
   },
 });
