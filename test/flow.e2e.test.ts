@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { LocalDeployment, type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
+import { LocalDeployment, type Sandbox, startGitHubReceiver, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { DEMO_SCAN_CONFIG, type SeededImage, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./support/bundles.js";
@@ -22,7 +22,9 @@ afterEach(async () => {
   }
 });
 
-async function deploy(options: { rateLimits?: Record<string, number> } = {}): Promise<Flow> {
+async function deploy(
+  options: { rateLimits?: Record<string, number>; extraReporters?: unknown[] } = {},
+): Promise<Flow> {
   const sandbox = await startSandbox({ scanDurationMs: 150, rateLimits: options.rateLimits });
   const seeded = seedDemoRegistry(sandbox.ecr);
   const topicArn = sandbox.sns.createTopic("findings");
@@ -36,6 +38,7 @@ async function deploy(options: { rateLimits?: Record<string, number> } = {}): Pr
         { use: "sns", options: { topicArn } },
         { use: "email", options: { from: "scans@acme.example", to: ["security@acme.example"] } },
         { use: "metrics" },
+        ...(options.extraReporters ?? []),
       ],
     },
     env: { POWERTOOLS_LOG_LEVEL: "DEBUG" },
@@ -164,5 +167,46 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
       deployment.functions.scanImages.invocations.length +
       deployment.functions.reportFindings.invocations.length;
     expect(invocations).toBe(2);
+  });
+
+  it("never opens a second GitHub issue for an image when its scan events come again", async () => {
+    const github = await startGitHubReceiver({ repositories: ["acme/security"] });
+    try {
+      const flow = await deploy({
+        extraReporters: [
+          {
+            use: "github",
+            options: {
+              owner: "acme",
+              repo: "security",
+              baseUrl: github.url,
+              token: { parameter: "/ecr-scan-reporter/github-token" },
+              pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+            },
+          },
+        ],
+      });
+      flow.sandbox.ssm.putParameter(
+        "/ecr-scan-reporter/github-token",
+        "ghp_test000000000000000000000000000000000",
+      );
+      await flow.deployment.runSchedule();
+      await flow.deployment.drain({ timeoutMs: 50_000 });
+      const due = reportLines(flow).filter((r) => r.verdict.due).length;
+      expect(due).toBeGreaterThan(0);
+      expect(github.issues).toHaveLength(due);
+
+      // EventBridge delivers at least once: every scan event arrives a second time.
+      for (const event of flow.deployment.deliveredEvents.splice(0)) {
+        flow.sandbox.sqs.send(flow.deployment.queues.report, JSON.stringify(event));
+      }
+      await flow.deployment.drain({ timeoutMs: 50_000 });
+      expect(reportLines(flow).filter((r) => r.verdict.due)).toHaveLength(2 * due);
+      expect(github.issues).toHaveLength(due);
+      expect(github.issues.filter((i) => i.state === "open")).toHaveLength(due);
+      expect(github.violations).toEqual([]);
+    } finally {
+      await github.close();
+    }
   });
 });

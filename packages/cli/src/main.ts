@@ -93,9 +93,13 @@ export async function main(argv: string[]): Promise<number> {
     .description("the whole flow on a local sandbox, no AWS account needed; writes every report to a folder")
     .option("-o, --out <dir>", "where to write the reports and the summary page", "demo-output")
     .option("-c, --config <file>", "add the reporters of this configuration (e.g. a custom reporter package)")
+    .option(
+      "--reporters <dir>",
+      "node_modules folder of custom reporter packages (default: next to --config)",
+    )
     .option("--json", "print the summary as JSON")
     .option("--debug", "print stack traces")
-    .action(async (options: { out: string; config?: string; json?: boolean }) => {
+    .action(async (options: { out: string; config?: string; reporters?: string; json?: boolean }) => {
       exitCode = await demoCommand(options);
     });
 

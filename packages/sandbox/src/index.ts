@@ -36,6 +36,7 @@ export {
 } from "./slack-receiver.js";
 export { type PublishedMessage, SNS_MAX_MESSAGE_BYTES, SnsSandbox } from "./sns.js";
 export { type SandboxQueue, type SqsMessage, SqsSandbox } from "./sqs.js";
+export { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
 export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, "now">> {
   now?: () => number;

@@ -12,6 +12,7 @@ const DIST_DIR = fileURLToPath(new URL("../../../../terraform/dist", import.meta
 export async function demoCommand(options: {
   out: string;
   config?: string;
+  reporters?: string;
   json?: boolean;
 }): Promise<number> {
   let extraReporters: unknown[] = [];
@@ -26,6 +27,7 @@ export async function demoCommand(options: {
     }));
     reportersPath = resolve(path, "..", "node_modules");
   }
+  if (options.reporters) reportersPath = resolve(options.reporters);
   const summary = await runDemo({
     outDir: resolve(options.out),
     distDir: DIST_DIR,

@@ -5,6 +5,7 @@ import { startGitHubReceiver } from "../github-receiver.js";
 import { startSandbox } from "../index.js";
 import { LocalDeployment } from "../local-deployment.js";
 import { startSlackReceiver } from "../slack-receiver.js";
+import { startWebhookReceiver } from "../webhook-receiver.js";
 import { DEMO_SCAN_CONFIG, seedDemoRegistry } from "./seed.js";
 import { renderSummaryPage } from "./summary-page.js";
 
@@ -79,6 +80,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const sandbox = await startSandbox({ scanDurationMs: 400 });
   const slack = await startSlackReceiver();
   const github = await startGitHubReceiver({ repositories: ["acme/security"] });
+  // For custom reporters added with --config: their webhook URL is the SSM parameter /ecr-scan-reporter/demo-webhook-url.
+  const webhook = await startWebhookReceiver();
   let deployment: LocalDeployment | undefined;
   try {
     log(`sandbox on ${sandbox.endpoint}; Slack receiver ${slack.url()}; GitHub receiver ${github.url}`);
@@ -87,6 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     sandbox.ses.verifyIdentity("acme.example");
     const slackSecret = sandbox.secretsManager.createSecret("ecr-scan-reporter/slack-webhook", slack.url());
     sandbox.ssm.putParameter("/ecr-scan-reporter/github-token", "ghp_demo0000000000000000000000000000000000");
+    sandbox.ssm.putParameter("/ecr-scan-reporter/demo-webhook-url", webhook.url);
     const config = {
       ...DEMO_SCAN_CONFIG,
       reporters: [
@@ -209,6 +213,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         }),
       );
     });
+    webhook.received.forEach((m, i) => {
+      write(`webhooks/${String(i + 1).padStart(3, "0")}.json`, `${JSON.stringify(m.body, null, 2)}\n`);
+    });
     const emf = reportLogs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
     if (emf.length > 0) write("metrics/emf.jsonl", `${emf.join("\n")}\n`);
 
@@ -285,7 +292,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     return summary;
   } finally {
     await deployment?.close();
-    await Promise.all([slack.close(), github.close(), sandbox.close()]);
+    await Promise.all([slack.close(), github.close(), webhook.close(), sandbox.close()]);
   }
 }
 

@@ -1,0 +1,267 @@
+# One role per function, with only the actions that function calls (README "IAM permissions").
+#
+# Every statement names its resources: queues, topic, secrets, parameters and log groups by their own ARN, ECR
+# actions by the region's repository ARNs. The one exception is ecr:GetRegistryScanningConfiguration, which
+# the Service Authorization Reference lists with no resource type: it can only be granted on "*".
+# No wildcard actions, no iam:PassRole.
+
+locals {
+  # Role names are global in IAM; the region keeps two regional instances of the module apart.
+  role_names = { for key, name in local.function_names : key => "${name}-${local.region}" }
+
+  lambda_assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "LambdaAssumeRole"
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  log_statements = {
+    for key, arn in local.log_group_arns : key => {
+      Sid      = "WriteOwnLogs"
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = [arn, "${arn}:*"]
+    }
+  }
+
+  config_parameter_statement = !local.config_in_parameter ? [] : [{
+    Sid      = "ReadConfigParameter"
+    Effect   = "Allow"
+    Action   = "ssm:GetParameter"
+    Resource = local.config_parameter_arn
+  }]
+
+  # With a customer managed key: queues, topic, log groups and the config parameter are encrypted with it. Senders
+  # need GenerateDataKey (and Decrypt, to reuse data keys), receivers Decrypt.
+  kms_send_statement = var.kms_key_arn == null ? [] : [{
+    Sid      = "UseModuleKey"
+    Effect   = "Allow"
+    Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource = var.kms_key_arn
+  }]
+  kms_receive_statement = var.kms_key_arn == null ? [] : [{
+    Sid      = "UseModuleKey"
+    Effect   = "Allow"
+    Action   = "kms:Decrypt"
+    Resource = var.kms_key_arn
+  }]
+
+  # Secrets the reporters read: Secrets Manager ARNs and SSM parameter names from the variables.
+  secret_arns = distinct(compact(concat(
+    [try(var.reporters.slack.webhook_url_secret_arn, null), try(var.reporters.github.token_secret_arn, null)],
+    flatten([for reporter in local.custom_reporters : reporter.secret_arns]),
+  )))
+  secret_parameter_names = distinct(compact(concat(
+    [try(var.reporters.slack.webhook_url_parameter, null), try(var.reporters.github.token_parameter, null)],
+    flatten([for reporter in local.custom_reporters : reporter.parameter_names]),
+  )))
+  # A secret named by a partial ARN (no 6-character suffix) is matched by name-?????? ("?" is one character).
+  secret_resources           = flatten([for arn in local.secret_arns : [arn, "${arn}-??????"]])
+  secret_parameter_resources = [for name in local.secret_parameter_names : "${local.arn_prefix.ssm}:parameter/${trimprefix(name, "/")}"]
+  secret_kms_via_services = concat(
+    length(local.secret_parameter_names) > 0 ? ["ssm.${local.region}.${local.dns_suffix}"] : [],
+    length(local.secret_arns) > 0 ? ["secretsmanager.${local.region}.${local.dns_suffix}"] : [],
+  )
+
+  # SES checks sending against the identity that authorizes the sender: its domain, the address itself, or a
+  # parent domain (the email reporter asks GetEmailIdentity in that order).
+  email_from_address = var.reporters.email == null ? null : try(regex("<([^<>]+)>\\s*$", var.reporters.email.from)[0], trimspace(var.reporters.email.from))
+  email_from_labels  = local.email_from_address == null ? [] : split(".", split("@", local.email_from_address)[1])
+  email_identities = local.email_from_address == null ? [] : concat(
+    [join(".", local.email_from_labels), local.email_from_address],
+    [for i in range(1, length(local.email_from_labels) - 1) : join(".", slice(local.email_from_labels, i, length(local.email_from_labels)))],
+  )
+  email_identity_arns = [for identity in local.email_identities : "${local.arn_prefix.ses}:identity/${identity}"]
+  email_configuration_set_arns = try(var.reporters.email.configuration_set, null) == null ? [] : [
+    "${local.arn_prefix.ses}:configuration-set/${var.reporters.email.configuration_set}"
+  ]
+
+  policies = {
+    schedule_scans = {
+      Version = "2012-10-17"
+      Statement = concat(
+        [
+          {
+            Sid      = "ListRepositories"
+            Effect   = "Allow"
+            Action   = "ecr:DescribeRepositories"
+            Resource = local.ecr_repository_arns
+          },
+          {
+            # The single "*" of the module: this action has no resource type (Service Authorization Reference).
+            Sid      = "ReadRegistryScanningConfiguration"
+            Effect   = "Allow"
+            Action   = "ecr:GetRegistryScanningConfiguration"
+            Resource = "*"
+          },
+          {
+            Sid      = "QueueScans"
+            Effect   = "Allow"
+            Action   = "sqs:SendMessage"
+            Resource = local.queue_arns.scan
+          },
+          local.log_statements.schedule_scans,
+        ],
+        local.config_parameter_statement,
+        local.kms_send_statement,
+      )
+    }
+
+    scan_images = {
+      Version = "2012-10-17"
+      Statement = concat(
+        [
+          {
+            Sid      = "ScanImages"
+            Effect   = "Allow"
+            Action   = ["ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:StartImageScan"]
+            Resource = local.ecr_repository_arns
+          },
+          {
+            Sid      = "ConsumeScanQueue"
+            Effect   = "Allow"
+            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+            Resource = local.queue_arns.scan
+          },
+          {
+            # A malformed message is moved to the dead-letter queue as it is, instead of being redelivered.
+            Sid      = "DeadLetterMalformedMessages"
+            Effect   = "Allow"
+            Action   = "sqs:SendMessage"
+            Resource = local.queue_arns.scan_dlq
+          },
+          local.log_statements.scan_images,
+        ],
+        local.config_parameter_statement,
+        local.kms_receive_statement,
+      )
+    }
+
+    report_findings = {
+      Version = "2012-10-17"
+      Statement = concat(
+        [
+          {
+            Sid      = "ReadScanFindings"
+            Effect   = "Allow"
+            Action   = "ecr:DescribeImageScanFindings"
+            Resource = local.ecr_repository_arns
+          },
+        ],
+        # Under enhanced scanning DescribeImageScanFindings reads Amazon Inspector's findings, which needs
+        # inspector2:ListFindings; that action has no resource type, so it can only be granted on "*".
+        var.enhanced_scanning ? [{
+          Sid      = "ReadInspectorFindings"
+          Effect   = "Allow"
+          Action   = "inspector2:ListFindings"
+          Resource = "*"
+        }] : [],
+        [
+          {
+            Sid      = "ConsumeReportQueue"
+            Effect   = "Allow"
+            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+            Resource = local.queue_arns.report
+          },
+          {
+            # Targeted retries go back to the report queue; given-up ones to its DLQ.
+            Sid      = "RequeueReports"
+            Effect   = "Allow"
+            Action   = "sqs:SendMessage"
+            Resource = [local.queue_arns.report, local.queue_arns.report_dlq]
+          },
+          local.log_statements.report_findings,
+        ],
+        local.config_parameter_statement,
+        local.kms_send_statement,
+        !local.sns_enabled ? [] : [{
+          Sid      = "PublishToTopic"
+          Effect   = "Allow"
+          Action   = ["sns:Publish", "sns:GetTopicAttributes"]
+          Resource = local.sns_topic_arn
+        }],
+        var.reporters.email == null ? [] : [
+          {
+            Sid      = "SendEmail"
+            Effect   = "Allow"
+            Action   = "ses:SendEmail"
+            Resource = concat(local.email_identity_arns, local.email_configuration_set_arns)
+          },
+          {
+            Sid      = "CheckSenderIdentity"
+            Effect   = "Allow"
+            Action   = "ses:GetEmailIdentity"
+            Resource = local.email_identity_arns
+          },
+        ],
+        length(local.secret_arns) == 0 ? [] : [{
+          Sid      = "ReadReporterSecrets"
+          Effect   = "Allow"
+          Action   = "secretsmanager:GetSecretValue"
+          Resource = local.secret_resources
+        }],
+        length(local.secret_parameter_names) == 0 ? [] : [{
+          Sid      = "ReadReporterParameters"
+          Effect   = "Allow"
+          Action   = "ssm:GetParameter"
+          Resource = local.secret_parameter_resources
+        }],
+        # SecureString parameters and secrets under any key of the account (the AWS managed aws/ssm and
+        # aws/secretsmanager ones included), and only through those services.
+        length(local.secret_kms_via_services) == 0 ? [] : [{
+          Sid       = "DecryptReporterSecrets"
+          Effect    = "Allow"
+          Action    = "kms:Decrypt"
+          Resource  = "${local.arn_prefix.kms}:key/*"
+          Condition = { StringEquals = { "kms:ViaService" = local.secret_kms_via_services } }
+        }],
+      )
+    }
+  }
+}
+
+resource "aws_iam_role" "schedule_scans" {
+  name               = local.role_names.schedule_scans
+  description        = "ecr-scan-reporter schedule-scans in ${local.region}"
+  assume_role_policy = local.lambda_assume_role_policy
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "schedule_scans" {
+  name   = "schedule-scans"
+  role   = aws_iam_role.schedule_scans.id
+  policy = jsonencode(local.policies.schedule_scans)
+}
+
+resource "aws_iam_role" "scan_images" {
+  name               = local.role_names.scan_images
+  description        = "ecr-scan-reporter scan-images in ${local.region}"
+  assume_role_policy = local.lambda_assume_role_policy
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "scan_images" {
+  name   = "scan-images"
+  role   = aws_iam_role.scan_images.id
+  policy = jsonencode(local.policies.scan_images)
+}
+
+resource "aws_iam_role" "report_findings" {
+  name               = local.role_names.report_findings
+  description        = "ecr-scan-reporter report-findings in ${local.region}"
+  assume_role_policy = local.lambda_assume_role_policy
+
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "report_findings" {
+  name   = "report-findings"
+  role   = aws_iam_role.report_findings.id
+  policy = jsonencode(local.policies.report_findings)
+}

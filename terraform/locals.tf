@@ -1,0 +1,51 @@
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  partition  = data.aws_partition.current.partition
+  dns_suffix = data.aws_partition.current.dns_suffix
+
+  tags = merge({ "ecr-scan-reporter" = var.name_prefix }, var.tags)
+
+  # The three functions: the names of their bundles in dist/ are the short names.
+  function_names = {
+    schedule_scans  = "${var.name_prefix}-schedule-scans"
+    scan_images     = "${var.name_prefix}-scan-images"
+    report_findings = "${var.name_prefix}-report-findings"
+  }
+  log_group_names = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
+
+  queue_names = {
+    scan       = "${var.name_prefix}-scan"
+    scan_dlq   = "${var.name_prefix}-scan-dlq"
+    report     = "${var.name_prefix}-report"
+    report_dlq = "${var.name_prefix}-report-dlq"
+  }
+
+  rule_names = {
+    schedule           = "${var.name_prefix}-schedule"
+    ecr_image_scan     = "${var.name_prefix}-ecr-image-scan"
+    inspector2_scan    = "${var.name_prefix}-inspector2-scan"
+    inspector2_finding = "${var.name_prefix}-inspector2-finding"
+  }
+
+  # ARNs are written out from their parts instead of read from the resources: they are then known at plan time,
+  # which the size decision of the config document (config.tf) needs — it holds the SNS topic's ARN — and which
+  # lets the tests assert the policies of a plan.
+  arn_prefix = {
+    for service in ["ecr", "sqs", "sns", "events", "logs", "ssm", "kms", "secretsmanager", "ses", "lambda"] :
+    service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}"
+  }
+  queue_arns          = { for key, name in local.queue_names : key => "${local.arn_prefix.sqs}:${name}" }
+  log_group_arns      = { for key, name in local.log_group_names : key => "${local.arn_prefix.logs}:log-group:${name}" }
+  rule_arns           = { for key, name in local.rule_names : key => "${local.arn_prefix.events}:rule/${name}" }
+  ecr_repository_arns = "${local.arn_prefix.ecr}:repository/*"
+
+  # Report path: batches of ~50 messages gathered for up to 20 s, so that a burst of Inspector2 Finding events for
+  # one image lands in one invocation (the handler reports each image once per batch).
+  report_batch_size        = 50
+  report_batching_window_s = 20
+  scan_batch_size          = 5
+  # A day more than the 4-day default of the source queues, well within SQS's 14-day maximum.
+  queue_retention_s = 345600
+  dlq_retention_s   = 1209600
+}

@@ -1,0 +1,13 @@
+# ecr-scan-reporter: a scheduled rescan of ECR images and a report path for their scan results (DESIGN §2).
+#
+#   EventBridge schedule ─► schedule-scans ─► scan queue (+DLQ) ─► scan-images ─► StartImageScan
+#   ECR / Inspector scan events ─► EventBridge rules ─► report queue (+DLQ) ─► report-findings ─► reporters
+#
+# Resources are split by concern: scheduler.tf, scanner.tf, reporter.tf, notifications.tf, iam.tf, config.tf.
+# ECR is regional: one instance of this module per region (examples/multi-region).
+
+data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}

@@ -1,0 +1,109 @@
+output "schedule_scans_function_name" {
+  description = "Name of the schedule-scans function."
+  value       = aws_lambda_function.schedule_scans.function_name
+}
+
+output "schedule_scans_function_arn" {
+  description = "ARN of the schedule-scans function."
+  value       = aws_lambda_function.schedule_scans.arn
+}
+
+output "scan_images_function_name" {
+  description = "Name of the scan-images function."
+  value       = aws_lambda_function.scan_images.function_name
+}
+
+output "scan_images_function_arn" {
+  description = "ARN of the scan-images function."
+  value       = aws_lambda_function.scan_images.arn
+}
+
+output "report_findings_function_name" {
+  description = "Name of the report-findings function."
+  value       = aws_lambda_function.report_findings.function_name
+}
+
+output "report_findings_function_arn" {
+  description = "ARN of the report-findings function."
+  value       = aws_lambda_function.report_findings.arn
+}
+
+output "scan_queue_url" {
+  description = "URL of the scan queue (one message per repository to scan)."
+  value       = aws_sqs_queue.scan.url
+}
+
+output "scan_queue_arn" {
+  description = "ARN of the scan queue."
+  value       = aws_sqs_queue.scan.arn
+}
+
+output "scan_dlq_url" {
+  description = "URL of the scan queue's dead-letter queue."
+  value       = aws_sqs_queue.scan_dlq.url
+}
+
+output "scan_dlq_arn" {
+  description = "ARN of the scan queue's dead-letter queue."
+  value       = aws_sqs_queue.scan_dlq.arn
+}
+
+output "report_queue_url" {
+  description = "URL of the report queue (scan events from EventBridge, targeted retries)."
+  value       = aws_sqs_queue.report.url
+}
+
+output "report_queue_arn" {
+  description = "ARN of the report queue."
+  value       = aws_sqs_queue.report.arn
+}
+
+output "report_dlq_url" {
+  description = "URL of the report queue's dead-letter queue."
+  value       = aws_sqs_queue.report_dlq.url
+}
+
+output "report_dlq_arn" {
+  description = "ARN of the report queue's dead-letter queue."
+  value       = aws_sqs_queue.report_dlq.arn
+}
+
+output "sns_topic_arn" {
+  description = "ARN of the SNS reporter's topic (created or given); null when the sns reporter is not enabled."
+  value       = local.sns_create_topic ? aws_sns_topic.findings[0].arn : local.sns_topic_arn
+}
+
+output "schedule_scans_role_arn" {
+  description = "ARN of the schedule-scans function's role."
+  value       = aws_iam_role.schedule_scans.arn
+}
+
+output "scan_images_role_arn" {
+  description = "ARN of the scan-images function's role."
+  value       = aws_iam_role.scan_images.arn
+}
+
+output "report_findings_role_arn" {
+  description = "ARN of the report-findings function's role."
+  value       = aws_iam_role.report_findings.arn
+}
+
+output "schedule_rule_name" {
+  description = "Name of the EventBridge rule that runs schedule-scans."
+  value       = aws_cloudwatch_event_rule.schedule.name
+}
+
+output "report_rule_names" {
+  description = "Names of the EventBridge rules that route scan events to the report queue, by kind (ecr_image_scan, inspector2_scan, inspector2_finding)."
+  value       = { for key, rule in aws_cloudwatch_event_rule.report : key => rule.name }
+}
+
+output "config_parameter_name" {
+  description = "Name of the SSM parameter holding the configuration document when it is too large for the functions' environment; null otherwise."
+  value       = local.config_in_parameter ? aws_ssm_parameter.config[0].name : null
+}
+
+output "config_document" {
+  description = "The configuration document (JSON) the functions run with."
+  value       = local.config_json
+}

@@ -1,0 +1,350 @@
+# The module with its defaults: what a plan creates and how it is wired.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "default_plan" {
+  command = plan
+
+  assert {
+    condition = [for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] : fn.function_name] == [
+      "ecr-scan-reporter-schedule-scans", "ecr-scan-reporter-scan-images", "ecr-scan-reporter-report-findings",
+    ]
+    error_message = "The functions are named <name_prefix>-<function>."
+  }
+
+  assert {
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+      fn.runtime == "nodejs22.x" && fn.architectures == tolist(["arm64"]) && fn.handler == "index.handler"
+    ])
+    error_message = "The functions run index.handler on nodejs22.x, arm64 by default."
+  }
+
+  assert {
+    condition = alltrue([for pair in [
+      [aws_lambda_function.schedule_scans, "dist/schedule-scans.zip"],
+      [aws_lambda_function.scan_images, "dist/scan-images.zip"],
+      [aws_lambda_function.report_findings, "dist/report-findings.zip"],
+    ] : endswith(pair[0].filename, pair[1]) && pair[0].source_code_hash == filebase64sha256(pair[1])])
+    error_message = "Each function is deployed from its committed bundle in dist/, with the bundle's hash."
+  }
+
+  assert {
+    condition     = [aws_lambda_function.schedule_scans.timeout, aws_lambda_function.scan_images.timeout, aws_lambda_function.report_findings.timeout] == [300, 300, 300]
+    error_message = "Default timeouts: 300 s each."
+  }
+
+  assert {
+    condition     = [aws_lambda_function.schedule_scans.memory_size, aws_lambda_function.scan_images.memory_size, aws_lambda_function.report_findings.memory_size] == [256, 512, 512]
+    error_message = "Default memory: 256, 512, 512 MB."
+  }
+
+  assert {
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+      group.retention_in_days == 30 && startswith(group.name, "/aws/lambda/ecr-scan-reporter-") && group.kms_key_id == null
+    ])
+    error_message = "Each function has its /aws/lambda/<name> log group, kept 30 days."
+  }
+
+  assert {
+    condition     = aws_lambda_function.report_findings.logging_config[0].log_group == "/aws/lambda/ecr-scan-reporter-report-findings"
+    error_message = "report-findings logs to its own log group."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.schedule.schedule_expression == "rate(1 day)"
+    error_message = "The rescan runs once a day by default."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.schedule.principal == "events.amazonaws.com" && aws_lambda_permission.schedule.action == "lambda:InvokeFunction" && aws_lambda_permission.schedule.function_name == "ecr-scan-reporter-schedule-scans"
+    error_message = "EventBridge may invoke schedule-scans."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.scan.visibility_timeout_seconds == 6 * 300 && aws_sqs_queue.report.visibility_timeout_seconds == 6 * 300
+    error_message = "Each queue's visibility timeout is 6 times its consumer's timeout."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.report.delay_seconds == 30
+    error_message = "The report queue delays messages 30 s by default."
+  }
+
+  assert {
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq] :
+      queue.sqs_managed_sse_enabled == true && queue.kms_master_key_id == null
+    ])
+    error_message = "Without a KMS key every queue uses SQS-managed SSE."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.scan_dlq.message_retention_seconds == 1209600 && aws_sqs_queue.report_dlq.message_retention_seconds == 1209600
+    error_message = "The DLQs keep messages 14 days."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.scan_dlq.redrive_allow_policy) == { redrivePermission = "byQueue", sourceQueueArns = ["arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan"] }
+    error_message = "Only the scan queue may redrive into the scan DLQ."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.report_dlq.redrive_allow_policy) == { redrivePermission = "byQueue", sourceQueueArns = ["arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report"] }
+    error_message = "Only the report queue may redrive into the report DLQ."
+  }
+
+  assert {
+    condition = (aws_lambda_event_source_mapping.scan.function_response_types == toset(["ReportBatchItemFailures"])
+    && aws_lambda_event_source_mapping.report.function_response_types == toset(["ReportBatchItemFailures"]))
+    error_message = "Both event source mappings report partial batch failures."
+  }
+
+  assert {
+    condition = (aws_lambda_event_source_mapping.report.batch_size == 50
+      && aws_lambda_event_source_mapping.report.maximum_batching_window_in_seconds == 20
+    && aws_lambda_event_source_mapping.report.scaling_config[0].maximum_concurrency == 5)
+    error_message = "The report mapping gathers 50 messages for up to 20 s, at most 5 concurrent invocations."
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.findings) == 1 && aws_sns_topic.findings[0].name == "ecr-scan-reporter-findings"
+    error_message = "The default sns reporter creates its topic."
+  }
+
+  assert {
+    condition     = length(aws_ssm_parameter.config) == 0 && output.config_parameter_name == null
+    error_message = "A small configuration document stays in the environment."
+  }
+
+  assert {
+    condition     = aws_lambda_function.report_findings.layers == null || length(coalesce(aws_lambda_function.report_findings.layers, [])) == 0
+    error_message = "report-findings has no layers by default."
+  }
+
+  assert {
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+      fn.tags["ecr-scan-reporter"] == "ecr-scan-reporter"
+    ])
+    error_message = "Every resource is tagged with the instance's prefix."
+  }
+}
+
+# Applied against the mock provider: the attributes AWS computes (ARNs, URLs) are known, so the wiring between
+# resources can be checked.
+run "default_apply" {
+  command = apply
+
+  # Each resource its own ARN and URL, so that the assertions below tell them apart.
+  override_resource {
+    target = aws_sqs_queue.scan
+    values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-scan", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-scan" }
+  }
+  override_resource {
+    target = aws_sqs_queue.scan_dlq
+    values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-scan-dlq", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-scan-dlq" }
+  }
+  override_resource {
+    target = aws_sqs_queue.report
+    values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report" }
+  }
+  override_resource {
+    target = aws_sqs_queue.report_dlq
+    values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report-dlq", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report-dlq" }
+  }
+  override_resource {
+    target = aws_lambda_function.schedule_scans
+    values = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:ecr-scan-reporter-schedule-scans" }
+  }
+  override_resource {
+    target = aws_lambda_function.scan_images
+    values = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:ecr-scan-reporter-scan-images" }
+  }
+  override_resource {
+    target = aws_lambda_function.report_findings
+    values = { arn = "arn:aws:lambda:eu-west-1:123456789012:function:ecr-scan-reporter-report-findings" }
+  }
+  override_resource {
+    target = aws_sns_topic.findings
+    values = { arn = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" }
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.scan.redrive_policy) == { deadLetterTargetArn = aws_sqs_queue.scan_dlq.arn, maxReceiveCount = 5 }
+    error_message = "The scan queue moves a message to its DLQ after 5 receives."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.report.redrive_policy) == { deadLetterTargetArn = aws_sqs_queue.report_dlq.arn, maxReceiveCount = 5 }
+    error_message = "The report queue moves a message to its DLQ after 5 receives."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.scan.event_source_arn == aws_sqs_queue.scan.arn && aws_lambda_event_source_mapping.scan.function_name == aws_lambda_function.scan_images.arn
+    error_message = "The scan queue feeds scan-images."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.report.event_source_arn == aws_sqs_queue.report.arn && aws_lambda_event_source_mapping.report.function_name == aws_lambda_function.report_findings.arn
+    error_message = "The report queue feeds report-findings."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.schedule.arn == aws_lambda_function.schedule_scans.arn && aws_lambda_permission.schedule.source_arn == aws_cloudwatch_event_rule.schedule.arn
+    error_message = "The schedule rule targets schedule-scans, which only that rule may invoke."
+  }
+
+  assert {
+    condition     = alltrue([for target in aws_cloudwatch_event_target.report : target.arn == aws_sqs_queue.report.arn])
+    error_message = "The scan event rules target the report queue."
+  }
+
+  assert {
+    condition     = aws_sqs_queue_policy.report.queue_url == aws_sqs_queue.report.url
+    error_message = "The queue policy is the report queue's."
+  }
+
+  assert {
+    condition = (aws_lambda_function.schedule_scans.environment[0].variables == tomap({
+      ECR_SCAN_REPORTER_CONFIG     = output.config_document
+      POWERTOOLS_SERVICE_NAME      = "schedule-scans"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
+      SCAN_QUEUE_URL               = aws_sqs_queue.scan.url
+    }))
+    error_message = "schedule-scans gets the config document, the Powertools settings and the scan queue's URL."
+  }
+
+  assert {
+    condition = (aws_lambda_function.scan_images.environment[0].variables == tomap({
+      ECR_SCAN_REPORTER_CONFIG     = output.config_document
+      POWERTOOLS_SERVICE_NAME      = "scan-images"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
+      SCAN_DLQ_URL                 = aws_sqs_queue.scan_dlq.url
+    }))
+    error_message = "scan-images gets the config document, the Powertools settings and its dead-letter queue's URL."
+  }
+
+  assert {
+    condition = (aws_lambda_function.report_findings.environment[0].variables == tomap({
+      ECR_SCAN_REPORTER_CONFIG     = output.config_document
+      POWERTOOLS_SERVICE_NAME      = "report-findings"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
+      REPORT_QUEUE_URL             = aws_sqs_queue.report.url
+      REPORT_DLQ_URL               = aws_sqs_queue.report_dlq.url
+    }))
+    error_message = "report-findings gets the config document, the Powertools settings and the report queue's and DLQ's URLs (no layer paths without layers)."
+  }
+
+  assert {
+    condition     = output.sns_topic_arn == aws_sns_topic.findings[0].arn
+    error_message = "sns_topic_arn is the created topic's ARN."
+  }
+
+  assert {
+    condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan", inspector2_scan = "ecr-scan-reporter-inspector2-scan" }
+    error_message = "Two scan event rules by default (no Inspector2 Finding rule)."
+  }
+}
+
+run "settings_are_passed_through" {
+  command = plan
+
+  variables {
+    name_prefix                 = "scans"
+    runtime                     = "nodejs20.x"
+    architecture                = "x86_64"
+    schedule_expression         = "cron(0 3 * * ? *)"
+    log_retention_days          = 90
+    log_level                   = "DEBUG"
+    scan_images_timeout         = 600
+    scan_images_memory_size     = 1024
+    report_findings_timeout     = 60
+    report_findings_memory_size = 256
+    report_max_concurrency      = 2
+    report_delay_seconds        = 0
+    max_receive_count           = 3
+    tags                        = { team = "platform" }
+  }
+
+  assert {
+    condition     = aws_lambda_function.scan_images.runtime == "nodejs20.x" && aws_lambda_function.scan_images.architectures == tolist(["x86_64"])
+    error_message = "runtime and architecture are passed to the functions."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.scan.visibility_timeout_seconds == 3600 && aws_sqs_queue.report.visibility_timeout_seconds == 360
+    error_message = "The visibility timeouts follow the consumers' timeouts (6 x 600, 6 x 60)."
+  }
+
+  assert {
+    condition     = aws_lambda_function.scan_images.memory_size == 1024 && aws_lambda_function.report_findings.memory_size == 256
+    error_message = "Memory sizes are passed to the functions."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.report.delay_seconds == 0 && aws_lambda_event_source_mapping.report.scaling_config[0].maximum_concurrency == 2
+    error_message = "report_delay_seconds and report_max_concurrency are applied."
+  }
+
+  assert {
+    condition     = jsondecode(aws_sqs_queue.scan.redrive_policy).maxReceiveCount == 3 && jsondecode(aws_sqs_queue.report.redrive_policy).maxReceiveCount == 3
+    error_message = "max_receive_count is used by both redrive policies."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.schedule.schedule_expression == "cron(0 3 * * ? *)" && aws_cloudwatch_event_rule.schedule.name == "scans-schedule"
+    error_message = "The schedule follows schedule_expression and name_prefix."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.scan_images.retention_in_days == 90 && aws_cloudwatch_log_group.scan_images.name == "/aws/lambda/scans-scan-images"
+    error_message = "Log groups follow log_retention_days and name_prefix."
+  }
+
+  assert {
+    condition     = aws_lambda_function.scan_images.environment[0].variables.POWERTOOLS_LOG_LEVEL == "DEBUG"
+    error_message = "log_level sets POWERTOOLS_LOG_LEVEL."
+  }
+
+  assert {
+    condition     = aws_iam_role.report_findings.name == "scans-report-findings-eu-west-1"
+    error_message = "Role names carry the prefix and the region."
+  }
+
+  assert {
+    condition = alltrue([for tags in [aws_sqs_queue.scan.tags, aws_lambda_function.scan_images.tags, aws_iam_role.scan_images.tags, aws_cloudwatch_log_group.scan_images.tags, aws_sns_topic.findings[0].tags, aws_lambda_event_source_mapping.report.tags, aws_cloudwatch_event_rule.schedule.tags] :
+      tags["team"] == "platform" && tags["ecr-scan-reporter"] == "scans"
+    ])
+    error_message = "var.tags are merged into every resource's tags."
+  }
+}
+
+run "kms_key_encrypts_everything" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq] :
+      queue.kms_master_key_id == var.kms_key_arn
+    ])
+    error_message = "With a KMS key every queue is encrypted with it."
+  }
+
+  assert {
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+      group.kms_key_id == var.kms_key_arn
+    ])
+    error_message = "With a KMS key the log groups are encrypted with it."
+  }
+
+  assert {
+    condition     = aws_sns_topic.findings[0].kms_master_key_id == var.kms_key_arn
+    error_message = "With a KMS key the created topic is encrypted with it."
+  }
+}

@@ -1,0 +1,200 @@
+# The functions' roles: each may do only what its function calls, on its own resources.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "default_policies" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.schedule_scans.policy) == {
+      Version = "2012-10-17"
+      Statement = [
+        { Sid = "ListRepositories", Effect = "Allow", Action = "ecr:DescribeRepositories", Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/*" },
+        { Sid = "ReadRegistryScanningConfiguration", Effect = "Allow", Action = "ecr:GetRegistryScanningConfiguration", Resource = "*" },
+        { Sid = "QueueScans", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan" },
+        {
+          Sid    = "WriteOwnLogs"
+          Effect = "Allow"
+          Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-schedule-scans",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-schedule-scans:*",
+          ]
+        },
+      ]
+    }
+    error_message = "schedule-scans: list repositories, read the registry's scanning configuration, queue scans, write its logs."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.scan_images.policy) == {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid      = "ScanImages"
+          Effect   = "Allow"
+          Action   = ["ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:StartImageScan"]
+          Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/*"
+        },
+        {
+          Sid      = "ConsumeScanQueue"
+          Effect   = "Allow"
+          Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+          Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan"
+        },
+        {
+          Sid      = "DeadLetterMalformedMessages"
+          Effect   = "Allow"
+          Action   = "sqs:SendMessage"
+          Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan-dlq"
+        },
+        {
+          Sid    = "WriteOwnLogs"
+          Effect = "Allow"
+          Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-scan-images",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-scan-images:*",
+          ]
+        },
+      ]
+    }
+    error_message = "scan-images: list images, read their last scans, start scans, consume the scan queue, write its logs."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.report_findings.policy) == {
+      Version = "2012-10-17"
+      Statement = [
+        { Sid = "ReadScanFindings", Effect = "Allow", Action = "ecr:DescribeImageScanFindings", Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/*" },
+        {
+          Sid      = "ConsumeReportQueue"
+          Effect   = "Allow"
+          Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+          Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report"
+        },
+        {
+          Sid      = "RequeueReports"
+          Effect   = "Allow"
+          Action   = "sqs:SendMessage"
+          Resource = ["arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report", "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report-dlq"]
+        },
+        {
+          Sid    = "WriteOwnLogs"
+          Effect = "Allow"
+          Action = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = [
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-report-findings",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-report-findings:*",
+          ]
+        },
+        {
+          Sid      = "PublishToTopic"
+          Effect   = "Allow"
+          Action   = ["sns:Publish", "sns:GetTopicAttributes"]
+          Resource = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
+        },
+      ]
+    }
+    error_message = "report-findings: read findings, consume and requeue reports, write its logs, publish to the topic."
+  }
+
+  assert {
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : [for action in flatten([s.Action]) : !strcontains(action, "*") && action != "iam:PassRole"]]
+    ]))
+    error_message = "No action has a wildcard, and no role may pass roles."
+  }
+
+  assert {
+    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")]
+    ]) == ["ecr:GetRegistryScanningConfiguration"]
+    error_message = "The only statement on \"*\" is ecr:GetRegistryScanningConfiguration, which has no resource type."
+  }
+
+  assert {
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" || can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]]
+    ]))
+    error_message = "Every other resource is an ARN of this account and region."
+  }
+
+  assert {
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : startswith(r, "arn:aws:ecr:") ? r == "arn:aws:ecr:eu-west-1:123456789012:repository/*" : true]]
+    ]))
+    error_message = "ECR actions are granted on the region's repositories."
+  }
+
+  assert {
+    condition = alltrue([for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings] :
+      jsondecode(role.assume_role_policy) == { Version = "2012-10-17", Statement = [{ Sid = "LambdaAssumeRole", Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] }
+    ])
+    error_message = "Only Lambda may assume the roles."
+  }
+
+  assert {
+    condition     = [aws_iam_role.schedule_scans.name, aws_iam_role.scan_images.name, aws_iam_role.report_findings.name] == ["ecr-scan-reporter-schedule-scans-eu-west-1", "ecr-scan-reporter-scan-images-eu-west-1", "ecr-scan-reporter-report-findings-eu-west-1"]
+    error_message = "Role names carry the region, so regional instances do not collide in IAM."
+  }
+}
+
+run "kms_key_policies" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_iam_role_policy.schedule_scans.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = var.kms_key_arn })
+    error_message = "schedule-scans may encrypt messages for the scan queue with the key."
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_iam_role_policy.scan_images.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = "kms:Decrypt", Resource = var.kms_key_arn })
+    error_message = "scan-images may only decrypt with the key."
+  }
+
+  assert {
+    condition     = contains(jsondecode(aws_iam_role_policy.report_findings.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = var.kms_key_arn })
+    error_message = "report-findings may encrypt (requeue, publish) and decrypt with the key."
+  }
+}
+
+run "second_region_does_not_collide" {
+  command = plan
+
+  override_data {
+    target = data.aws_region.current
+    values = { name = "us-east-1", id = "us-east-1" }
+  }
+
+  assert {
+    condition     = aws_iam_role.scan_images.name == "ecr-scan-reporter-scan-images-us-east-1"
+    error_message = "Another region gives other role names."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.scan_images.policy).Statement : s.Resource if s.Sid == "ScanImages"]) == "arn:aws:ecr:us-east-1:123456789012:repository/*"
+    error_message = "ECR actions are scoped to the instance's own region."
+  }
+}
+
+run "enhanced_scanning_policy" {
+  command = plan
+
+  variables {
+    enhanced_scanning = true
+  }
+
+  assert {
+    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")]
+    ]) == ["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings"]
+    error_message = "With enhanced_scanning, report-findings may also inspector2:ListFindings (no resource type: \"*\"), and nothing else is added on \"*\"."
+  }
+}

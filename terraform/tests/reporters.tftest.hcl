@@ -1,0 +1,397 @@
+# The configuration document and what each reporter adds. The TypeScript test test/terraform-config.test.ts reads
+# the documents of the runs "default_reporters" and "every_reporter" from this file's plans and parses them with
+# the core schema.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+run "default_reporters" {
+  command = plan
+
+  assert {
+    condition = jsondecode(output.config_document) == {
+      repositories        = {}
+      scan                = { expiry = "7d", maxScansPerRun = 5000 }
+      thresholds          = { CRITICAL = 0, HIGH = 0, MEDIUM = null, LOW = null, INFORMATIONAL = null, UNDEFINED = null }
+      notifyOnScanFailure = true
+      ignore              = []
+      reporters           = [{ use = "sns", options = { topicArn = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" } }]
+    }
+    error_message = "The default document: every threshold key, no unset optional key, the sns reporter on the created topic."
+  }
+
+  assert {
+    condition     = output.config_document == local.config_json
+    error_message = "config_document is the rendered JSON."
+  }
+}
+
+run "every_reporter" {
+  command = plan
+
+  variables {
+    repository_include      = "^team-"
+    repository_exclude      = "sandbox"
+    scan_expiry             = "3d"
+    only_pulled_within      = "90d"
+    max_scans_per_run       = 1000
+    thresholds              = { CRITICAL = 0, HIGH = 0, MEDIUM = 10 }
+    notify_on_scan_failure  = false
+    enhanced_finding_events = true
+    ignore = [
+      { id = "CVE-2023-4863", repositories = "^legacy/", until = "2027-01-31", reason = "not reachable" },
+      { id = "GHSA-xxxx-yyyy-zzzz", reason = "dev tooling only" },
+    ]
+    reporters = {
+      sns = {
+        subject_prefix      = "[scans]"
+        max_findings        = 20
+        email_subscriptions = ["sec@acme.example"]
+      }
+      slack = {
+        webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a"
+        channel_label          = "team-a prod"
+        max_findings           = 15
+        repositories           = "^team-a/"
+        min_severity           = "HIGH"
+      }
+      github = {
+        owner           = "acme"
+        repo            = "security"
+        token_parameter = "/ecr-scan-reporter/github-token"
+        base_url        = "https://ghe.acme.example/api/v3"
+        labels          = ["ecr-scan", "security"]
+        assignees       = ["octocat"]
+        max_findings    = 100
+      }
+      email = {
+        from              = "ECR scans <scans@mail.acme.example>"
+        to                = ["sec@acme.example"]
+        cc                = ["ops@acme.example"]
+        reply_to          = ["noreply@acme.example"]
+        configuration_set = "ecr-scans"
+        subject_prefix    = "[ECR]"
+        min_severity      = "CRITICAL"
+      }
+      metrics = { namespace = "Acme/EcrScans" }
+    }
+    custom_reporters = [
+      {
+        package      = "@acme/ecr-reporter-teams"
+        layer_arn    = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
+        options      = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" } }
+        repositories = "^team-b/"
+        secret_arns  = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook"]
+      },
+      {
+        package         = "@acme/ecr-reporter-jira"
+        layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
+        options         = { project = "SEC", labels = ["ecr"], token = { parameter = "/acme/jira-token" } }
+        min_severity    = "HIGH"
+        parameter_names = ["/acme/jira-token"]
+      },
+    ]
+    templates_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:ecr-scan-templates:1"
+  }
+
+  assert {
+    condition = jsondecode(output.config_document) == {
+      repositories        = { include = "^team-", exclude = "sandbox" }
+      scan                = { expiry = "3d", onlyPulledWithin = "90d", maxScansPerRun = 1000 }
+      thresholds          = { CRITICAL = 0, HIGH = 0, MEDIUM = 10, LOW = null, INFORMATIONAL = null, UNDEFINED = null }
+      notifyOnScanFailure = false
+      ignore = [
+        { id = "CVE-2023-4863", repositories = "^legacy/", until = "2027-01-31", reason = "not reachable" },
+        { id = "GHSA-xxxx-yyyy-zzzz", reason = "dev tooling only" },
+      ]
+      reporters = [
+        { use = "sns", options = { topicArn = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings", subjectPrefix = "[scans]", maxFindings = 20 } },
+        {
+          use          = "slack"
+          repositories = "^team-a/"
+          minSeverity  = "HIGH"
+          options      = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" }, channelLabel = "team-a prod", maxFindings = 15 }
+        },
+        {
+          use = "github"
+          options = {
+            owner       = "acme"
+            repo        = "security"
+            token       = { parameter = "/ecr-scan-reporter/github-token" }
+            baseUrl     = "https://ghe.acme.example/api/v3"
+            labels      = ["ecr-scan", "security"]
+            assignees   = ["octocat"]
+            maxFindings = 100
+          }
+        },
+        {
+          use         = "email"
+          minSeverity = "CRITICAL"
+          options = {
+            from             = "ECR scans <scans@mail.acme.example>"
+            to               = ["sec@acme.example"]
+            cc               = ["ops@acme.example"]
+            replyTo          = ["noreply@acme.example"]
+            configurationSet = "ecr-scans"
+            subjectPrefix    = "[ECR]"
+          }
+        },
+        { use = "metrics", options = { namespace = "Acme/EcrScans" } },
+        {
+          use          = "@acme/ecr-reporter-teams"
+          repositories = "^team-b/"
+          options      = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" } }
+        },
+        {
+          use         = "@acme/ecr-reporter-jira"
+          minSeverity = "HIGH"
+          options     = { project = "SEC", labels = ["ecr"], token = { parameter = "/acme/jira-token" } }
+        },
+      ]
+    }
+    error_message = "Every reporter is in the document with its routing and camelCase options; unset options are left out."
+  }
+
+  assert {
+    condition     = length(local.config_json) <= 3500 && length(aws_ssm_parameter.config) == 0 && can(aws_lambda_function.report_findings.environment[0].variables.ECR_SCAN_REPORTER_CONFIG)
+    error_message = "This document still fits in the environment."
+  }
+
+  assert {
+    condition     = aws_lambda_function.report_findings.layers == tolist(["arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3", "arn:aws:lambda:eu-west-1:123456789012:layer:ecr-scan-templates:1"])
+    error_message = "report-findings gets each custom reporter layer once, then the templates layer."
+  }
+
+  assert {
+    condition = (aws_lambda_function.report_findings.environment[0].variables.ECR_SCAN_REPORTER_REPORTERS_PATH == "/opt/nodejs/node_modules"
+    && aws_lambda_function.report_findings.environment[0].variables.ECR_SCAN_REPORTER_TEMPLATES_PATH == "/opt/ecr-scan-reporter/templates")
+    error_message = "With layers, report-findings is told where reporters and templates are mounted."
+  }
+
+  assert {
+    condition     = !can(aws_lambda_function.scan_images.environment[0].variables.ECR_SCAN_REPORTER_REPORTERS_PATH) && length(coalesce(aws_lambda_function.scan_images.layers, [])) == 0
+    error_message = "Only report-findings gets the layers."
+  }
+
+  assert {
+    condition     = aws_lambda_function.report_findings.environment[0].variables.POWERTOOLS_METRICS_NAMESPACE == "Acme/EcrScans"
+    error_message = "The functions' metrics go to the metrics reporter's namespace."
+  }
+
+  assert {
+    condition     = [for s in aws_sns_topic_subscription.email : s.endpoint] == ["sec@acme.example"] && aws_sns_topic_subscription.email["sec@acme.example"].protocol == "email"
+    error_message = "The e-mail subscriptions of the topic are created."
+  }
+
+  assert {
+    condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan", inspector2_scan = "ecr-scan-reporter-inspector2-scan", inspector2_finding = "ecr-scan-reporter-inspector2-finding" }
+    error_message = "enhanced_finding_events adds the Inspector2 Finding rule."
+  }
+
+  # What report-findings may do, statement by statement.
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["SendEmail", "CheckSenderIdentity"], s.Sid) } == {
+      SendEmail = {
+        Sid    = "SendEmail"
+        Effect = "Allow"
+        Action = "ses:SendEmail"
+        Resource = [
+          "arn:aws:ses:eu-west-1:123456789012:identity/mail.acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/scans@mail.acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:configuration-set/ecr-scans",
+        ]
+      }
+      CheckSenderIdentity = {
+        Sid    = "CheckSenderIdentity"
+        Effect = "Allow"
+        Action = "ses:GetEmailIdentity"
+        Resource = [
+          "arn:aws:ses:eu-west-1:123456789012:identity/mail.acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/scans@mail.acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/acme.example",
+        ]
+      }
+    }
+    error_message = "SES: the sender's domain, address and parent domain, and the configuration set; nothing else."
+  }
+
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets"], s.Sid) } == {
+      ReadReporterSecrets = {
+        Sid    = "ReadReporterSecrets"
+        Effect = "Allow"
+        Action = "secretsmanager:GetSecretValue"
+        Resource = [
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a-??????",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook-??????",
+        ]
+      }
+      ReadReporterParameters = {
+        Sid    = "ReadReporterParameters"
+        Effect = "Allow"
+        Action = "ssm:GetParameter"
+        Resource = [
+          "arn:aws:ssm:eu-west-1:123456789012:parameter/ecr-scan-reporter/github-token",
+          "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/jira-token",
+        ]
+      }
+      DecryptReporterSecrets = {
+        Sid       = "DecryptReporterSecrets"
+        Effect    = "Allow"
+        Action    = "kms:Decrypt"
+        Resource  = "arn:aws:kms:eu-west-1:123456789012:key/*"
+        Condition = { StringEquals = { "kms:ViaService" = ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"] } }
+      }
+    }
+    error_message = "Secrets: each referenced secret and parameter by its ARN, and kms:Decrypt only through SSM and Secrets Manager."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "PublishToTopic"]) == {
+      Sid      = "PublishToTopic"
+      Effect   = "Allow"
+      Action   = ["sns:Publish", "sns:GetTopicAttributes"]
+      Resource = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
+    }
+    error_message = "SNS: publish to (and read the attributes of) the one topic."
+  }
+
+  assert {
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] :
+      length([for s in jsondecode(policy).Statement : s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets", "SendEmail", "PublishToTopic"], s.Sid)]) == 0
+    ])
+    error_message = "Only report-findings may read the reporters' secrets, send e-mail or publish."
+  }
+
+  assert {
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] : [
+      for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? s.Action == "ecr:GetRegistryScanningConfiguration" : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
+    ]]))
+    error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" is ecr:GetRegistryScanningConfiguration's."
+  }
+}
+
+run "existing_topic" {
+  command = plan
+
+  variables {
+    reporters = { sns = { topic_arn = "arn:aws:sns:eu-west-1:123456789012:security-alerts" } }
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.findings) == 0 && output.sns_topic_arn == "arn:aws:sns:eu-west-1:123456789012:security-alerts"
+    error_message = "With topic_arn no topic is created and the given one is used."
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).reporters == [{ use = "sns", options = { topicArn = "arn:aws:sns:eu-west-1:123456789012:security-alerts" } }]
+    error_message = "The sns reporter publishes to the given topic."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Sid == "PublishToTopic"]) == "arn:aws:sns:eu-west-1:123456789012:security-alerts"
+    error_message = "report-findings may publish to the given topic."
+  }
+}
+
+run "no_reporters" {
+  command = plan
+
+  variables {
+    reporters = {}
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.findings) == 0 && output.sns_topic_arn == null && jsondecode(output.config_document).reporters == []
+    error_message = "Without reporters: no topic, sns_topic_arn null, an empty reporters list."
+  }
+
+  assert {
+    condition = sort(flatten([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Action])) == sort([
+      "ecr:DescribeImageScanFindings",
+      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "sqs:SendMessage",
+      "logs:CreateLogStream", "logs:PutLogEvents",
+    ])
+    error_message = "Without reporters, report-findings may only read findings, consume and requeue reports, and log."
+  }
+}
+
+run "slack_by_parameter_and_github_by_secret" {
+  command = plan
+
+  variables {
+    reporters = {
+      slack  = { webhook_url_parameter = "slack-webhook" }
+      github = { owner = "acme", repo = "security", token_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-token-AbCdEf" }
+    }
+  }
+
+  assert {
+    condition = [for r in jsondecode(output.config_document).reporters : r.options] == [
+      { webhookUrl = { parameter = "slack-webhook" } },
+      { owner = "acme", repo = "security", token = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-token-AbCdEf" } },
+    ]
+    error_message = "Each secret option is a {parameter} or {secretArn} reference."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Sid == "ReadReporterParameters"]) == ["arn:aws:ssm:eu-west-1:123456789012:parameter/slack-webhook"]
+    error_message = "A parameter name without a leading slash maps to parameter/<name>."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptReporterSecrets"]) == ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"]
+    error_message = "kms:Decrypt through SSM and Secrets Manager, the services the secrets are read from."
+  }
+}
+
+# A document over 3,500 characters goes to an SSM parameter, which every function may read.
+run "large_document_goes_to_ssm" {
+  command = plan
+
+  variables {
+    ignore = [for i in range(40) : { id = format("CVE-2024-%05d", i), repositories = "^legacy/", until = "2027-01-31", reason = "accepted by the security review of 2026-11" }]
+  }
+
+  assert {
+    condition     = length(local.config_json) > 3500 && length(aws_ssm_parameter.config) == 1
+    error_message = "A document over 3,500 characters is kept in an SSM parameter."
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.config[0].name == "/ecr-scan-reporter/config" && aws_ssm_parameter.config[0].type == "String" && aws_ssm_parameter.config[0].value == output.config_document
+    error_message = "The parameter /<name_prefix>/config holds the document, as a String without a KMS key."
+  }
+
+  assert {
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+      fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG_PARAMETER == "/ecr-scan-reporter/config" && !can(fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG)
+    ])
+    error_message = "The functions are given the parameter's name instead of the document."
+  }
+
+  assert {
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      contains(jsondecode(policy).Statement, { Sid = "ReadConfigParameter", Effect = "Allow", Action = "ssm:GetParameter", Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/ecr-scan-reporter/config" })
+    ])
+    error_message = "Every function may read the config parameter."
+  }
+}
+
+run "large_document_with_kms_key" {
+  command = plan
+
+  variables {
+    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    ignore      = [for i in range(40) : { id = format("CVE-2024-%05d", i), repositories = "^legacy/", until = "2027-01-31", reason = "accepted by the security review of 2026-11" }]
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.config[0].type == "SecureString" && aws_ssm_parameter.config[0].key_id == var.kms_key_arn
+    error_message = "With a KMS key the config parameter is a SecureString under that key."
+  }
+}

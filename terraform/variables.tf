@@ -1,0 +1,524 @@
+# Regular expressions (repository_include, repository_exclude, ignore[].repositories, reporters.*.repositories,
+# custom_reporters[].repositories) are matched by the functions as JavaScript regular expressions, but Terraform
+# can only check them with its own engine, RE2. The validations below therefore:
+#   - accept a pattern RE2 compiles;
+#   - accept, unchecked, a pattern with lookaround ((?=, (?!, (?<=, (?<!) or backreferences (\1): JavaScript has
+#     them, RE2 does not; the functions check such a pattern at cold start and fail with a clear message;
+#   - reject RE2-only syntax that JavaScript reads differently or not at all: (?P<name>…), inline flags like (?i),
+#     \A, \z, \Q…\E and POSIX classes like [[:alpha:]].
+# The same check is written out in each validation because, before Terraform 1.9, a validation may refer to its
+# own variable only.
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (functions, queues, rules, topic, roles, log groups, SSM parameter). Use a different prefix for a second instance in the same region."
+  type        = string
+  default     = "ecr-scan-reporter"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,31}$", var.name_prefix))
+    error_message = "name_prefix must start with a letter and have at most 32 letters, digits, hyphens or underscores (role names append the function and the region and must stay within IAM's 64 characters), e.g. \"ecr-scan-reporter\"."
+  }
+}
+
+variable "repository_include" {
+  description = "Regular expression (JavaScript syntax, see the note on RE2 in the README); only repositories whose name matches are scanned. null: all repositories."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.repository_include == null ? true : (length(var.repository_include) > 0 && (can(regexall(var.repository_include, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", var.repository_include))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", var.repository_include)))
+    error_message = "repository_include must be a non-empty regular expression that JavaScript understands, e.g. \"^team-\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null to scan every repository."
+  }
+}
+
+variable "repository_exclude" {
+  description = "Regular expression (JavaScript syntax, see the note on RE2 in the README); repositories whose name matches are never scanned. null: none excluded."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.repository_exclude == null ? true : (length(var.repository_exclude) > 0 && (can(regexall(var.repository_exclude, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", var.repository_exclude))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", var.repository_exclude)))
+    error_message = "repository_exclude must be a non-empty regular expression that JavaScript understands, e.g. \"sandbox\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null to exclude nothing."
+  }
+}
+
+variable "scan_expiry" {
+  description = "A COMPLETE scan older than this is redone by the scheduler: a duration like 7d, 12h or 30m."
+  type        = string
+  default     = "7d"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+[dhm]$", var.scan_expiry)) && !can(regex("^0+[dhm]$", var.scan_expiry))
+    error_message = "scan_expiry must be a positive whole number followed by d, h or m, e.g. \"7d\", \"12h\" or \"30m\"."
+  }
+}
+
+variable "only_pulled_within" {
+  description = "When set, images not pulled (or, never pulled, not pushed) within this long are not rescanned: a duration like 90d. null: every image is kept scanned."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.only_pulled_within == null ? true : (can(regex("^[0-9]+[dhm]$", var.only_pulled_within)) && !can(regex("^0+[dhm]$", var.only_pulled_within)))
+    error_message = "only_pulled_within must be a positive whole number followed by d, h or m, e.g. \"90d\", or null."
+  }
+}
+
+variable "max_scans_per_run" {
+  description = "The most scans one scheduled run starts in one repository; the rest wait for the next run (ECR allows 100,000 scans per registry per 24 h)."
+  type        = number
+  default     = 5000
+  nullable    = false
+
+  validation {
+    condition     = var.max_scans_per_run == floor(var.max_scans_per_run) && var.max_scans_per_run >= 1 && var.max_scans_per_run <= 100000
+    error_message = "max_scans_per_run must be a whole number from 1 to 100000."
+  }
+}
+
+variable "schedule_expression" {
+  description = "EventBridge schedule expression of the rescan run, e.g. \"rate(1 day)\" or \"cron(0 3 * * ? *)\" (UTC)."
+  type        = string
+  default     = "rate(1 day)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^()]+\\))$", var.schedule_expression))
+    error_message = "schedule_expression must be an EventBridge schedule expression like \"rate(1 day)\", \"rate(12 hours)\" or \"cron(0 3 * * ? *)\"."
+  }
+}
+
+variable "thresholds" {
+  description = "Findings tolerated per severity before a report is due; a severity left out (or null) never triggers a report. The object given replaces the default as a whole."
+  type = object({
+    CRITICAL      = optional(number)
+    HIGH          = optional(number)
+    MEDIUM        = optional(number)
+    LOW           = optional(number)
+    INFORMATIONAL = optional(number)
+    UNDEFINED     = optional(number)
+  })
+  default  = { CRITICAL = 0, HIGH = 0 }
+  nullable = false
+
+  validation {
+    condition     = alltrue([for severity, count in var.thresholds : count == null ? true : (count >= 0 && count == floor(count))])
+    error_message = "Each threshold must be a whole number of findings (0 or more), or null for \"never report this severity\", e.g. { CRITICAL = 0, HIGH = 5 }."
+  }
+}
+
+variable "ignore" {
+  description = "Findings removed before counting: id (CVE-…, GHSA-…), optional repositories regex, optional until date (YYYY-MM-DD, inclusive, UTC), and the reason (required, for the next reader)."
+  type = list(object({
+    id           = string
+    repositories = optional(string)
+    until        = optional(string)
+    reason       = string
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for entry in var.ignore : length(trimspace(entry.id)) > 0 && length(trimspace(entry.reason)) > 0])
+    error_message = "Each ignore entry needs a non-empty id (e.g. \"CVE-2023-4863\") and a non-empty reason explaining why it is ignored."
+  }
+
+  validation {
+    condition     = alltrue([for entry in var.ignore : entry.until == null ? true : (can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", entry.until)) && can(formatdate("YYYY", "${entry.until}T00:00:00Z")))])
+    error_message = "ignore[].until must be a calendar date written YYYY-MM-DD, e.g. \"2027-01-31\" (the entry applies through that day, UTC), or null for no end."
+  }
+
+  validation {
+    condition     = alltrue([for entry in var.ignore : entry.repositories == null ? true : (length(entry.repositories) > 0 && (can(regexall(entry.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", entry.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", entry.repositories)))])
+    error_message = "ignore[].repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^legacy/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
+  }
+}
+
+variable "notify_on_scan_failure" {
+  description = "A FAILED basic scan produces a failure report (and its ECR Image Scan events are routed to the report queue)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "enhanced_scanning" {
+  description = "The registry uses enhanced scanning (Amazon Inspector): grants report-findings inspector2:ListFindings, which DescribeImageScanFindings needs to return enhanced findings. That action has no resource type, so it is granted on \"*\"."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "enhanced_finding_events" {
+  description = "Also route Inspector2 Finding events (one per finding created, updated or closed; enhanced scanning only) to the report queue, so continuous rescans by Inspector are reported, not only the initial scan."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "reporters" {
+  description = "The built-in reporters; each one is enabled by being present (non-null). sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter."
+  type = object({
+    sns = optional(object({
+      topic_arn           = optional(string)
+      email_subscriptions = optional(list(string), [])
+      subject_prefix      = optional(string)
+      max_findings        = optional(number)
+      repositories        = optional(string)
+      min_severity        = optional(string)
+    }))
+    slack = optional(object({
+      webhook_url_secret_arn = optional(string)
+      webhook_url_parameter  = optional(string)
+      channel_label          = optional(string)
+      max_findings           = optional(number)
+      repositories           = optional(string)
+      min_severity           = optional(string)
+    }))
+    github = optional(object({
+      owner            = string
+      repo             = string
+      token_secret_arn = optional(string)
+      token_parameter  = optional(string)
+      base_url         = optional(string)
+      labels           = optional(list(string))
+      assignees        = optional(list(string))
+      max_findings     = optional(number)
+      repositories     = optional(string)
+      min_severity     = optional(string)
+    }))
+    email = optional(object({
+      from              = string
+      to                = list(string)
+      cc                = optional(list(string))
+      reply_to          = optional(list(string))
+      configuration_set = optional(string)
+      subject_prefix    = optional(string)
+      max_findings      = optional(number)
+      repositories      = optional(string)
+      min_severity      = optional(string)
+    }))
+    metrics = optional(object({
+      namespace    = optional(string, "EcrScanReporter")
+      repositories = optional(string)
+      min_severity = optional(string)
+    }))
+  })
+  default  = { sns = {} }
+  nullable = false
+
+  validation {
+    condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.repositories == null ? true : (length(reporter.repositories) > 0 && (can(regexall(reporter.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", reporter.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", reporter.repositories))))])
+    error_message = "reporters.<name>.repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^team-a/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
+  }
+
+  validation {
+    condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.min_severity == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity))])
+    error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
+  }
+
+  validation {
+    condition = var.reporters.sns == null ? true : (
+      (var.reporters.sns.topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.reporters.sns.topic_arn))) &&
+      (var.reporters.sns.subject_prefix == null ? true : (length(var.reporters.sns.subject_prefix) <= 60 && can(regex("^[ -~]*$", var.reporters.sns.subject_prefix)))) &&
+      (var.reporters.sns.max_findings == null ? true : (var.reporters.sns.max_findings == floor(var.reporters.sns.max_findings) && var.reporters.sns.max_findings >= 0 && var.reporters.sns.max_findings <= 10000)) &&
+      alltrue([for address in var.reporters.sns.email_subscriptions : can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", address))])
+    )
+    error_message = "reporters.sns: topic_arn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ecr-findings (or null to create one); subject_prefix at most 60 printable ASCII characters; max_findings a whole number 0-10000; email_subscriptions plain addresses like sec@acme.example."
+  }
+
+  validation {
+    condition     = var.reporters.slack == null ? true : ((var.reporters.slack.webhook_url_secret_arn == null) != (var.reporters.slack.webhook_url_parameter == null))
+    error_message = "reporters.slack needs exactly one of webhook_url_secret_arn (a Secrets Manager secret ARN) or webhook_url_parameter (an SSM SecureString parameter name) holding the webhook URL; never the URL itself."
+  }
+
+  validation {
+    condition = var.reporters.slack == null ? true : (
+      (var.reporters.slack.webhook_url_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.reporters.slack.webhook_url_secret_arn))) &&
+      (var.reporters.slack.webhook_url_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.slack.webhook_url_parameter))) &&
+      (var.reporters.slack.channel_label == null ? true : (length(var.reporters.slack.channel_label) >= 1 && length(var.reporters.slack.channel_label) <= 150)) &&
+      (var.reporters.slack.max_findings == null ? true : (var.reporters.slack.max_findings == floor(var.reporters.slack.max_findings) && var.reporters.slack.max_findings >= 0 && var.reporters.slack.max_findings <= 40))
+    )
+    error_message = "reporters.slack: webhook_url_secret_arn must be like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME; webhook_url_parameter an SSM parameter name like /ecr-scan-reporter/slack-webhook; channel_label 1-150 characters; max_findings a whole number 0-40 (Slack allows 50 blocks)."
+  }
+
+  validation {
+    condition     = var.reporters.github == null ? true : ((var.reporters.github.token_secret_arn == null) != (var.reporters.github.token_parameter == null))
+    error_message = "reporters.github needs exactly one of token_secret_arn (a Secrets Manager secret ARN) or token_parameter (an SSM SecureString parameter name) holding the token; never the token itself."
+  }
+
+  validation {
+    condition = var.reporters.github == null ? true : (
+      can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.reporters.github.owner)) &&
+      can(regex("^[A-Za-z0-9._-]{1,100}$", var.reporters.github.repo)) &&
+      (var.reporters.github.token_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.reporters.github.token_secret_arn))) &&
+      (var.reporters.github.token_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.github.token_parameter))) &&
+      (var.reporters.github.base_url == null ? true : can(regex("^https?://[^\\s/]+(/\\S*)?$", var.reporters.github.base_url))) &&
+      (var.reporters.github.labels == null ? true : (length(var.reporters.github.labels) >= 1 && length(var.reporters.github.labels) <= 20 && alltrue([for label in var.reporters.github.labels : can(regex("^[^,]{1,50}$", trimspace(label)))]))) &&
+      (var.reporters.github.assignees == null ? true : (length(var.reporters.github.assignees) <= 10 && alltrue([for login in var.reporters.github.assignees : can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", login))]))) &&
+      (var.reporters.github.max_findings == null ? true : (var.reporters.github.max_findings == floor(var.reporters.github.max_findings) && var.reporters.github.max_findings >= 0 && var.reporters.github.max_findings <= 5000))
+    )
+    error_message = "reporters.github: owner must be a GitHub login (letters, digits, hyphens); repo a repository name (letters, digits, '.', '_', '-'); token_secret_arn a Secrets Manager ARN or token_parameter an SSM parameter name; base_url an http(s) URL like https://ghe.example.com/api/v3; labels 1-20 names of at most 50 characters without commas; at most 10 assignees (GitHub logins); max_findings a whole number 0-5000."
+  }
+
+  validation {
+    condition = var.reporters.email == null ? true : (
+      can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", try(regex("<([^<>]+)>\\s*$", var.reporters.email.from)[0], trimspace(var.reporters.email.from)))) &&
+      length(var.reporters.email.to) >= 1 &&
+      length(concat(var.reporters.email.to, coalesce(var.reporters.email.cc, []))) <= 50 &&
+      alltrue([for address in concat(var.reporters.email.to, coalesce(var.reporters.email.cc, []), coalesce(var.reporters.email.reply_to, [])) : can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", try(regex("<([^<>]+)>\\s*$", address)[0], trimspace(address))))]) &&
+      (var.reporters.email.configuration_set == null ? true : can(regex("^[A-Za-z0-9_-]{1,64}$", var.reporters.email.configuration_set))) &&
+      (var.reporters.email.subject_prefix == null ? true : length(var.reporters.email.subject_prefix) <= 60) &&
+      (var.reporters.email.max_findings == null ? true : (var.reporters.email.max_findings == floor(var.reporters.email.max_findings) && var.reporters.email.max_findings >= 0 && var.reporters.email.max_findings <= 1000))
+    )
+    error_message = "reporters.email: from must be an address like scans@acme.example or \"ECR scans <scans@acme.example>\" (SES must have it or its domain verified); to 1-50 addresses (to and cc together at most 50); configuration_set 1-64 letters, digits, hyphens or underscores; subject_prefix at most 60 characters; max_findings a whole number 0-1000."
+  }
+
+  validation {
+    condition     = var.reporters.metrics == null ? true : can(regex("^[^:]{1,255}$", var.reporters.metrics.namespace))
+    error_message = "reporters.metrics.namespace must be a CloudWatch namespace: 1-255 characters without a colon, e.g. \"EcrScanReporter\"."
+  }
+}
+
+variable "custom_reporters" {
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
+  # `any`, not list(object({ options = any, … })): Terraform gives all elements of a list one type, so two
+  # reporters whose options differ in shape could not be passed together. The shape is checked below instead.
+  type     = any
+  default  = []
+  nullable = false
+
+  validation {
+    condition = can(concat(var.custom_reporters, [])) && alltrue([for reporter in var.custom_reporters : try(
+      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "secret_arns", "parameter_names"])) == 0
+      && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
+      && (try(reporter.options, null) == null || can(keys(reporter.options)))
+      && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
+      && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
+      && (try(reporter.secret_arns, null) == null || can([for arn in tolist(reporter.secret_arns) : tostring(arn)]))
+      && (try(reporter.parameter_names, null) == null || can([for name in tolist(reporter.parameter_names) : tostring(name)]))
+    , false)])
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity (strings), secret_arns and parameter_names (lists of strings); no other attributes."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(can(regex("^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$", reporter.package)) && !contains(["sns", "slack", "github", "email", "metrics"], reporter.package), false)])
+    error_message = "custom_reporters[].package must be an npm package name like \"@acme/ecr-reporter-teams\" (lower case) and not the name of a built-in reporter (configure those in reporters)."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", reporter.layer_arn)), false)])
+    error_message = "custom_reporters[].layer_arn must be a versioned layer ARN like arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3."
+  }
+
+  validation {
+    condition     = try(length(distinct([for reporter in var.custom_reporters : reporter.layer_arn])) <= 4, false)
+    error_message = "custom_reporters may use at most 4 distinct layers (Lambda allows 5 per function; one is kept for templates_layer_arn): ship several reporter packages in one layer."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(alltrue([for arn in(try(reporter.secret_arns, null) == null ? [] : reporter.secret_arns) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", arn))]), false)])
+    error_message = "custom_reporters[].secret_arns must be Secrets Manager secret ARNs like arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(alltrue([for name in(try(reporter.parameter_names, null) == null ? [] : reporter.parameter_names) : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", name))]), false)])
+    error_message = "custom_reporters[].parameter_names must be SSM parameter names like /ecr-scan-reporter/teams-webhook (not ARNs)."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(try(reporter.repositories, null) == null ? true : (length(reporter.repositories) > 0 && (can(regexall(reporter.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", reporter.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", reporter.repositories))), false)])
+    error_message = "custom_reporters[].repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^team-b/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
+  }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(try(reporter.min_severity, null) == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity), false)])
+    error_message = "custom_reporters[].min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null."
+  }
+}
+
+variable "templates_layer_arn" {
+  description = "A Lambda layer with template overrides under ecr-scan-reporter/templates/ (mounted at /opt/ecr-scan-reporter/templates), e.g. email/body.html.hbs. null: the shipped templates."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.templates_layer_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.templates_layer_arn))
+    error_message = "templates_layer_arn must be a versioned layer ARN like arn:aws:lambda:eu-west-1:123456789012:layer:ecr-scan-templates:1, or null."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "A customer managed KMS key for the queues, the log groups, the SNS topic created and the config parameter. Its key policy must let EventBridge (events.amazonaws.com), CloudWatch Logs (logs.<region>.amazonaws.com) and SNS use it. null: SQS-managed SSE, AWS-owned keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a key ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias: IAM policies and CloudWatch Logs need the key ARN), or null."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups, in days (one of CloudWatch Logs' values; 0 = never expire)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' values: 0 (never expire), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of the functions; DEBUG logs every skip decision of the scheduler."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "SILENT"], var.log_level)
+    error_message = "log_level must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT (upper case)."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime of the functions (the bundles target Node.js 20 and later)."
+  type        = string
+  default     = "nodejs22.x"
+  nullable    = false
+
+  validation {
+    condition     = contains(["nodejs20.x", "nodejs22.x"], var.runtime)
+    error_message = "runtime must be \"nodejs20.x\" or \"nodejs22.x\"."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of the functions (the bundles are plain JavaScript: both work; arm64 costs less)."
+  type        = string
+  default     = "arm64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be \"arm64\" or \"x86_64\"."
+  }
+}
+
+variable "schedule_scans_memory_size" {
+  description = "Memory of schedule-scans, in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.schedule_scans_memory_size == floor(var.schedule_scans_memory_size) && var.schedule_scans_memory_size >= 128 && var.schedule_scans_memory_size <= 10240
+    error_message = "schedule_scans_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "schedule_scans_timeout" {
+  description = "Timeout of schedule-scans, in seconds (it lists the repositories and queues one message each)."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.schedule_scans_timeout == floor(var.schedule_scans_timeout) && var.schedule_scans_timeout >= 1 && var.schedule_scans_timeout <= 900
+    error_message = "schedule_scans_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "scan_images_memory_size" {
+  description = "Memory of scan-images, in MB."
+  type        = number
+  default     = 512
+  nullable    = false
+
+  validation {
+    condition     = var.scan_images_memory_size == floor(var.scan_images_memory_size) && var.scan_images_memory_size >= 128 && var.scan_images_memory_size <= 10240
+    error_message = "scan_images_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "scan_images_timeout" {
+  description = "Timeout of scan-images, in seconds; the scan queue's visibility timeout is 6 times this."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.scan_images_timeout == floor(var.scan_images_timeout) && var.scan_images_timeout >= 1 && var.scan_images_timeout <= 900
+    error_message = "scan_images_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "report_findings_memory_size" {
+  description = "Memory of report-findings, in MB (5,000 findings through every reporter fit in 512)."
+  type        = number
+  default     = 512
+  nullable    = false
+
+  validation {
+    condition     = var.report_findings_memory_size == floor(var.report_findings_memory_size) && var.report_findings_memory_size >= 128 && var.report_findings_memory_size <= 10240
+    error_message = "report_findings_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "report_findings_timeout" {
+  description = "Timeout of report-findings, in seconds; the report queue's visibility timeout is 6 times this. The GitHub reporter paces its writes (1 s, 3 s between issues and comments, as GitHub asks), so a batch with many due reports needs minutes."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.report_findings_timeout == floor(var.report_findings_timeout) && var.report_findings_timeout >= 1 && var.report_findings_timeout <= 900
+    error_message = "report_findings_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "report_max_concurrency" {
+  description = "Most concurrent report-findings invocations the report queue's event source mapping starts (bounds the load on Slack, GitHub and SES)."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.report_max_concurrency == floor(var.report_max_concurrency) && var.report_max_concurrency >= 2 && var.report_max_concurrency <= 1000
+    error_message = "report_max_concurrency must be a whole number from 2 to 1000 (Lambda's limits for an SQS event source's maximum concurrency)."
+  }
+}
+
+variable "report_delay_seconds" {
+  description = "Delay of the report queue, in seconds, so that Inspector has written an image's findings before they are read."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.report_delay_seconds == floor(var.report_delay_seconds) && var.report_delay_seconds >= 0 && var.report_delay_seconds <= 900
+    error_message = "report_delay_seconds must be a whole number of seconds from 0 to 900 (SQS's limit)."
+  }
+}
+
+variable "max_receive_count" {
+  description = "Receives of a message before SQS moves it to the queue's DLQ (both queues)."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.max_receive_count == floor(var.max_receive_count) && var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
