@@ -49,6 +49,11 @@ export const metricsReporter = defineReporter({
     };
   },
   preview(report, options, deps) {
-    return [{ name: "metrics.emf.jsonl", content: `${emfLines(report, options.namespace, deps.clock()).join("\n")}\n` }];
+    return [
+      {
+        name: "metrics.emf.jsonl",
+        content: `${emfLines(report, options.namespace, deps.clock()).join("\n")}\n`,
+      },
+    ];
   },
 });
