@@ -1,5 +1,5 @@
 import {
-  createSecretResolver,
+  createReporterDeps,
   createTemplateSource,
   type ReporterDeps,
   type ReporterLogger,
@@ -19,23 +19,11 @@ export function stderrLogger(debug: boolean): ReporterLogger {
  * metrics) go to stderr, so stdout stays the command's own output (tables, --json).
  */
 export function createCliReporterDeps(options: { templatesDir?: string; debug?: boolean }): ReporterDeps {
-  const clients = new Map<unknown, unknown>();
-  return {
+  return createReporterDeps({
     logger: stderrLogger(Boolean(options.debug)),
-    resolveSecret: createSecretResolver(),
-    awsClient<C>(ctor: new (...args: never) => C): C {
-      let client = clients.get(ctor) as C | undefined;
-      if (!client) {
-        client = new (ctor as unknown as new (config: object) => C)({});
-        clients.set(ctor, client);
-      }
-      return client;
-    },
-    fetch: globalThis.fetch,
     templates: createTemplateSource(options.templatesDir ? [options.templatesDir] : []),
-    clock: () => new Date(),
     writeLine: (text) => {
       process.stderr.write(`${text}\n`);
     },
-  };
+  });
 }

@@ -1,4 +1,5 @@
 export * from "./contract.js";
+export { createReporterDeps } from "./deps.js";
 export * from "./dispatcher.js";
 export * from "./loader.js";
 export { metricsReporter } from "./metrics-reporter.js";
