@@ -16,34 +16,34 @@ locals {
     var.reporters.github.token_secret_arn != null ? { secretArn = var.reporters.github.token_secret_arn } : { parameter = var.reporters.github.token_parameter }
   )
 
-  # Each built-in reporter's entry, or null when it is not enabled; null-valued keys are dropped so that the
-  # document omits what is unset (the reporters' schemas then apply their defaults).
+  # Each built-in reporter's entry, or null when it is not enabled, with every option (null when unset); the
+  # nulls are dropped below, so that the document omits what is unset (the reporters' schemas apply their defaults).
   builtin_reporter_entries = [
     var.reporters.sns == null ? null : {
       use          = "sns"
       repositories = var.reporters.sns.repositories
       minSeverity  = var.reporters.sns.min_severity
-      options = { for k, v in {
+      options = {
         topicArn      = local.sns_topic_arn
         subjectPrefix = var.reporters.sns.subject_prefix
         maxFindings   = var.reporters.sns.max_findings
-      } : k => v if v != null }
+      }
     },
     var.reporters.slack == null ? null : {
       use          = "slack"
       repositories = var.reporters.slack.repositories
       minSeverity  = var.reporters.slack.min_severity
-      options = { for k, v in {
+      options = {
         webhookUrl   = local.slack_webhook_ref
         channelLabel = var.reporters.slack.channel_label
         maxFindings  = var.reporters.slack.max_findings
-      } : k => v if v != null }
+      }
     },
     var.reporters.github == null ? null : {
       use          = "github"
       repositories = var.reporters.github.repositories
       minSeverity  = var.reporters.github.min_severity
-      options = { for k, v in {
+      options = {
         owner       = var.reporters.github.owner
         repo        = var.reporters.github.repo
         token       = local.github_token_ref
@@ -51,13 +51,13 @@ locals {
         labels      = var.reporters.github.labels
         assignees   = var.reporters.github.assignees
         maxFindings = var.reporters.github.max_findings
-      } : k => v if v != null }
+      }
     },
     var.reporters.email == null ? null : {
       use          = "email"
       repositories = var.reporters.email.repositories
       minSeverity  = var.reporters.email.min_severity
-      options = { for k, v in {
+      options = {
         from             = var.reporters.email.from
         to               = var.reporters.email.to
         cc               = var.reporters.email.cc
@@ -65,7 +65,7 @@ locals {
         configurationSet = var.reporters.email.configuration_set
         subjectPrefix    = var.reporters.email.subject_prefix
         maxFindings      = var.reporters.email.max_findings
-      } : k => v if v != null }
+      }
     },
     var.reporters.metrics == null ? null : {
       use          = "metrics"
@@ -94,12 +94,35 @@ locals {
     options      = reporter.options
   }]
 
-  # Built with a for expression over every entry: the entries differ in type (their options do), which a
+  # Built with for expressions over every entry: the entries differ in type (their options do), which a
   # conditional or a list of objects could not unify; jsonencode writes them as given.
-  reporter_entries = [
-    for entry in concat(local.builtin_reporter_entries, local.custom_reporter_entries) :
-    { for k, v in entry : k => v if v != null } if entry != null
-  ]
+  reporter_entries = concat(
+    [for entry in local.builtin_reporter_entries : merge(
+      { for k, v in entry : k => v if v != null && k != "options" },
+      { options = { for k, v in entry.options : k => v if v != null } },
+    ) if entry != null],
+    [for entry in local.custom_reporter_entries : { for k, v in entry : k => v if v != null }],
+  )
+
+  # The size of the document must be known at plan time, to choose between the environment and SSM; but ARNs of
+  # resources created alongside (secrets, topics) and custom reporters' options may only be known after apply.
+  # So the estimate counts those as placeholders longer than any real value, and everything else as it is.
+  arn_placeholder     = format("%-256s", "arn")
+  options_placeholder = format("%-512s", "options")
+  sizing_reporter_entries = concat(
+    [for entry in local.builtin_reporter_entries : merge(
+      { for k, v in entry : k => v if v != null && k != "options" },
+      { options = { for k, v in merge(entry.options, {
+        for key in ["topicArn", "webhookUrl", "token"] : key => local.arn_placeholder if contains(keys(entry.options), key)
+      }) : k => v if v != null } },
+    ) if entry != null],
+    [for reporter in local.custom_reporters : { for k, v in {
+      use          = reporter.package
+      repositories = reporter.repositories
+      minSeverity  = reporter.min_severity
+      options      = local.options_placeholder
+    } : k => v if v != null }],
+  )
 
   config_document = {
     repositories = { for k, v in {
@@ -123,11 +146,15 @@ locals {
     } : k => v if v != null }]
     reporters = local.reporter_entries
   }
-  config_json = jsonencode(local.config_document)
+  config_json          = jsonencode(local.config_document)
+  config_size_estimate = length(jsonencode(merge(local.config_document, { reporters = local.sizing_reporter_entries })))
 
   # Lambda's environment is 4 KB in all, keys and values of every variable together; beyond 3,500 characters the
-  # document goes to an SSM parameter, leaving room for the queue URLs and the other variables.
-  config_in_parameter   = length(local.config_json) > 3500
+  # document goes to an SSM parameter, leaving room for the queue URLs and the other variables. `config_storage`
+  # can force either (then nothing needs to be known at plan time).
+  config_in_parameter = var.config_storage == "parameter" ? true : (
+    var.config_storage == "environment" ? false : local.config_size_estimate > 3500
+  )
   config_parameter_name = "/${var.name_prefix}/config"
   config_parameter_arn  = "${local.arn_prefix.ssm}:parameter${local.config_parameter_name}"
 

@@ -38,6 +38,15 @@ resource "aws_lambda_function" "schedule_scans" {
 
   # The role's policy must exist before the first scheduled run.
   depends_on = [aws_iam_role_policy.schedule_scans]
+
+  lifecycle {
+    # The plan-time estimate keeps the document in the environment only when it surely fits; this catches a
+    # document that config_storage = "environment" forces there although it does not.
+    precondition {
+      condition     = local.config_in_parameter || length(local.config_json) <= 3500
+      error_message = "The configuration document has ${length(local.config_json)} characters, too many for Lambda's 4 KB environment: set config_storage = \"parameter\" (or \"auto\")."
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "schedule" {

@@ -143,6 +143,18 @@ variable "notify_on_scan_failure" {
   nullable    = false
 }
 
+variable "config_storage" {
+  description = "Where the functions get the configuration document: \"auto\" (the environment, or an SSM parameter /<name_prefix>/config when a plan-time estimate of its size passes 3,500 characters of Lambda's 4 KB environment), \"environment\" or \"parameter\"."
+  type        = string
+  default     = "auto"
+  nullable    = false
+
+  validation {
+    condition     = contains(["auto", "environment", "parameter"], var.config_storage)
+    error_message = "config_storage must be \"auto\", \"environment\" or \"parameter\"."
+  }
+}
+
 variable "enhanced_scanning" {
   description = "The registry uses enhanced scanning (Amazon Inspector): grants report-findings inspector2:ListFindings, which DescribeImageScanFindings needs to return enhanced findings. That action has no resource type, so it is granted on \"*\"."
   type        = bool

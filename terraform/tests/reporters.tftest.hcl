@@ -154,8 +154,13 @@ run "every_reporter" {
   }
 
   assert {
-    condition     = length(local.config_json) <= 3500 && length(aws_ssm_parameter.config) == 0 && can(aws_lambda_function.report_findings.environment[0].variables.ECR_SCAN_REPORTER_CONFIG)
-    error_message = "This document still fits in the environment."
+    condition     = length(local.config_json) <= 3500 && local.config_size_estimate >= length(local.config_json)
+    error_message = "This document fits in the environment, and the plan-time estimate is never below its real size."
+  }
+
+  assert {
+    condition     = (local.config_size_estimate > 3500) == (length(aws_ssm_parameter.config) == 1)
+    error_message = "auto keeps the document in SSM exactly when the estimate passes 3,500 characters."
   }
 
   assert {
@@ -393,5 +398,33 @@ run "large_document_with_kms_key" {
   assert {
     condition     = aws_ssm_parameter.config[0].type == "SecureString" && aws_ssm_parameter.config[0].key_id == var.kms_key_arn
     error_message = "With a KMS key the config parameter is a SecureString under that key."
+  }
+}
+
+# Secret ARNs and custom reporter options that are only known after apply (resources created alongside the
+# module) must not stop the plan: the size estimate counts them as placeholders.
+run "unknown_arns_still_plan" {
+  command = plan
+
+  variables {
+    config_storage = "auto"
+  }
+
+  assert {
+    condition     = local.config_size_estimate >= length(local.config_json)
+    error_message = "The estimate is never below the document's real size."
+  }
+}
+
+run "config_storage_forced_to_parameter" {
+  command = plan
+
+  variables {
+    config_storage = "parameter"
+  }
+
+  assert {
+    condition     = length(aws_ssm_parameter.config) == 1 && aws_lambda_function.scan_images.environment[0].variables.ECR_SCAN_REPORTER_CONFIG_PARAMETER == "/ecr-scan-reporter/config"
+    error_message = "config_storage = \"parameter\" always keeps the document in SSM."
   }
 }
