@@ -33,6 +33,13 @@ export function applyAwsOptions(options: GlobalOptions): void {
       );
     }
     process.env.AWS_ENDPOINT_URL = options.endpointUrl;
+    // Local emulators (the sandbox, LocalStack) accept any credentials; a laptop without AWS ones still works.
+    const host = new URL(options.endpointUrl).hostname;
+    const local = host === "localhost" || host === "[::1]" || host.startsWith("127.");
+    if (local && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE && !options.profile) {
+      process.env.AWS_ACCESS_KEY_ID = "local";
+      process.env.AWS_SECRET_ACCESS_KEY = "local";
+    }
   }
 }
 

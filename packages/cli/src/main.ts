@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { planCommand } from "./commands/plan.js";
 import { reportCommand } from "./commands/report.js";
+import { sandboxCommand } from "./commands/sandbox.js";
 import { scanCommand } from "./commands/scan.js";
 import { applyAwsOptions, type GlobalOptions, loadCliConfig } from "./context.js";
 import { UsageError } from "./usage-error.js";
@@ -101,6 +102,17 @@ export async function main(argv: string[]): Promise<number> {
     .option("--debug", "print stack traces")
     .action(async (options: { out: string; config?: string; reporters?: string; json?: boolean }) => {
       exitCode = await demoCommand(options);
+    });
+
+  program
+    .command("sandbox")
+    .description(
+      "keep a local sandbox with the demo's registry running (until Ctrl-C), to try plan/scan/report on",
+    )
+    .option("--port <port>", "listen on this port (default: a free one)")
+    .option("--write-config <file>", "where to write a configuration that matches it", "sandbox-config.json")
+    .action(async (options: { port?: string; writeConfig: string }) => {
+      exitCode = await sandboxCommand(options);
     });
 
   try {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   topicArn = sandbox.sns.createTopic("findings");
   sandbox.ses.verifyIdentity("acme.example");
   for (const [k, v] of Object.entries(sandbox.env())) process.env[k] = v;
-  process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING = "1";
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   dir = mkdtempSync(join(tmpdir(), "cli-"));
   configPath = join(dir, "config.json");
   writeFileSync(
@@ -207,4 +207,30 @@ describe("errors and exit codes", () => {
     expect(stderr).toMatch(/^error: /);
     expect(stderr).toContain("--debug");
   }, 60_000);
+});
+
+describe("ecr-scan-reporter sandbox", () => {
+  it("keeps the demo's registry on a local sandbox until interrupted, with a matching configuration", async () => {
+    const configFile = join(dir, "sandbox-config.json");
+    let output = "";
+    const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      output += String(chunk);
+      return true;
+    });
+    const running = main(["node", "ecr-scan-reporter", "sandbox", "--write-config", configFile]);
+    try {
+      await vi.waitFor(() => expect(output).toMatch(/sandbox on http:\/\/127\.0\.0\.1:\d+/), {
+        timeout: 10_000,
+      });
+    } finally {
+      out.mockRestore();
+    }
+    const endpoint = /sandbox on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
+    const plan = await cli("plan", "--endpoint-url", endpoint, "--config", configFile, "--json");
+    expect(plan.code).toBe(0);
+    const images = JSON.parse(plan.stdout).repositories.flatMap((r: { images: unknown[] }) => r.images);
+    expect(images.length).toBe(seeded.filter((s) => s.expected !== "not-selected").length);
+    process.emit("SIGINT");
+    expect(await running).toBe(0);
+  });
 });

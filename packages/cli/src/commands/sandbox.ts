@@ -1,0 +1,52 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { startSandbox } from "@ecr-scan-reporter/sandbox";
+import { DEMO_SCAN_CONFIG, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
+
+/**
+ * `ecr-scan-reporter sandbox`: the demo's registry on a local sandbox that stays up until Ctrl-C, so `plan`,
+ * `scan` and `report` can be tried against it with --endpoint-url. Writes a matching configuration file.
+ */
+export async function sandboxCommand(options: { port?: string; writeConfig: string }): Promise<number> {
+  const port = options.port ? Number(options.port) : undefined;
+  const sandbox = await startSandbox({ port, scanDurationMs: 1_000 });
+  const seeded = seedDemoRegistry(sandbox.ecr);
+  const topicArn = sandbox.sns.createTopic("ecr-scan-reporter-findings");
+  sandbox.ses.verifyIdentity("acme.example");
+  const configPath = resolve(options.writeConfig);
+  writeFileSync(
+    configPath,
+    `${JSON.stringify(
+      {
+        ...DEMO_SCAN_CONFIG,
+        reporters: [
+          { use: "sns", options: { topicArn } },
+          { use: "email", options: { from: "scans@acme.example", to: ["security@acme.example"] } },
+          { use: "metrics" },
+        ],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(
+    [
+      `sandbox on ${sandbox.endpoint}: ${sandbox.ecr.repositories.size} repositories, ${seeded.length} images (the demo's registry)`,
+      `configuration written to ${configPath}`,
+      "",
+      "try, in another terminal:",
+      `  pnpm exec ecr-scan-reporter plan --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
+      `  pnpm exec ecr-scan-reporter scan --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
+      `  pnpm exec ecr-scan-reporter report team-a/api:v1.0.0 --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath} --out preview`,
+      "",
+      "Ctrl-C stops it.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+  await sandbox.close();
+  return 0;
+}
