@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     // The JSON report gives .ci/run the real pass/fail counts.
     reporters: ["default", "json"],
+    // The AWS SDK warns once per process that it will need Node 22 from 2027: noise in test output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     outputFile: { json: ".vitest-results.json" },
     projects: [
       ...packages.map((name) => ({

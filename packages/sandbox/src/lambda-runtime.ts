@@ -43,7 +43,7 @@ export class LocalFunction {
     const child = fork(WORKER, [], {
       env: {
         PATH: process.env.PATH ?? "",
-        AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         AWS_LAMBDA_FUNCTION_NAME: this.options.name,
         ...this.options.env,
       },
