@@ -45,7 +45,9 @@ export {
 export * from "./events/index.js";
 export {
   type FetchedScanFindings,
+  fetchNormalizedFindings,
   fetchScanFindings,
+  type NormalizedScanFindings,
   SCAN_FINDINGS_PAGE_SIZE,
   type ScanImageRef,
 } from "./findings/fetch.js";

@@ -9,7 +9,7 @@ import {
   createPackageResolver,
   describeError,
   dispatchReport,
-  fetchScanFindings,
+  fetchNormalizedFindings,
   isRetryableAwsError,
   LAYER_NODE_MODULES,
   type LoadedReporter,
@@ -146,7 +146,7 @@ async function runReportJob(
   const image = { repository: event.repositoryName, digest: event.imageDigest, messageIds: job.messageIds };
   let report: Awaited<ReturnType<typeof buildScanReport>>["report"];
   try {
-    const fetched = await fetchScanFindings(ecr, {
+    const fetched = await fetchNormalizedFindings(ecr, {
       registryId: event.registryId,
       repositoryName: event.repositoryName,
       imageDigest: event.imageDigest,

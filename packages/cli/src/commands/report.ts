@@ -7,7 +7,8 @@ import {
   createEcrClient,
   createPackageResolver,
   dispatchReport,
-  fetchScanFindings,
+  EcrGateway,
+  fetchNormalizedFindings,
   loadReporters,
   type ScanReport,
   whyNotRouted,
@@ -51,9 +52,9 @@ export async function buildImageReport(reference: string, config: Config): Promi
   }
   if (!detail?.imageDigest) throw new UsageError(`${reference}: no such image.`);
   const registryId = detail.registryId ?? "";
-  let fetched: Awaited<ReturnType<typeof fetchScanFindings>>;
+  let fetched: Awaited<ReturnType<typeof fetchNormalizedFindings>>;
   try {
-    fetched = await fetchScanFindings(ecr, {
+    fetched = await fetchNormalizedFindings(ecr, {
       registryId,
       repositoryName: ref.repositoryName,
       imageDigest: detail.imageDigest,
@@ -73,7 +74,7 @@ export async function buildImageReport(reference: string, config: Config): Promi
     repository: ref.repositoryName,
     digest: detail.imageDigest,
     tags: detail.imageTags ?? [],
-    scanType: fetched.enhanced.length > 0 ? "ENHANCED" : "BASIC",
+    scanType: await new EcrGateway(ecr).getRegistryScanType(),
     fetched,
     policy: config,
   });

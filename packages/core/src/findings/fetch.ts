@@ -4,6 +4,8 @@ import {
   type ImageScanFinding,
   paginateDescribeImageScanFindings,
 } from "@aws-sdk/client-ecr";
+import type { Finding } from "../model.js";
+import { normalizeScanFindings } from "./normalize.js";
 
 /** The most basic findings DescribeImageScanFindings returns per page (enhanced findings come 100 a page regardless). */
 export const SCAN_FINDINGS_PAGE_SIZE = 1000;
@@ -29,11 +31,53 @@ export interface FetchedScanFindings {
   enhanced: EnhancedImageScanFinding[];
 }
 
+/** A scan's findings already normalized, page by page, so the raw pages never pile up in memory. */
+export interface NormalizedScanFindings extends Omit<FetchedScanFindings, "basic" | "enhanced"> {
+  /** Normalized findings in ECR's order; CLOSED and SUPPRESSED enhanced findings left out. */
+  findings: Finding[];
+}
+
+/**
+ * Every finding of one image's last scan, normalized as each page arrives: what report-findings uses, since it
+ * keeps a 5,000-finding report within a small Lambda's memory. Errors are left to the caller.
+ */
+export async function fetchNormalizedFindings(
+  client: ECRClient,
+  ref: ScanImageRef,
+): Promise<NormalizedScanFindings> {
+  const result: NormalizedScanFindings = { findings: [] };
+  await forEachFindingsPage(client, ref, (page) => {
+    result.status ??= page.status;
+    result.statusDescription ??= page.statusDescription;
+    result.completedAt ??= page.completedAt;
+    result.vulnerabilitySourceUpdatedAt ??= page.vulnerabilitySourceUpdatedAt;
+    for (const finding of normalizeScanFindings(page)) result.findings.push(finding);
+  });
+  return result;
+}
+
 /** Every finding of one image's last scan: all pages of DescribeImageScanFindings, errors left to the caller. */
 export async function fetchScanFindings(client: ECRClient, ref: ScanImageRef): Promise<FetchedScanFindings> {
   // Errors (ScanNotFoundException, ImageNotFoundException, throttling…) are not mapped here: only the caller
   // knows whether a missing scan is a bug, a race with a deletion, or a reason to retry.
   const fetched: FetchedScanFindings = { basic: [], enhanced: [] };
+  await forEachFindingsPage(client, ref, (page) => {
+    fetched.status ??= page.status;
+    fetched.statusDescription ??= page.statusDescription;
+    fetched.completedAt ??= page.completedAt;
+    fetched.vulnerabilitySourceUpdatedAt ??= page.vulnerabilitySourceUpdatedAt;
+    for (const finding of page.basic) fetched.basic.push(finding);
+    for (const finding of page.enhanced) fetched.enhanced.push(finding);
+  });
+  return fetched;
+}
+
+/** Calls `onPage` with each page of DescribeImageScanFindings (1,000 basic findings a page, 100 enhanced). */
+async function forEachFindingsPage(
+  client: ECRClient,
+  ref: ScanImageRef,
+  onPage: (page: FetchedScanFindings) => void,
+): Promise<void> {
   const pages = paginateDescribeImageScanFindings(
     { client, pageSize: SCAN_FINDINGS_PAGE_SIZE },
     {
@@ -42,16 +86,17 @@ export async function fetchScanFindings(client: ECRClient, ref: ScanImageRef): P
       imageId: { imageDigest: ref.imageDigest },
     },
   );
-  // Only the findings are kept; each page (with its response metadata) becomes garbage once copied from,
-  // which matters at thousands of findings under a 128 MB Lambda.
+  // Each page (with its response metadata) becomes garbage once handed on, which matters at thousands of findings
+  // under a 128 MB Lambda.
   for await (const page of pages) {
-    fetched.status ??= page.imageScanStatus?.status;
-    fetched.statusDescription ??= page.imageScanStatus?.description;
     const findings = page.imageScanFindings;
-    fetched.completedAt ??= findings?.imageScanCompletedAt;
-    fetched.vulnerabilitySourceUpdatedAt ??= findings?.vulnerabilitySourceUpdatedAt;
-    for (const finding of findings?.findings ?? []) fetched.basic.push(finding);
-    for (const finding of findings?.enhancedFindings ?? []) fetched.enhanced.push(finding);
+    onPage({
+      status: page.imageScanStatus?.status,
+      statusDescription: page.imageScanStatus?.description,
+      completedAt: findings?.imageScanCompletedAt,
+      vulnerabilitySourceUpdatedAt: findings?.vulnerabilitySourceUpdatedAt,
+      basic: findings?.findings ?? [],
+      enhanced: findings?.enhancedFindings ?? [],
+    });
   }
-  return fetched;
 }

@@ -7,7 +7,7 @@ import {
   isFailedScan,
   type ReportPolicy,
 } from "../policy/policy.js";
-import type { FetchedScanFindings } from "./fetch.js";
+import type { FetchedScanFindings, NormalizedScanFindings } from "./fetch.js";
 import { compareFindings, countBySeverity, normalizeScanFindings } from "./normalize.js";
 
 /** Which image a report is about, and where; everything a report needs besides the scan itself. */
@@ -23,7 +23,8 @@ export interface ReportSubject {
 }
 
 export interface BuildScanReportInput extends ReportSubject {
-  fetched: FetchedScanFindings;
+  /** The scan's findings, raw (fetchScanFindings) or already normalized (fetchNormalizedFindings). */
+  fetched: FetchedScanFindings | NormalizedScanFindings;
   /** The thresholds, ignore list and failure setting; a whole `Config` fits. Defaults when absent. */
   policy?: ReportPolicy;
 }
@@ -118,7 +119,8 @@ export function buildScanReport(input: BuildScanReportInput, now: Date = new Dat
       expiredIgnoreEntries: [],
     };
   }
-  const ignoreOutcome = applyIgnoreList(normalizeScanFindings(fetched), input.repository, policy.ignore, now);
+  const normalized = "findings" in fetched ? fetched.findings : normalizeScanFindings(fetched);
+  const ignoreOutcome = applyIgnoreList(normalized, input.repository, policy.ignore, now);
   const findings = ignoreOutcome.kept.sort(compareFindings);
   const counts = countBySeverity(findings);
   // An absent status is kept visible rather than guessed: reporters show it as it is.
