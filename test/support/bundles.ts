@@ -32,7 +32,11 @@ export async function invokeBundle(
       process.execPath,
       [join(REPO_ROOT, "test", "support", "invoke-bundle.mjs"), bundlePath, eventPath, resultPath],
       {
-        env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+        env: {
+          PATH: process.env.PATH ?? "",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+          ...env,
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
