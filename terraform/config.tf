@@ -71,7 +71,10 @@ locals {
       use          = "metrics"
       repositories = var.reporters.metrics.repositories
       minSeverity  = var.reporters.metrics.min_severity
-      options      = { namespace = var.reporters.metrics.namespace }
+      options = {
+        namespace     = var.reporters.metrics.namespace
+        perRepository = var.reporters.metrics.per_repository
+      }
     },
   ]
 

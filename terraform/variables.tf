@@ -170,7 +170,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present (non-null). sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter."
+  description = "The built-in reporters; each one is enabled by being present (non-null). sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       topic_arn           = optional(string)
@@ -212,9 +212,10 @@ variable "reporters" {
       min_severity      = optional(string)
     }))
     metrics = optional(object({
-      namespace    = optional(string, "EcrScanReporter")
-      repositories = optional(string)
-      min_severity = optional(string)
+      namespace      = optional(string, "EcrScanReporter")
+      per_repository = optional(bool)
+      repositories   = optional(string)
+      min_severity   = optional(string)
     }))
   })
   default  = { sns = {} }

@@ -167,12 +167,15 @@ describe("metricsReporter", () => {
 
 describe("metricsReporter.optionsSchema", () => {
   it("defaults the namespace to EcrScanReporter", () => {
-    expect(metricsReporter.optionsSchema.parse({})).toEqual({ namespace: "EcrScanReporter" });
+    expect(metricsReporter.optionsSchema.parse({})).toEqual({
+      namespace: "EcrScanReporter",
+      perRepository: true,
+    });
   });
 
   it("accepts a namespace of 255 characters", () => {
     const namespace = "N".repeat(255);
-    expect(metricsReporter.optionsSchema.parse({ namespace })).toEqual({ namespace });
+    expect(metricsReporter.optionsSchema.parse({ namespace })).toEqual({ namespace, perRepository: true });
   });
 
   it.each([
@@ -189,5 +192,23 @@ describe("metricsReporter.optionsSchema", () => {
 
   it("rejects an unknown option", () => {
     expect(metricsReporter.optionsSchema.safeParse({ namespace: "X", dimensions: [] }).success).toBe(false);
+  });
+});
+
+describe("metricsReporter with perRepository: false", () => {
+  it("keeps Repository out of the dimensions, so the registry has 7 custom metrics whatever its size", async () => {
+    const lines: string[] = [];
+    const reporter = metricsReporter.create(metricsReporter.optionsSchema.parse({ perRepository: false }), {
+      ...testDeps().deps,
+      writeLine: (line: string) => lines.push(line),
+    });
+    await reporter.report(scanReport({ repository: "team-a/api" }), CTX);
+    const emf = lines.map((line) => JSON.parse(line) as EmfLine);
+    expect(emf).toHaveLength(7);
+    for (const line of emf) {
+      expect(line.Repository).toBeUndefined();
+      expect(line._aws.CloudWatchMetrics[0]?.Dimensions[0]).not.toContain("Repository");
+    }
+    expect(emf.slice(0, 6).map((line) => line.Severity)).toEqual([...SEVERITIES]);
   });
 });

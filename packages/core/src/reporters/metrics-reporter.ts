@@ -8,12 +8,20 @@ const optionsSchema = z.strictObject({
     .string()
     .regex(/^[^:]{1,255}$/, { message: "must be 1–255 characters with no colon (a CloudWatch namespace)" })
     .default("EcrScanReporter"),
+  /**
+   * Repository as a dimension (the default): alarms per repository, but 7 CloudWatch custom metrics per repository,
+   * each billed monthly. `false`: Severity only, 7 metrics for the whole registry.
+   */
+  perRepository: z.boolean().default(true),
 });
 
-/** The EMF lines of one report: Findings per Repository × Severity, and ScanFailed per Repository. */
-function emfLines(report: ScanReport, namespace: string, at: Date): string[] {
+type MetricsOptions = z.output<typeof optionsSchema>;
+
+/** The EMF lines of one report: Findings per (Repository ×) Severity, and ScanFailed (per Repository). */
+function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string[] {
+  const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
   const line = (dimensions: Record<string, string>, name: string, value: number) => {
-    const metrics = new Metrics({ namespace, serviceName: "ecr-scan-reporter" });
+    const metrics = new Metrics({ namespace: options.namespace, serviceName: "ecr-scan-reporter" });
     metrics.setTimestamp(at);
     metrics.addDimensions(dimensions);
     metrics.addMetric(name, MetricUnit.Count, value);
@@ -24,9 +32,9 @@ function emfLines(report: ScanReport, namespace: string, at: Date): string[] {
   };
   return [
     ...SEVERITIES.map((severity) =>
-      line({ Repository: report.repository, Severity: severity }, "Findings", report.counts[severity]),
+      line({ ...repository, Severity: severity }, "Findings", report.counts[severity]),
     ),
-    line({ Repository: report.repository }, "ScanFailed", report.status === "FAILED" ? 1 : 0),
+    line(repository, "ScanFailed", report.status === "FAILED" ? 1 : 0),
   ];
 }
 
@@ -42,7 +50,7 @@ export const metricsReporter = defineReporter({
   create(options, deps) {
     return {
       async report(report) {
-        const lines = emfLines(report, options.namespace, deps.clock());
+        const lines = emfLines(report, options, deps.clock());
         for (const line of lines) deps.writeLine(line);
         return { status: "sent", detail: `${lines.length} EMF lines in ${options.namespace}` };
       },
@@ -52,7 +60,7 @@ export const metricsReporter = defineReporter({
     return [
       {
         name: "metrics.emf.jsonl",
-        content: `${emfLines(report, options.namespace, deps.clock()).join("\n")}\n`,
+        content: `${emfLines(report, options, deps.clock()).join("\n")}\n`,
       },
     ];
   },
