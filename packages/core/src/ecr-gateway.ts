@@ -88,9 +88,15 @@ export function toImageDetail(detail: EcrImageDetail): ImageDetail {
 /**
  * The thin gateway to ECR: every call the project makes, paginated and mapped to the domain, with the
  * client injected. Throttling is retried by the client's own (adaptive) retry strategy, never here.
+ *
+ * StartImageScan may use a client of its own: the adaptive strategy slows a whole client after each throttling
+ * answer, so with one client a throttled StartImageScan would also slow the status reads, and the reverse.
  */
 export class EcrGateway {
-  constructor(private readonly client: ECRClient) {}
+  constructor(
+    private readonly client: ECRClient,
+    private readonly scanClient: ECRClient = client,
+  ) {}
 
   /** Every repository of the registry, all pages of DescribeRepositories at 1,000 a page. */
   async listRepositories(): Promise<RepositorySummary[]> {
@@ -174,7 +180,7 @@ export class EcrGateway {
     image: Pick<ImageDetail, "registryId" | "repositoryName" | "imageDigest">,
   ): Promise<ScanStartOutcome> {
     try {
-      const out = await this.client.send(
+      const out = await this.scanClient.send(
         new StartImageScanCommand({
           registryId: image.registryId || undefined,
           repositoryName: image.repositoryName,

@@ -21,7 +21,7 @@ import {
   ValidationException,
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ECR_MAX_PAGE_SIZE, EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
 import type { ImageDetail, LastScan } from "../src/model.js";
 import { type PlanContext, planImageScan, screenImage } from "../src/planner.js";
@@ -504,5 +504,31 @@ describe("an ENHANCED registry (no StartImageScan at all)", () => {
       "not-in-use",
     ]);
     expect(ecrMock.commandCalls(StartImageScanCommand)).toHaveLength(3);
+  });
+});
+
+describe("EcrGateway with a client of its own for StartImageScan", () => {
+  it("sends StartImageScan through the scan client and every read through the other", async () => {
+    const reads = new ECRClient({ region: "eu-west-1" });
+    const scans = new ECRClient({ region: "eu-west-1" });
+    const readSend = vi
+      .spyOn(reads, "send")
+      .mockImplementation(async () => ({ imageScanStatus: { status: "COMPLETE" } }) as never);
+    const scanSend = vi
+      .spyOn(scans, "send")
+      .mockImplementation(async () => ({ imageScanStatus: { status: "IN_PROGRESS" } }) as never);
+    const gateway = new EcrGateway(reads, scans);
+    const image = {
+      registryId: "123456789012",
+      repositoryName: "team-a/api",
+      imageDigest: `sha256:${"b".repeat(64)}`,
+      imageTags: [],
+    };
+    await gateway.getLastScan(image);
+    expect(await gateway.startImageScan(image)).toEqual({ outcome: "started", status: "IN_PROGRESS" });
+    expect(readSend.mock.calls.map((c) => c[0].constructor.name)).toEqual([
+      "DescribeImageScanFindingsCommand",
+    ]);
+    expect(scanSend.mock.calls.map((c) => c[0].constructor.name)).toEqual(["StartImageScanCommand"]);
   });
 });

@@ -23,7 +23,7 @@ import { createMetrics, getConfig } from "./runtime.js";
 
 const logger = createLogger("scan-images");
 const metrics = createMetrics("scan-images");
-const gateway = new EcrGateway(createEcrClient());
+const gateway = new EcrGateway(createEcrClient(), createEcrClient());
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const processor = new BatchProcessor(EventType.SQS);
 

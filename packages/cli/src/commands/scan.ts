@@ -11,7 +11,7 @@ import { countDecisions, planJson, planRegistry } from "./plan.js";
 
 /** `ecr-scan-reporter scan [repository...]`: plans like `plan`, then starts the scans, most urgent first. */
 export async function scanCommand(config: Config, names: string[], json: boolean): Promise<number> {
-  const gateway = new EcrGateway(createEcrClient());
+  const gateway = new EcrGateway(createEcrClient(), createEcrClient());
   const plan = await planRegistry(gateway, config, names);
   const total = plan.plans.reduce((n, p) => n + p.toScan.length, 0);
   const bar =
