@@ -50,15 +50,21 @@ export class LocalFunction {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
     });
-    const collect = (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line) continue;
-        this.logs.push(line);
-        this.options.onLog?.(line, this.options.name);
-      }
+    // A chunk may end in the middle of a line: keep the rest until the next chunk (one buffer per stream).
+    const collector = () => {
+      let partial = "";
+      return (chunk: Buffer) => {
+        const lines = (partial + chunk.toString("utf8")).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) {
+          if (!line) continue;
+          this.logs.push(line);
+          this.options.onLog?.(line, this.options.name);
+        }
+      };
     };
-    child.stdout?.on("data", collect);
-    child.stderr?.on("data", collect);
+    child.stdout?.on("data", collector());
+    child.stderr?.on("data", collector());
     child.on("message", (message: InvocationResult & { id: string }) => {
       const { id, ...result } = message;
       this.pending.get(id)?.(result as InvocationResult);
