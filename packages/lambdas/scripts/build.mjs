@@ -38,14 +38,27 @@ async function bundle(name, outDir) {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },
     absWorkingDir: repoRoot,
-    outfile: join(outDir, name, "index.mjs"),
+    // Reporters are imported only when the configuration uses them: each lands in a chunk of its own, so a
+    // function that sends to SNS alone never loads (nor pays the memory of) Octokit, Handlebars or SES.
+    splitting: true,
+    outdir: join(outDir, name),
+    entryNames: "index",
+    chunkNames: "chunk-[hash]",
+    outExtension: { ".js": ".mjs" },
   });
-  const code = result.outputFiles[0].contents;
-  mkdirSync(join(outDir, name), { recursive: true });
-  writeFileSync(join(outDir, name, "index.mjs"), code);
-  const zip = zipSync({ "index.mjs": [code, { mtime: FIXED_MTIME, level: 9 }] });
+  const folder = join(outDir, name);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const files = result.outputFiles
+    .map((file) => ({ path: relative(folder, file.path).split("\\").join("/"), contents: file.contents }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  for (const file of files) writeFileSync(join(folder, file.path), file.contents);
+  const zip = zipSync(
+    Object.fromEntries(files.map((file) => [file.path, [file.contents, { mtime: FIXED_MTIME, level: 9 }]])),
+  );
   writeFileSync(join(outDir, `${name}.zip`), zip);
-  return { name, bytes: code.length, zipBytes: zip.length };
+  const bytes = files.reduce((n, file) => n + file.contents.length, 0);
+  return { name, bytes, zipBytes: zip.length };
 }
 
 function listFiles(dir) {

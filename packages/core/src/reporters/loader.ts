@@ -56,7 +56,7 @@ export function reporterIds(entries: readonly Pick<ReporterEntry, "use">[]): str
  */
 export async function loadReporters(
   entries: readonly ReporterEntry[],
-  builtIns: ReadonlyMap<string, ReporterPlugin<unknown>>,
+  builtIns: ReadonlyMap<string, ReporterPlugin<unknown> | (() => Promise<ReporterPlugin<unknown>>)>,
   deps: ReporterDeps,
   resolveCustom?: CustomPluginResolver,
 ): Promise<LoadedReporter[]> {
@@ -65,7 +65,9 @@ export async function loadReporters(
   const loaded: LoadedReporter[] = [];
   for (const [index, entry] of entries.entries()) {
     const path = `reporters[${index}]`;
-    let plugin = builtIns.get(entry.use);
+    const builtIn = builtIns.get(entry.use);
+    // A built-in may be given as a loader, so a bundle imports only the reporters the configuration uses.
+    let plugin = typeof builtIn === "function" ? await builtIn() : builtIn;
     if (!plugin && resolveCustom) {
       try {
         plugin = await resolveCustom(entry.use);
