@@ -9,6 +9,7 @@ import {
   startSandbox,
 } from "@ecr-scan-reporter/sandbox";
 // The sandbox's own Inspector finding shape, so the benchmark's enhanced findings look like the ones it serves.
+import { wireLocalReporters } from "@ecr-scan-reporter/sandbox/demo";
 import { enhancedFindingFrom } from "../../packages/sandbox/src/data/findings.js";
 import { imageScanEvent, toBasicFinding } from "../support/scenario.js";
 
@@ -141,28 +142,8 @@ export async function runReportOnce(options: ReportBenchOptions): Promise<Report
       event = inspectorEvent;
     }
 
-    const topicArn = sandbox.sns.createTopic("ecr-scan-reporter-findings");
-    sandbox.ses.verifyIdentity("acme.example");
-    const slackSecret = sandbox.secretsManager.createSecret("ecr-scan-reporter/slack-webhook", slack.url());
-    sandbox.ssm.putParameter("/ecr-scan-reporter/github-token", "ghp_bench00000000000000000000000000000000");
     const config = {
-      reporters: [
-        { use: "sns", options: { topicArn } },
-        { use: "slack", options: { webhookUrl: { secretArn: slackSecret } } },
-        {
-          use: "github",
-          options: {
-            owner: "acme",
-            repo: "security",
-            baseUrl: github.url,
-            token: { parameter: "/ecr-scan-reporter/github-token" },
-            // A local receiver needs none of github.com's one-second pacing between writes.
-            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-          },
-        },
-        { use: "email", options: { from: "ECR scans <scans@acme.example>", to: ["security@acme.example"] } },
-        { use: "metrics", options: { namespace: "EcrScanReporter" } },
-      ],
+      reporters: wireLocalReporters(sandbox, { slackWebhookUrl: slack.url(), githubApiUrl: github.url }),
     };
     const nodeOptions = options.lambdaHeapLimits ? lambdaNodeOptions(options.memoryMb) : null;
     deployment = new LocalDeployment({

@@ -140,4 +140,12 @@ export {
   type TemplateRendererOptions,
 } from "./templates/renderer.js";
 export { createTemplateSource, readTemplateFolder } from "./templates/template-source.js";
-export { cleanText, escapeHtml, escapeMarkdown, escapeSlackText, headerValue, truncateText } from "./text.js";
+export {
+  cleanText,
+  escapeHtml,
+  escapeMarkdown,
+  escapeSlackText,
+  headerValue,
+  linkableHttpUrl,
+  truncateText,
+} from "./text.js";

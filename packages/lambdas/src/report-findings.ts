@@ -24,7 +24,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit from "p-limit";
 import { BUILT_IN_REPORTERS } from "./built-in-reporters.js";
-import { deadLetterMessage } from "./dead-letter.js";
+import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { createLambdaReporterDeps } from "./reporter-deps.js";
 import { createMetrics, getConfig } from "./runtime.js";
 
@@ -240,11 +240,13 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
       }
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
-      const moved = await deadLetterMessage(sqs, process.env.REPORT_DLQ_URL, record.body);
-      logger.error("malformed report message moved to the dead-letter queue", {
-        messageId: record.messageId,
-        reason: error.message,
-        ...moved,
+      await deadLetterMalformedMessage({
+        sqs,
+        dlqUrl: process.env.REPORT_DLQ_URL,
+        record,
+        error,
+        logger,
+        queue: "report",
       });
       dropped += 1;
     }

@@ -18,7 +18,7 @@ import {
   startPlannedScans,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { deadLetterMessage } from "./dead-letter.js";
+import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { createMetrics, getConfig } from "./runtime.js";
 
 const logger = createLogger("scan-images");
@@ -36,11 +36,13 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
     message = parseScanRepositoryMessage(record.body);
   } catch (error) {
     if (!(error instanceof MessageError)) throw error;
-    const moved = await deadLetterMessage(sqs, process.env.SCAN_DLQ_URL, record.body);
-    logger.error("malformed scan message moved to the dead-letter queue", {
-      messageId: record.messageId,
-      reason: error.message,
-      ...moved,
+    await deadLetterMalformedMessage({
+      sqs,
+      dlqUrl: process.env.SCAN_DLQ_URL,
+      record,
+      error,
+      logger,
+      queue: "scan",
     });
     total.counts.decisions["message:malformed"] = (total.counts.decisions["message:malformed"] ?? 0) + 1;
     return;

@@ -1,8 +1,8 @@
 import {
-  cleanText,
   type Finding,
   headerValue,
   isFailedScan,
+  linkableHttpUrl,
   type ScanReport,
   SEVERITIES,
   type Severity,
@@ -143,14 +143,8 @@ function truncateMiddle(text: string, max: number): string {
 /** An http(s) URL normalized by the WHATWG parser, or undefined: `javascript:`, `data:` and junk are never linked. */
 export function safeHttpUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw.length > MAX.url) return undefined;
-  let url: URL;
-  try {
-    url = new URL(cleanText(raw).trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  return url.href.length > MAX.url ? undefined : url.href;
+  const url = linkableHttpUrl(raw);
+  return url && url.href.length <= MAX.url ? url.href : undefined;
 }
 
 /** `2026-11-28T06:12:31.000Z` → `2026-11-28 06:12:31 UTC`; anything unparseable is shown cleaned. */

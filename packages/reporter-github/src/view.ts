@@ -3,6 +3,7 @@ import {
   escapeMarkdown,
   type Finding,
   isFailedScan,
+  linkableHttpUrl,
   type ScanReport,
   SEVERITIES,
   type Severity,
@@ -52,15 +53,8 @@ export function markdownText(text: string | undefined, max: number): string {
  * `[`, `]`) percent-encoded.
  */
 export function safeLinkUrl(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(cleanText(raw, { singleLine: true }).trim());
-  } catch {
-    return undefined;
-  }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.username || url.password)
-    return undefined;
+  const url = linkableHttpUrl(raw);
+  if (!url) return undefined;
   const href = url.href.replace(
     /[()\s<>"'`|\\[\]]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,

@@ -1,4 +1,10 @@
-import { cleanText, escapeSlackText, headerValue, truncateText } from "@ecr-scan-reporter/core";
+import {
+  cleanText,
+  escapeSlackText,
+  headerValue,
+  linkableHttpUrl,
+  truncateText,
+} from "@ecr-scan-reporter/core";
 
 /** Untrusted text for one line of mrkdwn: controls removed, line breaks flattened, cut, then `&`, `<`, `>` escaped. */
 export function mrkdwnLine(text: string | undefined, maxChars: number): string {
@@ -27,15 +33,8 @@ export function plainTextLine(text: string | undefined): string {
  * text, and no `>` can close the link), and `&` is written `&amp;` as Slack's own mrkdwn does.
  */
 export function linkableUrl(raw: string | undefined, maxChars = 1000): string | undefined {
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(cleanText(raw, { singleLine: true }).trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
-  if (url.username || url.password) return undefined;
+  const url = linkableHttpUrl(raw);
+  if (!url) return undefined;
   const href = url.href
     .replace(/\|/g, "%7C")
     .replace(/</g, "%3C")

@@ -1,16 +1,14 @@
+import { cleanText } from "@ecr-scan-reporter/core";
+
 /**
  * Text from images and vulnerability feeds (package names, titles, descriptions, even tags) is untrusted: it may
  * carry terminal escapes, bidi overrides that reorder what a reader sees, lone surrogates that are not valid
  * UTF-8, or megabytes of junk. Everything dynamic that goes into a message passes through here first.
  */
 
-// C0 controls except \n (tab and the line breaks are mapped before), DEL, C1 controls, and the invisible
-// direction marks/overrides/isolates that can disguise text ("Trojan Source").
-const UNSAFE_CHARACTERS =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+// Line breaks of every kind become \n before core's cleanText removes the other controls, the bidi marks and lone
+// surrogates ("Trojan Source", invalid UTF-8).
 const LINE_BREAKS = /\r\n|[\r\v\f\u0085\u2028\u2029]/g;
-const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ELLIPSIS = "...";
 
 /** Cuts a string to at most `max` UTF-16 units, ending in "...", never splitting a surrogate pair. */
@@ -26,11 +24,7 @@ export function truncateText(text: string, max: number): string {
 function clean(text: string, max: number, multiline: boolean): string {
   // Bound the work on hostile input before the regexes run; the final cut below adds the ellipsis.
   const bounded = text.length > max * 4 ? text.slice(0, max * 4) : text;
-  let cleaned = bounded
-    .replace(LINE_BREAKS, "\n")
-    .replace(/\t/g, " ")
-    .replace(UNSAFE_CHARACTERS, "")
-    .replace(LONE_SURROGATES, "\uFFFD");
+  let cleaned = cleanText(bounded.replace(LINE_BREAKS, "\n").replace(/\t/g, " "));
   cleaned = multiline
     ? cleaned
         .split("\n")

@@ -1,3 +1,4 @@
+export { wireLocalReporters } from "./local-reporters.js";
 export { type DemoOptions, type DemoSummary, runDemo } from "./run-demo.js";
 export {
   DEMO_REPOSITORIES,

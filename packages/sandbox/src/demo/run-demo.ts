@@ -6,6 +6,7 @@ import { startSandbox } from "../index.js";
 import { LocalDeployment } from "../local-deployment.js";
 import { startSlackReceiver } from "../slack-receiver.js";
 import { startWebhookReceiver } from "../webhook-receiver.js";
+import { wireLocalReporters } from "./local-reporters.js";
 import { DEMO_SCAN_CONFIG, seedDemoRegistry } from "./seed.js";
 import { renderSummaryPage } from "./summary-page.js";
 
@@ -86,29 +87,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   try {
     log(`sandbox on ${sandbox.endpoint}; Slack receiver ${slack.url()}; GitHub receiver ${github.url}`);
     const seeded = seedDemoRegistry(sandbox.ecr);
-    const topicArn = sandbox.sns.createTopic("ecr-scan-reporter-findings");
-    sandbox.ses.verifyIdentity("acme.example");
-    const slackSecret = sandbox.secretsManager.createSecret("ecr-scan-reporter/slack-webhook", slack.url());
-    sandbox.ssm.putParameter("/ecr-scan-reporter/github-token", "ghp_demo0000000000000000000000000000000000");
     sandbox.ssm.putParameter("/ecr-scan-reporter/demo-webhook-url", webhook.url);
     const config = {
       ...DEMO_SCAN_CONFIG,
       reporters: [
-        { use: "sns", options: { topicArn } },
-        { use: "slack", minSeverity: "HIGH", options: { webhookUrl: { secretArn: slackSecret } } },
-        {
-          use: "github",
-          options: {
-            owner: "acme",
-            repo: "security",
-            baseUrl: github.url,
-            token: { parameter: "/ecr-scan-reporter/github-token" },
-            // A local receiver needs none of github.com's one-second pacing between writes.
-            pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
-          },
-        },
-        { use: "email", options: { from: "ECR scans <scans@acme.example>", to: ["security@acme.example"] } },
-        { use: "metrics", options: { namespace: "EcrScanReporter" } },
+        ...wireLocalReporters(sandbox, {
+          slackWebhookUrl: slack.url(),
+          githubApiUrl: github.url,
+          slackMinSeverity: "HIGH",
+        }),
         ...(options.extraReporters ?? []),
       ],
     };

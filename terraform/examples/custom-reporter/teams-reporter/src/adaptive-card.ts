@@ -1,19 +1,15 @@
-import { cleanText, type Finding, type ScanReport, SEVERITIES, truncateText } from "@ecr-scan-reporter/core";
+import {
+  cleanText,
+  type Finding,
+  linkableHttpUrl,
+  type ScanReport,
+  SEVERITIES,
+  truncateText,
+} from "@ecr-scan-reporter/core";
 
 /** Teams renders a subset of Markdown in TextBlocks: escape it, so a package name can never become a link. */
 export function escapeCardText(text: string): string {
   return cleanText(text, { singleLine: true }).replace(/[\\`*_{}[\]()#+\-.!<>~|]/g, (c) => `\\${c}`);
-}
-
-/** Only http(s) links are followed; anything else (javascript:, data:) is shown as text. */
-function safeUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const SEVERITY_COLOR: Record<string, string> = {
@@ -30,7 +26,8 @@ function imageName(report: ScanReport): string {
 
 function findingLine(f: Finding): string {
   const id = escapeCardText(f.id);
-  const url = safeUrl(f.url);
+  // Only http(s) links are followed; anything else (javascript:, data:) is shown as text.
+  const url = linkableHttpUrl(f.url)?.href;
   const link = url ? `[${id}](${url.replace(/\)/g, "%29")})` : id;
   const pkg = f.packageName
     ? ` — ${escapeCardText(f.packageName)}${f.packageVersion ? ` ${escapeCardText(f.packageVersion)}` : ""}`
