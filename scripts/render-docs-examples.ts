@@ -4,34 +4,35 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { metricsReporter, type ReporterPlugin, type ScanReport } from "@ecr-scan-reporter/core";
+import type { AnyReporterPlugin, ScanReport } from "@ecr-scan-reporter/core";
 import { failedScanReport, overThresholdReport } from "@ecr-scan-reporter/core/testing";
 import { emailReporter } from "@ecr-scan-reporter/reporter-email";
 import { githubReporter } from "@ecr-scan-reporter/reporter-github";
+import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
 import { slackReporter } from "@ecr-scan-reporter/reporter-slack";
 import { snsReporter } from "@ecr-scan-reporter/reporter-sns";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "docs", "examples");
 
-const EXAMPLES: { plugin: ReporterPlugin<unknown>; options: unknown }[] = [
+const EXAMPLES: { plugin: AnyReporterPlugin; options: unknown }[] = [
   {
-    plugin: snsReporter as ReporterPlugin<unknown>,
+    plugin: snsReporter,
     options: { topicArn: "arn:aws:sns:eu-west-1:123456789012:ecr-findings" },
   },
   {
-    plugin: slackReporter as ReporterPlugin<unknown>,
+    plugin: slackReporter,
     options: { webhookUrl: { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" } },
   },
   {
-    plugin: githubReporter as ReporterPlugin<unknown>,
+    plugin: githubReporter,
     options: { owner: "acme", repo: "security", token: { parameter: "/ecr-scan-reporter/github-token" } },
   },
   {
-    plugin: emailReporter as ReporterPlugin<unknown>,
+    plugin: emailReporter,
     options: { from: "ECR scans <scans@acme.example>", to: ["security@acme.example"] },
   },
-  { plugin: metricsReporter as ReporterPlugin<unknown>, options: { namespace: "EcrScanReporter" } },
+  { plugin: metricsReporter, options: { namespace: "EcrScanReporter" } },
 ];
 
 const REPORTS: Record<string, () => ScanReport> = {

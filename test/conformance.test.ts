@@ -1,8 +1,9 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { metricsReporter, type ReporterPlugin } from "@ecr-scan-reporter/core";
+import type { ReporterPlugin } from "@ecr-scan-reporter/core";
 import { checkReporterConformance } from "@ecr-scan-reporter/core/testing";
 import { emailReporter } from "@ecr-scan-reporter/reporter-email";
+import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
 import { slackReporter } from "@ecr-scan-reporter/reporter-slack";
 import { snsReporter } from "@ecr-scan-reporter/reporter-sns";
 import { mockClient } from "aws-sdk-client-mock";
@@ -18,7 +19,7 @@ describe("the built-in reporters pass the authoring kit's conformance check", ()
   it("sns", async () => {
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
-    const result = await checkReporterConformance(snsReporter as ReporterPlugin<unknown>, {
+    const result = await checkReporterConformance(snsReporter, {
       validOptions: { topicArn: "arn:aws:sns:eu-west-1:123456789012:findings" },
       invalidOptions: [
         { options: {}, why: "no topic" },
@@ -41,7 +42,7 @@ describe("the built-in reporters pass the authoring kit's conformance check", ()
   });
 
   it("slack", async () => {
-    const result = await checkReporterConformance(slackReporter as ReporterPlugin<unknown>, {
+    const result = await checkReporterConformance(slackReporter, {
       validOptions: {
         webhookUrl: { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf" },
       },
@@ -61,7 +62,7 @@ describe("the built-in reporters pass the authoring kit's conformance check", ()
   it("email", async () => {
     const ses = mockClient(SESv2Client);
     ses.on(SendEmailCommand).resolves({ MessageId: "e-1" });
-    const result = await checkReporterConformance(emailReporter as ReporterPlugin<unknown>, {
+    const result = await checkReporterConformance(emailReporter, {
       validOptions: { from: "scans@acme.example", to: ["sec@acme.example"] },
       invalidOptions: [
         { options: { to: ["sec@acme.example"] }, why: "no sender" },
@@ -82,7 +83,7 @@ describe("the built-in reporters pass the authoring kit's conformance check", ()
   });
 
   it("metrics never sends anything that can fail, so only its shape and outcomes are checked", async () => {
-    const result = await checkReporterConformance(metricsReporter as ReporterPlugin<unknown>, {
+    const result = await checkReporterConformance(metricsReporter, {
       validOptions: { namespace: "EcrScanReporter" },
       invalidOptions: [{ options: { namespace: "a:b" }, why: "a colon" }],
     });

@@ -1,3 +1,6 @@
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
+
 /** Stable, machine-readable codes of the errors ecr-scan-reporter raises. */
 export type ErrorCode =
   | "CONFIG_INVALID"
@@ -6,7 +9,6 @@ export type ErrorCode =
   | "AWS_RETRYABLE"
   | "QUEUE_SEND_FAILED"
   | "REPORTER_FAILED"
-  | "REPORTERS_FAILED"
   | "SECRET_UNAVAILABLE";
 
 /** Base of every error the project raises: a stable `code`, a message that says how to fix it, the `cause` kept. */
@@ -56,29 +58,18 @@ export class RetryableAwsError extends EcrScanReporterError {
   }
 }
 
-/** True when an AWS SDK error is worth another try later: throttling, a 5xx, or a network failure. */
+/**
+ * True when an AWS SDK error is worth another try later: throttling, a transient or network failure, a 5xx — as
+ * the SDK's own retry strategy classifies them (Smithy's `isThrottlingError`, `isTransientError`,
+ * `isServerError`), plus any error the service marks as its fault. Not `LimitExceededException`, which Smithy
+ * counts as throttling but which ECR uses for its 24-hour scan quotas: waiting minutes cannot mend it.
+ */
 export function isRetryableAwsError(error: unknown): boolean {
   if (error instanceof RetryableAwsError) return true;
   if (typeof error !== "object" || error === null) return false;
-  const e = error as {
-    name?: string;
-    $fault?: string;
-    $retryable?: { throttling?: boolean };
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-  };
-  if (e.$retryable) return true;
-  if (e.$fault === "server") return true;
-  if (
-    e.name &&
-    /Throttl|TooManyRequests|RequestLimitExceeded|ServiceUnavailable|ServerException/.test(e.name)
-  )
-    return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
-  return (
-    e.code !== undefined && ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"].includes(e.code)
-  );
+  const e = error as SdkError & { $fault?: string };
+  if (e.name === "LimitExceededException") return false;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e) || e.$fault === "server";
 }
 
 /** A short, secret-free description of any thrown value, for logs and summaries. */
@@ -94,19 +85,6 @@ export class ReporterError extends EcrScanReporterError {
   constructor(reporter: string, message: string, options?: { cause?: unknown }) {
     super("REPORTER_FAILED", `reporter ${reporter}: ${message}`, options);
     this.reporter = reporter;
-  }
-}
-
-/** Some reporters of one report failed; the others settled. Raised once, naming every failed reporter. */
-export class ReportersFailedError extends EcrScanReporterError {
-  readonly reporters: readonly string[];
-
-  constructor(failures: readonly { reporter: string; error: string }[]) {
-    super(
-      "REPORTERS_FAILED",
-      `${failures.length} reporter(s) failed: ${failures.map((f) => `${f.reporter} (${f.error})`).join("; ")}`,
-    );
-    this.reporters = failures.map((f) => f.reporter);
   }
 }
 

@@ -38,7 +38,6 @@ export {
   isRetryableAwsError,
   MessageError,
   ReporterError,
-  ReportersFailedError,
   RetryableAwsError,
   SecretError,
 } from "./errors.js";
@@ -123,18 +122,6 @@ export {
   scanRepositoryMessageSchema,
 } from "./scan-messages.js";
 export {
-  addScanRunCounts,
-  countScanRun,
-  DEFAULT_ECR_CONCURRENCY,
-  emptyScanRunCounts,
-  type PlanRepositoryOptions,
-  planRepository,
-  type RepositoryPlan,
-  type ScanRunCounts,
-  type StartedScan,
-  startPlannedScans,
-} from "./scan-repository.js";
-export {
   createTemplateRenderer,
   type TemplateRenderer,
   type TemplateRendererOptions,
@@ -149,3 +136,27 @@ export {
   linkableHttpUrl,
   truncateText,
 } from "./text.js";
+export { type ImageToReport, reportImage } from "./use-cases/report-image.js";
+export {
+  type ReportJobDeps,
+  type ReportJobOutcome,
+  type ReportJobResult,
+  type RequeueFailedReporters,
+  runReportJob,
+} from "./use-cases/run-report-job.js";
+export {
+  addScanRunCounts,
+  countScanRun,
+  DEFAULT_ECR_CONCURRENCY,
+  emptyScanRunCounts,
+  type PlanRepositoryOptions,
+  planOptionsOf,
+  planRepository,
+  type RepositoryPlan,
+  type RepositoryScan,
+  type ScanRunCounts,
+  type StartedScan,
+  scanRepository,
+  startPlannedScans,
+} from "./use-cases/scan-repository.js";
+export { type RegistrySelection, selectRepositories } from "./use-cases/select-repositories.js";

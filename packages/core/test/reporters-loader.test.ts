@@ -18,7 +18,7 @@ import {
   reporterPluginProblem,
   verifyReporters,
 } from "../src/reporters/loader.js";
-import { testDeps } from "./support/reports.js";
+import { testDeps } from "../src/testing/test-deps.js";
 
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ecr-findings";
 const SLACK_A = { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" };

@@ -3,7 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   addScanRunCounts,
-  countScanRun,
+  type Config,
   createEcrClient,
   createLogger,
   describeError,
@@ -12,10 +12,10 @@ import {
   isRetryableAwsError,
   MessageError,
   parseScanRepositoryMessage,
-  planRepository,
+  planOptionsOf,
   RetryableAwsError,
   type ScanRunCounts,
-  startPlannedScans,
+  scanRepository,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
@@ -26,8 +26,6 @@ const metrics = createMetrics("scan-images");
 const gateway = new EcrGateway(createEcrClient(), createEcrClient());
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const processor = new BatchProcessor(EventType.SQS);
-
-type Config = Awaited<ReturnType<typeof getConfig>>;
 
 /** Scans one repository message; throws only for what a retry can mend, so SQS redelivers just that message. */
 async function scanOneRepository(record: SQSRecord, config: Config, total: { counts: ScanRunCounts }) {
@@ -49,14 +47,11 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
   }
   const log = { messageId: record.messageId, repositoryName: message.repositoryName, runId: message.runId };
   try {
-    const plan = await planRepository(gateway, message.repositoryName, {
-      registryId: message.registryId,
-      scanType: message.scanType,
-      now: new Date(),
-      expiryMs: config.scan.expiry.ms,
-      onlyPulledWithinMs: config.scan.onlyPulledWithin?.ms,
-      maxScans: config.scan.maxScansPerRun,
-    });
+    const { plan, started, counts } = await scanRepository(
+      gateway,
+      message.repositoryName,
+      planOptionsOf(config.scan, message, new Date()),
+    );
     if (!plan.found) logger.warn("repository no longer exists; nothing to scan", log);
     for (const { image, decision } of plan.decisions) {
       if (decision.action === "skip") {
@@ -68,7 +63,6 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
         });
       }
     }
-    const started = await startPlannedScans(gateway, plan.toScan);
     for (const { image, result } of started) {
       logger.info("scan requested", {
         ...log,
@@ -77,7 +71,6 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
         ...result,
       });
     }
-    const counts = countScanRun(plan.decisions, started);
     total.counts = addScanRunCounts(total.counts, counts);
     logger.info("repository scanned", { ...log, counts });
     if (counts.retryableFailures > 0) {

@@ -10,6 +10,9 @@ export const SQS_BATCH_SIZE = 10;
 /** Rounds of re-sending the entries SQS reported as failed (the SDK already retries whole-call throttling). */
 export const MAX_ENTRY_RETRIES = 3;
 
+/** Wait before the first re-send of failed entries; doubled for each further round (200, 400, 800 ms). */
+export const ENTRY_RETRY_BASE_DELAY_MS = 200;
+
 export interface SendResult {
   sent: number;
   /** Repositories whose message could not be sent, with why. */
@@ -17,15 +20,19 @@ export interface SendResult {
   calls: number;
 }
 
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * Sends one message per repository with SendMessageBatch, ten per call, re-sending only the entries that
- * failed (and only when SQS says the fault was not the sender's).
+ * failed (and only when SQS says the fault was not the sender's), after a back-off that doubles each round.
  */
 export async function sendScanMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly ScanRepositoryMessage[],
+  options: { sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<SendResult> {
+  const sleep = options.sleep ?? wait;
   const result: SendResult = { sent: 0, failed: [], calls: 0 };
   for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
     const chunk = messages.slice(start, start + SQS_BATCH_SIZE);
@@ -34,6 +41,7 @@ export async function sendScanMessages(
       MessageBody: JSON.stringify(message),
     }));
     for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(ENTRY_RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
       const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       result.calls += 1;
       result.sent += out.Successful?.length ?? 0;

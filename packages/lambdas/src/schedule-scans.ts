@@ -4,9 +4,9 @@ import {
   createEcrClient,
   createLogger,
   EcrGateway,
-  isRepositorySelected,
   SCAN_MESSAGE_VERSION,
   type ScanRepositoryMessage,
+  selectRepositories,
 } from "@ecr-scan-reporter/core";
 import type { Context } from "aws-lambda";
 import { createMetrics, getConfig, requireEnv } from "./runtime.js";
@@ -27,11 +27,7 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
   const queueUrl = requireEnv("SCAN_QUEUE_URL", "it names the queue scan-images reads");
   const runId = context?.awsRequestId ?? `run-${Date.now()}`;
 
-  const [repositories, scanType] = await Promise.all([
-    gateway.listRepositories(),
-    gateway.getRegistryScanType(),
-  ]);
-  const selected = repositories.filter((r) => isRepositorySelected(r.repositoryName, config.repositories));
+  const { repositories, selected, scanType } = await selectRepositories(gateway, config.repositories);
 
   // Under enhanced scanning Inspector rescans continuously and StartImageScan is not supported: queue nothing.
   const messages: ScanRepositoryMessage[] =

@@ -2,7 +2,12 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MAX_ENTRY_RETRIES, QueueSendError, sendScanMessages } from "../src/scan-queue.js";
+import {
+  ENTRY_RETRY_BASE_DELAY_MS,
+  MAX_ENTRY_RETRIES,
+  QueueSendError,
+  sendScanMessages,
+} from "../src/scan-queue.js";
 
 const sqsMock = mockClient(SQSClient);
 const message = (i: number): ScanRepositoryMessage => ({
@@ -32,11 +37,15 @@ describe("sendScanMessages", () => {
         Failed: failing.map((Id) => ({ Id, SenderFault: false, Code: "InternalError" })),
       };
     });
+    const waits: number[] = [];
     const result = await sendScanMessages(
       new SQSClient({}),
       "https://sqs/queue",
       Array.from({ length: 23 }, (_, i) => message(i)),
+      { sleep: async (ms) => void waits.push(ms) },
     );
+    // One re-send round, after the base back-off; chunks that went through whole wait for nothing.
+    expect(waits).toEqual([ENTRY_RETRY_BASE_DELAY_MS]);
     const calls = sqsMock.commandCalls(SendMessageBatchCommand);
     expect(calls.map((c) => c.args[0].input.Entries?.length)).toEqual([10, 2, 10, 3]);
     expect(calls[1]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(["3", "7"]);
@@ -55,8 +64,13 @@ describe("sendScanMessages", () => {
         Code: e.Id === "0" ? "InvalidParameterValue" : "InternalError",
       })),
     }));
-    const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", [message(0), message(1)]);
+    const waits: number[] = [];
+    const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", [message(0), message(1)], {
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1 + MAX_ENTRY_RETRIES);
+    // The back-off doubles between rounds.
+    expect(waits).toEqual([1, 2, 4].map((k) => k * ENTRY_RETRY_BASE_DELAY_MS));
     expect(result.sent).toBe(0);
     expect(result.failed.map((f) => f.repositoryName).sort()).toEqual(["team-a/svc-0", "team-a/svc-1"]);
     const error = new QueueSendError(result.failed);

@@ -1,11 +1,13 @@
 import {
   type Config,
+  countScanRun,
   createEcrClient,
   EcrGateway,
-  isRepositorySelected,
+  planOptionsOf,
   planRepository,
   type RepositoryPlan,
   type ScanType,
+  selectRepositories,
 } from "@ecr-scan-reporter/core";
 import pLimit from "p-limit";
 import { printJson, printTable, shortImageName } from "../output.js";
@@ -29,11 +31,9 @@ export async function planRegistry(
   names: readonly string[] = [],
   now = new Date(),
 ): Promise<RegistryPlan> {
-  const [repositories, scanType] = await Promise.all([
-    gateway.listRepositories(),
-    gateway.getRegistryScanType(),
-  ]);
-  let selected = repositories.filter((r) => isRepositorySelected(r.repositoryName, config.repositories));
+  const registry = await selectRepositories(gateway, config.repositories);
+  const { repositories, scanType } = registry;
+  let { selected } = registry;
   if (names.length > 0) {
     const missing = names.filter((n) => !repositories.some((r) => r.repositoryName === n));
     if (missing.length > 0)
@@ -44,14 +44,7 @@ export async function planRegistry(
   const plans = await Promise.all(
     selected.map((r) =>
       limit(() =>
-        planRepository(gateway, r.repositoryName, {
-          registryId: r.registryId,
-          scanType,
-          now,
-          expiryMs: config.scan.expiry.ms,
-          onlyPulledWithinMs: config.scan.onlyPulledWithin?.ms,
-          maxScans: config.scan.maxScansPerRun,
-        }),
+        planRepository(gateway, r.repositoryName, planOptionsOf(config.scan, { ...r, scanType }, now)),
       ),
     ),
   );
@@ -60,14 +53,10 @@ export async function planRegistry(
 
 /** Counts decisions as `scan:<reason>` / `skip:<reason>`. */
 export function countDecisions(plans: readonly RepositoryPlan[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const plan of plans) {
-    for (const { decision } of plan.decisions) {
-      const key = `${decision.action}:${decision.reason}`;
-      counts[key] = (counts[key] ?? 0) + 1;
-    }
-  }
-  return counts;
+  return countScanRun(
+    plans.flatMap((plan) => plan.decisions),
+    [],
+  ).decisions;
 }
 
 /** The JSON shape of a plan, for --json. */

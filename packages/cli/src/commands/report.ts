@@ -1,19 +1,18 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
+import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
-  buildScanReport,
   type Config,
   createEcrClient,
   createPackageResolver,
   dispatchReport,
   EcrGateway,
-  fetchNormalizedFindings,
   loadReporters,
+  reportImage,
   type ScanReport,
   whyNotRouted,
 } from "@ecr-scan-reporter/core";
-import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/lambdas/built-in-reporters";
 import { parseImageRef } from "../image-ref.js";
 import { printJson, printTable } from "../output.js";
 import { createCliReporterDeps } from "../reporter-deps.js";
@@ -51,14 +50,24 @@ export async function buildImageReport(reference: string, config: Config): Promi
     throw error;
   }
   if (!detail?.imageDigest) throw new UsageError(`${reference}: no such image.`);
-  const registryId = detail.registryId ?? "";
-  let fetched: Awaited<ReturnType<typeof fetchNormalizedFindings>>;
   try {
-    fetched = await fetchNormalizedFindings(ecr, {
-      registryId,
-      repositoryName: ref.repositoryName,
-      imageDigest: detail.imageDigest,
-    });
+    const { report, expiredIgnoreEntries } = await reportImage(
+      ecr,
+      {
+        registryId: detail.registryId ?? "",
+        repository: ref.repositoryName,
+        digest: detail.imageDigest,
+        tags: detail.imageTags ?? [],
+        scanType: await new EcrGateway(ecr).getRegistryScanType(),
+      },
+      config,
+    );
+    for (const entry of expiredIgnoreEntries) {
+      process.stderr.write(
+        `warning: ignore entry ${entry.id} expired on ${entry.until}; its findings count again\n`,
+      );
+    }
+    return report;
   } catch (error) {
     if (errorName(error) === "ScanNotFoundException") {
       throw new UsageError(
@@ -67,23 +76,6 @@ export async function buildImageReport(reference: string, config: Config): Promi
     }
     throw error;
   }
-  const { report, expiredIgnoreEntries } = buildScanReport({
-    account: registryId,
-    region: await ecr.config.region(),
-    registryId,
-    repository: ref.repositoryName,
-    digest: detail.imageDigest,
-    tags: detail.imageTags ?? [],
-    scanType: await new EcrGateway(ecr).getRegistryScanType(),
-    fetched,
-    policy: config,
-  });
-  for (const entry of expiredIgnoreEntries) {
-    process.stderr.write(
-      `warning: ignore entry ${entry.id} expired on ${entry.until}; its findings count again\n`,
-    );
-  }
-  return report;
 }
 
 /** `ecr-scan-reporter report <repository>[:tag|@digest]` */

@@ -15,6 +15,15 @@ export {
   type RepositoryArn,
 } from "./identifiers.js";
 export {
+  MAX_REPORT_ATTEMPTS,
+  planReporterRetry,
+  planReportJobs,
+  type ReportJob,
+  type ReportRequest,
+  type RetryPlan,
+  SQS_MAX_DELAY_SECONDS,
+} from "./report-jobs.js";
+export {
   buildRetryMessageBody,
   parseReportQueueMessage,
   RETRY_ENVELOPE_VERSION,

@@ -115,6 +115,13 @@ export interface ReporterPlugin<O = unknown> {
   preview?(report: ScanReport, options: O, deps: Pick<ReporterDeps, "templates" | "clock">): PreviewFile[];
 }
 
+/**
+ * A plugin whatever its options type, as loaders, registries and lists hold them. Every `ReporterPlugin<O>` is one
+ * without a cast: `create` and `preview` are methods, whose parameters TypeScript compares bivariantly, and the
+ * loader only ever passes them what the plugin's own `optionsSchema` parsed.
+ */
+export type AnyReporterPlugin = ReporterPlugin<unknown>;
+
 /** Identity helper that gives a plugin literal its types; reporter packages `export default defineReporter({...})`. */
 export function defineReporter<O>(plugin: ReporterPlugin<O>): ReporterPlugin<O> {
   return plugin;

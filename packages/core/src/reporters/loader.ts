@@ -3,17 +3,17 @@ import { problemsFromIssues } from "../config/load.js";
 import type { ReporterEntry } from "../config/schema.js";
 import { ConfigError, type ConfigProblem, describeError } from "../errors.js";
 import {
+  type AnyReporterPlugin,
   REPORTER_CONTRACT_VERSION,
   type Reporter,
   type ReporterDeps,
-  type ReporterPlugin,
 } from "./contract.js";
 
 /** A reporter entry of the configuration, validated and created, with the id the dispatcher knows it by. */
 export interface LoadedReporter {
   /** `slack`, or `slack#2` for the second entry that uses the same reporter. */
   id: string;
-  plugin: ReporterPlugin<unknown>;
+  plugin: AnyReporterPlugin;
   entry: ReporterEntry;
   /** The entry's options after the plugin's schema (defaults filled). */
   options: unknown;
@@ -21,13 +21,13 @@ export interface LoadedReporter {
 }
 
 /** Finds the plugin for a `use` that is not built in (a package); undefined when there is none. */
-export type CustomPluginResolver = (packageName: string) => Promise<ReporterPlugin<unknown> | undefined>;
+export type CustomPluginResolver = (packageName: string) => Promise<AnyReporterPlugin | undefined>;
 
 /** Checks that a module's default export is a ReporterPlugin; returns what is wrong, or undefined. */
 export function reporterPluginProblem(candidate: unknown): string | undefined {
   if (typeof candidate !== "object" || candidate === null)
     return "its default export is not a reporter plugin object";
-  const plugin = candidate as Partial<ReporterPlugin<unknown>>;
+  const plugin = candidate as Partial<AnyReporterPlugin>;
   const missing: string[] = [];
   if (typeof plugin.name !== "string" || plugin.name === "") missing.push("name (a string)");
   if (typeof plugin.optionsSchema?.safeParse !== "function") missing.push("optionsSchema (a zod schema)");
@@ -56,7 +56,7 @@ export function reporterIds(entries: readonly Pick<ReporterEntry, "use">[]): str
  */
 export async function loadReporters(
   entries: readonly ReporterEntry[],
-  builtIns: ReadonlyMap<string, ReporterPlugin<unknown> | (() => Promise<ReporterPlugin<unknown>>)>,
+  builtIns: ReadonlyMap<string, AnyReporterPlugin | (() => Promise<AnyReporterPlugin>)>,
   deps: ReporterDeps,
   resolveCustom?: CustomPluginResolver,
 ): Promise<LoadedReporter[]> {

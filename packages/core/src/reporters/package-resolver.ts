@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ReporterPlugin } from "./contract.js";
+import type { AnyReporterPlugin } from "./contract.js";
 import type { CustomPluginResolver } from "./loader.js";
 
 /** Where a Lambda layer's Node.js packages land (layers unpack under /opt). */
@@ -62,6 +62,6 @@ export function createPackageResolver(nodeModules: string): CustomPluginResolver
         `its module (in ${nodeModules}) has no default export: export default a reporter plugin`,
       );
     }
-    return module.default as ReporterPlugin<unknown>;
+    return module.default as AnyReporterPlugin;
   };
 }

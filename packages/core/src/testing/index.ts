@@ -5,6 +5,7 @@ export {
   conformanceDeps,
   SENTINEL_SECRET,
 } from "./conformance.js";
+export { countsOf, failedReport, scanReport, withinThresholdsReport } from "./report-factories.js";
 export {
   cleanReport,
   failedScanReport,
@@ -16,3 +17,4 @@ export {
   sampleReport,
   untaggedReport,
 } from "./sample-reports.js";
+export { type LogLine, recordingLogger, TEST_CLOCK_TIME, testDeps } from "./test-deps.js";

@@ -1,17 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { parseConfig } from "../src/config/load.js";
-import { SEVERITIES } from "../src/model.js";
-import { dispatchReport } from "../src/reporters/dispatcher.js";
-import { loadReporters, reporterPluginProblem } from "../src/reporters/loader.js";
-import { metricsReporter } from "../src/reporters/metrics-reporter.js";
 import {
-  cleanReport,
+  dispatchReport,
+  loadReporters,
+  parseConfig,
+  reporterPluginProblem,
+  SEVERITIES,
+} from "@ecr-scan-reporter/core";
+import {
   countsOf,
   failedReport,
   recordingLogger,
   scanReport,
   testDeps,
-} from "./support/reports.js";
+  withinThresholdsReport,
+} from "@ecr-scan-reporter/core/testing";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { metricsReporter } from "../src/index.js";
 
 const NOW = new Date("2026-03-15T12:34:56.789Z");
 const CTX = { reporterId: "metrics", attempt: 1 };
@@ -109,7 +112,7 @@ describe("metricsReporter", () => {
   it("writes ScanFailed 0 for a clean report and for a scan status other than FAILED", async () => {
     const { reporter, parsed } = createMetrics();
 
-    await reporter.report(cleanReport(), CTX);
+    await reporter.report(withinThresholdsReport(), CTX);
     await reporter.report(scanReport({ status: "UNSUPPORTED_IMAGE", counts: countsOf() }), CTX);
 
     const scanFailed = parsed().filter((line) => "ScanFailed" in line);
@@ -156,7 +159,7 @@ describe("metricsReporter", () => {
     ).reporters;
     const loaded = await loadReporters(entries, new Map([["metrics", metricsReporter]]), deps);
 
-    const result = await dispatchReport(cleanReport(), loaded, { logger: recordingLogger() });
+    const result = await dispatchReport(withinThresholdsReport(), loaded, { logger: recordingLogger() });
 
     expect(result.outcomes).toEqual([
       { reporter: "metrics", status: "sent", detail: "7 EMF lines in EcrScanReporter" },

@@ -1,13 +1,14 @@
 import pLimit from "p-limit";
-import type { EcrGateway, ScanStartOutcome, ScanStartOutcomeName } from "./ecr-gateway.js";
-import type { ImageDetail, ScanType } from "./model.js";
+import type { Config } from "../config/schema.js";
+import type { EcrGateway, ScanStartOutcome, ScanStartOutcomeName } from "../ecr-gateway.js";
+import type { ImageDetail, ScanType } from "../model.js";
 import {
   applyScanBudget,
   type PlanContext,
   type PlannedImage,
   planImageScan,
   screenImage,
-} from "./planner.js";
+} from "../planner.js";
 
 /** How many ECR calls per repository run at once: enough to hide latency, few enough to stay under ECR's rate limits. */
 export const DEFAULT_ECR_CONCURRENCY = 8;
@@ -31,9 +32,26 @@ export interface PlanRepositoryOptions {
   concurrency?: number;
 }
 
+/** The planning options of a configuration's `scan` section, for one repository of a registry. */
+export function planOptionsOf(
+  scan: Config["scan"],
+  registry: { registryId?: string; scanType: ScanType },
+  now: Date,
+): PlanRepositoryOptions {
+  return {
+    registryId: registry.registryId,
+    scanType: registry.scanType,
+    now,
+    expiryMs: scan.expiry.ms,
+    onlyPulledWithinMs: scan.onlyPulledWithin?.ms,
+    maxScans: scan.maxScansPerRun,
+  };
+}
+
 /**
  * Lists a repository's images, looks up the last scan only of those the planner cannot decide without it
- * (bounded concurrency), and plans each one (DESIGN §5). Starts nothing: `plan` and `scan` both use it.
+ * (bounded concurrency), and plans each one (the rules: planner.ts, docs/architecture.md). Starts nothing:
+ * `plan`, `scan` and scan-images all use it.
  */
 export async function planRepository(
   gateway: EcrGateway,
@@ -85,6 +103,27 @@ export async function startPlannedScans(
       }),
     ),
   );
+}
+
+/** One repository scanned: its plan, the scans started, and their counts. */
+export interface RepositoryScan {
+  plan: RepositoryPlan;
+  started: StartedScan[];
+  counts: ScanRunCounts;
+}
+
+/**
+ * "Scan a repository": plans it and starts the planned scans, most urgent first. Throws only what listing the
+ * images threw; each StartImageScan outcome (quota, gone, failed and whether a retry could mend it) is counted.
+ */
+export async function scanRepository(
+  gateway: EcrGateway,
+  repositoryName: string,
+  options: PlanRepositoryOptions,
+): Promise<RepositoryScan> {
+  const plan = await planRepository(gateway, repositoryName, options);
+  const started = await startPlannedScans(gateway, plan.toScan, { concurrency: options.concurrency });
+  return { plan, started, counts: countScanRun(plan.decisions, started) };
 }
 
 /** Counts of one repository run, in the shape the summary log line and the metrics use. */

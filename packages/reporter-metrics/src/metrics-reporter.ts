@@ -1,7 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { defineReporter, type ScanReport, SEVERITIES } from "@ecr-scan-reporter/core";
 import { z } from "zod";
-import { type ScanReport, SEVERITIES } from "../model.js";
-import { defineReporter } from "./contract.js";
 
 const optionsSchema = z.strictObject({
   namespace: z

@@ -1,0 +1,23 @@
+// `@ecr-scan-reporter/core/config`: the configuration document — its zod schema, JSON Schema, parsing with every
+// problem at once, and loading it from a Lambda's environment.
+export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";
+export {
+  CONFIG_ENV,
+  CONFIG_PARAMETER_ENV,
+  formatIssuePath,
+  loadConfigFromEnvironment,
+  type ParameterReader,
+  parseConfig,
+  parseConfigText,
+  problemsFromIssues,
+} from "./config/load.js";
+export {
+  type Config,
+  type ConfigInput,
+  configSchema,
+  type Duration,
+  type IgnoreEntry,
+  type ReporterEntry,
+} from "./config/schema.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export { ConfigError, type ConfigProblem } from "./errors.js";

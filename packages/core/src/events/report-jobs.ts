@@ -1,0 +1,94 @@
+/**
+ * From a batch of report-queue messages to the reports to produce: one job per image, targeted retries merged.
+ * Pure; report-findings runs each job (docs/architecture.md, "How a report travels").
+ */
+
+import { coalesceScanCompletions, scanCompletionKey } from "./coalesce.js";
+import type { ReportQueueMessage } from "./report-queue.js";
+import type { ScanCompleted } from "./scan-event.js";
+
+/** Deliveries of one report before its failing reporters are parked in the dead-letter queue. */
+export const MAX_REPORT_ATTEMPTS = 5;
+
+/** SQS's longest message delay (DelaySeconds), which caps the back-off between attempts. */
+export const SQS_MAX_DELAY_SECONDS = 900;
+
+/** A report-queue message that asks for a report, with the SQS message id it came in. */
+export interface ReportRequest {
+  messageId: string;
+  message: Extract<ReportQueueMessage, { kind: "scan-completed" }>;
+}
+
+/** One report to produce: an image, the messages it answers, and which reporters to run. */
+export interface ReportJob {
+  event: ScanCompleted;
+  rawEvent: Record<string, unknown>;
+  messageIds: string[];
+  /** Undefined: every reporter. */
+  only?: string[];
+  attempt: number;
+}
+
+/**
+ * Turns a batch's parsed messages into one job per image: plain events coalesced (a burst of Inspector finding
+ * events is one report), targeted retries merged per image, and a retry dropped when a plain event for the same
+ * image already runs every reporter.
+ */
+export function planReportJobs(requests: readonly ReportRequest[]): ReportJob[] {
+  const plain = requests.filter((r) => !r.message.retryReporters);
+  const retries = requests.filter((r) => r.message.retryReporters);
+  const coalesced = coalesceScanCompletions(plain.map((r) => r.message.event));
+  const jobs: ReportJob[] = coalesced.unique.map((event, i) => {
+    const group = (coalesced.groups[i] ?? []).map((index) => plain[index]);
+    return {
+      event,
+      rawEvent: group.find((r) => r?.message.event === event)?.message.rawEvent ?? {},
+      messageIds: group.flatMap((r) => (r ? [r.messageId] : [])),
+      attempt: 1,
+    };
+  });
+  for (const retry of retries) {
+    const existing = jobs.find((j) => scanCompletionKey(j.event) === scanCompletionKey(retry.message.event));
+    if (existing && !existing.only) {
+      existing.messageIds.push(retry.messageId);
+      continue;
+    }
+    if (existing?.only) {
+      existing.only = [...new Set([...existing.only, ...(retry.message.retryReporters ?? [])])];
+      existing.attempt = Math.max(existing.attempt, retry.message.attempt);
+      existing.messageIds.push(retry.messageId);
+      continue;
+    }
+    jobs.push({
+      event: retry.message.event,
+      rawEvent: retry.message.rawEvent,
+      messageIds: [retry.messageId],
+      only: retry.message.retryReporters,
+      attempt: retry.message.attempt,
+    });
+  }
+  return jobs;
+}
+
+/** Where a report's failed reporters go next: back on the report queue after a delay, or to the DLQ. */
+export interface RetryPlan {
+  destination: "queue" | "dlq";
+  /** The attempt number the re-sent message carries. */
+  attempt: number;
+  /** 0 for the dead-letter queue. */
+  delaySeconds: number;
+}
+
+/**
+ * Back-off for the failed reporters of a delivery: 60·2^(attempt−1) s (1, 2, 4, 8 minutes), capped at SQS's
+ * 15-minute delay; after `maxAttempts` deliveries they are parked in the dead-letter queue.
+ */
+export function planReporterRetry(attempt: number, maxAttempts = MAX_REPORT_ATTEMPTS): RetryPlan {
+  const next = attempt + 1;
+  if (next > maxAttempts) return { destination: "dlq", attempt: next, delaySeconds: 0 };
+  return {
+    destination: "queue",
+    attempt: next,
+    delaySeconds: Math.min(SQS_MAX_DELAY_SECONDS, 60 * 2 ** (attempt - 1)),
+  };
+}

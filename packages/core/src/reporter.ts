@@ -1,0 +1,47 @@
+// `@ecr-scan-reporter/core/reporter`: what a reporter package needs, and nothing of the scanning side. The
+// contract, the model it receives, secrets, templates and the escaping for each target.
+
+export { ReporterError, SecretError } from "./errors.js";
+export { imageConsoleUrl } from "./findings/report.js";
+export {
+  emptySeverityCounts,
+  type Finding,
+  type PolicyVerdict,
+  type ScanReport,
+  type ScanStatus,
+  type ScanType,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+} from "./model.js";
+export { highestSeverityOf, isFailedScan } from "./policy/policy.js";
+export {
+  type AnyReporterPlugin,
+  defineReporter,
+  type PreviewFile,
+  REPORTER_CONTRACT_VERSION,
+  type ReportContext,
+  type Reporter,
+  type ReporterDeps,
+  type ReporterLogger,
+  type ReporterPlugin,
+  type ReportOutcome,
+  type SecretRef,
+  type SecretResolver,
+  secretRefSchema,
+  type TemplateSource,
+} from "./reporters/contract.js";
+export {
+  createTemplateRenderer,
+  type TemplateRenderer,
+  type TemplateRendererOptions,
+} from "./templates/renderer.js";
+export {
+  cleanText,
+  escapeHtml,
+  escapeMarkdown,
+  escapeSlackText,
+  headerValue,
+  linkableHttpUrl,
+  truncateText,
+} from "./text.js";

@@ -1,0 +1,111 @@
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import { describeError, isRetryableAwsError } from "../errors.js";
+import type { ReportJob, RetryPlan } from "../events/report-jobs.js";
+import { planReporterRetry } from "../events/report-jobs.js";
+import type { ScanReport } from "../model.js";
+import type { ReportPolicy } from "../policy/policy.js";
+import type { ReporterLogger } from "../reporters/contract.js";
+import { dispatchReport } from "../reporters/dispatcher.js";
+import type { LoadedReporter } from "../reporters/loader.js";
+import { reportImage } from "./report-image.js";
+
+/** What became of one report job, for the invocation's summary. */
+export type ReportJobOutcome = "reported" | "not-due" | "partially-failed" | "fetch-retry" | "fetch-failed";
+
+export interface ReportJobResult {
+  /** Message ids SQS must deliver again (none when everything is settled). */
+  retry: string[];
+  outcome: ReportJobOutcome;
+}
+
+/** Sends the failed reporters of a report back to the queue (or the DLQ) as the plan says; false when it cannot. */
+export type RequeueFailedReporters = (job: ReportJob, failed: string[], plan: RetryPlan) => Promise<boolean>;
+
+export interface ReportJobDeps {
+  ecr: ECRClient;
+  reporters: readonly LoadedReporter[];
+  policy: ReportPolicy;
+  logger: ReporterLogger;
+  requeue: RequeueFailedReporters;
+}
+
+/**
+ * Builds and dispatches the report of one job. A fetch that a retry could mend returns the job's messages for
+ * SQS to redeliver; failed reporters are re-queued alone with a back-off (so what went out is not sent twice),
+ * and only when that is impossible is the whole message redelivered.
+ */
+export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise<ReportJobResult> {
+  const { event } = job;
+  const { logger } = deps;
+  const image = { repository: event.repositoryName, digest: event.imageDigest, messageIds: job.messageIds };
+  let report: ScanReport;
+  try {
+    const built = await reportImage(
+      deps.ecr,
+      {
+        account: event.account,
+        region: event.region,
+        registryId: event.registryId,
+        repository: event.repositoryName,
+        digest: event.imageDigest,
+        tags: event.imageTags,
+        scanType: event.scanType,
+      },
+      deps.policy,
+    );
+    for (const entry of built.expiredIgnoreEntries) {
+      logger.warn("ignore entry has expired and no longer hides a finding", {
+        ...image,
+        id: entry.id,
+        until: entry.until,
+        reason: entry.reason,
+      });
+    }
+    report = built.report;
+  } catch (error) {
+    if (isRetryableAwsError(error)) {
+      logger.warn("could not fetch findings; the message will be retried", {
+        ...image,
+        error: describeError(error),
+      });
+      return { retry: job.messageIds, outcome: "fetch-retry" };
+    }
+    logger.error("could not fetch findings; dropping the message", { ...image, error: describeError(error) });
+    return { retry: [], outcome: "fetch-failed" };
+  }
+
+  const result = await dispatchReport(report, deps.reporters, {
+    logger,
+    attempt: job.attempt,
+    only: job.only,
+    source: job.messageIds[0],
+  });
+  logger.info("report", {
+    ...image,
+    tags: report.tags,
+    status: report.status,
+    counts: report.counts,
+    verdict: report.verdict,
+    attempt: job.attempt,
+    outcomes: Object.fromEntries(result.outcomes.map((o) => [o.reporter, o.status])),
+  });
+  if (result.failed.length === 0) return { retry: [], outcome: report.verdict.due ? "reported" : "not-due" };
+  const plan = planReporterRetry(job.attempt);
+  try {
+    if (await deps.requeue(job, result.failed, plan)) {
+      logger.warn(
+        plan.destination === "dlq"
+          ? "the failed reporters are out of attempts; parked in the dead-letter queue"
+          : "re-queued the failed reporters only",
+        { ...image, reporters: result.failed, ...plan },
+      );
+      return { retry: [], outcome: "partially-failed" };
+    }
+  } catch (error) {
+    logger.error("could not re-queue the failed reporters; the whole message will be retried", {
+      ...image,
+      error: describeError(error),
+    });
+  }
+  return { retry: job.messageIds, outcome: "partially-failed" };
+}

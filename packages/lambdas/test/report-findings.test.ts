@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { GetTopicAttributesCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { buildRetryMessageBody, RETRY_ENVELOPE_VERSION } from "@ecr-scan-reporter/core";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
+
+// The report-findings handler's wiring, from its source, with the AWS clients mocked: what reaches SQS, SNS and
+// the batch response. The same flow on the sandbox through the built bundle: test/report-findings.bundle.test.ts.
+
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ecr-findings";
+const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/report";
+const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/report-dlq";
+const scanEvent = JSON.parse(
+  readFileSync(
+    new URL("../../../test/fixtures/events/ecr-image-scan-complete-tagged.json", import.meta.url),
+    "utf8",
+  ),
+) as Record<string, unknown>;
+
+const ecr = mockClient(ECRClient);
+const sns = mockClient(SNSClient);
+const sqs = mockClient(SQSClient);
+
+freshHandlerPerTest();
+
+beforeEach(() => {
+  ecr.reset();
+  sns.reset();
+  sqs.reset();
+  vi.stubEnv("REPORT_QUEUE_URL", QUEUE);
+  vi.stubEnv("REPORT_DLQ_URL", DLQ);
+  vi.stubEnv(
+    "ECR_SCAN_REPORTER_CONFIG",
+    JSON.stringify({ reporters: [{ use: "sns", options: { topicArn: TOPIC } }] }),
+  );
+  ecr.on(DescribeImageScanFindingsCommand).resolves({
+    imageScanStatus: { status: "COMPLETE" },
+    imageScanFindings: {
+      imageScanCompletedAt: new Date("2026-03-02T09:15:00Z"),
+      findings: [
+        {
+          name: "CVE-2026-0001",
+          severity: "CRITICAL",
+          attributes: [{ key: "package_name", value: "openssl" }],
+        },
+      ],
+    },
+  });
+  sns.on(GetTopicAttributesCommand).resolves({ Attributes: { TopicArn: TOPIC } });
+  sqs.on(SendMessageCommand).resolves({ MessageId: "sent" });
+});
+
+async function invoke(records: { messageId: string; body: string }[]) {
+  const { handler } = await import("../src/report-findings.js");
+  return handler(sqsEventOf(records));
+}
+
+const retryOf = (attempt: number) => buildRetryMessageBody(scanEvent, ["sns"], attempt);
+
+describe("report-findings handler", () => {
+  it("publishes one report for one scan event and settles the message", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ecr.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input).toMatchObject({
+      registryId: "123456789012",
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: (scanEvent.detail as Record<string, string>)["image-digest"] },
+    });
+  });
+
+  it.each([
+    [1, 60],
+    [2, 120],
+    [3, 240],
+    [4, 480],
+  ])("re-queues only the failed reporter after delivery %i, delayed %i s", async (attempt, delay) => {
+    sns.on(PublishCommand).rejects(new Error("SNS is down"));
+    const body = attempt === 1 ? JSON.stringify(scanEvent) : retryOf(attempt);
+    const response = await invoke([{ messageId: "a", body }]);
+    // The failed reporter alone goes back, so nothing else is sent twice: SQS deletes the message.
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.QueueUrl).toBe(QUEUE);
+    expect(sent[0]?.DelaySeconds).toBe(delay);
+    expect(JSON.parse(sent[0]?.MessageBody ?? "{}").ecrScanReporter).toEqual({
+      version: RETRY_ENVELOPE_VERSION,
+      retryReporters: ["sns"],
+      attempt: attempt + 1,
+    });
+  });
+
+  it("parks the failed reporter in the dead-letter queue after the fifth delivery", async () => {
+    sns.on(PublishCommand).rejects(new Error("SNS is down"));
+    const response = await invoke([{ messageId: "a", body: retryOf(5) }]);
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent.map((s) => [s.QueueUrl, s.DelaySeconds])).toEqual([[DLQ, 0]]);
+  });
+
+  it("redelivers the whole message when the failed reporter cannot be re-queued", async () => {
+    sns.on(PublishCommand).rejects(new Error("SNS is down"));
+    sqs.on(SendMessageCommand).rejects(new Error("SQS is down too"));
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
+  });
+
+  it("delivers once when a retry and a plain event for the same image share a batch", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const response = await invoke([
+      { messageId: "retry", body: retryOf(2) },
+      { messageId: "plain", body: JSON.stringify(scanEvent) },
+    ]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ecr.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(1);
+  });
+
+  it("has SQS redeliver the message when the findings read is throttled past the SDK's retries", async () => {
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: {} }));
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("moves a malformed message to the dead-letter queue as it is, and reports nothing", async () => {
+    const response = await invoke([{ messageId: "bad", body: "{not json" }]);
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent).toEqual([{ QueueUrl: DLQ, MessageBody: "{not json" }]);
+    expect(ecr.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,4 @@
+import { metricsReporter } from "./metrics-reporter.js";
+
+export { metricsReporter };
+export default metricsReporter;
