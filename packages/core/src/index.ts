@@ -1,23 +1,6 @@
-export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";
-export {
-  CONFIG_ENV,
-  CONFIG_PARAMETER_ENV,
-  formatIssuePath,
-  loadConfigFromEnvironment,
-  type ParameterReader,
-  parseConfig,
-  parseConfigText,
-  problemsFromIssues,
-} from "./config/load.js";
-export {
-  type Config,
-  type ConfigInput,
-  configSchema,
-  type Duration,
-  type IgnoreEntry,
-  type ReporterEntry,
-} from "./config/schema.js";
-export { formatDuration, parseDuration } from "./duration.js";
+// The whole public API of @ecr-scan-reporter/core. The subpaths `./config`, `./events`, `./reporter` and
+// `./testing` each give one audience its part; everything they export is exported here too.
+export * from "./config.js";
 export { createEcrClient, ECR_MAX_ATTEMPTS, ScanQuotaAwareRetryStrategy } from "./ecr-client.js";
 export {
   ECR_MAX_PAGE_SIZE,
@@ -30,18 +13,14 @@ export {
 } from "./ecr-gateway.js";
 export { type EmlMessage, formatEml } from "./eml.js";
 export {
-  ConfigError,
-  type ConfigProblem,
   describeError,
   EcrScanReporterError,
   type ErrorCode,
   isRetryableAwsError,
   MessageError,
-  ReporterError,
   RetryableAwsError,
-  SecretError,
 } from "./errors.js";
-export * from "./events/index.js";
+export * from "./events.js";
 export {
   type FetchedScanFindings,
   fetchNormalizedFindings,
@@ -65,25 +44,10 @@ export {
   type BuiltScanReport,
   buildFailureReport,
   buildScanReport,
-  imageConsoleUrl,
   type ReportSubject,
 } from "./findings/report.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
-export {
-  emptySeverityCounts,
-  type Finding,
-  type ImageDetail,
-  imageLabel,
-  KNOWN_SCAN_STATUSES,
-  type LastScan,
-  type PolicyVerdict,
-  type ScanReport,
-  type ScanStatus,
-  type ScanType,
-  SEVERITIES,
-  type Severity,
-  type SeverityCounts,
-} from "./model.js";
+export { type ImageDetail, imageLabel, KNOWN_SCAN_STATUSES, type LastScan } from "./model.js";
 export {
   applyScanBudget,
   compareScanUrgency,
@@ -104,15 +68,14 @@ export {
   decideVerdict,
   defaultReportPolicy,
   evaluateThresholds,
-  highestSeverityOf,
   type IgnoreOutcome,
-  isFailedScan,
   isIgnoreEntryActive,
   type ReportPolicy,
   type RouteRule,
   routeReport,
   type Thresholds,
 } from "./policy/policy.js";
+export * from "./reporter.js";
 export * from "./reporters/index.js";
 export { isRepositorySelected } from "./repository-filter.js";
 export {
@@ -121,21 +84,7 @@ export {
   type ScanRepositoryMessage,
   scanRepositoryMessageSchema,
 } from "./scan-messages.js";
-export {
-  createTemplateRenderer,
-  type TemplateRenderer,
-  type TemplateRendererOptions,
-} from "./templates/renderer.js";
 export { createTemplateSource, readTemplateFolder } from "./templates/template-source.js";
-export {
-  cleanText,
-  escapeHtml,
-  escapeMarkdown,
-  escapeSlackText,
-  headerValue,
-  linkableHttpUrl,
-  truncateText,
-} from "./text.js";
 export { type ImageToReport, reportImage } from "./use-cases/report-image.js";
 export {
   type ReportJobDeps,

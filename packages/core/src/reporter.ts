@@ -31,6 +31,7 @@ export {
   secretRefSchema,
   type TemplateSource,
 } from "./reporters/contract.js";
+export { describeSecretRef } from "./reporters/secrets.js";
 export {
   createTemplateRenderer,
   type TemplateRenderer,

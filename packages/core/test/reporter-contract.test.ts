@@ -67,6 +67,7 @@ describe("the reporter contract", () => {
         "cleanText",
         "createTemplateRenderer",
         "defineReporter",
+        "describeSecretRef",
         "emptySeverityCounts",
         "escapeHtml",
         "escapeMarkdown",

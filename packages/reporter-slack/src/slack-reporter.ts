@@ -1,11 +1,7 @@
-import { defineReporter, ReporterError, type SecretRef } from "@ecr-scan-reporter/core";
+import { defineReporter, describeSecretRef, ReporterError } from "@ecr-scan-reporter/core";
 import { buildSlackMessage, createSlackRenderer, renderSlackMessage } from "./message.js";
 import { slackOptionsSchema } from "./options.js";
 import { postToWebhook, SlackSendError, webhookUrlProblem } from "./webhook.js";
-
-function describeRef(ref: SecretRef): string {
-  return "secretArn" in ref ? `Secrets Manager secret ${ref.secretArn}` : `SSM parameter ${ref.parameter}`;
-}
 
 const SLACK_HOSTS = new Set(["hooks.slack.com", "hooks.slack-gov.com"]);
 
@@ -33,7 +29,7 @@ export const slackReporter = defineReporter({
       if (problem) {
         throw new ReporterError(
           reporterId,
-          `the value of the ${describeRef(options.webhookUrl)} ${problem}; store the Slack incoming webhook URL there`,
+          `the value of the ${describeSecretRef(options.webhookUrl)} ${problem}; store the Slack incoming webhook URL there`,
         );
       }
       return url;

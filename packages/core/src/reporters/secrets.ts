@@ -15,14 +15,15 @@ export const powertoolsSecretFetchers: SecretFetchers = {
   parameter: (name) => getParameter(name, { decrypt: true, maxAge: 3600 }),
 };
 
-function describeRef(ref: SecretRef): string {
+/** Names a secret reference in words (never its value), for error messages. */
+export function describeSecretRef(ref: SecretRef): string {
   return "secretArn" in ref ? `Secrets Manager secret ${ref.secretArn}` : `SSM parameter ${ref.parameter}`;
 }
 
 function secretValueOf(raw: unknown, ref: SecretRef): string {
   const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : raw;
   if (typeof text !== "string" || text === "") {
-    throw new SecretError(`${describeRef(ref)} has no string value.`);
+    throw new SecretError(`${describeSecretRef(ref)} has no string value.`);
   }
   if (!("secretArn" in ref) || !ref.jsonKey) return text.trim();
   let document: unknown;
@@ -30,12 +31,12 @@ function secretValueOf(raw: unknown, ref: SecretRef): string {
     document = JSON.parse(text);
   } catch {
     throw new SecretError(
-      `${describeRef(ref)} is not JSON, so jsonKey "${ref.jsonKey}" cannot be read from it.`,
+      `${describeSecretRef(ref)} is not JSON, so jsonKey "${ref.jsonKey}" cannot be read from it.`,
     );
   }
   const value = (document as Record<string, unknown> | null)?.[ref.jsonKey];
   if (typeof value !== "string" || value === "") {
-    throw new SecretError(`${describeRef(ref)} has no string at jsonKey "${ref.jsonKey}".`);
+    throw new SecretError(`${describeSecretRef(ref)} has no string at jsonKey "${ref.jsonKey}".`);
   }
   return value;
 }
@@ -60,7 +61,7 @@ export function createSecretResolver(fetchers: SecretFetchers = powertoolsSecret
         } catch (error) {
           const name = error instanceof Error ? error.name : "Error";
           throw new SecretError(
-            `Could not read the ${describeRef(ref)} (${name}). Check that it exists in this region and that the function may read it${"parameter" in ref ? " and decrypt it (kms:Decrypt)" : ""}.`,
+            `Could not read the ${describeSecretRef(ref)} (${name}). Check that it exists in this region and that the function may read it${"parameter" in ref ? " and decrypt it (kms:Decrypt)" : ""}.`,
             // Only the error's name travels on: AWS messages can echo what was asked for.
             { cause: new Error(name) },
           );
