@@ -1,4 +1,4 @@
-// `pnpm bench`: the benchmarks of DESIGN §14 on the sandbox, with results in bench-results/ (git-ignored).
+// `pnpm bench`: the benchmarks of docs/performance.md on the sandbox, with results in bench-results/ (git-ignored).
 // Goals that are not met are printed as FAIL lines; the process exits non-zero only when a benchmark crashes.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

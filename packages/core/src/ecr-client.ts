@@ -7,7 +7,7 @@ export const ECR_MAX_ATTEMPTS = 8;
 
 /**
  * The SDK classifies every `LimitExceededException` as throttling and would back off and retry it. For ECR's
- * StartImageScan it means the per-image or per-registry scan quota (DESIGN §4): waiting seconds cannot mend a
+ * StartImageScan it means the per-image or per-registry scan quota (docs/architecture.md, "AWS facts"): waiting seconds cannot mend a
  * 24-hour quota, so the error goes straight back to the caller, and the adaptive rate limiter is not slowed.
  */
 export class ScanQuotaAwareRetryStrategy implements RetryStrategyV2 {

@@ -20,7 +20,7 @@ export interface RepositorySummary {
   repositoryArn: string;
 }
 
-/** What became of one StartImageScan request (DESIGN §4, §5). */
+/** What became of one StartImageScan request (docs/architecture.md, "How a scan is planned"). */
 export type ScanStartOutcome =
   | { outcome: "started"; status?: string }
   /** LimitExceededException: the image (or the registry) is at its scan quota; treated as scanned recently. */

@@ -93,7 +93,7 @@ export function screenImage(image: ImageDetail, ctx: PlanContext): ScanDecision 
   return undefined;
 }
 
-/** Decides whether one image is scanned now, and why (DESIGN §5). Pure: the same inputs give the same decision. */
+/** Decides whether one image is scanned now, and why (the rules: docs/architecture.md, "How a scan is planned"). Pure: the same inputs give the same decision. */
 export function planImageScan(image: ImageDetail, lastScan: LastScan, ctx: PlanContext): ScanDecision {
   const screened = screenImage(image, ctx);
   if (screened) return screened;

@@ -15,8 +15,8 @@ import { ConfigError, EcrScanReporterError } from "../src/errors.js";
 
 const DAY_MS = 86_400_000;
 
-/** The example document of DESIGN §9, with a real-looking ARN in place of the "…". */
-const DESIGN_EXAMPLE = {
+/** The example document of docs/configuration.md, with a real-looking ARN in place of the "…". */
+const DOCUMENTED_EXAMPLE = {
   repositories: { include: "^team-", exclude: "sandbox" },
   scan: { expiry: "7d", onlyPulledWithin: "90d", maxScansPerRun: 5000 },
   thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null },
@@ -187,7 +187,7 @@ describe("parseConfig", () => {
   });
 
   it("compiles regexes and keeps reporter options as written", () => {
-    const config = parseConfig(DESIGN_EXAMPLE, "DESIGN §9");
+    const config = parseConfig(DOCUMENTED_EXAMPLE, "docs/configuration.md");
     expect(config.repositories.include?.test("team-a/api")).toBe(true);
     expect(config.repositories.include?.test("other/api")).toBe(false);
     expect(config.repositories.exclude?.test("team-sandbox")).toBe(true);
@@ -204,7 +204,7 @@ describe("parseConfig", () => {
     ]);
     expect(config.reporters[1]?.minSeverity).toBe("HIGH");
     expect(config.reporters[1]?.repositories?.test("team-a/api")).toBe(true);
-    expect(config.reporters[2]?.options).toEqual(DESIGN_EXAMPLE.reporters[2]?.options);
+    expect(config.reporters[2]?.options).toEqual(DOCUMENTED_EXAMPLE.reporters[2]?.options);
   });
 });
 
@@ -218,7 +218,7 @@ describe("parseConfigText", () => {
   });
 
   it("parses valid JSON text", () => {
-    expect(parseConfigText(JSON.stringify(DESIGN_EXAMPLE), "x").reporters).toHaveLength(6);
+    expect(parseConfigText(JSON.stringify(DOCUMENTED_EXAMPLE), "x").reporters).toHaveLength(6);
   });
 });
 
@@ -250,7 +250,7 @@ describe("loadConfigFromEnvironment", () => {
       { [CONFIG_ENV]: "  ", [CONFIG_PARAMETER_ENV]: "/ecr-scan-reporter/config" },
       async (name) => {
         asked.push(name);
-        return JSON.stringify(DESIGN_EXAMPLE);
+        return JSON.stringify(DOCUMENTED_EXAMPLE);
       },
     );
     expect(asked).toEqual(["/ecr-scan-reporter/config"]);
@@ -316,11 +316,11 @@ describe("the JSON Schema", () => {
   const ajv = new Ajv2020({ allErrors: true });
   const validate = ajv.compile(configJsonSchema());
 
-  it("accepts the DESIGN §9 example, which the zod schema also parses", () => {
-    const valid = validate(DESIGN_EXAMPLE);
+  it("accepts the documented example, which the zod schema also parses", () => {
+    const valid = validate(DOCUMENTED_EXAMPLE);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
-    expect(() => parseConfig(DESIGN_EXAMPLE, "DESIGN §9")).not.toThrow();
+    expect(() => parseConfig(DOCUMENTED_EXAMPLE, "docs/configuration.md")).not.toThrow();
   });
 
   it("accepts an empty document, which the zod schema also parses", () => {

@@ -56,7 +56,7 @@ interface Row {
   expected: Partial<ScanDecision> & Pick<ScanDecision, "action" | "reason">;
 }
 
-describe("planImageScan (DESIGN §5)", () => {
+describe("planImageScan", () => {
   const rows: Row[] = [
     // never scanned
     {

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { ConfigError, type ConfigProblem, describeError, EcrScanReporterError } from "../errors.js";
 import { type Config, configSchema } from "./schema.js";
 
-/** Environment variables the Lambdas read their configuration from (DESIGN §9). */
+/** Environment variables the Lambdas read their configuration from (docs/configuration.md). */
 export const CONFIG_ENV = "ECR_SCAN_REPORTER_CONFIG";
 export const CONFIG_PARAMETER_ENV = "ECR_SCAN_REPORTER_CONFIG_PARAMETER";
 

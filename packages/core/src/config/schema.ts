@@ -78,7 +78,7 @@ const thresholdsSchema = z
   .transform((given): Record<Severity, number | null> => ({ ...DEFAULT_THRESHOLDS, ...given }))
   .describe("Per severity, how many findings are tolerated before a report is due.");
 
-/** The whole configuration document (DESIGN §9): one schema used by the Lambdas, the CLI and the module. */
+/** The whole configuration document (docs/configuration.md): one schema used by the Lambdas, the CLI and the module. */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe("Path or URL of this document's JSON Schema, for editors."),
