@@ -1,3 +1,4 @@
+import { shortDigest } from "@ecr-scan-reporter/core";
 import Table from "cli-table3";
 
 /** Whether stdout is a terminal: tables and progress bars there, plain lines in a pipe. */
@@ -25,7 +26,7 @@ export function printJson(value: unknown, write = (text: string) => process.stdo
   write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** `tag` or the first 19 characters of the digest, for a table cell. */
+/** The tags, or the short digest of an untagged image, for a table cell. */
 export function shortImageName(image: { imageTags: string[]; imageDigest: string }): string {
-  return image.imageTags.length > 0 ? image.imageTags.join(",") : image.imageDigest.slice(0, 19);
+  return image.imageTags.length > 0 ? image.imageTags.join(",") : shortDigest(image.imageDigest);
 }

@@ -11,7 +11,6 @@ export {
   scanStartOutcomeOf,
   toImageDetail,
 } from "./ecr-gateway.js";
-export { type EmlMessage, formatEml } from "./eml.js";
 export {
   describeError,
   EcrScanReporterError,
@@ -47,7 +46,7 @@ export {
   type ReportSubject,
 } from "./findings/report.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
-export { type ImageDetail, imageLabel, KNOWN_SCAN_STATUSES, type LastScan } from "./model.js";
+export { type ImageDetail, KNOWN_SCAN_STATUSES, type LastScan } from "./model.js";
 export {
   applyScanBudget,
   compareScanUrgency,

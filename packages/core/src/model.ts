@@ -39,16 +39,10 @@ export type LastScan =
   | { kind: "never" }
   | { kind: "scanned"; status: ScanStatus; description?: string; completedAt?: Date };
 
-/** `repository:tag` for people, `repository@digest` when the image has no tag. */
-export function imageLabel(image: Pick<ImageDetail, "repositoryName" | "imageDigest" | "imageTags">): string {
-  const tag = image.imageTags[0];
-  return tag ? `${image.repositoryName}:${tag}` : `${image.repositoryName}@${image.imageDigest}`;
-}
-
 /** Findings per severity; every severity is present, 0 when none. */
 export type SeverityCounts = Record<Severity, number>;
 
-/** One vulnerability finding, the same shape whether it came from basic or enhanced scanning (DESIGN §6). */
+/** One vulnerability finding, the same shape whether it came from basic or enhanced scanning. */
 export interface Finding {
   /** The vulnerability id, e.g. CVE-2023-4863 (basic `name`, enhanced `vulnerabilityId`). */
   id: string;

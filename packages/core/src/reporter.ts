@@ -46,3 +46,19 @@ export {
   linkableHttpUrl,
   truncateText,
 } from "./text.js";
+export {
+  checkTemplates,
+  countsSummary,
+  type FixStatus,
+  fixStatus,
+  formatCvss,
+  type ImageRef,
+  missingFixText,
+  mostSevereFirst,
+  reportImageLabel,
+  severityName,
+  severityRank,
+  shortDigest,
+  templateCheckReports,
+  templatesOptionSchema,
+} from "./view/index.js";

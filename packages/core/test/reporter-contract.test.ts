@@ -79,6 +79,18 @@ describe("the reporter contract", () => {
         "linkableHttpUrl",
         "secretRefSchema",
         "truncateText",
+        "checkTemplates",
+        "countsSummary",
+        "fixStatus",
+        "formatCvss",
+        "missingFixText",
+        "mostSevereFirst",
+        "reportImageLabel",
+        "severityName",
+        "severityRank",
+        "shortDigest",
+        "templateCheckReports",
+        "templatesOptionSchema",
       ].sort(),
     );
   });

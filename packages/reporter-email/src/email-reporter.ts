@@ -10,7 +10,6 @@ import {
   isFailedScan,
   ReporterError,
   type ReporterLogger,
-  type ScanReport,
 } from "@ecr-scan-reporter/core";
 import { toEml } from "./eml.js";
 import { formatMailbox } from "./mailbox.js";
@@ -96,39 +95,6 @@ async function warnWhenInSandbox(
   }
 }
 
-/** A tiny report rendered at creation, so a broken template override fails at cold start, not on the first scan. */
-const SELF_CHECK_REPORT: ScanReport = {
-  account: "123456789012",
-  region: "eu-west-1",
-  registryId: "123456789012",
-  repository: "self-check",
-  digest: `sha256:${"0".repeat(64)}`,
-  tags: ["latest"],
-  scanType: "BASIC",
-  status: "COMPLETE",
-  completedAt: "2026-01-01T00:00:00.000Z",
-  counts: { CRITICAL: 1, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
-  findings: [
-    {
-      id: "CVE-0000-0000",
-      severity: "CRITICAL",
-      title: "self-check",
-      packageName: "pkg",
-      packageVersion: "1.0",
-      cvssScore: 9.8,
-      url: "https://nvd.nist.gov/",
-    },
-  ],
-  consoleUrl: "https://eu-west-1.console.aws.amazon.com/ecr/",
-  verdict: {
-    due: true,
-    reason: "over-threshold",
-    exceeded: ["CRITICAL"],
-    highestSeverity: "CRITICAL",
-    ignoredFindings: 0,
-  },
-};
-
 /**
  * Built-in `email` reporter: each due report as one e-mail (HTML and text bodies from `templates/email/`), sent
  * with SES v2 SendEmail from a verified sender to one or many recipients.
@@ -162,14 +128,7 @@ export const emailReporter = defineReporter({
       },
       deps.templates,
     );
-    // Throws (naming the template) when an inline or folder override does not compile or render.
-    renderer.render(SELF_CHECK_REPORT);
-    renderer.render({
-      ...SELF_CHECK_REPORT,
-      status: "FAILED",
-      statusDescription: "self-check",
-      findings: [],
-    });
+    renderer.check();
     const ses = deps.awsClient(SESv2Client);
     const sender = options.from.address;
 

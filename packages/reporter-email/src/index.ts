@@ -1,7 +1,7 @@
 import { emailReporter } from "./email-reporter.js";
 
 export { buildSendEmailInput, emailReporter } from "./email-reporter.js";
-export { toEml } from "./eml.js";
+export { type EmlMessage, formatEml, toEml } from "./eml.js";
 export { domainOf, formatMailbox, type Mailbox, type MailboxParse, parseMailbox } from "./mailbox.js";
 export {
   DEFAULT_MAX_FINDINGS,

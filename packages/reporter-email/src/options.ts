@@ -1,5 +1,7 @@
+import { templatesOptionSchema } from "@ecr-scan-reporter/core";
 import { z } from "zod";
 import { type Mailbox, parseMailbox } from "./mailbox.js";
+import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 
 export const DEFAULT_SUBJECT_PREFIX = "[ecr-scan-reporter]";
 export const DEFAULT_MAX_FINDINGS = 100;
@@ -14,8 +16,6 @@ export const EMAIL_TEMPLATE_NAMES = {
   html: "email/body.html.hbs",
   text: "email/body.txt.hbs",
 } as const;
-
-const TEMPLATE_NAME = /^email\/[\w./-]+\.hbs$/;
 
 const mailboxSchema = z.string().transform((text, ctx): Mailbox => {
   const parsed = parseMailbox(text);
@@ -82,19 +82,7 @@ export const emailOptionsSchema = z
       .max(MAX_FINDINGS_LIMIT)
       .default(DEFAULT_MAX_FINDINGS),
     /** Inline replacements of shipped templates by name (`email/body.html.hbs`, `email/partials/finding-row.hbs`). */
-    templates: z
-      .record(z.string(), z.string())
-      .superRefine((templates, ctx) => {
-        for (const name of Object.keys(templates)) {
-          if (!TEMPLATE_NAME.test(name))
-            ctx.addIssue({
-              code: "custom",
-              path: [name],
-              message: 'must be an e-mail template name like "email/body.html.hbs"',
-            });
-        }
-      })
-      .optional(),
+    templates: templatesOptionSchema("email", Object.keys(SHIPPED_TEMPLATES)).optional(),
   })
   .superRefine((options, ctx) => {
     const recipients = options.to.length + (options.cc?.length ?? 0);

@@ -1,10 +1,12 @@
 import {
+  checkTemplates,
   createTemplateRenderer,
   describeError,
   headerValue,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
+  templateCheckReports,
   truncateText,
 } from "@ecr-scan-reporter/core";
 import { EMAIL_TEMPLATE_NAMES } from "./options.js";
@@ -35,6 +37,8 @@ export interface EmailRenderOptions extends EmailViewOptions {
 /** Renders reports as e-mails; templates are compiled once, on first use. */
 export interface EmailRenderer {
   render(report: ScanReport): RenderedEmail;
+  /** Renders every template with sample views; throws a ReporterError naming a template that does not render. */
+  check(): void;
 }
 
 function renderNamed(renderer: TemplateRenderer, name: string, view: object): string {
@@ -79,6 +83,17 @@ export function createEmailRenderer(
         html: renderNamed(html, EMAIL_TEMPLATE_NAMES.html, withSubject),
         text: tidyText(renderNamed(plain, EMAIL_TEMPLATE_NAMES.text, withSubject)),
       };
+    },
+    check() {
+      const views = Object.values(templateCheckReports()).map((report) => ({
+        ...buildEmailView(report, options),
+        subject: "self-check",
+      }));
+      checkTemplates("email", plain, {
+        [EMAIL_TEMPLATE_NAMES.subject]: views,
+        [EMAIL_TEMPLATE_NAMES.text]: views,
+      });
+      checkTemplates("email", html, { [EMAIL_TEMPLATE_NAMES.html]: views });
     },
   };
 }

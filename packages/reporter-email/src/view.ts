@@ -1,11 +1,18 @@
 import {
+  countsSummary,
   type Finding,
+  formatCvss,
   headerValue,
   isFailedScan,
   linkableHttpUrl,
+  missingFixText,
+  mostSevereFirst,
+  reportImageLabel,
   type ScanReport,
+  type ScanType,
   SEVERITIES,
   type Severity,
+  severityName,
   truncateText,
 } from "@ecr-scan-reporter/core";
 import { DEFAULT_MAX_FINDINGS, DEFAULT_SUBJECT_PREFIX } from "./options.js";
@@ -58,6 +65,8 @@ export interface FindingView {
   packageVersion: string;
   /** Empty when no fix is known. */
   fixedInVersion: string;
+  /** `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; else empty. */
+  fixNote: string;
   /** The CVSS score with one decimal (`9.8`), empty when unknown. */
   cvss: string;
   /** The advisory link, only when it is an http(s) URL (normalized, so quotes and brackets are percent-encoded). */
@@ -71,9 +80,9 @@ export interface EmailView {
   headline: string;
   /** The colour of the headline band: the highest severity's, or purple for a failed scan. */
   headlineColor: string;
-  /** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image; shortened for a subject line. */
+  /** `imageLabel`, its middle cut when long, for a subject line. */
   image: string;
-  /** `repository:tag`, or `repository@<full digest>` for an untagged image. */
+  /** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image (`digest` is the full one). */
   imageLabel: string;
   repository: string;
   digest: string;
@@ -158,14 +167,8 @@ function formatTimestamp(iso: string | undefined): string {
     .replace(/\.\d{3}Z$/, " UTC");
 }
 
-function countsProse(counts: ScanReport["counts"], severities: readonly Severity[]): string {
-  return severities
-    .filter((severity) => counts[severity] > 0)
-    .map((severity) => `${counts[severity]} ${severity.toLowerCase()}`)
-    .join(", ");
-}
-
-function findingView(finding: Finding): FindingView {
+function findingView(finding: Finding, scanType: ScanType): FindingView {
+  const fixedInVersion = line(finding.fixedInVersion, MAX.version);
   const view: FindingView = {
     id: line(finding.id, MAX.id),
     severity: finding.severity,
@@ -174,11 +177,9 @@ function findingView(finding: Finding): FindingView {
     description: line(finding.description, MAX.description),
     packageName: line(finding.packageName, MAX.packageName),
     packageVersion: line(finding.packageVersion, MAX.version),
-    fixedInVersion: line(finding.fixedInVersion, MAX.version),
-    cvss:
-      finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore)
-        ? finding.cvssScore.toFixed(1)
-        : "",
+    fixedInVersion,
+    fixNote: missingFixText(fixedInVersion, scanType),
+    cvss: formatCvss(finding.cvssScore),
   };
   const url = safeHttpUrl(finding.url);
   if (url !== undefined) view.url = url;
@@ -194,13 +195,8 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
   const repository = line(report.repository, MAX.repository);
   const digest = line(report.digest, MAX.id);
   const tags = report.tags.map((tag) => line(tag, MAX.tag)).filter((tag) => tag !== "");
-  const firstTag = tags[0];
-  const imageLabel = firstTag !== undefined ? `${repository}:${firstTag}` : `${repository}@${digest}`;
-  const shortDigest = digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1");
-  const image = truncateMiddle(
-    firstTag !== undefined ? imageLabel : `${repository}@${shortDigest}`,
-    MAX.subjectImage,
-  );
+  const imageLabel = reportImageLabel({ repository, tags, digest });
+  const image = truncateMiddle(imageLabel, MAX.subjectImage);
 
   const failed = isFailedScan(report.status);
   const highestSeverity = report.verdict.highestSeverity ?? SEVERITIES.find((s) => report.counts[s] > 0);
@@ -211,12 +207,12 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
       ? SEVERITY_COLORS[highestSeverity]
       : NO_FINDINGS_COLOR;
 
-  const exceeded = SEVERITIES.filter((severity) => report.verdict.exceeded.includes(severity));
-  const countsSummary = countsProse(report.counts, SEVERITIES) || "no findings";
-  const subjectCounts = countsProse(report.counts, exceeded) || countsProse(report.counts, SEVERITIES);
+  const exceeded = mostSevereFirst(report.verdict.exceeded);
+  const countsText = countsSummary(report.counts) || "no findings";
+  const subjectCounts = countsSummary(report.counts, exceeded) || countsSummary(report.counts);
 
   const totalFindings = report.findings.length;
-  const findings = report.findings.slice(0, maxFindings).map(findingView);
+  const findings = report.findings.slice(0, maxFindings).map((f) => findingView(f, report.scanType));
   const statusDescription = line(report.statusDescription, MAX.statusDescription);
 
   const view: EmailView = {
@@ -240,11 +236,11 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
     failed,
     counts: SEVERITIES.map((severity) => ({
       severity,
-      label: severity.toLowerCase(),
+      label: severityName(severity, "lower"),
       count: report.counts[severity],
       color: SEVERITY_COLORS[severity],
     })),
-    countsSummary,
+    countsSummary: countsText,
     subjectCounts,
     exceeded,
     exceededList: exceeded.join(", "),
@@ -255,7 +251,7 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
     moreFindings: totalFindings - findings.length,
     summary: failed
       ? `The scan of ${imageLabel} failed${statusDescription ? `: ${truncateText(statusDescription, 120)}` : "."}`
-      : `${countsSummary} in ${imageLabel}`,
+      : `${countsText} in ${imageLabel}`,
     subject: "",
   };
   if (highestSeverity !== undefined) view.highestSeverity = highestSeverity;

@@ -193,12 +193,14 @@ describe("inline and folder template overrides through the reporter", () => {
   });
 
   it("refuses, at creation, an override that does not compile, naming the template", () => {
-    const { deps } = testDeps();
-    const options = emailReporter.optionsSchema.parse({
-      ...BASE_OPTIONS,
-      templates: { "email/body.html.hbs": "<p>{{#if failed}}unclosed</p>" },
+    // Inline overrides are parsed by the options schema already; a folder override is only seen at creation.
+    const { deps } = testDeps({
+      override: (name) => (name === "email/body.html.hbs" ? "<p>{{#if failed}}unclosed</p>" : undefined),
     });
-    expect(() => emailReporter.create(options, deps)).toThrow(/e-mail template "email\/body\.html\.hbs"/);
+    const options = emailReporter.optionsSchema.parse(BASE_OPTIONS);
+    expect(() => emailReporter.create(options, deps)).toThrow(
+      /^reporter email: the template email\/body\.html\.hbs \(or a partial it uses\) does not render: Parse error/,
+    );
   });
 });
 

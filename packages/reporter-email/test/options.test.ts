@@ -98,8 +98,15 @@ describe("options", () => {
     expect(problems({ ...base, maxFindings: 1.5 })).toEqual(["maxFindings: must be a whole number"]);
     expect(problems({ ...base, maxFindings: 5_000 })).toHaveLength(1);
     expect(problems({ ...base, templates: { "slack/finding.hbs": "x" } })).toEqual([
-      'templates.slack/finding.hbs: must be an e-mail template name like "email/body.html.hbs"',
+      "templates.slack/finding.hbs: is not a template of the email reporter; the names are " +
+        "email/body.html.hbs, email/body.txt.hbs, email/subject.hbs (or email/partials/NAME.hbs)",
     ]);
+    expect(problems({ ...base, templates: { "email/subject.hbs": "{{#if failed}}" } })).toEqual([
+      expect.stringMatching(
+        /^templates\.email\/subject\.hbs: is not a valid Handlebars template: Parse error/,
+      ),
+    ]);
+    expect(problems({ ...base, templates: { "email/partials/mine.hbs": "{{id}}" } })).toEqual([]);
   });
 });
 

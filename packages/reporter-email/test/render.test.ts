@@ -230,12 +230,25 @@ describe("view model", () => {
     expect(email.text).not.toContain("Findings:");
   });
 
-  it("names an untagged image by its full digest in the bodies", () => {
-    const email = renderEmail(untaggedReport());
-    const label = "team-a/api@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
+  it("names an untagged image by a short digest in the bodies, and shows its full digest", () => {
+    const report = untaggedReport();
+    const email = renderEmail(report);
+    const label = "team-a/api@sha256:0a1b2c3d4e5f";
     expect(email.text.split("\n")[0]).toBe(`ECR image scan: HIGH in ${label}`);
     expect(email.html).toContain(`HIGH in ${label}</div>`);
+    expect(email.text).toContain(`Digest:     ${report.digest}`);
     expect(email.text).not.toContain("Tags:");
+  });
+
+  it("says a fix is unknown after a basic scan, and that there is none yet after an enhanced one", () => {
+    const basic = renderEmail(overThresholdReport());
+    expect(basic.text).toContain("  passwd 1:4.13+dfsg1-1, fix unknown\n");
+    expect(basic.html).toContain('<span style="color:#5e6c84;">fix unknown</span>');
+    expect(`${basic.text}${basic.html}`).not.toContain("no fix");
+    const enhanced = renderEmail(sampleReport({ scanType: "ENHANCED" }));
+    expect(enhanced.text).toContain("  passwd 1:4.13+dfsg1-1, no fixed version yet\n");
+    expect(enhanced.html).toContain('<span style="color:#5e6c84;">no fixed version yet</span>');
+    expect(enhanced.text).toContain("  xz-utils 5.6.0-0.2, fixed in 5.6.1+really5.4.5-1\n");
   });
 
   it("does not link a console URL that is not https", () => {

@@ -1,9 +1,11 @@
 import {
+  checkTemplates,
   compareFindings,
   createTemplateRenderer,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
+  templateCheckReports,
 } from "@ecr-scan-reporter/core";
 import { fitMrkdwn, fitPlainText } from "./mrkdwn.js";
 import {
@@ -95,6 +97,22 @@ export function createSlackRenderer(
   });
 }
 
+/** Renders every Slack template with sample views: a broken override fails at creation, naming the template. */
+export function checkSlackTemplates(renderer: TemplateRenderer): void {
+  const { completed, failed } = templateCheckReports();
+  const image = imageView(completed);
+  const failedImage = imageView(failed);
+  checkTemplates("slack", renderer, {
+    "slack/header.hbs": [headerView(completed), headerView(failed)],
+    "slack/fallback.hbs": [image, failedImage],
+    "slack/counts.hbs": [image],
+    "slack/failed.hbs": [failedImage],
+    "slack/finding.hbs": completed.findings.map((f, i) => findingView(image, f, i + 1, completed.scanType)),
+    "slack/more.hbs": [{ ...image, count: 1, shown: 1 } satisfies MoreView],
+    "slack/footer.hbs": [image, failedImage],
+  });
+}
+
 /**
  * Builds the Block Kit message of a report with a given renderer: header, counts, the most severe findings packed
  * into sections, "…and N more", footer — within 50 blocks, 150 header and 3,000 section characters whatever the
@@ -131,7 +149,7 @@ export function buildSlackMessage(
   let shown = 0;
   for (const finding of findings.slice(0, options.maxFindings)) {
     const line = fitMrkdwn(
-      render("finding", findingView(image, finding, shown + 1)),
+      render("finding", findingView(image, finding, shown + 1, report.scanType)),
       SLACK_SECTION_TEXT_MAX_CHARS,
     );
     if (current === "") {

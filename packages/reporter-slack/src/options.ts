@@ -1,5 +1,4 @@
-import { secretRefSchema } from "@ecr-scan-reporter/core";
-import Handlebars from "handlebars";
+import { secretRefSchema, templatesOptionSchema } from "@ecr-scan-reporter/core";
 import { z } from "zod";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 
@@ -9,30 +8,6 @@ export const MAX_FINDINGS_LIMIT = 40;
 
 /** The templates a `templates` option may replace: the shipped ones, and partials of the user's own. */
 export const TEMPLATE_NAMES = Object.keys(SHIPPED_TEMPLATES).sort();
-const PARTIAL_NAME = /^slack\/partials\/[\w.-]+\.hbs$/;
-
-const templatesSchema = z.record(z.string(), z.string()).superRefine((templates, ctx) => {
-  for (const [name, text] of Object.entries(templates)) {
-    if (!TEMPLATE_NAMES.includes(name) && !PARTIAL_NAME.test(name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [name],
-        message: `is not a template of the slack reporter; the names are ${TEMPLATE_NAMES.join(", ")} (or slack/partials/NAME.hbs)`,
-      });
-      continue;
-    }
-    try {
-      Handlebars.parse(text);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-      ctx.addIssue({
-        code: "custom",
-        path: [name],
-        message: `is not a valid Handlebars template: ${reason}`,
-      });
-    }
-  }
-});
 
 /** What shapes the message, apart from where it goes: shared by the reporter and `renderSlackMessage`. */
 const messageOptionsShape = {
@@ -48,7 +23,7 @@ const messageOptionsShape = {
     })
     .default(DEFAULT_MAX_FINDINGS),
   /** Inline template overrides by name (`slack/finding.hbs`); they win over a templates folder. */
-  templates: templatesSchema.optional(),
+  templates: templatesOptionSchema("slack", TEMPLATE_NAMES).optional(),
 };
 
 export const slackMessageOptionsSchema = z.strictObject(messageOptionsShape);

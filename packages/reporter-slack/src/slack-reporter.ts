@@ -1,5 +1,10 @@
 import { defineReporter, describeSecretRef, ReporterError } from "@ecr-scan-reporter/core";
-import { buildSlackMessage, createSlackRenderer, renderSlackMessage } from "./message.js";
+import {
+  buildSlackMessage,
+  checkSlackTemplates,
+  createSlackRenderer,
+  renderSlackMessage,
+} from "./message.js";
 import { slackOptionsSchema } from "./options.js";
 import { postToWebhook, SlackSendError, webhookUrlProblem } from "./webhook.js";
 
@@ -21,6 +26,7 @@ export const slackReporter = defineReporter({
   },
   create(options, deps) {
     const renderer = createSlackRenderer(options, deps.templates);
+    checkSlackTemplates(renderer);
 
     /** The webhook URL, checked; errors name the secret reference, never its value. */
     async function webhookUrl(reporterId: string): Promise<string> {

@@ -1,4 +1,16 @@
-import { type Finding, type ScanReport, SEVERITIES, type Severity } from "@ecr-scan-reporter/core";
+import {
+  type Finding,
+  formatCvss,
+  missingFixText,
+  mostSevereFirst,
+  reportImageLabel,
+  type ScanReport,
+  type ScanType,
+  SEVERITIES,
+  type Severity,
+  severityName,
+  shortDigest,
+} from "@ecr-scan-reporter/core";
 import { linkableUrl, mrkdwnLine, mrkdwnText, plainTextLine } from "./mrkdwn.js";
 
 // Every string below that comes from the report is escaped for mrkdwn (or, for the header, cleaned for
@@ -99,6 +111,8 @@ export interface FindingView extends ImageView {
   /** `name@version`, `name`, or empty. */
   package: string;
   fixedInVersion: string;
+  /** `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; else empty. */
+  fixNote: string;
   /** `9.8`, or empty. */
   cvssScore: string;
   hasScore: boolean;
@@ -121,17 +135,6 @@ export interface HeaderView {
   failed: boolean;
 }
 
-/** `sha256:` and the first 12 hex digits, as the ECR console shows digests. */
-export function shortDigest(digest: string): string {
-  const match = /^(sha256:[0-9a-f]{12})[0-9a-f]*$/i.exec(digest);
-  return match?.[1] ?? digest.slice(0, 19);
-}
-
-function imageName(report: ScanReport): string {
-  const tag = report.tags[0];
-  return tag ? `${report.repository}:${tag}` : `${report.repository}@${shortDigest(report.digest)}`;
-}
-
 function formatInstant(iso: string | undefined): string {
   if (!iso) return "";
   const date = new Date(iso);
@@ -142,7 +145,7 @@ function formatInstant(iso: string | undefined): string {
 /** The header's plain-text view. */
 export function headerView(report: ScanReport): HeaderView {
   return {
-    image: plainTextLine(imageName(report)),
+    image: plainTextLine(reportImageLabel(report)),
     repository: plainTextLine(report.repository),
     tag: plainTextLine(report.tags[0]),
     shortDigest: plainTextLine(shortDigest(report.digest)),
@@ -152,11 +155,11 @@ export function headerView(report: ScanReport): HeaderView {
 
 /** The mrkdwn view of the image and its scan that every other template receives. */
 export function imageView(report: ScanReport, channelLabel?: string): ImageView {
-  const exceeded = SEVERITIES.filter((s) => report.verdict.exceeded.includes(s));
+  const exceeded = mostSevereFirst(report.verdict.exceeded);
   const counts = SEVERITIES.map(
     (severity): SeverityCountView => ({
       severity,
-      label: severity.toLowerCase(),
+      label: severityName(severity, "lower"),
       emoji: SEVERITY_EMOJI[severity],
       count: report.counts[severity] ?? 0,
       exceeded: exceeded.includes(severity),
@@ -164,7 +167,7 @@ export function imageView(report: ScanReport, channelLabel?: string): ImageView 
   );
   const tags = report.tags.map((tag) => mrkdwnLine(tag, MAX.tag));
   return {
-    image: mrkdwnLine(imageName(report), MAX.image),
+    image: mrkdwnLine(reportImageLabel(report), MAX.image),
     repository: mrkdwnLine(report.repository, MAX.image),
     tag: tags[0] ?? "",
     tags,
@@ -186,22 +189,28 @@ export function imageView(report: ScanReport, channelLabel?: string): ImageView 
     counts,
     nonZeroCounts: counts.filter((c) => c.count > 0),
     exceeded,
-    exceededList: exceeded.map((s) => s.toLowerCase()).join(", "),
+    exceededList: exceeded.map((s) => severityName(s, "lower")).join(", "),
     highestSeverity: report.verdict.highestSeverity ?? "",
     ignoredFindings: report.verdict.ignoredFindings,
   };
 }
 
-/** The view of one finding, on top of the image view. */
-export function findingView(image: ImageView, finding: Finding, index: number): FindingView {
+/** The view of one finding, on top of the image view; `scanType` tells a missing fix from an unknown one. */
+export function findingView(
+  image: ImageView,
+  finding: Finding,
+  index: number,
+  scanType: ScanType,
+): FindingView {
   const packageName = mrkdwnLine(finding.packageName, MAX.packageName);
   const packageVersion = mrkdwnLine(finding.packageVersion, MAX.version);
-  const hasScore = typeof finding.cvssScore === "number" && Number.isFinite(finding.cvssScore);
+  const fixedInVersion = mrkdwnLine(finding.fixedInVersion, MAX.version);
+  const cvssScore = formatCvss(finding.cvssScore);
   return {
     ...image,
     index,
     severity: finding.severity,
-    label: finding.severity.toLowerCase(),
+    label: severityName(finding.severity, "lower"),
     emoji: SEVERITY_EMOJI[finding.severity] ?? SEVERITY_EMOJI.UNDEFINED,
     id: mrkdwnLine(finding.id, MAX.id) || "unnamed",
     url: linkableUrl(finding.url),
@@ -210,8 +219,9 @@ export function findingView(image: ImageView, finding: Finding, index: number): 
     packageName,
     packageVersion,
     package: packageName && packageVersion ? `${packageName}@${packageVersion}` : packageName,
-    fixedInVersion: mrkdwnLine(finding.fixedInVersion, MAX.version),
-    cvssScore: hasScore ? (finding.cvssScore as number).toFixed(1) : "",
-    hasScore,
+    fixedInVersion,
+    fixNote: missingFixText(fixedInVersion, scanType),
+    cvssScore,
+    hasScore: cvssScore !== "",
   };
 }

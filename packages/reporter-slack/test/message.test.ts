@@ -58,13 +58,37 @@ describe("the message of a report", () => {
     const lines = findingLines(message);
     expect(lines[0]).toContain("<https://nvd.nist.gov/vuln/detail/CVE-2024-3094|CVE-2024-3094>");
     expect(lines[0]).toContain("xz-utils@5.6.0-0.2 → 5.6.1+really5.4.5-1");
-    expect(lines[4]).toContain("passwd@1:4.13+dfsg1-1 (no fixed version yet)");
+    expect(lines[4]).toContain("passwd@1:4.13+dfsg1-1 (fix unknown)");
     expect(linksOf(sectionText(message, "footer"))[0]).toEqual({
       url: report.consoleUrl,
       text: "Open in the ECR console",
     });
     expect(message.text).toBe("team-a/api:v1.4.2: 1 critical, 2 high, 1 medium, 1 low");
     expect(message).toMatchObject({ unfurl_links: false, unfurl_media: false });
+  });
+
+  it("says a fix is unknown after a basic scan, and that there is none yet after an enhanced one", () => {
+    const basic = findingLines(renderSlackMessage(overThresholdReport()));
+    expect(basic[4]).toMatch(/ · passwd@1:4\.13\+dfsg1-1 \(fix unknown\)$/);
+    expect(basic.join("\n")).not.toContain("no fixed version");
+    const enhanced = findingLines(renderSlackMessage(sampleReport({ scanType: "ENHANCED" })));
+    expect(enhanced[4]).toMatch(/ · passwd@1:4\.13\+dfsg1-1 \(no fixed version yet\)$/);
+    expect(enhanced[0]).toContain("xz-utils@5.6.0-0.2 → 5.6.1+really5.4.5-1");
+  });
+
+  it("puts the ignore-list note on a line of its own, in italics", () => {
+    const report = overThresholdReport();
+    const ignored = { ...report, verdict: { ...report.verdict, ignoredFindings: 1 } };
+    expect(sectionText(renderSlackMessage(ignored), "counts")).toBe(
+      "*5 vulnerabilities* in *team-a/api:v1.4.2*, over the threshold for critical, high\n" +
+        ":red_circle: *1 critical*   :large_orange_circle: *2 high*   :large_yellow_circle: 1 medium   :large_blue_circle: 1 low\n" +
+        "_1 finding hidden by the ignore list._",
+    );
+    const clean = cleanReport();
+    const allIgnored = { ...clean, verdict: { ...clean.verdict, ignoredFindings: 2 } };
+    expect(sectionText(renderSlackMessage(allIgnored), "counts")).toBe(
+      "*No vulnerabilities* in *team-a/api:v1.4.3*.\n_2 findings hidden by the ignore list._",
+    );
   });
 
   it("sorts the findings itself, by severity then CVSS score, whatever order the report has", () => {

@@ -156,6 +156,15 @@ describe("report() through a local Slack receiver", () => {
     expect(findingLines(payload)[0]).toBe("CVE-2024-3094 in xz-utils");
   });
 
+  it("refuses, at creation, a folder override that does not render, naming the template", () => {
+    const templates: TemplateSource = {
+      override: (name) => (name === "slack/footer.hbs" ? "{{#if consoleUrl}}unclosed" : undefined),
+    };
+    expect(() => createReporter(resolveToReceiver(), { templates })).toThrow(
+      /^reporter slack: the template slack\/footer\.hbs \(or a partial it uses\) does not render: Parse error/,
+    );
+  });
+
   it("skips a report that is not due, sending nothing", async () => {
     const { reporter, fetchCalls } = createReporter(resolveToReceiver());
     await expect(reporter.report(cleanReport(), CTX)).resolves.toEqual({

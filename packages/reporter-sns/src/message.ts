@@ -1,8 +1,13 @@
 import {
   type Finding,
+  fixStatus,
+  formatCvss,
   highestSeverityOf,
   isFailedScan,
+  missingFixText,
+  reportImageLabel,
   type ScanReport,
+  type ScanType,
   SEVERITIES,
   type Severity,
 } from "@ecr-scan-reporter/core";
@@ -98,13 +103,13 @@ function vulnerabilities(count: number): string {
   return `${count} ${count === 1 ? "vulnerability" : "vulnerabilities"}`;
 }
 
-/** `repository:tag`, or `repository@digest` for an untagged image, cleaned for a text. */
+/** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image, cleaned for a text. */
 export function imageText(report: Pick<ScanReport, "repository" | "tags" | "digest">): string {
-  const repository = cleanLine(report.repository, MAX.repository);
-  const tag = report.tags[0];
-  return tag !== undefined
-    ? `${repository}:${cleanLine(tag, MAX.tag)}`
-    : `${repository}@${cleanLine(report.digest, MAX.field)}`;
+  return reportImageLabel({
+    repository: cleanLine(report.repository, MAX.repository),
+    tags: report.tags.slice(0, 1).map((tag) => cleanLine(tag, MAX.tag)),
+    digest: cleanLine(report.digest, MAX.field),
+  });
 }
 
 function tagsText(tags: readonly string[]): string {
@@ -131,9 +136,14 @@ function verdictText(report: ScanReport): string {
 }
 
 function cvssText(finding: Finding): string {
-  return finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore)
-    ? `CVSS ${finding.cvssScore.toFixed(1)}`
-    : "";
+  const score = formatCvss(finding.cvssScore);
+  return score ? `CVSS ${score}` : "";
+}
+
+/** The `Fixed in:` value: the version, `no fixed version yet` (enhanced), or `unknown` (basic scanning never says). */
+function fixedInText(finding: Finding, scanType: ScanType): string {
+  const fixed = cleanLine(finding.fixedInVersion, MAX.version);
+  return fixStatus(fixed, scanType) === "unknown" ? "unknown" : fixed || missingFixText(fixed, scanType);
 }
 
 function packageText(finding: Finding): string {
@@ -161,14 +171,14 @@ function indent(block: string, prefix: string): string {
     .join("\n");
 }
 
-function emailFindingBlock(finding: Finding, position: number): string {
+function emailFindingBlock(finding: Finding, position: number, scanType: ScanType): string {
   const id = cleanLine(finding.id, MAX.id);
   const title = cleanLine(finding.title, MAX.title) || id;
   const lines = [`${position}. [${finding.severity}] ${title.includes(id) ? title : `${title} (${id})`}`];
   const pkg = packageText(finding);
   if (pkg) {
     lines.push(`   Package:  ${pkg}`);
-    lines.push(`   Fixed in: ${cleanLine(finding.fixedInVersion, MAX.version) || "no fixed version listed"}`);
+    lines.push(`   Fixed in: ${fixedInText(finding, scanType)}`);
   }
   const cvss = cvssText(finding);
   if (cvss) lines.push(`   Score:    ${cvss}`);
@@ -242,7 +252,9 @@ function findingsEmailText(report: ScanReport, maxFindings: number): ListedText 
   ].join("\n");
   return {
     head,
-    items: report.findings.slice(0, maxFindings).map((finding, i) => emailFindingBlock(finding, i + 1)),
+    items: report.findings
+      .slice(0, maxFindings)
+      .map((finding, i) => emailFindingBlock(finding, i + 1, report.scanType)),
     total,
     more: (count) => moreFindings(count, ": see the ECR console for the full list\n"),
     foot: consoleFoot(report),

@@ -10,6 +10,7 @@ import {
   describeError,
   isFailedScan,
   ReporterError,
+  reportImageLabel,
   type ScanReport,
 } from "@ecr-scan-reporter/core";
 import { messageAttributes, messageAttributesBytes } from "./attributes.js";
@@ -30,14 +31,6 @@ export interface SnsPublishPlan {
   totalBytes: number;
 }
 
-/** The subject's image part: `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image. */
-function subjectImageLabel(report: ScanReport): string {
-  const tag = report.tags[0];
-  if (tag !== undefined) return `${report.repository}:${tag}`;
-  const shortDigest = report.digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1");
-  return `${report.repository}@${shortDigest}`;
-}
-
 /**
  * FIFO topics drop a second message with the same deduplication id within five minutes: one id per scan of an
  * image, so a retried delivery of the same report is not sent twice.
@@ -54,7 +47,7 @@ export function deduplicationId(report: {
 
 /** Builds the Publish request of one report, within every SNS limit (subject, attributes, 256 KiB). */
 export function planPublish(report: ScanReport, options: SnsReporterOptions): SnsPublishPlan {
-  const subject = buildSubject(options.subjectPrefix, reportHeadline(report), subjectImageLabel(report));
+  const subject = buildSubject(options.subjectPrefix, reportHeadline(report), reportImageLabel(report));
   const attributes = messageAttributes(report);
   const attributeBytes = messageAttributesBytes(attributes);
   // The subject is not documented as part of the 256 KiB; counting it anyway costs at most 100 bytes.

@@ -11,8 +11,11 @@ import { cleanText } from "@ecr-scan-reporter/core";
 const LINE_BREAKS = /\r\n|[\r\v\f\u0085\u2028\u2029]/g;
 const ELLIPSIS = "...";
 
-/** Cuts a string to at most `max` UTF-16 units, ending in "...", never splitting a surrogate pair. */
-export function truncateText(text: string, max: number): string {
+/**
+ * Cuts a string to at most `max` UTF-16 code units (not code points, unlike core's truncateText), trailing spaces
+ * dropped and ending in ASCII "...", never splitting a surrogate pair.
+ */
+export function truncateUtf16(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, Math.max(0, max));
   let end = max - ELLIPSIS.length;
@@ -33,8 +36,8 @@ function clean(text: string, max: number, multiline: boolean): string {
         .replace(/\n{3,}/g, "\n\n")
         .trim()
     : cleaned.replace(/\s+/g, " ").trim();
-  if (bounded !== text && cleaned.length <= max) return truncateText(`${cleaned}${ELLIPSIS}`, max);
-  return truncateText(cleaned, max);
+  if (bounded !== text && cleaned.length <= max) return truncateUtf16(`${cleaned}${ELLIPSIS}`, max);
+  return truncateUtf16(cleaned, max);
 }
 
 /** One line of untrusted text: control characters stripped, every line break and run of spaces made one space. */

@@ -22,6 +22,7 @@ import snsReporterDefault, {
   buildSubject,
   deduplicationId,
   MESSAGE_ATTRIBUTE_NAMES,
+  planPublish,
   SNS_MESSAGE_MAX_BYTES,
   type SnsMessageBody,
   type SnsReporterOptionsInput,
@@ -258,11 +259,33 @@ describe("Publish request", () => {
         "   URL:      https://security-tracker.example.org/tracker/CVE-2024-10010",
       ].join("\n"),
     );
-    expect(body.email).toContain("   Fixed in: no fixed version listed");
+    // A basic scan never reports fixed versions, so a finding without one has an unknown fix.
+    expect(body.email).toContain("   Fixed in: unknown");
+    expect(body.email).not.toContain("no fixed version");
     expect(body.email).toMatch(/^ {2}CRITICAL +2$/m);
     expect(body.email).toMatch(/^ {2}Total +14$/m);
     expect(body.email).not.toContain("more finding");
     expect(body.email.length).toBeGreaterThan(body.default.length);
+  });
+
+  it("says a fix is unknown after a basic scan, and that there is none yet after an enhanced one", () => {
+    const finding = generateFindings(1)[0];
+    if (!finding) throw new Error("no finding");
+    const unfixed = { ...finding, fixedInVersion: undefined };
+    const emailText = (report: ScanReport) =>
+      planPublish(report, snsOptionsSchema.parse({ topicArn: TOPIC_ARN })).message.body.email;
+    expect(emailText(reportWithFindings([unfixed]))).toContain("   Fixed in: unknown\n");
+    expect(emailText(reportWithFindings([unfixed], { scanType: "ENHANCED" }))).toContain(
+      "   Fixed in: no fixed version yet\n",
+    );
+  });
+
+  it("names an untagged image by a short digest in the texts, and shows its full digest", async () => {
+    const report = reportWithGeneratedFindings(3, { tags: [] });
+    const { body } = await publishOf(report);
+    expect(body.default.split("\n")[0]).toMatch(/^ECR scan of team-a\/api@sha256:4f1c9a7e2b3d: /);
+    expect(body.email.split("\n")[0]).toBe("Amazon ECR scan findings for team-a/api@sha256:4f1c9a7e2b3d");
+    expect(body.email).toContain(`Digest:     ${report.digest}`);
   });
 
   it("carries at most 10 filterable message attributes", async () => {

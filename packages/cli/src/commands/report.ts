@@ -11,6 +11,7 @@ import {
   loadReporters,
   reportImage,
   type ScanReport,
+  shortDigest,
   whyNotRouted,
 } from "@ecr-scan-reporter/core";
 import { parseImageRef } from "../image-ref.js";
@@ -141,7 +142,7 @@ export async function reportCommand(
       .map(([s, n]) => `${n} ${s.toLowerCase()}`)
       .join(", ");
     process.stdout.write(
-      `${report.repository}@${report.digest.slice(0, 19)} ${report.status}: ${counts || "no findings"} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
+      `${report.repository}@${shortDigest(report.digest)} ${report.status}: ${counts || "no findings"} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
     );
   }
   return options.failOnFindings && report.verdict.due ? 1 : 0;

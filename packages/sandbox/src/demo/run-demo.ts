@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatEml } from "@ecr-scan-reporter/core";
+import { formatEml } from "@ecr-scan-reporter/reporter-email";
 import { startGitHubReceiver } from "../github-receiver.js";
 import { startSandbox } from "../index.js";
 import { LocalDeployment } from "../local-deployment.js";

@@ -1,8 +1,12 @@
 import {
   cleanText,
   type Finding,
+  formatCvss,
   linkableHttpUrl,
+  missingFixText,
+  reportImageLabel,
   type ScanReport,
+  type ScanType,
   SEVERITIES,
   truncateText,
 } from "@ecr-scan-reporter/core";
@@ -18,13 +22,7 @@ const SEVERITY_COLOR: Record<string, string> = {
   MEDIUM: "Warning",
 };
 
-function imageName(report: ScanReport): string {
-  return report.tags[0]
-    ? `${report.repository}:${report.tags[0]}`
-    : `${report.repository}@${report.digest.slice(0, 19)}`;
-}
-
-function findingLine(f: Finding): string {
+function findingLine(f: Finding, scanType: ScanType): string {
   const id = escapeCardText(f.id);
   // Only http(s) links are followed; anything else (javascript:, data:) is shown as text.
   const url = linkableHttpUrl(f.url)?.href;
@@ -32,8 +30,11 @@ function findingLine(f: Finding): string {
   const pkg = f.packageName
     ? ` — ${escapeCardText(f.packageName)}${f.packageVersion ? ` ${escapeCardText(f.packageVersion)}` : ""}`
     : "";
-  const fixed = f.fixedInVersion ? ` (fixed in ${escapeCardText(f.fixedInVersion)})` : "";
-  const score = f.cvssScore !== undefined ? ` · CVSS ${f.cvssScore}` : "";
+  const fixed = f.fixedInVersion
+    ? ` (fixed in ${escapeCardText(f.fixedInVersion)})`
+    : ` (${missingFixText(f.fixedInVersion, scanType)})`;
+  const cvss = formatCvss(f.cvssScore);
+  const score = cvss ? ` · CVSS ${cvss}` : "";
   return `**${f.severity}** ${link}${pkg}${fixed}${score}`;
 }
 
@@ -52,8 +53,8 @@ export function buildTeamsMessage(report: ScanReport, options: { title: string; 
       wrap: true,
       color: failed || report.verdict.due ? "Attention" : "Default",
       text: failed
-        ? `Scan failed: ${escapeCardText(imageName(report))}`
-        : `${escapeCardText(imageName(report))} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}`,
+        ? `Scan failed: ${escapeCardText(reportImageLabel(report))}`
+        : `${escapeCardText(reportImageLabel(report))} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}`,
     },
   ];
   if (failed) {
@@ -76,7 +77,7 @@ export function buildTeamsMessage(report: ScanReport, options: { title: string; 
         wrap: true,
         spacing: "Small",
         color: SEVERITY_COLOR[finding.severity] ?? "Default",
-        text: findingLine(finding),
+        text: findingLine(finding, report.scanType),
       });
     }
     if (hidden > 0)

@@ -1,9 +1,12 @@
+import type { ScanReport } from "@ecr-scan-reporter/core";
 import {
   checkReporterConformance,
   hostileReport,
   manyFindingsReport,
   overThresholdReport,
   SENTINEL_SECRET,
+  sampleReport,
+  untaggedReport,
 } from "@ecr-scan-reporter/core/testing";
 import { describe, expect, it } from "vitest";
 import teamsReporter, { buildTeamsMessage, escapeCardText } from "../src/index.js";
@@ -33,6 +36,26 @@ describe("@acme/ecr-reporter-teams", () => {
     const content = card.attachments[0]?.content;
     expect(content?.type).toBe("AdaptiveCard");
     expect(content?.actions[0]?.url).toBe(overThresholdReport().consoleUrl);
+  });
+
+  it("says a fix is unknown after a basic scan, and that there is none yet after an enhanced one", () => {
+    const lines = (report: ScanReport) =>
+      buildTeamsMessage(report, { title: "t", maxFindings: 10 }).attachments[0]?.content.body.map((b) =>
+        String(b.text ?? ""),
+      ) ?? [];
+    expect(lines(overThresholdReport())).toContain(
+      "**LOW** [CVE\\-2023\\-29383](https://nvd.nist.gov/vuln/detail/CVE-2023-29383) — passwd 1:4\\.13\\+dfsg1\\-1 (fix unknown) · CVSS 3.3",
+    );
+    expect(lines(sampleReport({ scanType: "ENHANCED" })).at(-1)).toMatch(
+      / \(no fixed version yet\) · CVSS 3\.3$/,
+    );
+  });
+
+  it("names an untagged image by a short digest", () => {
+    const card = buildTeamsMessage(untaggedReport(), { title: "t", maxFindings: 10 });
+    expect(card.attachments[0]?.content.body[1]?.text).toBe(
+      "team\\-a/api@sha256:0a1b2c3d4e5f — over the thresholds",
+    );
   });
 
   it("keeps a card of 5,000 findings short and says how many were left out", () => {
