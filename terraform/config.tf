@@ -1,4 +1,5 @@
-# The configuration document (DESIGN §9) the three functions share, and where it is kept.
+# The configuration document the three functions share, and where it is kept (its schema is
+# packages/core/src/config/schema.ts; docs/architecture.md says how the functions load it).
 
 locals {
   severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"]

@@ -1,4 +1,5 @@
-# ecr-scan-reporter: a scheduled rescan of ECR images and a report path for their scan results (DESIGN §2).
+# ecr-scan-reporter: a scheduled rescan of ECR images and a report path for their scan results (how the parts
+# fit together: docs/architecture.md).
 #
 #   EventBridge schedule ─► schedule-scans ─► scan queue (+DLQ) ─► scan-images ─► StartImageScan
 #   ECR / Inspector scan events ─► EventBridge rules ─► report queue (+DLQ) ─► report-findings ─► reporters

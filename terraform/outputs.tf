@@ -106,4 +106,9 @@ output "config_parameter_name" {
 output "config_document" {
   description = "The configuration document (JSON) the functions run with."
   value       = local.config_json
+
+  precondition {
+    condition     = length(local.invalid_regex_inputs) == 0
+    error_message = local.invalid_regex_message
+  }
 }

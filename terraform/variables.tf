@@ -1,13 +1,11 @@
-# Regular expressions (repository_include, repository_exclude, ignore[].repositories, reporters.*.repositories,
-# custom_reporters[].repositories) are matched by the functions as JavaScript regular expressions, but Terraform
-# can only check them with its own engine, RE2. The validations below therefore:
-#   - accept a pattern RE2 compiles;
-#   - accept, unchecked, a pattern with lookaround ((?=, (?!, (?<=, (?<!) or backreferences (\1): JavaScript has
-#     them, RE2 does not; the functions check such a pattern at cold start and fail with a clear message;
-#   - reject RE2-only syntax that JavaScript reads differently or not at all: (?P<name>…), inline flags like (?i),
-#     \A, \z, \Q…\E and POSIX classes like [[:alpha:]].
-# The same check is written out in each validation because, before Terraform 1.9, a validation may refer to its
-# own variable only.
+# Validations here check what a plan must catch: types and shapes, enums, the ARNs and names the IAM policies
+# are built from, and AWS's limits on the resources the module creates. The limits of the configuration document's values (lengths,
+# counts, ranges, formats) are the functions' schemas' job (packages/core/src/config/schema.ts and each reporter's
+# options.ts): the functions check them at cold start, and test/terraform-config.test.ts checks every example's
+# document with those schemas. The regular expressions are checked once, in regexes.tf.
+#
+# Every input is in this one file (over 400 lines): the Terraform convention, and the file the README's inputs
+# table is generated from (scripts/terraform-check.mjs).
 
 variable "name_prefix" {
   description = "Prefix of every resource name (functions, queues, rules, topic, roles, log groups, SSM parameter). Use a different prefix for a second instance in the same region."
@@ -25,22 +23,12 @@ variable "repository_include" {
   description = "Regular expression (JavaScript syntax, see the note on RE2 in the README); only repositories whose name matches are scanned. null: all repositories."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.repository_include == null ? true : (length(var.repository_include) > 0 && (can(regexall(var.repository_include, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", var.repository_include))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", var.repository_include)))
-    error_message = "repository_include must be a non-empty regular expression that JavaScript understands, e.g. \"^team-\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null to scan every repository."
-  }
 }
 
 variable "repository_exclude" {
   description = "Regular expression (JavaScript syntax, see the note on RE2 in the README); repositories whose name matches are never scanned. null: none excluded."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.repository_exclude == null ? true : (length(var.repository_exclude) > 0 && (can(regexall(var.repository_exclude, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", var.repository_exclude))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", var.repository_exclude)))
-    error_message = "repository_exclude must be a non-empty regular expression that JavaScript understands, e.g. \"sandbox\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null to exclude nothing."
-  }
 }
 
 variable "scan_expiry" {
@@ -48,22 +36,12 @@ variable "scan_expiry" {
   type        = string
   default     = "7d"
   nullable    = false
-
-  validation {
-    condition     = can(regex("^[0-9]+[dhm]$", var.scan_expiry)) && !can(regex("^0+[dhm]$", var.scan_expiry))
-    error_message = "scan_expiry must be a positive whole number followed by d, h or m, e.g. \"7d\", \"12h\" or \"30m\"."
-  }
 }
 
 variable "only_pulled_within" {
   description = "When set, images not pulled (or, never pulled, not pushed) within this long are not rescanned: a duration like 90d. null: every image is kept scanned."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.only_pulled_within == null ? true : (can(regex("^[0-9]+[dhm]$", var.only_pulled_within)) && !can(regex("^0+[dhm]$", var.only_pulled_within)))
-    error_message = "only_pulled_within must be a positive whole number followed by d, h or m, e.g. \"90d\", or null."
-  }
 }
 
 variable "max_scans_per_run" {
@@ -71,11 +49,6 @@ variable "max_scans_per_run" {
   type        = number
   default     = 5000
   nullable    = false
-
-  validation {
-    condition     = var.max_scans_per_run == floor(var.max_scans_per_run) && var.max_scans_per_run >= 1 && var.max_scans_per_run <= 100000
-    error_message = "max_scans_per_run must be a whole number from 1 to 100000."
-  }
 }
 
 variable "schedule_expression" {
@@ -102,11 +75,6 @@ variable "thresholds" {
   })
   default  = { CRITICAL = 0, HIGH = 0 }
   nullable = false
-
-  validation {
-    condition     = alltrue([for severity, count in var.thresholds : count == null ? true : (count >= 0 && count == floor(count))])
-    error_message = "Each threshold must be a whole number of findings (0 or more), or null for \"never report this severity\", e.g. { CRITICAL = 0, HIGH = 5 }."
-  }
 }
 
 variable "ignore" {
@@ -119,21 +87,6 @@ variable "ignore" {
   }))
   default  = []
   nullable = false
-
-  validation {
-    condition     = alltrue([for entry in var.ignore : length(trimspace(entry.id)) > 0 && length(trimspace(entry.reason)) > 0])
-    error_message = "Each ignore entry needs a non-empty id (e.g. \"CVE-2023-4863\") and a non-empty reason explaining why it is ignored."
-  }
-
-  validation {
-    condition     = alltrue([for entry in var.ignore : entry.until == null ? true : (can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", entry.until)) && can(formatdate("YYYY", "${entry.until}T00:00:00Z")))])
-    error_message = "ignore[].until must be a calendar date written YYYY-MM-DD, e.g. \"2027-01-31\" (the entry applies through that day, UTC), or null for no end."
-  }
-
-  validation {
-    condition     = alltrue([for entry in var.ignore : entry.repositories == null ? true : (length(entry.repositories) > 0 && (can(regexall(entry.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", entry.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", entry.repositories)))])
-    error_message = "ignore[].repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^legacy/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
-  }
 }
 
 variable "notify_on_scan_failure" {
@@ -222,11 +175,6 @@ variable "reporters" {
   nullable = false
 
   validation {
-    condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.repositories == null ? true : (length(reporter.repositories) > 0 && (can(regexall(reporter.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", reporter.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", reporter.repositories))))])
-    error_message = "reporters.<name>.repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^team-a/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
-  }
-
-  validation {
     condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.min_severity == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity))])
     error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
   }
@@ -234,11 +182,9 @@ variable "reporters" {
   validation {
     condition = var.reporters.sns == null ? true : (
       (var.reporters.sns.topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.reporters.sns.topic_arn))) &&
-      (var.reporters.sns.subject_prefix == null ? true : (length(var.reporters.sns.subject_prefix) <= 60 && can(regex("^[ -~]*$", var.reporters.sns.subject_prefix)))) &&
-      (var.reporters.sns.max_findings == null ? true : (var.reporters.sns.max_findings == floor(var.reporters.sns.max_findings) && var.reporters.sns.max_findings >= 0 && var.reporters.sns.max_findings <= 10000)) &&
       alltrue([for address in var.reporters.sns.email_subscriptions : can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", address))])
     )
-    error_message = "reporters.sns: topic_arn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ecr-findings (or null to create one); subject_prefix at most 60 printable ASCII characters; max_findings a whole number 0-10000; email_subscriptions plain addresses like sec@acme.example."
+    error_message = "reporters.sns: topic_arn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ecr-findings (or null to create one); email_subscriptions plain addresses like sec@acme.example."
   }
 
   validation {
@@ -249,11 +195,9 @@ variable "reporters" {
   validation {
     condition = var.reporters.slack == null ? true : (
       (var.reporters.slack.webhook_url_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.reporters.slack.webhook_url_secret_arn))) &&
-      (var.reporters.slack.webhook_url_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.slack.webhook_url_parameter))) &&
-      (var.reporters.slack.channel_label == null ? true : (length(var.reporters.slack.channel_label) >= 1 && length(var.reporters.slack.channel_label) <= 150)) &&
-      (var.reporters.slack.max_findings == null ? true : (var.reporters.slack.max_findings == floor(var.reporters.slack.max_findings) && var.reporters.slack.max_findings >= 0 && var.reporters.slack.max_findings <= 40))
+      (var.reporters.slack.webhook_url_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.slack.webhook_url_parameter)))
     )
-    error_message = "reporters.slack: webhook_url_secret_arn must be like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME; webhook_url_parameter an SSM parameter name like /ecr-scan-reporter/slack-webhook; channel_label 1-150 characters; max_findings a whole number 0-40 (Slack allows 50 blocks)."
+    error_message = "reporters.slack: webhook_url_secret_arn must be like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME; webhook_url_parameter an SSM parameter name like /ecr-scan-reporter/slack-webhook."
   }
 
   validation {
@@ -263,34 +207,19 @@ variable "reporters" {
 
   validation {
     condition = var.reporters.github == null ? true : (
-      can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.reporters.github.owner)) &&
-      can(regex("^[A-Za-z0-9._-]{1,100}$", var.reporters.github.repo)) &&
       (var.reporters.github.token_secret_arn == null ? true : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.reporters.github.token_secret_arn))) &&
-      (var.reporters.github.token_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.github.token_parameter))) &&
-      (var.reporters.github.base_url == null ? true : can(regex("^https?://[^\\s/]+(/\\S*)?$", var.reporters.github.base_url))) &&
-      (var.reporters.github.labels == null ? true : (length(var.reporters.github.labels) >= 1 && length(var.reporters.github.labels) <= 20 && alltrue([for label in var.reporters.github.labels : can(regex("^[^,]{1,50}$", trimspace(label)))]))) &&
-      (var.reporters.github.assignees == null ? true : (length(var.reporters.github.assignees) <= 10 && alltrue([for login in var.reporters.github.assignees : can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", login))]))) &&
-      (var.reporters.github.max_findings == null ? true : (var.reporters.github.max_findings == floor(var.reporters.github.max_findings) && var.reporters.github.max_findings >= 0 && var.reporters.github.max_findings <= 5000))
+      (var.reporters.github.token_parameter == null ? true : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", var.reporters.github.token_parameter)))
     )
-    error_message = "reporters.github: owner must be a GitHub login (letters, digits, hyphens); repo a repository name (letters, digits, '.', '_', '-'); token_secret_arn a Secrets Manager ARN or token_parameter an SSM parameter name; base_url an http(s) URL like https://ghe.example.com/api/v3; labels 1-20 names of at most 50 characters without commas; at most 10 assignees (GitHub logins); max_findings a whole number 0-5000."
+    error_message = "reporters.github: token_secret_arn must be like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME; token_parameter an SSM parameter name like /ecr-scan-reporter/github-token."
   }
 
+  # The sender and the configuration set name the SES resources of report-findings' policy (iam.tf).
   validation {
     condition = var.reporters.email == null ? true : (
       can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", try(regex("<([^<>]+)>\\s*$", var.reporters.email.from)[0], trimspace(var.reporters.email.from)))) &&
-      length(var.reporters.email.to) >= 1 &&
-      length(concat(var.reporters.email.to, coalesce(var.reporters.email.cc, []))) <= 50 &&
-      alltrue([for address in concat(var.reporters.email.to, coalesce(var.reporters.email.cc, []), coalesce(var.reporters.email.reply_to, [])) : can(regex("^[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+$", try(regex("<([^<>]+)>\\s*$", address)[0], trimspace(address))))]) &&
-      (var.reporters.email.configuration_set == null ? true : can(regex("^[A-Za-z0-9_-]{1,64}$", var.reporters.email.configuration_set))) &&
-      (var.reporters.email.subject_prefix == null ? true : length(var.reporters.email.subject_prefix) <= 60) &&
-      (var.reporters.email.max_findings == null ? true : (var.reporters.email.max_findings == floor(var.reporters.email.max_findings) && var.reporters.email.max_findings >= 0 && var.reporters.email.max_findings <= 1000))
+      (var.reporters.email.configuration_set == null ? true : can(regex("^[A-Za-z0-9_-]{1,64}$", var.reporters.email.configuration_set)))
     )
-    error_message = "reporters.email: from must be an address like scans@acme.example or \"ECR scans <scans@acme.example>\" (SES must have it or its domain verified); to 1-50 addresses (to and cc together at most 50); configuration_set 1-64 letters, digits, hyphens or underscores; subject_prefix at most 60 characters; max_findings a whole number 0-1000."
-  }
-
-  validation {
-    condition     = var.reporters.metrics == null ? true : can(regex("^[^:]{1,255}$", var.reporters.metrics.namespace))
-    error_message = "reporters.metrics.namespace must be a CloudWatch namespace: 1-255 characters without a colon, e.g. \"EcrScanReporter\"."
+    error_message = "reporters.email: from must be an address like scans@acme.example or \"ECR scans <scans@acme.example>\" (SES must have it or its domain verified); configuration_set 1-64 letters, digits, hyphens or underscores."
   }
 }
 
@@ -338,11 +267,6 @@ variable "custom_reporters" {
   validation {
     condition     = alltrue([for reporter in var.custom_reporters : try(alltrue([for name in(try(reporter.parameter_names, null) == null ? [] : reporter.parameter_names) : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", name))]), false)])
     error_message = "custom_reporters[].parameter_names must be SSM parameter names like /ecr-scan-reporter/teams-webhook (not ARNs)."
-  }
-
-  validation {
-    condition     = alltrue([for reporter in var.custom_reporters : try(try(reporter.repositories, null) == null ? true : (length(reporter.repositories) > 0 && (can(regexall(reporter.repositories, "")) || can(regex("\\(\\?<?[=!]|\\\\[1-9]", reporter.repositories))) && !can(regex("\\(\\?P<|\\(\\?[imsU-]+[):]|\\\\[AzQE]|\\[\\[:", reporter.repositories))), false)])
-    error_message = "custom_reporters[].repositories must be a non-empty regular expression that JavaScript understands, e.g. \"^team-b/\"; RE2-only syntax ((?P<name>…), (?i), \\A, \\z, \\Q…\\E, [[:alpha:]]) is not allowed. Use null for every repository."
   }
 
   validation {

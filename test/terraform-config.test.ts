@@ -1,25 +1,90 @@
-// The configuration document the Terraform module renders must be one the functions accept: this plans the module
-// offline (terraform test, mock provider: no credentials, no network) and parses the documents of two runs of
-// terraform/tests/reporters.tftest.hcl — the defaults and every reporter enabled — with the core schema.
+// The configuration documents the Terraform module renders must be ones the functions accept. The module's
+// validations (terraform/variables.tf) check only what a plan must catch; every other limit is the functions'
+// schemas', so this checks the documents with those very schemas: the core schema (parseConfig) and each
+// reporter's optionsSchema, as the functions do at cold start.
 //
-// `terraform test -json -verbose` prints each run's plan as JSON (a "test_plan" message); the document is the
-// planned value of the `config_document` output. Terraform's working files go to a temporary TF_DATA_DIR, so this
-// test does not race `node scripts/terraform-check.mjs` over terraform/.terraform.
+// The documents come from `terraform test -json -verbose` (mock provider: no credentials, no network):
+// - terraform/tests/reporters.tftest.hcl and schema-limits.tftest.hcl: the plan's `config_document` output
+//   ("test_plan" messages);
+// - terraform/tests/examples.tftest.hcl: one apply per example, whose state ("test_state" messages) holds what
+//   each module instance hands its functions: ECR_SCAN_REPORTER_CONFIG, or the SSM parameter that
+//   ECR_SCAN_REPORTER_CONFIG_PARAMETER names.
+// Terraform's working files go to a temporary TF_DATA_DIR, so this does not race `node scripts/terraform-check.mjs`
+// over terraform/.terraform.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfig } from "@ecr-scan-reporter/core";
+import {
+  type AnyReporterPlugin,
+  CONFIG_ENV,
+  CONFIG_PARAMETER_ENV,
+  type Config,
+  ConfigError,
+  type ConfigProblem,
+  parseConfig,
+  problemsFromIssues,
+} from "@ecr-scan-reporter/core";
+import { emailReporter } from "@ecr-scan-reporter/reporter-email";
+import { githubReporter } from "@ecr-scan-reporter/reporter-github";
+import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
+import { slackReporter } from "@ecr-scan-reporter/reporter-slack";
+import { snsReporter } from "@ecr-scan-reporter/reporter-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import teamsReporter from "../terraform/examples/custom-reporter/teams-reporter/src/index.js";
 
 const MODULE_DIR = join(import.meta.dirname, "..", "terraform");
-const TEST_FILE = "tests/reporters.tftest.hcl";
+const EXAMPLES_DIR = join(MODULE_DIR, "examples");
+/** Whose runs' plans have a config_document output; run names are unique across them. */
+const PLAN_FILES = ["tests/reporters.tftest.hcl", "tests/schema-limits.tftest.hcl"];
+const EXAMPLES_FILE = "tests/examples.tftest.hcl";
 const PLUGIN_MIRROR = "/opt/tf-plugins";
 
-interface TestPlanMessage {
+const BUILT_IN_PLUGINS: Readonly<Record<string, AnyReporterPlugin>> = {
+  sns: snsReporter,
+  slack: slackReporter,
+  github: githubReporter,
+  email: emailReporter,
+  metrics: metricsReporter,
+};
+/** What the examples use: the built-in reporters and the Teams reporter of examples/custom-reporter. */
+const EXAMPLE_PLUGINS: Readonly<Record<string, AnyReporterPlugin>> = {
+  ...BUILT_IN_PLUGINS,
+  "@acme/ecr-reporter-teams": teamsReporter,
+};
+
+/** The examples that instantiate the module (`source = "../.."`), with how many instances each has. */
+const EXAMPLES = readdirSync(EXAMPLES_DIR, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => {
+    const dir = join(EXAMPLES_DIR, entry.name);
+    const source = readdirSync(dir)
+      .filter((file) => file.endsWith(".tf"))
+      .map((file) => readFileSync(join(dir, file), "utf8"))
+      .join("\n");
+    return { name: entry.name, instances: source.match(/^\s*source\s*=\s*"\.\.\/\.\."/gm)?.length ?? 0 };
+  })
+  .filter((example) => example.instances > 0)
+  .sort((a, b) => a.name.localeCompare(b.name));
+
+interface StateResource {
+  mode: string;
   type: string;
+  values: Record<string, unknown>;
+}
+
+interface StateModule {
+  address?: string;
+  resources?: StateResource[];
+  child_modules?: StateModule[];
+}
+
+interface TestMessage {
+  type: string;
+  "@testfile"?: string;
   "@testrun"?: string;
   test_plan?: { output_changes?: Record<string, { after?: unknown }> };
+  test_state?: { root_module?: StateModule };
   test_summary?: { status: string; passed: number; failed: number; errored: number };
 }
 
@@ -38,7 +103,7 @@ function terraformEnv(dataDir: string): NodeJS.ProcessEnv {
 function terraform(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}) {
   return new Promise<{ code: number | null; stderr: string; stdoutTail: string }>((resolve, reject) => {
     const child = spawn("terraform", args, { cwd: MODULE_DIR, env });
-    // A plan line is megabytes long: gather its chunks and join them once, at its newline.
+    // A plan or state line is megabytes long: gather its chunks and join them once, at its newline.
     let pending: string[] = [];
     let stderr = "";
     let stdoutTail = "";
@@ -71,8 +136,48 @@ function terraform(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string
   });
 }
 
-describe("the Terraform module's config document", () => {
-  const documents = new Map<string, string>();
+/**
+ * What each function of a state is handed, by the address of its module instance: the value of
+ * ECR_SCAN_REPORTER_CONFIG, or of the SSM parameter ECR_SCAN_REPORTER_CONFIG_PARAMETER names.
+ */
+function documentsOfState(module: StateModule, into = new Map<string, unknown[]>()): Map<string, unknown[]> {
+  const resources = module.resources ?? [];
+  const parameters = new Map(
+    resources
+      .filter((r) => r.mode === "managed" && r.type === "aws_ssm_parameter")
+      .map((r) => [r.values.name, r.values.value]),
+  );
+  const documents = resources
+    .filter((r) => r.mode === "managed" && r.type === "aws_lambda_function")
+    .map((r) => {
+      const environment = r.values.environment as [{ variables?: Record<string, string> }] | undefined;
+      const variables = environment?.[0]?.variables ?? {};
+      const inline = variables[CONFIG_ENV];
+      return inline ?? parameters.get(variables[CONFIG_PARAMETER_ENV]);
+    });
+  if (documents.length > 0) into.set(module.address ?? "(root)", documents);
+  for (const child of module.child_modules ?? []) documentsOfState(child, into);
+  return into;
+}
+
+/** Each reporter entry's options checked by its plugin's schema, as report-findings does at cold start. */
+function reporterOptionProblems(
+  config: Config,
+  plugins: Readonly<Record<string, AnyReporterPlugin>>,
+): ConfigProblem[] {
+  return config.reporters.flatMap((entry, index) => {
+    const plugin = plugins[entry.use];
+    if (!plugin) return [{ path: `reporters[${index}].use`, reason: `no plugin "${entry.use}" here` }];
+    const parsed = plugin.optionsSchema.safeParse(entry.options ?? {});
+    return parsed.success ? [] : problemsFromIssues(parsed.error.issues, ["reporters", index, "options"]);
+  });
+}
+
+describe("the Terraform module's config documents", () => {
+  /** PLAN_FILES: the plan's config_document by run. */
+  const planned = new Map<string, string>();
+  /** examples.tftest.hcl: by run, what the functions of each module instance get, by its address. */
+  const applied = new Map<string, Map<string, unknown[]>>();
   let dataDir = "";
 
   beforeAll(async () => {
@@ -81,29 +186,35 @@ describe("the Terraform module's config document", () => {
     const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], env);
     if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stderr}${init.stdoutTail}`);
 
-    let summary: TestPlanMessage["test_summary"];
-    const test = await terraform(["test", "-json", "-verbose", `-filter=${TEST_FILE}`], env, (line) => {
-      // Each plan message carries the provider's whole schema (megabytes): only those of our two runs are parsed.
-      if (!line.includes('"type":"test_plan"') && !line.includes('"type":"test_summary"')) return;
-      const message = JSON.parse(line) as TestPlanMessage;
+    let summary: TestMessage["test_summary"];
+    const files = [...PLAN_FILES, EXAMPLES_FILE];
+    const args = ["test", "-json", "-verbose", ...files.map((file) => `-filter=${file}`)];
+    const test = await terraform(args, env, (line) => {
+      // Only what is needed is parsed: plan and state messages carry the provider's whole schema (megabytes).
+      if (!/"type":"test_(plan|state|summary)"/.test(line)) return;
+      const message = JSON.parse(line) as TestMessage;
       if (message.type === "test_summary") summary = message.test_summary;
       const run = message["@testrun"];
+      if (!run) return;
       const after = message.test_plan?.output_changes?.config_document?.after;
-      if (run && typeof after === "string") documents.set(run, after);
+      if (PLAN_FILES.includes(message["@testfile"] ?? "") && typeof after === "string")
+        planned.set(run, after);
+      const root = message.test_state?.root_module;
+      if (message["@testfile"] === EXAMPLES_FILE && root) applied.set(run, documentsOfState(root));
     });
     if (test.code !== 0 || summary?.status !== "pass") {
       throw new Error(
-        `terraform test ${TEST_FILE} failed (${JSON.stringify(summary)}):\n${test.stderr}${test.stdoutTail}`,
+        `terraform test ${files.join(" ")} failed (${JSON.stringify(summary)}):\n${test.stderr}${test.stdoutTail}`,
       );
     }
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   function documentOf(run: string): unknown {
-    const text = documents.get(run);
+    const text = planned.get(run);
     expect(text, `the plan of run "${run}" has a config_document output`).toBeTypeOf("string");
     return JSON.parse(text as string);
   }
@@ -128,6 +239,7 @@ describe("the Terraform module's config document", () => {
     expect(config.reporters).toEqual([
       { use: "sns", options: { topicArn: "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" } },
     ]);
+    expect(reporterOptionProblems(config, BUILT_IN_PLUGINS)).toEqual([]);
   });
 
   it("parses the every-reporter plan's document with the core schema", () => {
@@ -167,5 +279,69 @@ describe("the Terraform module's config document", () => {
       labels: ["ecr"],
       token: { parameter: "/acme/jira-token" },
     });
+    // The Jira reporter exists only in this run: every other entry's options pass its plugin's schema.
+    expect(reporterOptionProblems(config, EXAMPLE_PLUGINS)).toEqual([
+      { path: "reporters[6].use", reason: 'no plugin "@acme/ecr-reporter-jira" here' },
+    ]);
+  });
+
+  it.each(EXAMPLES.map(({ name, instances }) => [name, instances] as const))(
+    "examples/%s: each module instance's document passes the core schema and its reporters' schemas (a bad value in an example fails here)",
+    (name, instances) => {
+      const run = name.replaceAll("-", "_");
+      const documents = applied.get(run);
+      expect(documents, `${EXAMPLES_FILE} has a run "${run}" for examples/${name}`).toBeDefined();
+      expect(documents?.size, `a document for each of the ${instances} module instance(s)`).toBe(instances);
+      for (const [address, functions] of documents ?? []) {
+        const [text] = functions;
+        expect(new Set(functions).size, `the functions of ${address} all get the same document`).toBe(1);
+        expect(text, `the functions of ${address} get a document`).toBeTypeOf("string");
+        const config = parseConfig(JSON.parse(text as string), `examples/${name}, ${address}`);
+        expect(reporterOptionProblems(config, EXAMPLE_PLUGINS), `examples/${name}, ${address}`).toEqual([]);
+      }
+    },
+  );
+
+  it("reporter options the plan lets through (sns maxFindings 10001, slack maxFindings 41, …) are refused by their reporters' schemas: report-findings stops on them at cold start", () => {
+    // The core schema leaves a reporter's options to the reporter: only the plugins' schemas refuse these.
+    const config = parseConfig(documentOf("reporter_options_left_to_their_schemas"), "terraform plan");
+
+    const paths = reporterOptionProblems(config, BUILT_IN_PLUGINS).map((problem) => problem.path);
+    expect(new Set(paths)).toEqual(
+      new Set([
+        "reporters[0].options.subjectPrefix",
+        "reporters[0].options.maxFindings",
+        "reporters[1].options.channelLabel",
+        "reporters[1].options.maxFindings",
+        "reporters[2].options.owner",
+        "reporters[2].options.labels[0]",
+        "reporters[3].options.to",
+        "reporters[4].options.namespace",
+      ]),
+    );
+  });
+
+  it("settings the plan lets through (maxScansPerRun 0, a duration without unit, …) are refused by the core schema: every function stops on them at cold start", () => {
+    const document = documentOf("settings_left_to_the_config_schema");
+
+    let error: unknown;
+    try {
+      parseConfig(document, "terraform plan");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(new Set((error as ConfigError).problems.map((problem) => problem.path))).toEqual(
+      new Set([
+        "repositories.include",
+        "scan.expiry",
+        "scan.onlyPulledWithin",
+        "scan.maxScansPerRun",
+        "thresholds.CRITICAL",
+        "thresholds.HIGH",
+        "ignore[0].id",
+        "ignore[0].until",
+      ]),
+    );
   });
 });
