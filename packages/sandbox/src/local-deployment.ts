@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Sandbox } from "./index.js";
 import { type InvocationResult, LocalFunction } from "./lambda-runtime.js";
+import type { Sandbox } from "./sandbox.js";
 import type { SandboxQueue } from "./sqs.js";
 
 /** What the deployment needs: the sandbox, the built bundles, and the configuration document. */

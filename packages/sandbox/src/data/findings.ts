@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { BasicFinding, EnhancedFinding } from "../ecr.js";
+import type { BasicFinding, EnhancedFinding } from "../ecr/types.js";
 import { CVE_RECORDS, type CveRecord, severityOfScore } from "./cve-records.js";
 
 /** A stable number from a string, so the same image always gets the same findings. */

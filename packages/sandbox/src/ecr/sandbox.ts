@@ -1,0 +1,75 @@
+import { EcrApi, type ScanRequestRecord } from "./api.js";
+import { type ScanEventListener, ScanSimulator } from "./scans.js";
+import { EcrImageStore } from "./store.js";
+import type { EcrOptions, SandboxRepository, SeedImage } from "./types.js";
+
+/**
+ * An in-memory Amazon ECR private registry: the operations ecr-scan-reporter calls, plus CreateRepository and
+ * PutImage to seed it, with AWS-native basic scanning semantics (docs/architecture.md, "The sandbox", lists each
+ * behaviour and the AWS documentation it follows). It joins the image store, the scan simulation and the API.
+ */
+export class EcrSandbox {
+  private readonly scans: ScanSimulator;
+  private readonly store: EcrImageStore;
+  private readonly api: EcrApi;
+
+  constructor(readonly options: EcrOptions) {
+    this.scans = new ScanSimulator(options);
+    this.store = new EcrImageStore(options, (repository, image, at) =>
+      this.scans.imagePushed(repository, image, at),
+    );
+    this.api = new EcrApi(options, this.store, this.scans);
+  }
+
+  get repositories(): Map<string, SandboxRepository> {
+    return this.store.repositories;
+  }
+
+  /** Every StartImageScan answered, in order, with what it answered. */
+  get scanRequests(): ScanRequestRecord[] {
+    return this.api.scanRequests;
+  }
+
+  /** The registry's scanning configuration, as PutRegistryScanningConfiguration sets it. */
+  get scanType(): "BASIC" | "ENHANCED" {
+    return this.scans.scanType;
+  }
+
+  set scanType(value: "BASIC" | "ENHANCED") {
+    this.scans.scanType = value;
+  }
+
+  /** The JSON 1.1 operations, by name, taking and returning plain JSON. */
+  get operations(): Record<string, (input: Record<string, unknown>) => unknown> {
+    return this.api.operations;
+  }
+
+  /** Calls `listener` with each scan-completion event, as an EventBridge rule would deliver it. */
+  onScanEvent(listener: ScanEventListener): void {
+    this.scans.onScanEvent(listener);
+  }
+
+  /** Scans started and not finished yet. */
+  pendingScanCount(): number {
+    return this.scans.pendingScanCount();
+  }
+
+  /** Resolves when no scan is in progress. */
+  whenScansSettled(): Promise<void> {
+    return this.scans.whenScansSettled();
+  }
+
+  createRepository(name: string): SandboxRepository {
+    return this.store.createRepository(name);
+  }
+
+  /** Adds an image (or artifact) with the given history; returns its digest. */
+  seedImage(repositoryName: string, seed: SeedImage = {}, manifest?: string): string {
+    return this.store.seedImage(repositoryName, seed, manifest);
+  }
+
+  /** Stops pending scan timers. */
+  close(): void {
+    this.scans.close();
+  }
+}
