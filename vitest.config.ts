@@ -1,10 +1,12 @@
-import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
-// One vitest project per package, plus the cross-package tests under test/.
-const packages = readdirSync(new URL("./packages", import.meta.url), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name);
+// Four projects, by what a test needs to run (docs/development.md):
+// - unit: one process, no AWS sandbox, no built bundles, no child processes, no Terraform (the Slack and GitHub
+//   receivers on loopback stand in for the targets). `pnpm test:unit`, seconds; sees a source change at once.
+// - bundle: the built Lambda bundles in terraform/dist, each run in a fresh Node process against the sandbox.
+// - e2e: the whole flow, the demo and the CLI, as processes on the sandbox.
+// - terraform: the module's configuration document rendered by `terraform test` and parsed by the real schemas.
+const SLOW = 60_000;
 
 export default defineConfig({
   test: {
@@ -14,17 +16,26 @@ export default defineConfig({
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     outputFile: { json: ".vitest-results.json" },
     projects: [
-      ...packages.map((name) => ({
-        test: { name, root: `packages/${name}`, include: ["test/**/*.test.ts"] },
-      })),
       {
         test: {
-          name: "teams-reporter-example",
-          root: "terraform/examples/custom-reporter/teams-reporter",
-          include: ["test/**/*.test.ts"],
+          name: "unit",
+          include: [
+            "packages/*/test/**/*.test.ts",
+            "terraform/examples/custom-reporter/teams-reporter/test/**/*.test.ts",
+            "test/conformance.test.ts",
+          ],
+          exclude: ["**/node_modules/**", "**/*.bundle.test.ts", "**/*.e2e.test.ts"],
         },
       },
-      { test: { name: "integration", root: "test", include: ["**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "bundle", include: ["test/**/*.bundle.test.ts"], testTimeout: SLOW } },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/**/*.e2e.test.ts", "packages/*/test/**/*.e2e.test.ts"],
+          testTimeout: SLOW,
+        },
+      },
+      { test: { name: "terraform", include: ["test/terraform-*.test.ts"], testTimeout: 5 * SLOW } },
     ],
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type IgnoreEntry } from "../src/config/schema.js";
 import { buildFailureReport, type ReportSubject } from "../src/findings/report.js";
-import { emptySeverityCounts, type Finding, type ScanReport, type Severity } from "../src/model.js";
+import { emptySeverityCounts, type Finding, type Severity, type SeverityCounts } from "../src/model.js";
 import {
   applyIgnoreList,
   decideVerdict,
@@ -10,6 +10,7 @@ import {
   isIgnoreEntryActive,
   routeReport,
 } from "../src/policy/policy.js";
+import { countsOf, scanReport } from "../src/testing/index.js";
 
 const NOW = new Date("2026-03-15T12:00:00.000Z");
 
@@ -19,10 +20,6 @@ function finding(id: string, severity: Severity = "HIGH"): Finding {
 
 function ignoreEntry(entry: Partial<IgnoreEntry> & { id: string }): IgnoreEntry {
   return { reason: "accepted risk", ...entry };
-}
-
-function countsOf(partial: Partial<Record<Severity, number>>) {
-  return { ...emptySeverityCounts(), ...partial };
 }
 
 describe("evaluateThresholds", () => {
@@ -215,11 +212,8 @@ describe("decideVerdict", () => {
 });
 
 describe("routeReport", () => {
-  function report(repository: string, counts: Partial<Record<Severity, number>>, status = "COMPLETE") {
-    return { repository, status, counts: countsOf(counts) } satisfies Pick<
-      ScanReport,
-      "repository" | "status" | "counts"
-    >;
+  function report(repository: string, counts: Partial<SeverityCounts>, status = "COMPLETE") {
+    return scanReport({ repository, status, counts: countsOf(counts) });
   }
 
   it("sends everything to an entry without rules", () => {

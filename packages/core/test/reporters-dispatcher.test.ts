@@ -4,7 +4,14 @@ import type { ScanReport, Severity } from "../src/model.js";
 import type { ReportContext, Reporter, ReportOutcome } from "../src/reporters/contract.js";
 import { dispatchReport, whyNotRouted } from "../src/reporters/dispatcher.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
-import { cleanReport, countsOf, failedReport, recordingLogger, scanReport } from "./support/reports.js";
+import {
+  countsOf,
+  failedReport,
+  type LogLine,
+  recordingLogger,
+  scanReport,
+  withinThresholdsReport,
+} from "../src/testing/index.js";
 
 type ReportFn = (report: ScanReport, ctx: ReportContext) => Promise<ReportOutcome>;
 
@@ -40,6 +47,11 @@ const failing: ReportFn = async () => {
   throw new Error("Slack answered 500 Internal Server Error");
 };
 
+/** The lines a recording logger got at one level. */
+function linesAt(logger: { logs: LogLine[] }, level: LogLine["level"]): LogLine[] {
+  return logger.logs.filter((line) => line.level === level);
+}
+
 describe("dispatchReport", () => {
   it("lets the other reporters send when one throws, and names only the thrower as failed", async () => {
     const sns = fake("sns");
@@ -61,19 +73,19 @@ describe("dispatchReport", () => {
       { reporter: "github", status: "sent", ref: "github-ref" },
     ]);
 
-    expect(logger.error).toHaveBeenCalledTimes(1);
-    const [errorMessage, errorExtra] = logger.error.mock.calls[0] ?? [];
-    expect(errorMessage).toContain("slack");
-    expect(errorExtra).toMatchObject({
+    const errors = linesAt(logger, "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain("slack");
+    expect(errors[0]?.extra).toMatchObject({
       reporter: "slack",
       repository: "team-a/api",
       digest: report.digest,
       outcome: { status: "failed" },
     });
-    expect(logger.info).toHaveBeenCalledTimes(2);
-    const infoMessages = logger.info.mock.calls.map(([message]) => message);
-    expect(infoMessages).toEqual(["reporter sns: sent", "reporter github: sent"]);
-    expect(logger.info.mock.calls.map(([, extra]) => extra?.reporter)).toEqual(["sns", "github"]);
+    const infos = linesAt(logger, "info");
+    expect(infos).toHaveLength(2);
+    expect(infos.map((line) => line.message)).toEqual(["reporter sns: sent", "reporter github: sent"]);
+    expect(infos.map((line) => line.extra?.reporter)).toEqual(["sns", "github"]);
   });
 
   it("catches a report() that throws synchronously (a plugin without async)", async () => {
@@ -143,8 +155,8 @@ describe("dispatchReport", () => {
       outcomes: [{ reporter: "slack", status: "sent", ref: "1700000000.000100" }],
       failed: [],
     });
-    expect(logger.info).toHaveBeenCalledTimes(1);
-    expect(logger.error).not.toHaveBeenCalled();
+    expect(linesAt(logger, "info")).toHaveLength(1);
+    expect(linesAt(logger, "error")).toEqual([]);
   });
 
   it("retries a numbered id without touching the first use of the same reporter", async () => {
@@ -204,8 +216,8 @@ describe("dispatchReport", () => {
     });
     // Not being routed is not a failure: nothing to retry, logged at info.
     expect(result.failed).toEqual([]);
-    expect(logger.error).not.toHaveBeenCalled();
-    expect(logger.info.mock.calls.map(([message]) => message)).toContain("reporter slack: not-routed");
+    expect(linesAt(logger, "error")).toEqual([]);
+    expect(linesAt(logger, "info").map((line) => line.message)).toContain("reporter slack: not-routed");
   });
 
   it("routes the same way every time for a `repositories` regex with the global flag", async () => {
@@ -248,7 +260,7 @@ describe("dispatchReport", () => {
     const dueOnly = fake("slack");
     const explicitDue = fake("sns", { receives: "due" });
     const all = fake("metrics", { receives: "all" });
-    const report = cleanReport();
+    const report = withinThresholdsReport();
 
     const result = await dispatchReport(report, [dueOnly.loaded, explicitDue.loaded, all.loaded], {
       logger: recordingLogger(),
@@ -269,9 +281,13 @@ describe("dispatchReport", () => {
   it("still applies routing to a reporter that receives all reports", async () => {
     const metrics = fake("metrics", { receives: "all", repositories: /^team-a\// });
 
-    const result = await dispatchReport(cleanReport({ repository: "team-b/web" }), [metrics.loaded], {
-      logger: recordingLogger(),
-    });
+    const result = await dispatchReport(
+      withinThresholdsReport({ repository: "team-b/web" }),
+      [metrics.loaded],
+      {
+        logger: recordingLogger(),
+      },
+    );
 
     expect(metrics.report).not.toHaveBeenCalled();
     expect(result.outcomes[0]?.status).toBe("not-routed");
@@ -299,7 +315,7 @@ describe("dispatchReport", () => {
     const result = await dispatchReport(scanReport(), [a.loaded, b.loaded, c.loaded], { logger });
 
     expect(result.failed).toEqual(["slack", "slack#2"]);
-    expect(logger.error.mock.calls.map(([message]) => message)).toEqual([
+    expect(linesAt(logger, "error").map((line) => line.message)).toEqual([
       "reporter slack failed",
       "reporter slack#2 failed",
     ]);

@@ -4,6 +4,7 @@ import { parseConfig } from "../src/config/load.js";
 import type { ReporterEntry } from "../src/config/schema.js";
 import { ConfigError } from "../src/errors.js";
 import {
+  type AnyReporterPlugin,
   defineReporter,
   REPORTER_CONTRACT_VERSION,
   type Reporter,
@@ -18,7 +19,7 @@ import {
   reporterPluginProblem,
   verifyReporters,
 } from "../src/reporters/loader.js";
-import { testDeps } from "../src/testing/test-deps.js";
+import { testDeps } from "../src/testing/index.js";
 
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ecr-findings";
 const SLACK_A = { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" };
@@ -57,7 +58,7 @@ function builtIns() {
     z.strictObject({ namespace: z.string().default("EcrScanReporter") }),
     { receives: "all" },
   );
-  const map = new Map<string, ReporterPlugin<unknown>>([
+  const map = new Map<string, AnyReporterPlugin>([
     ["sns", sns.plugin],
     ["slack", slack.plugin],
     ["metrics", metrics.plugin],
@@ -242,7 +243,7 @@ describe("loadReporters", () => {
   it("rejects a custom module that is not a reporter plugin, saying what is missing", async () => {
     const { map } = builtIns();
     const notAPlugin = { name: "teams", send: () => undefined };
-    const resolve: CustomPluginResolver = async () => notAPlugin as unknown as ReporterPlugin<unknown>;
+    const resolve: CustomPluginResolver = async () => notAPlugin as unknown as AnyReporterPlugin;
 
     const error = await configErrorOf(
       loadReporters(entriesOf([{ use: "@acme/not-a-plugin" }]), map, testDeps().deps, resolve),

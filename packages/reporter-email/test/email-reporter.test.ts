@@ -7,24 +7,25 @@ import {
   SendEmailCommand,
 } from "@aws-sdk/client-sesv2";
 import {
+  type AnyReporterPlugin,
   ConfigError,
   dispatchReport,
   loadReporters,
   type ReporterEntry,
   ReporterError,
-  type ReporterPlugin,
 } from "@ecr-scan-reporter/core";
 import {
   cleanReport,
   failedScanReport,
   hostileReport,
   overThresholdReport,
+  recordingLogger,
   untaggedReport,
 } from "@ecr-scan-reporter/core/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import emailReporterDefault, { emailReporter, renderEmail, senderIdentityCandidates } from "../src/index.js";
-import { BASE_OPTIONS, CTX, createReporter, testDeps } from "./support.js";
+import { BASE_OPTIONS, CTX, createReporter, emailDeps } from "./support.js";
 
 const sesMock = mockClient(SESv2Client);
 const MESSAGE_ID = "0102018f3b2d4c1e-5a6b7c8d-1234-4e5f-9a0b-1c2d3e4f5a6b-000000";
@@ -194,8 +195,10 @@ describe("inline and folder template overrides through the reporter", () => {
 
   it("refuses, at creation, an override that does not compile, naming the template", () => {
     // Inline overrides are parsed by the options schema already; a folder override is only seen at creation.
-    const { deps } = testDeps({
-      override: (name) => (name === "email/body.html.hbs" ? "<p>{{#if failed}}unclosed</p>" : undefined),
+    const { deps } = emailDeps({
+      templates: {
+        override: (name) => (name === "email/body.html.hbs" ? "<p>{{#if failed}}unclosed</p>" : undefined),
+      },
     });
     const options = emailReporter.optionsSchema.parse(BASE_OPTIONS);
     expect(() => emailReporter.create(options, deps)).toThrow(
@@ -205,9 +208,7 @@ describe("inline and folder template overrides through the reporter", () => {
 });
 
 describe("through the core loader and dispatcher", () => {
-  const builtIns = new Map<string, ReporterPlugin<unknown>>([
-    ["email", emailReporter as ReporterPlugin<unknown>],
-  ]);
+  const builtIns = new Map<string, AnyReporterPlugin>([["email", emailReporter]]);
 
   it("reports every bad option at once, by path", async () => {
     const entries: ReporterEntry[] = [
@@ -216,7 +217,7 @@ describe("through the core loader and dispatcher", () => {
         options: { from: "scans@acme", to: ["ok@acme.example", "not an address"], extra: true },
       } as ReporterEntry,
     ];
-    const error = await loadReporters(entries, builtIns, testDeps().deps).then(
+    const error = await loadReporters(entries, builtIns, emailDeps().deps).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -234,8 +235,8 @@ describe("through the core loader and dispatcher", () => {
 
   it("sends through dispatchReport and reports the SES message id", async () => {
     const entries = [{ use: "email", options: BASE_OPTIONS }] as ReporterEntry[];
-    const loaded = await loadReporters(entries, builtIns, testDeps().deps);
-    const result = await dispatchReport(overThresholdReport(), loaded, { logger: testDeps().deps.logger });
+    const loaded = await loadReporters(entries, builtIns, emailDeps().deps);
+    const result = await dispatchReport(overThresholdReport(), loaded, { logger: recordingLogger() });
     expect(result).toEqual({
       outcomes: [
         {
@@ -249,7 +250,7 @@ describe("through the core loader and dispatcher", () => {
     });
     expect(sentInputs()).toHaveLength(1);
     // A clean report never reaches the reporter: the plugin receives due reports only.
-    await dispatchReport(cleanReport(), loaded, { logger: testDeps().deps.logger });
+    await dispatchReport(cleanReport(), loaded, { logger: recordingLogger() });
     expect(sentInputs()).toHaveLength(1);
   });
 });

@@ -33,9 +33,8 @@ interface EmfLine {
 }
 
 function createMetrics(namespace = "EcrScanReporter") {
-  const { deps, lines } = testDeps();
   // The EMF timestamp is the reporter's clock, the one deps injects.
-  deps.clock = () => NOW;
+  const { deps, lines } = testDeps({ clock: () => NOW });
   const reporter = metricsReporter.create(metricsReporter.optionsSchema.parse({ namespace }), deps);
   return { reporter, lines, parsed: () => lines.map((line) => JSON.parse(line) as EmfLine) };
 }
@@ -200,11 +199,11 @@ describe("metricsReporter.optionsSchema", () => {
 
 describe("metricsReporter with perRepository: false", () => {
   it("keeps Repository out of the dimensions, so the registry has 7 custom metrics whatever its size", async () => {
-    const lines: string[] = [];
-    const reporter = metricsReporter.create(metricsReporter.optionsSchema.parse({ perRepository: false }), {
-      ...testDeps().deps,
-      writeLine: (line: string) => lines.push(line),
-    });
+    const { deps, lines } = testDeps();
+    const reporter = metricsReporter.create(
+      metricsReporter.optionsSchema.parse({ perRepository: false }),
+      deps,
+    );
     await reporter.report(scanReport({ repository: "team-a/api" }), CTX);
     const emf = lines.map((line) => JSON.parse(line) as EmfLine);
     expect(emf).toHaveLength(7);

@@ -1,36 +1,7 @@
-import { compareFindings, type ReporterDeps, type ScanReport } from "@ecr-scan-reporter/core";
+import { compareFindings, type ScanReport } from "@ecr-scan-reporter/core";
 import { validateSlackPayload } from "@ecr-scan-reporter/sandbox";
 import { expect } from "vitest";
 import { linkableUrl, type SlackMessage } from "../src/index.js";
-
-export interface LogLine {
-  level: string;
-  message: string;
-  extra?: Record<string, unknown>;
-}
-
-function unexpected(what: string): never {
-  throw new Error(`the slack reporter must not use ${what}`);
-}
-
-/** ReporterDeps for tests: every dependency the reporter should not touch throws. */
-export function testDeps(overrides: Partial<ReporterDeps> = {}) {
-  const logs: LogLine[] = [];
-  const log = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    logs.push({ level, message, extra });
-  };
-  const deps: ReporterDeps = {
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
-    resolveSecret: async () => unexpected("secrets"),
-    awsClient: () => unexpected("AWS clients"),
-    fetch: (async () => unexpected("fetch")) as typeof fetch,
-    templates: { override: () => undefined },
-    clock: () => new Date("2026-11-28T07:00:00.000Z"),
-    writeLine: () => unexpected("writeLine"),
-    ...overrides,
-  };
-  return { deps, logs };
-}
 
 /** Every mrkdwn string of a message: the fallback text, section texts and context elements. */
 export function mrkdwnStrings(message: SlackMessage): string[] {

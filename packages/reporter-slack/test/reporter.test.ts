@@ -10,7 +10,9 @@ import {
   failedScanReport,
   hostileReport,
   manyFindingsReport,
+  mustNotUse,
   overThresholdReport,
+  testDeps,
 } from "@ecr-scan-reporter/core/testing";
 import { type SlackReceiver, startSlackReceiver } from "@ecr-scan-reporter/sandbox";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -32,42 +34,21 @@ function createReporter(
 ) {
   const { options, ...overrides } = extra;
   const fetchCalls: string[] = [];
-  const { deps, logs } = testDepsWithFetch(resolveSecret, fetchCalls, overrides);
-  const reporter = slackReporter.create(
-    slackReporter.optionsSchema.parse({ webhookUrl: SECRET, ...options }),
-    deps,
-  );
-  return { reporter, logs, fetchCalls };
-}
-
-function testDepsWithFetch(
-  resolveSecret: ReporterDeps["resolveSecret"],
-  fetchCalls: string[],
-  overrides: Partial<ReporterDeps>,
-) {
-  const logs: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-  const log = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    logs.push({ level, message, extra });
-  };
-  const deps: ReporterDeps = {
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+  const { deps, logs } = testDeps({
     resolveSecret,
-    awsClient: () => {
-      throw new Error("the slack reporter must not use AWS clients");
-    },
     // The reporter must send through deps.fetch: count the calls, then use the real fetch.
     fetch: ((input: string | URL | Request, init?: RequestInit) => {
       fetchCalls.push(String(input));
       return fetch(input, init);
     }) as typeof fetch,
-    templates: { override: () => undefined },
-    clock: () => new Date("2026-11-28T07:00:00.000Z"),
-    writeLine: () => {
-      throw new Error("the slack reporter must not use writeLine");
-    },
+    writeLine: mustNotUse("writeLine"),
     ...overrides,
-  };
-  return { deps, logs };
+  });
+  const reporter = slackReporter.create(
+    slackReporter.optionsSchema.parse({ webhookUrl: SECRET, ...options }),
+    deps,
+  );
+  return { reporter, logs, fetchCalls };
 }
 
 describe("the plugin", () => {

@@ -8,14 +8,15 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import {
+  type AnyReporterPlugin,
   ConfigError,
   dispatchReport,
   loadReporters,
-  type ReporterDeps,
   type ReporterEntry,
   ReporterError,
-  type ReporterPlugin,
+  type ScanReport,
 } from "@ecr-scan-reporter/core";
+import { mustNotUse, recordingAwsClient, testDeps } from "@ecr-scan-reporter/core/testing";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import snsReporterDefault, {
@@ -29,14 +30,7 @@ import snsReporterDefault, {
   snsOptionsSchema,
   snsReporter,
 } from "../src/index.js";
-import {
-  failedScanReport,
-  generateFindings,
-  notDueReport,
-  reportWithFindings,
-  reportWithGeneratedFindings,
-  type ScanReport,
-} from "./sample-reports.js";
+import { cycledFindings, failedScanOfImage, reportWithFindings } from "./reports.js";
 
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ecr-findings";
 const FIFO_TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ecr-findings.fifo";
@@ -44,39 +38,19 @@ const CTX = { reporterId: "sns", attempt: 1 };
 
 const snsMock = mockClient(SNSClient);
 
-interface LogLine {
-  level: string;
-  message: string;
-  extra?: Record<string, unknown>;
-}
-
-function unexpected(what: string): never {
-  throw new Error(`the sns reporter must not use ${what}`);
-}
-
-function testDeps() {
-  const logs: LogLine[] = [];
-  const clients: unknown[] = [];
-  const log = (level: string) => (message: string, extra?: Record<string, unknown>) => {
-    logs.push({ level, message, extra });
-  };
-  const deps: ReporterDeps = {
-    logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
-    resolveSecret: async () => unexpected("secrets"),
-    awsClient: (ctor) => {
-      clients.push(ctor);
-      return new (ctor as unknown as new (config: { region: string }) => never)({ region: "eu-west-1" });
-    },
-    fetch: (async () => unexpected("fetch")) as typeof fetch,
-    templates: { override: () => unexpected("templates") },
-    clock: () => new Date("2024-05-01T12:00:00.000Z"),
-    writeLine: () => unexpected("writeLine"),
-  };
-  return { deps, logs, clients };
+/** The kit's test deps with an SDK client per class made for eu-west-1; no templates, no raw lines. */
+function snsDeps() {
+  const { awsClient, clients } = recordingAwsClient();
+  const kit = testDeps({
+    awsClient,
+    templates: { override: mustNotUse("templates") },
+    writeLine: mustNotUse("writeLine"),
+  });
+  return { ...kit, clients };
 }
 
 function createReporter(options: SnsReporterOptionsInput = { topicArn: TOPIC_ARN }) {
-  const { deps, logs, clients } = testDeps();
+  const { deps, logs, clients } = snsDeps();
   const reporter = snsReporter.create(snsReporter.optionsSchema.parse(options), deps);
   return { reporter, logs, clients };
 }
@@ -135,11 +109,13 @@ describe("plugin", () => {
   });
 
   it("loads through core's reporter loader and reports through the dispatcher", async () => {
-    const { deps, logs } = testDeps();
-    const builtIns = new Map<string, ReporterPlugin<unknown>>([["sns", snsReporter]]);
+    const { deps, logs } = snsDeps();
+    const builtIns = new Map<string, AnyReporterPlugin>([["sns", snsReporter]]);
     const entries = [{ use: "sns", options: { topicArn: TOPIC_ARN } }] as ReporterEntry[];
     const loaded = await loadReporters(entries, builtIns, deps);
-    const result = await dispatchReport(reportWithGeneratedFindings(3), loaded, { logger: deps.logger });
+    const result = await dispatchReport(reportWithFindings(cycledFindings(3)), loaded, {
+      logger: deps.logger,
+    });
     expect(result.failed).toEqual([]);
     expect(result.outcomes[0]).toMatchObject({ reporter: "sns", status: "sent" });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
@@ -147,8 +123,8 @@ describe("plugin", () => {
   });
 
   it("reports bad options as config problems under reporters[i].options", async () => {
-    const { deps } = testDeps();
-    const builtIns = new Map<string, ReporterPlugin<unknown>>([["sns", snsReporter]]);
+    const { deps } = snsDeps();
+    const builtIns = new Map<string, AnyReporterPlugin>([["sns", snsReporter]]);
     const entries = [
       { use: "sns", options: { topicArn: "ecr-findings", maxFindings: -1 } },
     ] as ReporterEntry[];
@@ -218,7 +194,7 @@ describe("options", () => {
 
 describe("Publish request", () => {
   it("is a JSON-structured message with default and email texts, attributes and the topic", async () => {
-    const report = reportWithGeneratedFindings(14);
+    const report = reportWithFindings(cycledFindings(14));
     const { input, body, outcome } = await publishOf(report);
 
     expect(outcome).toEqual({
@@ -269,7 +245,7 @@ describe("Publish request", () => {
   });
 
   it("says a fix is unknown after a basic scan, and that there is none yet after an enhanced one", () => {
-    const finding = generateFindings(1)[0];
+    const finding = cycledFindings(1)[0];
     if (!finding) throw new Error("no finding");
     const unfixed = { ...finding, fixedInVersion: undefined };
     const emailText = (report: ScanReport) =>
@@ -281,7 +257,7 @@ describe("Publish request", () => {
   });
 
   it("names an untagged image by a short digest in the texts, and shows its full digest", async () => {
-    const report = reportWithGeneratedFindings(3, { tags: [] });
+    const report = reportWithFindings(cycledFindings(3), { tags: [] });
     const { body } = await publishOf(report);
     expect(body.default.split("\n")[0]).toMatch(/^ECR scan of team-a\/api@sha256:4f1c9a7e2b3d: /);
     expect(body.email.split("\n")[0]).toBe("Amazon ECR scan findings for team-a/api@sha256:4f1c9a7e2b3d");
@@ -289,7 +265,7 @@ describe("Publish request", () => {
   });
 
   it("carries at most 10 filterable message attributes", async () => {
-    const { input } = await publishOf(reportWithGeneratedFindings(14));
+    const { input } = await publishOf(reportWithFindings(cycledFindings(14)));
     const attributes = input.MessageAttributes ?? {};
     expect(Object.keys(attributes)).toHaveLength(10);
     expect(Object.keys(attributes).sort()).toEqual([...MESSAGE_ATTRIBUTE_NAMES].sort());
@@ -308,7 +284,7 @@ describe("Publish request", () => {
   });
 
   it("lists at most maxFindings findings and counts the rest", async () => {
-    const { body } = await publishOf(reportWithGeneratedFindings(30), {
+    const { body } = await publishOf(reportWithFindings(cycledFindings(30)), {
       topicArn: TOPIC_ARN,
       maxFindings: 5,
     });
@@ -319,7 +295,7 @@ describe("Publish request", () => {
   });
 
   it("uses the subject prefix option", async () => {
-    const { input } = await publishOf(reportWithGeneratedFindings(3), {
+    const { input } = await publishOf(reportWithFindings(cycledFindings(3)), {
       topicArn: TOPIC_ARN,
       subjectPrefix: "[prod scans]",
     });
@@ -330,7 +306,7 @@ describe("Publish request", () => {
     snsMock.on(PublishCommand).rejects(new Error("AuthorizationError: not allowed"));
     const { reporter } = createReporter();
     const error = await reporter
-      .report(reportWithGeneratedFindings(3), { ...CTX, reporterId: "sns#2" })
+      .report(reportWithFindings(cycledFindings(3)), { ...CTX, reporterId: "sns#2" })
       .catch((e) => e);
     expect(error).toBeInstanceOf(ReporterError);
     expect((error as ReporterError).reporter).toBe("sns#2");
@@ -343,7 +319,7 @@ describe("subject", () => {
   it("stays within SNS rules with a 300-character repository and a non-ASCII tag", async () => {
     const repository = `team-a/${"service-".repeat(37)}x`.slice(0, 300);
     expect(repository).toHaveLength(300);
-    const report = reportWithGeneratedFindings(3, { repository, tags: ["v1.2-ünïcødé-🚀-\n-最新"] });
+    const report = reportWithFindings(cycledFindings(3), { repository, tags: ["v1.2-ünïcødé-🚀-\n-最新"] });
     const { input } = await publishOf(report);
     const subject = input.Subject ?? "";
     expect(subject.length).toBeLessThanOrEqual(100);
@@ -371,14 +347,14 @@ describe("subject", () => {
   });
 
   it("names an untagged image by a short digest", async () => {
-    const { input } = await publishOf(reportWithGeneratedFindings(3, { tags: [] }));
+    const { input } = await publishOf(reportWithFindings(cycledFindings(3), { tags: [] }));
     expect(input.Subject).toBe("[ecr-scan-reporter] CRITICAL team-a/api@sha256:4f1c9a7e2b3d");
   });
 });
 
 describe("256 KiB limit", () => {
   it("cuts 5,000 findings to fit, says how many more there are, and does it fast", async () => {
-    const report = reportWithGeneratedFindings(5000);
+    const report = reportWithFindings(cycledFindings(5000));
     const started = performance.now();
     const { input, body, logs } = await publishOf(report, { topicArn: TOPIC_ARN, maxFindings: 10_000 });
     const elapsed = performance.now() - started;
@@ -404,7 +380,7 @@ describe("256 KiB limit", () => {
 
   it("counts UTF-8 bytes and JSON escapes, not characters", async () => {
     // 4-byte emoji, 3-byte CJK, and quotes/backslashes that JSON doubles: a character count would overflow.
-    const findings = generateFindings(3000).map((f, i) => ({
+    const findings = cycledFindings(3000).map((f, i) => ({
       ...f,
       title: `${f.id} - "${"🚀".repeat(20)}"`,
       description: `${"漏洞描述\\".repeat(60)} ${i}`,
@@ -424,7 +400,7 @@ describe("256 KiB limit", () => {
   });
 
   it("lists the default 50 of 5,000 findings without cutting for size", async () => {
-    const { input, body, logs } = await publishOf(reportWithGeneratedFindings(5000));
+    const { input, body, logs } = await publishOf(reportWithFindings(cycledFindings(5000)));
     expect(emailFindingNumbers(body.email)).toHaveLength(50);
     expect(moreCount(body.email)).toBe(4950);
     expect(Buffer.byteLength(input.Message)).toBeLessThan(64 * 1024);
@@ -434,7 +410,7 @@ describe("256 KiB limit", () => {
 
 describe("failed scan", () => {
   it("gets its own wording with the status description", async () => {
-    const report = failedScanReport();
+    const report = failedScanOfImage();
     const { input, body } = await publishOf(report);
     expect(input.Subject).toBe("[ecr-scan-reporter] SCAN FAILED team-a/api:v1.2");
     expect(body.default).toContain(
@@ -450,7 +426,7 @@ describe("failed scan", () => {
   });
 
   it("says so when ECR gave no reason", async () => {
-    const { body } = await publishOf(failedScanReport({ statusDescription: undefined }));
+    const { body } = await publishOf(failedScanOfImage({ statusDescription: undefined }));
     expect(body.default).toContain("FAILED for team-a/api:v1.2: no reason given");
   });
 });
@@ -458,7 +434,9 @@ describe("failed scan", () => {
 describe("report not due", () => {
   it("is skipped without calling SNS", async () => {
     const { reporter } = createReporter();
-    const report = notDueReport();
+    const report = reportWithFindings(
+      cycledFindings(10).filter((f) => f.severity !== "CRITICAL" && f.severity !== "HIGH"),
+    );
     expect(report.verdict.due).toBe(false);
     const outcome = await reporter.report(report, CTX);
     expect(outcome).toEqual({ status: "skipped", detail: "report not due (within-thresholds)" });
@@ -467,7 +445,7 @@ describe("report not due", () => {
 
   it("is skipped for a failed scan the policy does not notify", async () => {
     const { reporter } = createReporter();
-    const report = failedScanReport({
+    const report = failedScanOfImage({
       verdict: { due: false, reason: "scan-failed-not-notified", exceeded: [], ignoredFindings: 0 },
     });
     const outcome = await reporter.report(report, CTX);
@@ -481,7 +459,7 @@ describe("FIFO topics", () => {
     createHash("sha256").update(`${r.repository}\n${r.digest}\n${r.completedAt}`).digest("hex");
 
   it("adds a message group and a deduplication id per scan", async () => {
-    const report = reportWithGeneratedFindings(3);
+    const report = reportWithFindings(cycledFindings(3));
     const { input } = await publishOf(report, { topicArn: FIFO_TOPIC_ARN });
     expect(input.TopicArn).toBe(FIFO_TOPIC_ARN);
     expect(input.MessageGroupId).toBe("ecr-scan-reporter");
@@ -490,7 +468,7 @@ describe("FIFO topics", () => {
   });
 
   it("keeps the id for a redelivered report and changes it for a new scan", () => {
-    const report = reportWithGeneratedFindings(3);
+    const report = reportWithFindings(cycledFindings(3));
     expect(deduplicationId(report)).toBe(deduplicationId(structuredClone(report)));
     expect(deduplicationId({ ...report, completedAt: "2024-05-02T10:00:00.000Z" })).not.toBe(
       deduplicationId(report),
@@ -501,7 +479,7 @@ describe("FIFO topics", () => {
   });
 
   it("uses the configured message group", async () => {
-    const { input } = await publishOf(reportWithGeneratedFindings(3), {
+    const { input } = await publishOf(reportWithFindings(cycledFindings(3)), {
       topicArn: FIFO_TOPIC_ARN,
       messageGroupId: "team-a",
     });
@@ -509,7 +487,7 @@ describe("FIFO topics", () => {
   });
 
   it("passes a message group on a standard topic (SQS fair queues) but no deduplication id", async () => {
-    const { input } = await publishOf(reportWithGeneratedFindings(3), {
+    const { input } = await publishOf(reportWithFindings(cycledFindings(3)), {
       topicArn: TOPIC_ARN,
       messageGroupId: "team-a",
     });
@@ -520,7 +498,7 @@ describe("FIFO topics", () => {
 
 describe("untrusted text", () => {
   it("loses its control characters, keeps its words", async () => {
-    const [first, ...rest] = generateFindings(5);
+    const [first, ...rest] = cycledFindings(5);
     if (!first) throw new Error("no finding");
     const hostile = {
       ...first,
@@ -553,7 +531,7 @@ describe("untrusted text", () => {
   });
 
   it("is capped, so one huge description cannot fill the message", async () => {
-    const [first] = generateFindings(1);
+    const [first] = cycledFindings(1);
     if (!first) throw new Error("no finding");
     const huge = { ...first, description: "A".repeat(1_000_000), packageName: "p".repeat(100_000) };
     const { input, body } = await publishOf(reportWithFindings([huge]));

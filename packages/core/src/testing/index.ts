@@ -17,4 +17,11 @@ export {
   sampleReport,
   untaggedReport,
 } from "./sample-reports.js";
-export { type LogLine, recordingLogger, TEST_CLOCK_TIME, testDeps } from "./test-deps.js";
+export {
+  type LogLine,
+  mustNotUse,
+  recordingAwsClient,
+  recordingLogger,
+  TEST_CLOCK_TIME,
+  testDeps,
+} from "./test-deps.js";

@@ -24,6 +24,29 @@ function unexpected(what: string): never {
   throw new Error(`this test gives the reporter no ${what}: pass it in testDeps(overrides)`);
 }
 
+/** A dep that throws when called, for one a reporter must never use: `writeLine: mustNotUse("writeLine")`. */
+export function mustNotUse(what: string): (...args: unknown[]) => never {
+  return () => {
+    throw new Error(`the reporter must not use ${what}`);
+  };
+}
+
+/**
+ * An `awsClient` that builds a real SDK client of each class asked for, with `config` (eu-west-1 by default),
+ * and records the classes in `clients`: for reporters tested with aws-sdk-client-mock or a local endpoint.
+ */
+export function recordingAwsClient(config: Record<string, unknown> = { region: "eu-west-1" }): {
+  awsClient: ReporterDeps["awsClient"];
+  clients: unknown[];
+} {
+  const clients: unknown[] = [];
+  const awsClient: ReporterDeps["awsClient"] = (ctor) => {
+    clients.push(ctor);
+    return new (ctor as unknown as new (config: Record<string, unknown>) => never)(config);
+  };
+  return { awsClient, clients };
+}
+
 /**
  * ReporterDeps for unit tests: a recording logger, raw lines kept in `lines`, a fixed clock, no overrides of the
  * shipped templates; secrets, AWS clients and `fetch` throw unless `overrides` provide them, so a reporter that

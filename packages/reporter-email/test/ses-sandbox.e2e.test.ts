@@ -1,8 +1,8 @@
-import { hostileReport, overThresholdReport } from "@ecr-scan-reporter/core/testing";
+import { hostileReport, overThresholdReport, recordingAwsClient } from "@ecr-scan-reporter/core/testing";
 import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailReporter, renderEmail } from "../src/index.js";
-import { CTX, testDeps } from "./support.js";
+import { CTX, emailDeps } from "./support.js";
 
 // The real SDK client over the wire to the sandbox's SES v2: the request is serialized as AWS would receive it.
 describe("on the sandbox's SES v2", () => {
@@ -17,13 +17,12 @@ describe("on the sandbox's SES v2", () => {
   });
 
   function reporterFrom(from: string) {
-    const { deps, logs } = testDeps();
-    deps.awsClient = (ctor) =>
-      new (ctor as unknown as new (config: object) => never)({
-        region: "eu-west-1",
-        endpoint: sandbox.endpoint,
-        credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
-      });
+    const { awsClient } = recordingAwsClient({
+      region: "eu-west-1",
+      endpoint: sandbox.endpoint,
+      credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+    });
+    const { deps, logs } = emailDeps({ awsClient });
     const options = emailReporter.optionsSchema.parse({
       from,
       to: ["sec@acme.example", "Team A <team-a@acme.example>"],
