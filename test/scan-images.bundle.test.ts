@@ -131,6 +131,38 @@ describe("scan-images bundle on the sandbox", () => {
     });
   });
 
+  it("takes the scan time from DescribeImageScanFindings when DescribeImages gives a status but no summary", async () => {
+    // Without the fix, a COMPLETE status with no completion time reads as expired: every fresh image rescanned.
+    sandbox = await startSandbox({ scanDurationMs: 60_000, describeImagesScanData: "status-only" });
+    const d = seedRegistry(sandbox, 20);
+    const result = await invokeBundle(
+      "scan-images",
+      sqsEvent([{ messageId: "m1", body: scanMessage("team-a/api") }]),
+      { ...sandbox.env(), ECR_SCAN_REPORTER_CONFIG: CONFIG },
+    );
+    expect(result.ok && result.result).toEqual({ batchItemFailures: [] });
+    expect(startedDigests(sandbox).sort()).toEqual(
+      [d.neverScanned, d.stale, d.untaggedNever, d.untaggedStale].sort(),
+    );
+    const calls = sandbox.server.callCounts();
+    // The in-progress and unsupported statuses decide without a time; the 20 fillers, fresh, stale ×2 need one.
+    expect(calls["ecr:DescribeImageScanFindings"]).toBe(20 + 3 + 2);
+  });
+
+  it("never asks to scan an archived image; DescribeImages does not even list it", async () => {
+    sandbox = await startSandbox({ scanDurationMs: 60_000 });
+    sandbox.ecr.createRepository("team-a/api");
+    const active = sandbox.ecr.seedImage("team-a/api", { tags: ["v1"] });
+    sandbox.ecr.seedImage("team-a/api", { tags: ["v0"], status: "ARCHIVED" });
+    const result = await invokeBundle(
+      "scan-images",
+      sqsEvent([{ messageId: "m1", body: scanMessage("team-a/api") }]),
+      { ...sandbox.env(), ECR_SCAN_REPORTER_CONFIG: CONFIG },
+    );
+    expect(result.ok && result.result).toEqual({ batchItemFailures: [] });
+    expect(sandbox.ecr.scanRequests.map((r) => r.imageDigest)).toEqual([active]);
+  });
+
   it("finishes the batch without retrying or sleeping when the scan quota answers LimitExceededException", async () => {
     // The in-progress seed counts as one scan today, so a quota of 2 leaves room for one more.
     sandbox = await startSandbox({ scanDurationMs: 60_000, scansPerRegistryPerDay: 2 });

@@ -28,6 +28,8 @@ export type ScanStartOutcome =
   /** ImageNotFoundException or RepositoryNotFoundException: deleted since it was listed. */
   | { outcome: "gone"; message: string }
   | { outcome: "unsupported"; message: string }
+  /** ImageArchivedException: the image moved to ECR's archive storage class since it was listed. */
+  | { outcome: "archived"; message: string }
   /** The registry uses enhanced scanning, where StartImageScan is not supported. */
   | { outcome: "enhanced"; message: string }
   /** Any other error; `retryable` when a later try could mend it (throttling, 5xx). */
@@ -50,24 +52,31 @@ export function scanStartOutcomeOf(error: unknown): ScanStartOutcome {
       return { outcome: "gone", message };
     case "UnsupportedImageTypeException":
       return { outcome: "unsupported", message };
+    case "ImageArchivedException":
+      return { outcome: "archived", message };
     case "ValidationException":
-      if (/enhanced|basic scan/i.test(message)) return { outcome: "enhanced", message };
+      // What ECR answers StartImageScan on a registry under enhanced scanning: "This feature is disabled".
+      if (/feature is disabled|enhanced|basic scan/i.test(message)) return { outcome: "enhanced", message };
       return { outcome: "failed", message, retryable: false };
     default:
       return { outcome: "failed", message, retryable: isRetryableAwsError(error) };
   }
 }
 
-/** Reads the scan data DescribeImages carries (only with the retired Clair engine) into a LastScan. */
+/** Scan statuses whose decision depends on when the scan ended (expired? failed less than 24 h ago?). */
+const TIMED_STATUSES = new Set(["COMPLETE", "FAILED", "LIMIT_EXCEEDED"]);
+
+/**
+ * Reads the scan data DescribeImages carries (only with the retired Clair engine) into a LastScan. A status whose
+ * decision needs the completion time but comes without the findings summary (which holds that time) is no
+ * summary at all: the time then comes from DescribeImageScanFindings, never "no time, so expired".
+ */
 function scanSummaryOf(detail: EcrImageDetail): LastScan | undefined {
   const status = detail.imageScanStatus?.status;
   if (!status) return undefined;
-  return {
-    kind: "scanned",
-    status,
-    description: detail.imageScanStatus?.description,
-    completedAt: detail.imageScanFindingsSummary?.imageScanCompletedAt,
-  };
+  const completedAt = detail.imageScanFindingsSummary?.imageScanCompletedAt;
+  if (!completedAt && TIMED_STATUSES.has(status)) return undefined;
+  return { kind: "scanned", status, description: detail.imageScanStatus?.description, completedAt };
 }
 
 /** Converts one DescribeImages entry to the domain's ImageDetail. */
@@ -81,6 +90,7 @@ export function toImageDetail(detail: EcrImageDetail): ImageDetail {
     lastRecordedPullTime: detail.lastRecordedPullTime,
     imageManifestMediaType: detail.imageManifestMediaType,
     artifactMediaType: detail.artifactMediaType,
+    imageStatus: detail.imageStatus,
     scanSummary: scanSummaryOf(detail),
   };
 }

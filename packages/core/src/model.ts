@@ -16,6 +16,7 @@ export const KNOWN_SCAN_STATUSES = [
   "SCAN_ELIGIBILITY_EXPIRED",
   "FINDINGS_UNAVAILABLE",
   "LIMIT_EXCEEDED",
+  "IMAGE_ARCHIVED",
 ] as const;
 export type ScanStatus = (typeof KNOWN_SCAN_STATUSES)[number] | (string & {});
 
@@ -30,6 +31,8 @@ export interface ImageDetail {
   lastRecordedPullTime?: Date;
   imageManifestMediaType?: string;
   artifactMediaType?: string;
+  /** ACTIVE, or ARCHIVED / ACTIVATING for an image in (or coming back from) ECR's archive storage class. */
+  imageStatus?: string;
   /** Filled only by the retired Clair engine; AWS-native basic scanning leaves it empty. */
   scanSummary?: LastScan;
 }

@@ -15,6 +15,7 @@ export const SKIP_REASONS = [
   "failed-recently",
   "not-an-image",
   "not-in-use",
+  "archived",
   "enhanced-scanning",
   "unknown-status",
   "budget",
@@ -76,6 +77,11 @@ export function screenImage(image: ImageDetail, ctx: PlanContext): ScanDecision 
   if (ctx.registryScanType === "ENHANCED") {
     return { action: "skip", reason: "enhanced-scanning", detail: "Amazon Inspector rescans continuously" };
   }
+  // An archived image cannot be pulled or scanned until it is restored (a restore re-pushes it as ACTIVE).
+  // Source: https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html
+  if (image.imageStatus && image.imageStatus !== "ACTIVE") {
+    return { action: "skip", reason: "archived", detail: `image status ${image.imageStatus}` };
+  }
   if (!isContainerImage(image)) {
     return {
       action: "skip",
@@ -129,6 +135,8 @@ export function planImageScan(image: ImageDetail, lastScan: LastScan, ctx: PlanC
         priority: PRIORITY["retry-failed"],
         lastScannedAt: completedAt,
       };
+    case "IMAGE_ARCHIVED":
+      return { action: "skip", reason: "archived", detail: description };
     case "ACTIVE":
       return {
         action: "skip",

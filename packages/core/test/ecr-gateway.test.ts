@@ -10,6 +10,7 @@ import {
   ECRClient,
   type ImageDetail as EcrImageDetail,
   GetRegistryScanningConfigurationCommand,
+  ImageArchivedException,
   ImageNotFoundException,
   InvalidParameterException,
   LimitExceededException,
@@ -244,6 +245,45 @@ describe("EcrGateway.getLastScan", () => {
     expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
   });
 
+  it.each(["COMPLETE", "FAILED"] as const)(
+    "asks DescribeImageScanFindings when DescribeImages gives a %s status but no summary (so no time)",
+    async (status) => {
+      const completedAt = new Date("2026-05-22T09:00:00Z");
+      ecrMock.on(DescribeImagesCommand).resolves({
+        imageDetails: [
+          ecrImage("team-a/api", 7, { imageScanStatus: { status, description: "from DescribeImages" } }),
+        ],
+      });
+      ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+        imageScanStatus: { status, description: "from DescribeImageScanFindings" },
+        imageScanFindings: { imageScanCompletedAt: completedAt, findings: [] },
+      });
+      const [image] = (await gateway.listImages("team-a/api")) ?? [];
+      const lastScan = await gateway.getLastScan(image as ImageDetail);
+      expect(lastScan).toEqual({
+        kind: "scanned",
+        status,
+        description: "from DescribeImageScanFindings",
+        completedAt,
+      });
+      expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(1);
+    },
+  );
+
+  it("decides from DescribeImages' status alone when the decision needs no time (IN_PROGRESS)", async () => {
+    ecrMock.on(DescribeImagesCommand).resolves({
+      imageDetails: [ecrImage("team-a/api", 7, { imageScanStatus: { status: "IN_PROGRESS" } })],
+    });
+    const [image] = (await gateway.listImages("team-a/api")) ?? [];
+    expect(await gateway.getLastScan(image as ImageDetail)).toEqual({
+      kind: "scanned",
+      status: "IN_PROGRESS",
+      description: undefined,
+      completedAt: undefined,
+    });
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
+  });
+
   it("asks DescribeImageScanFindings (maxResults 1, by digest) when DescribeImages has no summary (AWS native)", async () => {
     const completedAt = new Date("2026-05-21T08:30:00Z");
     ecrMock.on(DescribeImageScanFindingsCommand).resolves({
@@ -386,6 +426,19 @@ describe("EcrGateway.startImageScan", () => {
       "UnsupportedImageTypeException → unsupported",
       new UnsupportedImageTypeException({ message: "The image type is not supported", $metadata: {} }),
       { outcome: "unsupported" },
+    ],
+    [
+      "ValidationException 'This feature is disabled' (ECR's answer under enhanced scanning) → enhanced",
+      new ValidationException({ message: "This feature is disabled", $metadata: {} }),
+      { outcome: "enhanced" },
+    ],
+    [
+      "ImageArchivedException → archived",
+      new ImageArchivedException({
+        message: "The specified image is archived and cannot be scanned.",
+        $metadata: {},
+      }),
+      { outcome: "archived" },
     ],
     [
       "ValidationException mentioning enhanced scanning → enhanced",

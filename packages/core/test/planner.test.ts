@@ -112,6 +112,30 @@ describe("planImageScan", () => {
       lastScan: scanned("PENDING"),
       expected: { action: "skip", reason: "in-progress" },
     },
+    // archived (https://docs.aws.amazon.com/AmazonECR/latest/userguide/archive-image.html)
+    {
+      name: "IMAGE_ARCHIVED → skip archived, never scanned",
+      lastScan: scanned("IMAGE_ARCHIVED", ago(30 * DAY)),
+      expected: { action: "skip", reason: "archived" },
+    },
+    {
+      name: "an ARCHIVED image whose last scan expired long ago → skip archived",
+      image: { imageStatus: "ARCHIVED" },
+      lastScan: scanned("COMPLETE", ago(300 * DAY)),
+      expected: { action: "skip", reason: "archived", detail: "image status ARCHIVED" },
+    },
+    {
+      name: "an image being restored from the archive (ACTIVATING) → skip archived",
+      image: { imageStatus: "ACTIVATING" },
+      lastScan: never,
+      expected: { action: "skip", reason: "archived", detail: "image status ACTIVATING" },
+    },
+    {
+      name: "an ACTIVE image is planned as usual",
+      image: { imageStatus: "ACTIVE" },
+      lastScan: never,
+      expected: { action: "scan", reason: "never-scanned" },
+    },
     // unsupported
     {
       name: "UNSUPPORTED_IMAGE → skip unsupported",

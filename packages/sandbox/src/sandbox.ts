@@ -36,7 +36,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     region,
     scanDurationMs: options.scanDurationMs ?? 200,
     scansPerRegistryPerDay: options.scansPerRegistryPerDay ?? 100_000,
-    legacyScanSummaries: options.legacyScanSummaries ?? false,
+    describeImagesScanData: options.describeImagesScanData ?? "omitted",
     findingsFor: options.findingsFor,
     now,
   });

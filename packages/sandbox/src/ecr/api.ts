@@ -1,4 +1,13 @@
 import { AwsError, checkRange } from "../aws-error.js";
+
+/**
+ * ECR's list operations take maxResults 1–1000 and answer InvalidParameterException outside that range (their
+ * documented errors list no ValidationException). Source: the Errors of
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html
+ */
+const checkMaxResults = (value: unknown) =>
+  checkRange("maxResults", value, 1, 1000, "InvalidParameterException");
+
 import { paginate } from "../pagination.js";
 import { type ScanSimulator, severityCounts } from "./scans.js";
 import type { EcrImageStore } from "./store.js";
@@ -37,7 +46,7 @@ export class EcrApi {
     },
     DescribeRepositories: (input) => {
       this.store.checkRegistry(input.registryId);
-      const max = checkRange("maxResults", input.maxResults, 1, 1000) ?? 100;
+      const max = checkMaxResults(input.maxResults) ?? 100;
       let all = [...this.store.repositories.values()];
       if (Array.isArray(input.repositoryNames))
         all = input.repositoryNames.map((n) => this.store.repository(n));
@@ -65,8 +74,11 @@ export class EcrApi {
     DescribeImages: (input) => {
       this.store.checkRegistry(input.registryId);
       const repository = this.store.repository(input.repositoryName);
-      const max = checkRange("maxResults", input.maxResults, 1, 1000) ?? 100;
-      let images = [...repository.images.values()];
+      const max = checkMaxResults(input.maxResults) ?? 100;
+      // Without a filter DescribeImages lists ACTIVE images only; imageIds name any image, archived or not.
+      // Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImagesFilter.html
+      const wanted = ((input.filter ?? {}) as { imageStatus?: string }).imageStatus ?? "ACTIVE";
+      let images = [...repository.images.values()].filter((i) => wanted === "ANY" || i.status === wanted);
       if (Array.isArray(input.imageIds))
         images = input.imageIds.map((id) => this.store.image(repository, id));
       const { page, nextToken } = paginate(images, max, input.nextToken);
@@ -76,6 +88,16 @@ export class EcrApi {
       this.store.checkRegistry(input.registryId);
       const repository = this.store.repository(input.repositoryName);
       const image = this.store.image(repository, input.imageId);
+      // An archived image keeps no scan to read (ImageScanStatus valid values include IMAGE_ARCHIVED).
+      // Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanStatus.html
+      if (image.status !== "ACTIVE") {
+        return {
+          registryId: this.options.accountId,
+          repositoryName: repository.name,
+          imageId: { imageDigest: image.digest, imageTag: image.tags[0] },
+          imageScanStatus: { status: "IMAGE_ARCHIVED", description: "The image is archived." },
+        };
+      }
       const scan = image.scan;
       if (!scan) {
         throw new AwsError(
@@ -86,7 +108,7 @@ export class EcrApi {
       const enhanced = scan.enhancedFindings.length > 0;
       // Enhanced findings always come 100 a page, whatever maxResults asks: observed, not in the reference
       // (https://github.com/boto/boto3/issues/3449).
-      const max = enhanced ? 100 : (checkRange("maxResults", input.maxResults, 1, 1000) ?? 100);
+      const max = enhanced ? 100 : (checkMaxResults(input.maxResults) ?? 100);
       const { page, nextToken } = paginate(
         (enhanced ? scan.enhancedFindings : scan.findings) as readonly unknown[],
         max,
@@ -168,11 +190,14 @@ export class EcrApi {
   }
 
   /**
-   * AWS-native basic scanning leaves the scan out of DescribeImages; `legacyScanSummaries` puts it back as the
-   * retired Clair engine did. Source: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html
+   * AWS-native basic scanning leaves the scan out of DescribeImages ("use DescribeImageScanFindings instead");
+   * `describeImagesScanData` puts it back as the retired Clair engine did, whole or without the findings summary.
+   * Sources: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html,
+   * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html
    */
   private imageDetailJson(repository: SandboxRepository, image: SandboxImage) {
-    const legacy = this.options.legacyScanSummaries && image.scan;
+    const mode = this.options.describeImagesScanData;
+    const scan = mode === "omitted" ? undefined : image.scan;
     return {
       registryId: this.options.accountId,
       repositoryName: repository.name,
@@ -183,16 +208,18 @@ export class EcrApi {
       lastRecordedPullTime: epochSeconds(image.lastRecordedPullTime),
       imageManifestMediaType: image.manifestMediaType,
       artifactMediaType: image.artifactMediaType,
-      ...(legacy && image.scan
+      imageStatus: image.status,
+      ...(scan
         ? {
-            imageScanStatus: { status: image.scan.status, description: image.scan.description },
-            imageScanFindingsSummary: image.scan.completedAt
-              ? {
-                  imageScanCompletedAt: epochSeconds(image.scan.completedAt),
-                  vulnerabilitySourceUpdatedAt: epochSeconds(image.scan.vulnerabilitySourceUpdatedAt),
-                  findingSeverityCounts: severityCounts(image.scan.findings),
-                }
-              : undefined,
+            imageScanStatus: { status: scan.status, description: scan.description },
+            imageScanFindingsSummary:
+              mode === "summary" && scan.completedAt
+                ? {
+                    imageScanCompletedAt: epochSeconds(scan.completedAt),
+                    vulnerabilitySourceUpdatedAt: epochSeconds(scan.vulnerabilitySourceUpdatedAt),
+                    findingSeverityCounts: severityCounts(scan.findings),
+                  }
+                : undefined,
           }
         : {}),
     };

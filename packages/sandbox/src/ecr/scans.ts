@@ -83,14 +83,19 @@ export class ScanSimulator {
 
   /** StartImageScan's checks after the image is found, in its order; the scan then completes later. */
   start(repository: SandboxRepository, image: SandboxImage): void {
-    if (this.scanType === "ENHANCED") {
-      throw new AwsError(
-        "ValidationException",
-        "StartImageScan is not supported when the registry uses enhanced scanning; Amazon Inspector scans continuously.",
-      );
+    // What ECR answers under enhanced scanning, word for word: it never mentions enhanced scanning
+    // (reported by users, e.g. https://github.com/alexjurkiewicz/ecr-scan-image/issues/44; moto answers the same).
+    if (this.scanType === "ENHANCED") throw new AwsError("ValidationException", "This feature is disabled");
+    // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_StartImageScan.html (ImageArchivedException)
+    if (image.status !== "ACTIVE") {
+      throw new AwsError("ImageArchivedException", "The specified image is archived and cannot be scanned.");
     }
     if (!isScannableImage(image)) {
-      throw new AwsError("UnsupportedImageTypeException", "The image is of a type that cannot be scanned.");
+      const mediaType = image.artifactMediaType ?? image.manifestMediaType;
+      throw new AwsError(
+        "UnsupportedImageTypeException",
+        `An artifact with media type ${mediaType} cannot be scanned`,
+      );
     }
     const now = this.options.now();
     if (image.scanStarts.filter((t) => now - t < DAY_MS).length >= SCANS_PER_IMAGE_PER_DAY) {

@@ -5,6 +5,12 @@ import type { EcrOptions, SandboxImage, SandboxRepository, ScanRecord, SeedImage
 export const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
 export const DOCKER_IMAGE_CONFIG = "application/vnd.docker.container.image.v1+json";
 
+/** Manifest lists and image indexes: they point at images, and are not scanned themselves. */
+const INDEX_MEDIA_TYPES = new Set([
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.index.v1+json",
+]);
+
 /**
  * Whether an entry is a container image rather than another OCI artifact (signature, SBOM, Helm chart), which
  * ECR cannot scan (`UnsupportedImageTypeException`).
@@ -78,8 +84,15 @@ export class EcrImageStore {
       pushedAt: seed.pushedAt ?? new Date(now),
       lastRecordedPullTime: seed.lastRecordedPullTime,
       manifestMediaType: seed.manifestMediaType ?? DOCKER_MANIFEST,
-      artifactMediaType: seed.artifactMediaType ?? DOCKER_IMAGE_CONFIG,
+      // An image index has no config of its own: its platform images do (OCI image index specification).
+      artifactMediaType:
+        "artifactMediaType" in seed
+          ? seed.artifactMediaType
+          : INDEX_MEDIA_TYPES.has(seed.manifestMediaType ?? "")
+            ? undefined
+            : DOCKER_IMAGE_CONFIG,
       sizeInBytes: 20_000_000 + (Number.parseInt(digest.slice(7, 13), 16) % 50_000_000),
+      status: seed.status ?? "ACTIVE",
       scan,
       scanStarts,
       nextScan: seed.nextScan ?? { outcome: "complete" },

@@ -36,6 +36,8 @@ export interface SandboxImage {
   manifestMediaType: string;
   artifactMediaType?: string;
   sizeInBytes: number;
+  /** ACTIVE, or ARCHIVED / ACTIVATING in (or coming back from) the archive storage class. */
+  status: "ACTIVE" | "ARCHIVED" | "ACTIVATING";
   scan?: ScanRecord;
   /** When scans of this image started (for the 24 h quota); a scan-on-push counts. */
   scanStarts: number[];
@@ -101,8 +103,12 @@ export interface EcrOptions {
   /** How long a started scan stays IN_PROGRESS (ms). */
   scanDurationMs: number;
   scansPerRegistryPerDay: number;
-  /** Fill imageScanStatus/imageScanFindingsSummary in DescribeImages, as the retired Clair engine did. */
-  legacyScanSummaries: boolean;
+  /**
+   * What DescribeImages says of each image's scan: nothing (`omitted`, AWS-native basic scanning, the default),
+   * the status and findings summary as the retired Clair engine did (`summary`), or the status without the
+   * summary (`status-only`), which leaves the completion time to DescribeImageScanFindings.
+   */
+  describeImagesScanData: "omitted" | "summary" | "status-only";
   /** Findings for a scan that has none set on its image; by default a few real CVEs picked by digest. */
   findingsFor?: (repository: string, image: SandboxImage) => BasicFinding[];
   now: () => number;
@@ -111,6 +117,7 @@ export interface EcrOptions {
 /** What a seeded image looks like; everything but the tags is optional. */
 export interface SeedImage {
   tags?: string[];
+  status?: SandboxImage["status"];
   pushedAt?: Date;
   lastRecordedPullTime?: Date;
   manifestMediaType?: string;
