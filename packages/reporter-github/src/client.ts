@@ -9,7 +9,7 @@ export const GitHubOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
 
 export const DEFAULT_BASE_URL = "https://api.github.com";
-export const USER_AGENT = "ecr-scan-reporter";
+const USER_AGENT = "ecr-scan-reporter";
 
 /** How the client paces and retries. The defaults follow GitHub's "Best practices for using the REST API". */
 export interface ClientTuning {

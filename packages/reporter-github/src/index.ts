@@ -10,6 +10,7 @@ export {
 } from "./client.js";
 export { createGitHubReporter, defineGitHubReporter, githubReporter } from "./github-reporter.js";
 export { type ExistingIssue, type IssueAction, planIssueAction } from "./lifecycle.js";
+export { markdownCode, markdownText } from "./markdown.js";
 export {
   compareFindings,
   FINDING_HASHES_MAX_CHARS,
@@ -52,7 +53,6 @@ export {
   type FindingView,
   type IssueView,
   imageLabelText,
-  markdownText,
   safeLinkUrl,
 } from "./view.js";
 

@@ -96,7 +96,7 @@ function setDigest(ids: readonly string[]): string {
 }
 
 /** A 24-bit hash of an id as 4 base64url characters. */
-export function idHash(id: string): string {
+function idHash(id: string): string {
   return createHash("sha256").update(id).digest().subarray(0, 3).toString("base64url");
 }
 

@@ -1,10 +1,11 @@
 import {
+  checkTemplates as checkTemplateViews,
   createTemplateRenderer,
-  emptySeverityCounts,
   isFailedScan,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
+  templateCheckReports,
   truncateText,
 } from "@ecr-scan-reporter/core";
 import {
@@ -18,13 +19,13 @@ import {
 } from "./markers.js";
 import { DEFAULT_MAX_FINDINGS } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
-import { type CommentEvent, commentView, countsText, imageLabelText, issueView } from "./view.js";
+import { type CommentEvent, commentView, exceededSummary, imageLabelText, issueView } from "./view.js";
 
 /** GitHub refuses an issue body or comment longer than this many characters. */
 export const GITHUB_BODY_MAX_CHARS = 65_536;
 /** GitHub refuses an issue title longer than this many characters. */
 export const GITHUB_TITLE_MAX_CHARS = 256;
-export const TITLE_PREFIX = "[ecr-scan]";
+const TITLE_PREFIX = "[ecr-scan]";
 
 export const ISSUE_TEMPLATE = "github/issue.hbs";
 export const COMMENT_TEMPLATE = "github/comment.hbs";
@@ -47,9 +48,7 @@ export function createGitHubRenderer(
  * threshold), `… — scan failed`, or `… — within thresholds`. Plain text on one line, at most 256 characters.
  */
 export function renderIssueTitle(report: ScanReport): string {
-  const state = isFailedScan(report.status)
-    ? "scan failed"
-    : countsText(report, report.verdict.exceeded) || "within thresholds";
+  const state = isFailedScan(report.status) ? "scan failed" : exceededSummary(report) || "within thresholds";
   const tail = ` — ${state}`;
   const head = truncateText(
     `${TITLE_PREFIX} ${imageLabelText(report)}`,
@@ -141,56 +140,18 @@ export function renderComment(
   return truncateText(text, GITHUB_BODY_MAX_CHARS);
 }
 
-/** A small report every template must render, checked once when the reporter is created. */
-const SELF_CHECK_REPORT: ScanReport = {
-  account: "123456789012",
-  region: "eu-west-1",
-  registryId: "123456789012",
-  repository: "self-check",
-  digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
-  tags: ["self-check"],
-  scanType: "BASIC",
-  status: "COMPLETE",
-  counts: { ...emptySeverityCounts(), HIGH: 1 },
-  findings: [{ id: "CVE-0000-0000", severity: "HIGH", title: "self-check", url: "https://example.com/" }],
-  consoleUrl: "https://console.aws.amazon.com/ecr/",
-  verdict: {
-    due: true,
-    reason: "over-threshold",
-    exceeded: ["HIGH"],
-    highestSeverity: "HIGH",
-    ignoredFindings: 0,
-  },
-};
-
 /**
- * Renders every template once with a small report (a completed scan, a failed one, each comment), so a broken
+ * Renders every template once with small reports (a completed scan, a failed one, each comment), so a broken
  * override fails when the reporter is created, at cold start, naming the template — not on the first report.
  */
 export function checkTemplates(renderer: TemplateRenderer): void {
-  const failed: ScanReport = {
-    ...SELF_CHECK_REPORT,
-    status: "FAILED",
-    findings: [],
-    counts: emptySeverityCounts(),
-  };
-  const checks: [string, () => unknown][] = [
-    [ISSUE_TEMPLATE, () => fitIssueBody(SELF_CHECK_REPORT, { renderer })],
-    [ISSUE_TEMPLATE, () => fitIssueBody(failed, { renderer })],
-    ...(["updated", "reopened", "closed", "duplicate"] as const).map((event): [string, () => unknown] => [
-      COMMENT_TEMPLATE,
-      () => renderComment(renderer, event, SELF_CHECK_REPORT, undefined, 1),
-    ]),
-    [COMMENT_TEMPLATE, () => renderComment(renderer, "scan-failed", failed)],
-  ];
-  for (const [name, check] of checks) {
-    try {
-      check();
-    } catch (error) {
-      throw new Error(
-        `the template ${name} (or a partial it uses) does not render: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
-  }
+  const { completed, failed } = templateCheckReports();
+  const events = ["updated", "reopened", "closed", "duplicate"] as const;
+  checkTemplateViews("github", renderer, {
+    [ISSUE_TEMPLATE]: [issueView(completed, completed.findings.length), issueView(failed, 0)],
+    [COMMENT_TEMPLATE]: [
+      ...events.map((event) => commentView(event, completed, undefined, 1)),
+      commentView("scan-failed", failed, undefined),
+    ],
+  });
 }

@@ -1,21 +1,27 @@
 import {
   cleanText,
-  escapeMarkdown,
+  countsSummary,
   type Finding,
+  formatCvss,
   isFailedScan,
   linkableHttpUrl,
+  missingFixText,
   type ScanReport,
   SEVERITIES,
   type Severity,
+  severityName,
+  shortDigest,
   truncateText,
 } from "@ecr-scan-reporter/core";
+import { markdownCode, markdownText } from "./markdown.js";
 import type { FindingsChange } from "./markers.js";
 
-// Every string of a view is Markdown-safe already (escapeMarkdown, or a checked URL), and the templates are
-// rendered without Handlebars' HTML escaping: a replaced template cannot forget to escape, and text from an image
-// or a vulnerability feed can never mention a user, link an issue, open an HTML tag or break the findings table.
+// Every string of a view is Markdown-safe already (a code span, escaped free text, or a checked URL), and the
+// templates are rendered without Handlebars' HTML escaping: a replaced template cannot forget to escape, and text
+// from an image or a vulnerability feed can never mention a user, link an issue, open an HTML tag or break the
+// findings table.
 
-/** Longest a piece of untrusted text may be before it is escaped (escaping can make it several times longer). */
+/** Longest a piece of untrusted text may be before it is escaped (escaping can make it longer). */
 const MAX_ID_CHARS = 80;
 const MAX_PACKAGE_CHARS = 120;
 const MAX_VERSION_CHARS = 80;
@@ -25,27 +31,7 @@ const MAX_STATUS_CHARS = 500;
 const MAX_TAG_CHARS = 128;
 const MAX_URL_CHARS = 2_000;
 /** A comment names at most this many new (or fixed) ids, then says how many more. */
-export const COMMENT_MAX_IDS = 25;
-
-const SEVERITY_NAMES: Record<Severity, string> = {
-  CRITICAL: "Critical",
-  HIGH: "High",
-  MEDIUM: "Medium",
-  LOW: "Low",
-  INFORMATIONAL: "Informational",
-  UNDEFINED: "Undefined",
-};
-
-/** Untrusted text, one line, cut to `max` characters, then escaped for GitHub Markdown. */
-export function markdownText(text: string | undefined, max: number): string {
-  if (text === undefined) return "";
-  // escapeMarkdown writes `@` as `&#64;` and then escapes that entity's `#` (`&&#35;64;`, shown as "&#64;"):
-  // restore the entity. Input text cannot produce this sequence, since its own `&` became `&amp;`.
-  return escapeMarkdown(truncateText(cleanText(text, { singleLine: true }).trim(), max)).replace(
-    /&&#35;64;/g,
-    "&#64;",
-  );
-}
+const COMMENT_MAX_IDS = 25;
 
 /**
  * A URL fit for a Markdown link, or undefined: only http(s), no credentials, at most 2,000 characters, and the
@@ -69,22 +55,15 @@ export function imageLabelText(report: Pick<ScanReport, "repository" | "tags" | 
   if (tag !== undefined && tag !== "") {
     return `${repository}:${truncateText(cleanText(tag, { singleLine: true }), MAX_TAG_CHARS)}`;
   }
-  const digest = cleanText(report.digest, { singleLine: true }).replace(
-    /^(sha256:[0-9a-f]{12})[0-9a-f]+$/,
-    "$1",
-  );
-  return `${repository}@${digest}`;
+  return `${repository}@${shortDigest(cleanText(report.digest, { singleLine: true }))}`;
 }
 
-/** "1 critical, 2 high" for the given severities (only those with findings), or "" when none. */
-export function countsText(report: Pick<ScanReport, "counts">, severities: readonly Severity[]): string {
-  return severities
-    .filter((s) => report.counts[s] > 0)
-    .map((s) => `${report.counts[s]} ${SEVERITY_NAMES[s].toLowerCase()}`)
-    .join(", ");
+/** "1 critical, 2 high": the counts of the severities over their threshold, or "" when none. */
+export function exceededSummary(report: Pick<ScanReport, "counts" | "verdict">): string {
+  return countsSummary(report.counts, report.verdict.exceeded);
 }
 
-/** One finding of the issue's table, every string escaped. */
+/** One finding of the issue's table: identifiers as code spans, free text escaped. */
 export interface FindingView {
   id: string;
   severity: Severity;
@@ -95,22 +74,24 @@ export interface FindingView {
   packageName: string;
   packageVersion: string;
   fixedInVersion: string;
+  /** Where no fixed-in version is given: `no fixed version yet` (enhanced scanning) or `fix unknown` (basic). */
+  fixNote: string;
   /** `9.8`, or "" when unknown. */
   cvssScore: string;
   /** A checked http(s) URL, or undefined (then the id is shown without a link). */
   url?: string;
 }
 
-/** The view model of `github/issue.hbs`. Every string is Markdown-escaped; URLs are checked and encoded. */
+/** The view model of `github/issue.hbs`: identifiers are code spans, free text is escaped, URLs checked. */
 export interface IssueView {
   image: {
-    /** `team-a/api:v1.4.2` or `team-a/api@sha256:4f8b6b8e3d1c` (escaped). */
+    /** `` `team-a/api:v1.4.2` `` or `` `team-a/api@sha256:4f8b6b8e3d1c` `` (a code span). */
     label: string;
     repository: string;
     registryId: string;
     account: string;
     region: string;
-    /** All tags, escaped. Empty for an untagged image. */
+    /** All tags, each a code span. Empty for an untagged image. */
     tags: string[];
     tagged: boolean;
     digest: string;
@@ -144,20 +125,19 @@ export interface IssueView {
   omittedFindings: number;
 }
 
-function findingView(finding: Finding): FindingView {
+function findingView(finding: Finding, scanType: ScanReport["scanType"]): FindingView {
+  const fixedInVersion = markdownCode(finding.fixedInVersion, MAX_VERSION_CHARS);
   const view: FindingView = {
-    id: markdownText(finding.id, MAX_ID_CHARS),
+    id: markdownCode(finding.id, MAX_ID_CHARS),
     severity: finding.severity,
-    severityLabel: SEVERITY_NAMES[finding.severity],
+    severityLabel: severityName(finding.severity),
     title: markdownText(finding.title, MAX_TITLE_CHARS),
     description: markdownText(finding.description, MAX_DESCRIPTION_CHARS),
-    packageName: markdownText(finding.packageName, MAX_PACKAGE_CHARS),
-    packageVersion: markdownText(finding.packageVersion, MAX_VERSION_CHARS),
-    fixedInVersion: markdownText(finding.fixedInVersion, MAX_VERSION_CHARS),
-    cvssScore:
-      finding.cvssScore !== undefined && Number.isFinite(finding.cvssScore)
-        ? finding.cvssScore.toFixed(1)
-        : "",
+    packageName: markdownCode(finding.packageName, MAX_PACKAGE_CHARS),
+    packageVersion: markdownCode(finding.packageVersion, MAX_VERSION_CHARS),
+    fixedInVersion,
+    fixNote: missingFixText(fixedInVersion, scanType),
+    cvssScore: formatCvss(finding.cvssScore),
   };
   const url = safeLinkUrl(finding.url);
   if (url) view.url = url;
@@ -169,14 +149,14 @@ export function issueView(report: ScanReport, listed: number): IssueView {
   const shown = report.findings.slice(0, Math.max(0, listed));
   const exceeded = new Set(report.verdict.exceeded);
   const image: IssueView["image"] = {
-    label: markdownText(imageLabelText(report), 400),
-    repository: markdownText(report.repository, 256),
-    registryId: markdownText(report.registryId, 20),
-    account: markdownText(report.account, 20),
-    region: markdownText(report.region, 30),
-    tags: report.tags.slice(0, 20).map((t) => markdownText(t, MAX_TAG_CHARS)),
+    label: markdownCode(imageLabelText(report), 400),
+    repository: markdownCode(report.repository, 256),
+    registryId: markdownCode(report.registryId, 20),
+    account: markdownCode(report.account, 20),
+    region: markdownCode(report.region, 30),
+    tags: report.tags.slice(0, 20).map((t) => markdownCode(t, MAX_TAG_CHARS)),
     tagged: report.tags.length > 0,
-    digest: markdownText(report.digest, 100),
+    digest: markdownCode(report.digest, 100),
   };
   const consoleUrl = safeLinkUrl(report.consoleUrl);
   if (consoleUrl) image.consoleUrl = consoleUrl;
@@ -193,19 +173,19 @@ export function issueView(report: ScanReport, listed: number): IssueView {
     verdict: {
       due: report.verdict.due,
       reason: report.verdict.reason,
-      exceeded: report.verdict.exceeded.map((s) => SEVERITY_NAMES[s]),
-      summary: countsText(report, report.verdict.exceeded),
-      highestSeverity: report.verdict.highestSeverity ? SEVERITY_NAMES[report.verdict.highestSeverity] : "",
+      exceeded: report.verdict.exceeded.map((s) => severityName(s)),
+      summary: exceededSummary(report),
+      highestSeverity: report.verdict.highestSeverity ? severityName(report.verdict.highestSeverity) : "",
       ignoredFindings: report.verdict.ignoredFindings,
     },
     counts: SEVERITIES.filter((s) => report.counts[s] > 0).map((s) => ({
       severity: s,
-      label: SEVERITY_NAMES[s],
+      label: severityName(s),
       count: report.counts[s],
       exceeded: exceeded.has(s),
     })),
     totalFindings: report.findings.length,
-    findings: shown.map(findingView),
+    findings: shown.map((finding) => findingView(finding, report.scanType)),
     listedFindings: shown.length,
     omittedFindings: report.findings.length - shown.length,
   };
@@ -214,7 +194,7 @@ export function issueView(report: ScanReport, listed: number): IssueView {
 /** What a comment is about. */
 export type CommentEvent = "updated" | "reopened" | "closed" | "scan-failed" | "duplicate";
 
-/** The view model of `github/comment.hbs`. Every string is Markdown-escaped. */
+/** The view model of `github/comment.hbs`, made safe as `IssueView` is. */
 export interface CommentView {
   event: CommentEvent;
   image: { label: string; consoleUrl?: string };
@@ -234,7 +214,7 @@ export interface CommentView {
     unchangedCount: number;
     previousCount: number;
     currentCount: number;
-    /** Up to 25 new ids, escaped; `moreNewIds` counts the rest. */
+    /** Up to 25 new ids, each a code span; `moreNewIds` counts the rest. */
     newIds: string[];
     moreNewIds: number;
     /** Up to 25 fixed ids, when they can be named. */
@@ -254,13 +234,13 @@ export function commentView(
   const fixedIds = change?.fixedIds ?? [];
   const view: CommentView = {
     event,
-    image: { label: markdownText(imageLabelText(report), 400) },
+    image: { label: markdownCode(imageLabelText(report), 400) },
     scan: {
       status: markdownText(report.status, 40),
       statusDescription: markdownText(report.statusDescription, MAX_STATUS_CHARS),
       completedAt: markdownText(report.completedAt, 40),
     },
-    summary: countsText(report, report.verdict.exceeded),
+    summary: exceededSummary(report),
     change: {
       known: change?.known ?? false,
       counted: change?.newCount !== undefined,
@@ -270,9 +250,9 @@ export function commentView(
       unchangedCount: change?.unchangedCount ?? 0,
       previousCount: change?.previousCount ?? 0,
       currentCount: change?.currentCount ?? report.findings.length,
-      newIds: newIds.slice(0, COMMENT_MAX_IDS).map((id) => markdownText(id, MAX_ID_CHARS)),
+      newIds: newIds.slice(0, COMMENT_MAX_IDS).map((id) => markdownCode(id, MAX_ID_CHARS)),
       moreNewIds: Math.max(0, newIds.length - COMMENT_MAX_IDS),
-      fixedIds: fixedIds.slice(0, COMMENT_MAX_IDS).map((id) => markdownText(id, MAX_ID_CHARS)),
+      fixedIds: fixedIds.slice(0, COMMENT_MAX_IDS).map((id) => markdownCode(id, MAX_ID_CHARS)),
       moreFixedIds: Math.max(0, fixedIds.length - COMMENT_MAX_IDS),
     },
   };

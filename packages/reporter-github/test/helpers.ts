@@ -43,3 +43,11 @@ export function testDeps(overrides: Partial<ReporterDeps> & { token?: string } =
 export const FAST = { writeIntervalMs: 0, notificationIntervalMs: 0, retryBaseMs: 50 } as const;
 
 export const CTX = { reporterId: "github", attempt: 1 };
+
+/**
+ * Markdown with its code spans (CommonMark: a backtick run not escaped, up to the next run of the same length)
+ * blanked out: what GitHub parses for HTML, links and mentions.
+ */
+export function outsideCodeSpans(markdown: string): string {
+  return markdown.replace(/(?<![\\`])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, " ");
+}

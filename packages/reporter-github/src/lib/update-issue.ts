@@ -1,0 +1,83 @@
+import type { ReportOutcome } from "@ecr-scan-reporter/core";
+import { compareFindings, type FindingsChange, findingIdsOf, parseFindingsMarker } from "../markers.js";
+import { fitIssueBody, renderComment, renderIssueTitle } from "../render.js";
+import type { IssueFields, IssueSnapshot } from "./issues-api.js";
+import { labelsFor, sameLabelSet } from "./labels.js";
+import { logFields, type ReportStep } from "./step.js";
+
+// The comment always goes before the update that closes, reopens or rewrites: if the update then fails, the
+// dispatcher's retry says it again rather than never.
+
+/** A failed scan of an image with an issue: a comment only; the body keeps the last completed scan. */
+export async function commentFailure(step: ReportStep, issue: IssueSnapshot): Promise<ReportOutcome> {
+  await step.api.comment(issue.number, renderComment(step.renderer, "scan-failed", step.report));
+  step.logger.info("GitHub issue commented: scan failed", logFields(step, issue.number));
+  return { status: "sent", ref: issue.htmlUrl, detail: `commented on issue #${issue.number}: scan failed` };
+}
+
+/** The body and labels the issue needs for this report (only those that differ), and what changed. */
+function rewrite(step: ReportStep, issue: IssueSnapshot): { fields: IssueFields; change: FindingsChange } {
+  const { options, report } = step;
+  const fitted = fitIssueBody(report, { maxFindings: options.maxFindings, renderer: step.renderer });
+  const change = compareFindings(parseFindingsMarker(issue.body), findingIdsOf(report));
+  const labels = labelsFor(options, issue.labels, report);
+  const fields: IssueFields = {};
+  if (issue.body !== fitted.body) fields.body = fitted.body;
+  if (!sameLabelSet(issue.labels, labels)) fields.labels = labels;
+  return { fields, change };
+}
+
+/** An open issue whose image is within the thresholds now: comment, rewrite, close as completed. */
+export async function closeIssue(step: ReportStep, issue: IssueSnapshot): Promise<ReportOutcome> {
+  const { fields, change } = rewrite(step, issue);
+  await step.api.comment(issue.number, renderComment(step.renderer, "closed", step.report, change));
+  await step.api.update(issue.number, { ...fields, state: "closed", state_reason: "completed" });
+  step.logger.info("GitHub issue closed: within thresholds", logFields(step, issue.number));
+  return { status: "sent", ref: issue.htmlUrl, detail: `closed issue #${issue.number}` };
+}
+
+function changeCounts(change: FindingsChange): string {
+  if (change.newCount !== undefined) {
+    return `${change.newCount} new, ${change.fixedCount ?? 0} fixed, ${change.unchangedCount ?? 0} unchanged`;
+  }
+  return change.changed ? "findings changed" : "findings unchanged";
+}
+
+/**
+ * An issue whose image is over the thresholds: rewrite body, title and labels, comment when the findings changed,
+ * and reopen it when it was closed (a regression, always commented).
+ */
+export async function updateIssue(
+  step: ReportStep,
+  issue: IssueSnapshot,
+  reopen: boolean,
+): Promise<ReportOutcome> {
+  const { fields, change } = rewrite(step, issue);
+  const title = renderIssueTitle(step.report);
+  if (issue.title !== title) fields.title = title;
+  // An unchanged set of findings is no news: the body is refreshed quietly (a redelivered report changes nothing).
+  const commented = reopen || change.changed;
+  if (commented) {
+    const event = reopen ? "reopened" : "updated";
+    await step.api.comment(issue.number, renderComment(step.renderer, event, step.report, change));
+  }
+  if (reopen) {
+    fields.state = "open";
+    fields.state_reason = "reopened";
+  }
+  const written = Object.keys(fields).length > 0;
+  if (written) await step.api.update(issue.number, fields);
+  const counts = changeCounts(change);
+  step.logger.info(
+    reopen ? "GitHub issue reopened: over thresholds again" : "GitHub issue updated",
+    logFields(step, issue.number, { change: counts, commented }),
+  );
+  if (!commented && !written) {
+    return { status: "skipped", ref: issue.htmlUrl, detail: `issue #${issue.number} is already up to date` };
+  }
+  return {
+    status: "sent",
+    ref: issue.htmlUrl,
+    detail: `${reopen ? "reopened" : "updated"} issue #${issue.number}: ${counts}`,
+  };
+}
