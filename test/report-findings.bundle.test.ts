@@ -71,9 +71,10 @@ describe("report-findings bundle on the sandbox", () => {
     expect(published?.messageAttributes.low?.value).toBe("1");
     expect(published?.messageAttributes.highestSeverity?.value).toBe("HIGH");
     expect(published?.messageAttributes.repository?.value).toBe("team-a/api");
-    const body = JSON.parse(published?.message ?? "{}");
-    expect(body.default).toContain("CVE-2023-4863");
-    expect(body.default).not.toContain("CVE-2024-3094");
+    // One text (String structure), so SNS delivers the attributes above to subscribers and filter policies.
+    expect(published?.messageStructure).toBeUndefined();
+    expect(published?.message).toContain("CVE-2023-4863");
+    expect(published?.message).not.toContain("CVE-2024-3094");
 
     const report = result.logs.find((l) => l.message === "report");
     expect(report).toMatchObject({
@@ -149,7 +150,7 @@ describe("report-findings bundle on the sandbox", () => {
     expect(result.ok && result.result).toEqual({ batchItemFailures: [] });
     expect(s.sns.published).toHaveLength(1);
     expect(s.sns.published[0]?.messageAttributes.status?.value).toBe("FAILED");
-    expect(JSON.parse(s.sns.published[0]?.message ?? "{}").default).toContain(
+    expect(s.sns.published[0]?.message).toContain(
       "operating system and/or package manager are not supported",
     );
   });

@@ -40,7 +40,6 @@ export {
 export {
   cleanText,
   escapeHtml,
-  escapeMarkdown,
   escapeSlackText,
   headerValue,
   linkableHttpUrl,

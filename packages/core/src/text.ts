@@ -29,21 +29,6 @@ export function escapeSlackText(text: string): string {
   return cleanText(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/**
- * Escapes text for GitHub-flavoured Markdown: ASCII punctuation backslash-escaped, HTML special characters and
- * the `@`/`#` that would mention a user or link an issue written as entities, line breaks flattened.
- */
-export function escapeMarkdown(text: string): string {
-  return cleanText(text, { singleLine: true })
-    .replace(/[\\`*_{}[\]()+\-.!|~^]/g, (c) => `\\${c}`)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/#/g, "&#35;")
-    .replace(/@/g, "&#64;")
-    .replace(/:/g, "&#58;");
-}
-
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
   return cleanText(text)

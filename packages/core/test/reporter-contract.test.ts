@@ -70,7 +70,6 @@ describe("the reporter contract", () => {
         "describeSecretRef",
         "emptySeverityCounts",
         "escapeHtml",
-        "escapeMarkdown",
         "escapeSlackText",
         "headerValue",
         "highestSeverityOf",

@@ -22,9 +22,16 @@ export const snsOptionsSchema = z.strictObject({
   }),
   subjectPrefix: z
     .string()
-    .max(60, { message: "must be at most 60 characters, to leave room in the 100-character SNS subject" })
+    .max(60, { message: "must be at most 60 characters, to leave room in the SNS subject (under 100)" })
     .regex(/^[\x20-\x7E]*$/, { message: "must be printable ASCII (an SNS subject allows nothing else)" })
     .default(DEFAULT_SUBJECT_PREFIX),
+  /**
+   * `string` (the default): one text, the full report, with the message attributes, which SNS delivers and
+   * subscription filter policies test only for this structure. `json`: a compact `default` text and a longer
+   * `email` text per protocol — but SNS then delivers no message attributes ("Message attributes are sent only
+   * when the message structure is String, not JSON": https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html).
+   */
+  messageStructure: z.enum(["string", "json"]).default("string"),
   maxFindings: z
     .number()
     .int({ message: "must be a whole number" })

@@ -56,34 +56,40 @@ export function planPublish(report: ScanReport, options: SnsReporterOptions): Sn
     maxFindings: options.maxFindings,
     budgetBytes: SNS_MESSAGE_MAX_BYTES - fixedBytes,
   });
+  const perProtocol = options.messageStructure === "json";
+  const text = perProtocol ? message.message : message.body.email;
   const input: SnsPublishPlan["input"] = {
     TopicArn: options.topicArn,
     Subject: subject,
-    MessageStructure: "json",
-    Message: message.message,
+    Message: text,
+    ...(perProtocol ? { MessageStructure: "json" } : {}),
     MessageAttributes: attributes,
   };
   const groupId =
     options.messageGroupId ?? (isFifoTopicArn(options.topicArn) ? DEFAULT_MESSAGE_GROUP_ID : undefined);
   if (groupId !== undefined) input.MessageGroupId = groupId;
   if (isFifoTopicArn(options.topicArn)) input.MessageDeduplicationId = deduplicationId(report);
-  return { input, message, totalBytes: message.messageBytes + fixedBytes };
+  return { input, message, totalBytes: Buffer.byteLength(text, "utf8") + fixedBytes };
 }
 
 /**
- * Built-in `sns` reporter: publishes each due report to an SNS topic as a JSON-structured message, a compact
- * `default` text and a longer `email` text, with message attributes that subscription filter policies can test.
+ * Built-in `sns` reporter: publishes each due report to an SNS topic, with message attributes that subscription
+ * filter policies can test: the full report as one text by default, or per protocol (`messageStructure: "json"`,
+ * a compact `default` text and a longer `email` text, at the cost of the attributes).
  */
 export const snsReporter = defineReporter({
   name: "sns",
   optionsSchema: snsOptionsSchema,
   preview(report, options) {
-    const { input } = planPublish(report, options);
-    const texts = JSON.parse(input.Message) as { default: string; email: string };
+    const { input, message } = planPublish(report, options);
     return [
       { name: "sns-publish.json", content: `${JSON.stringify(input, null, 2)}\n` },
-      { name: "sns-default.txt", content: texts.default },
-      { name: "sns-email.txt", content: texts.email },
+      ...(options.messageStructure === "json"
+        ? [
+            { name: "sns-default.txt", content: message.body.default },
+            { name: "sns-email.txt", content: message.body.email },
+          ]
+        : [{ name: "sns-message.txt", content: message.body.email }]),
     ];
   },
   create(options, deps) {

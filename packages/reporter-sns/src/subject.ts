@@ -1,5 +1,8 @@
-/** SNS rejects a subject over 100 characters. */
-export const SNS_SUBJECT_MAX_LENGTH = 100;
+/**
+ * SNS takes a subject "less than 100 characters long" (UTF-8, no line breaks or control characters):
+ * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+ */
+export const SNS_SUBJECT_MAX_LENGTH = 99;
 const FALLBACK_SUBJECT = "ecr-scan-reporter report";
 const ELLIPSIS = "...";
 

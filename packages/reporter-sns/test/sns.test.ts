@@ -55,14 +55,20 @@ function createReporter(options: SnsReporterOptionsInput = { topicArn: TOPIC_ARN
   return { reporter, logs, clients };
 }
 
-/** Runs one report through a reporter and returns the single Publish request it made. */
+/**
+ * Runs one report through a reporter and returns the single Publish request it made: per-protocol (`json`) unless
+ * the options say otherwise, so both texts can be read.
+ */
 async function publishOf(report: ScanReport, options?: SnsReporterOptionsInput) {
-  const { reporter, logs } = createReporter(options);
+  const { reporter, logs } = createReporter({ topicArn: TOPIC_ARN, messageStructure: "json", ...options });
   const outcome = await reporter.report(report, CTX);
   const calls = snsMock.commandCalls(PublishCommand);
   expect(calls).toHaveLength(1);
   const input = calls[0]?.args[0].input as PublishCommandInput & { Message: string };
-  const body = JSON.parse(input.Message) as SnsMessageBody;
+  const body: SnsMessageBody =
+    input.MessageStructure === "json"
+      ? JSON.parse(input.Message)
+      : { default: input.Message, email: input.Message };
   return { input, body, outcome, logs };
 }
 
@@ -141,6 +147,7 @@ describe("options", () => {
     expect(snsOptionsSchema.parse({ topicArn: TOPIC_ARN })).toEqual({
       topicArn: TOPIC_ARN,
       subjectPrefix: "[ecr-scan-reporter]",
+      messageStructure: "string",
       maxFindings: 50,
     });
   });
@@ -189,6 +196,18 @@ describe("options", () => {
     const result = snsOptionsSchema.safeParse(options);
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.path.join("."))).toContain(path);
+  });
+});
+
+describe("Publish request with the default message structure", () => {
+  it("is one text, the full report, with the message attributes SNS then delivers to subscribers", async () => {
+    const report = reportWithFindings(cycledFindings(14));
+    const { input } = await publishOf(report, { topicArn: TOPIC_ARN, messageStructure: "string" });
+    expect(input.MessageStructure).toBeUndefined();
+    const email = planPublish(report, snsOptionsSchema.parse({ topicArn: TOPIC_ARN })).message.body.email;
+    expect(input.Message).toBe(email);
+    expect(Object.keys(input.MessageAttributes ?? {})).toHaveLength(10);
+    expect(input.MessageAttributes?.highestSeverity).toEqual({ DataType: "String", StringValue: "CRITICAL" });
   });
 });
 
@@ -322,7 +341,8 @@ describe("subject", () => {
     const report = reportWithFindings(cycledFindings(3), { repository, tags: ["v1.2-ünïcødé-🚀-\n-最新"] });
     const { input } = await publishOf(report);
     const subject = input.Subject ?? "";
-    expect(subject.length).toBeLessThanOrEqual(100);
+    // SNS: "less than 100 characters long".
+    expect(subject.length).toBeLessThan(100);
     expect(subject).toMatch(SNS_SUBJECT);
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject.startsWith("[ecr-scan-reporter] CRITICAL team-a/service-")).toBe(true);
@@ -330,7 +350,7 @@ describe("subject", () => {
     expect(subject).toContain("...");
     // ü, ï, ø, é, the emoji and the CJK characters go; the line break becomes a space.
     expect(subject.endsWith(":v1.2-ncd-- -")).toBe(true);
-    expect(subject).toHaveLength(100);
+    expect(subject).toHaveLength(99);
   });
 
   it.each([
@@ -342,7 +362,8 @@ describe("subject", () => {
   ])("is valid for %s", (_label, prefix, headline, image) => {
     const subject = buildSubject(prefix, headline, image);
     expect(subject.length).toBeGreaterThan(0);
-    expect(subject.length).toBeLessThanOrEqual(100);
+    // SNS: "less than 100 characters long".
+    expect(subject.length).toBeLessThan(100);
     expect(subject).toMatch(SNS_SUBJECT);
   });
 

@@ -9,6 +9,11 @@ export interface PublishedMessage {
   subject?: string;
   message: string;
   messageStructure?: string;
+  /**
+   * The attributes as subscribers get them (and filter policies test them): none when the message structure is
+   * `json` — "Message attributes are sent only when the message structure is String, not JSON"
+   * (https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html).
+   */
   messageAttributes: Record<string, { dataType: string; value: string }>;
   messageGroupId?: string;
   messageDeduplicationId?: string;
@@ -28,9 +33,12 @@ class SnsError extends Error {
 const xmlEscape = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-/** SNS Publish limits from the API reference: 256 KB with attributes, subject under 100 printable ASCII characters. */
+/**
+ * SNS Publish limits from the API reference (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): 256 KB
+ * with attributes; a subject of UTF-8 text with no line breaks or control characters, less than 100 characters.
+ */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
-const SUBJECT = /^[A-Za-z0-9\p{P}][\x20-\x7E]*$/u;
+const SUBJECT_CONTROL = /\p{Cc}/u;
 
 /** An in-memory Amazon SNS speaking the AWS query protocol (form-encoded requests, XML answers). */
 export class SnsSandbox {
@@ -117,7 +125,10 @@ export class SnsSandbox {
     const message = params.get("Message");
     if (!message) throw new SnsError("InvalidParameter", "Invalid parameter: Message");
     const subject = params.get("Subject") ?? undefined;
-    if (subject !== undefined && (subject.length >= 100 || !SUBJECT.test(subject))) {
+    if (
+      subject !== undefined &&
+      ([...subject].length >= 100 || subject === "" || SUBJECT_CONTROL.test(subject))
+    ) {
       throw new SnsError("InvalidParameter", "Invalid parameter: Subject");
     }
     const messageStructure = params.get("MessageStructure") ?? undefined;
@@ -147,12 +158,6 @@ export class SnsSandbox {
       messageAttributes[name] = { dataType, value };
       attributeBytes += Buffer.byteLength(name) + Buffer.byteLength(dataType) + Buffer.byteLength(value);
     }
-    if (Object.keys(messageAttributes).length > 10) {
-      throw new SnsError(
-        "InvalidParameter",
-        "Invalid parameter: MessageAttributes - Number of message attributes exceeds 10",
-      );
-    }
     if (Buffer.byteLength(message) + attributeBytes > SNS_MAX_MESSAGE_BYTES) {
       throw new SnsError("InvalidParameter", "Invalid parameter: Message too long");
     }
@@ -170,7 +175,7 @@ export class SnsSandbox {
       subject,
       message,
       messageStructure,
-      messageAttributes,
+      messageAttributes: messageStructure === "json" ? {} : messageAttributes,
       messageGroupId: params.get("MessageGroupId") ?? undefined,
       messageDeduplicationId: params.get("MessageDeduplicationId") ?? undefined,
       at: Date.now(),
