@@ -89,7 +89,8 @@ export {
   type ReportJobDeps,
   type ReportJobOutcome,
   type ReportJobResult,
-  type RequeueFailedReporters,
+  type RequeueReport,
+  type RequeueRequest,
   runReportJob,
 } from "./use-cases/run-report-job.js";
 export {

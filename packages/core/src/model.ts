@@ -96,6 +96,11 @@ export interface ScanReport {
   findings: Finding[];
   consoleUrl: string;
   verdict: PolicyVerdict;
+  /**
+   * Set when the scan event counted more findings than could be read after waiting for them (Amazon Inspector
+   * keeps writing findings for a while after its event): the report may be incomplete.
+   */
+  completeness?: { expectedFindings: number; findingsRead: number };
 }
 
 /** A SeverityCounts with every severity at 0. */

@@ -52,6 +52,7 @@ export {
   fixStatus,
   formatCvss,
   type ImageRef,
+  incompleteNote,
   missingFixText,
   mostSevereFirst,
   reportImageLabel,

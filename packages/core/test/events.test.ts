@@ -69,6 +69,8 @@ describe("parseReportQueueMessage: ECR Image Scan (basic)", () => {
       scanType: "BASIC",
       scanStatus: "COMPLETE",
       time: "2026-03-02T09:15:27Z",
+      // 1 + 4 + 12 + 7 + 3 + 1: every severity the event counted.
+      expectedFindings: 28,
     });
   });
 
@@ -91,6 +93,7 @@ describe("parseReportQueueMessage: ECR Image Scan (basic)", () => {
         scanType: "BASIC",
         scanStatus: "COMPLETE",
         time: "2019-10-29T02:36:48Z",
+        expectedFindings: 19,
       },
       attempt: 1,
       rawEvent: document,
@@ -147,6 +150,8 @@ describe("parseReportQueueMessage: Inspector2 Scan (enhanced, initial scan)", ()
       scanType: "ENHANCED",
       scanStatus: "COMPLETE",
       time: "2021-12-03T18:03:16Z",
+      // Inspector's own TOTAL (158), not the sum of the severities it lists (130).
+      expectedFindings: 158,
     });
   });
 

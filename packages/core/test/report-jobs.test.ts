@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  MAX_FINDINGS_WAITS,
   MAX_REPORT_ATTEMPTS,
+  planFindingsWait,
   planReporterRetry,
   planReportJobs,
   type ReportRequest,
@@ -113,5 +115,33 @@ describe("planReporterRetry", () => {
   it("never asks SQS for more than its longest delay, however many attempts are allowed", () => {
     expect(planReporterRetry(5, 10)).toEqual({ destination: "queue", attempt: 6, delaySeconds: 900 });
     expect(planReporterRetry(9, 10).delaySeconds).toBe(SQS_MAX_DELAY_SECONDS);
+  });
+});
+
+describe("planFindingsWait", () => {
+  it("waits 1, 2, then 4 minutes while fewer findings were read than the event counted", () => {
+    expect([0, 1, 2].map((waits) => planFindingsWait(158, 120, waits))).toEqual([
+      { findingsWaits: 1, delaySeconds: 60 },
+      { findingsWaits: 2, delaySeconds: 120 },
+      { findingsWaits: 3, delaySeconds: 240 },
+    ]);
+  });
+
+  it("sends as it is after MAX_FINDINGS_WAITS waits", () => {
+    expect(planFindingsWait(158, 120, MAX_FINDINGS_WAITS)).toBeUndefined();
+  });
+
+  it("sends at once when every counted finding was read, or the event counted none", () => {
+    expect(planFindingsWait(158, 158, 0)).toBeUndefined();
+    expect(planFindingsWait(3, 5, 0)).toBeUndefined();
+    expect(planFindingsWait(undefined, 0, 0)).toBeUndefined();
+  });
+
+  it("keeps the most waits of the messages it merges for one image", () => {
+    const waiting = plain("w", "a");
+    waiting.message.findingsWaits = 2;
+    const jobs = planReportJobs([plain("m1", "a"), waiting]);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.findingsWaits).toBe(2);
   });
 });

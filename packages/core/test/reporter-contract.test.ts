@@ -82,6 +82,7 @@ describe("the reporter contract", () => {
         "countsSummary",
         "fixStatus",
         "formatCvss",
+        "incompleteNote",
         "missingFixText",
         "mostSevereFirst",
         "reportImageLabel",

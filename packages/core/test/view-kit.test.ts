@@ -6,6 +6,7 @@ import {
   emptySeverityCounts,
   fixStatus,
   formatCvss,
+  incompleteNote,
   missingFixText,
   mostSevereFirst,
   ReporterError,
@@ -47,6 +48,22 @@ describe("reportImageLabel", () => {
     expect(reportImageLabel({ repository: "team-a/api", tags: [""], digest: DIGEST })).toBe(
       "team-a/api@sha256:4f8b6b8e3d1c",
     );
+  });
+});
+
+describe("incompleteNote", () => {
+  it("says how many findings the scan counted and how many were read", () => {
+    expect(incompleteNote({ completeness: { expectedFindings: 158, findingsRead: 120 } })).toBe(
+      "This report may be incomplete: the scan counted 158 findings, 120 could be read after waiting for the rest.",
+    );
+    expect(incompleteNote({ completeness: { expectedFindings: 1, findingsRead: 0 } })).toContain(
+      "counted 1 finding,",
+    );
+  });
+
+  it("says nothing of a complete report", () => {
+    expect(incompleteNote({})).toBeUndefined();
+    expect(incompleteNote({ completeness: { expectedFindings: 3, findingsRead: 3 } })).toBeUndefined();
   });
 });
 

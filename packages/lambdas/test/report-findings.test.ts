@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { buildRetryMessageBody, RETRY_ENVELOPE_VERSION } from "@ecr-scan-reporter/core";
+import {
+  buildFindingsWaitMessageBody,
+  buildRetryMessageBody,
+  MAX_FINDINGS_WAITS,
+  RETRY_ENVELOPE_VERSION,
+} from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
@@ -13,12 +18,19 @@ import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:ecr-findings";
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/report";
 const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/report-dlq";
-const scanEvent = JSON.parse(
+const fixture = JSON.parse(
   readFileSync(
     new URL("../../../test/fixtures/events/ecr-image-scan-complete-tagged.json", import.meta.url),
     "utf8",
   ),
-) as Record<string, unknown>;
+) as Record<string, unknown> & { detail: Record<string, unknown> };
+// The event counts exactly the one finding ECR returns below.
+const scanEvent = { ...fixture, detail: { ...fixture.detail, "finding-severity-counts": { CRITICAL: 1 } } };
+/** The same scan, whose event counted three findings where ECR returns one so far. */
+const eventCountingThree = {
+  ...fixture,
+  detail: { ...fixture.detail, "finding-severity-counts": { CRITICAL: 3 } },
+};
 
 const ecr = mockClient(ECRClient);
 const sns = mockClient(SNSClient);
@@ -69,7 +81,7 @@ describe("report-findings handler", () => {
     expect(ecr.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input).toMatchObject({
       registryId: "123456789012",
       repositoryName: "team-a/api",
-      imageId: { imageDigest: (scanEvent.detail as Record<string, string>)["image-digest"] },
+      imageId: { imageDigest: fixture.detail["image-digest"] },
     });
   });
 
@@ -128,6 +140,31 @@ describe("report-findings handler", () => {
     const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("waits for the findings the event counted: re-queued with a delay, nothing sent yet", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(eventCountingThree) }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent.map((m) => [m.QueueUrl, m.DelaySeconds])).toEqual([[QUEUE, 60]]);
+    expect(JSON.parse(sent[0]?.MessageBody ?? "{}")).toEqual({
+      ecrScanReporter: { version: RETRY_ENVELOPE_VERSION, attempt: 1, findingsWaits: 1 },
+      event: eventCountingThree,
+    });
+  });
+
+  it("after the last wait, sends what is there once, marked as possibly incomplete", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const body = buildFindingsWaitMessageBody(eventCountingThree, MAX_FINDINGS_WAITS);
+    const response = await invoke([{ messageId: "a", body }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message ?? "");
+    expect(published).toHaveLength(1);
+    expect(published[0]).toContain("3 findings");
+    expect(published[0]).toMatch(/may be incomplete/);
   });
 
   it("moves a malformed message to the dead-letter queue as it is, and reports nothing", async () => {

@@ -3,6 +3,7 @@ import {
   fixStatus,
   formatCvss,
   highestSeverityOf,
+  incompleteNote,
   isFailedScan,
   missingFixText,
   reportImageLabel,
@@ -219,6 +220,8 @@ function findingsDefaultText(report: ScanReport, maxFindings: number): ListedTex
     `ECR scan of ${imageText(report)}: ${vulnerabilities(totalOf(report))}` +
     `${verdictText(report)}.\n` +
     `Counts: ${nonZeroCounts(report)}${ignored > 0 ? ` (${ignored} ignored by policy)` : ""}\n`;
+  const incomplete = incompleteNote(report);
+  if (incomplete) head += `${incomplete}\n`;
   if (top.length > 0) head += "Top findings:\n";
   return {
     head,
@@ -242,6 +245,7 @@ function findingsEmailText(report: ScanReport, maxFindings: number): ListedText 
     `Amazon ECR scan findings for ${imageText(report)}`,
     "",
     `${vulnerabilities(totalOf(report))} found${verdictText(report)}.`,
+    ...(incompleteNote(report) ? ["", incompleteNote(report) ?? ""] : []),
     "",
     ...detailLines(report),
     "",

@@ -15,7 +15,9 @@ export {
   type RepositoryArn,
 } from "./identifiers.js";
 export {
+  MAX_FINDINGS_WAITS,
   MAX_REPORT_ATTEMPTS,
+  planFindingsWait,
   planReporterRetry,
   planReportJobs,
   type ReportJob,
@@ -24,6 +26,7 @@ export {
   SQS_MAX_DELAY_SECONDS,
 } from "./report-jobs.js";
 export {
+  buildFindingsWaitMessageBody,
   buildRetryMessageBody,
   parseReportQueueMessage,
   RETRY_ENVELOPE_VERSION,

@@ -27,6 +27,8 @@ export interface ReportJob {
   /** Undefined: every reporter. */
   only?: string[];
   attempt: number;
+  /** How many times the report already waited for findings its event counted (0: never). */
+  findingsWaits: number;
 }
 
 /**
@@ -45,10 +47,12 @@ export function planReportJobs(requests: readonly ReportRequest[]): ReportJob[] 
       rawEvent: group.find((r) => r?.message.event === event)?.message.rawEvent ?? {},
       messageIds: group.flatMap((r) => (r ? [r.messageId] : [])),
       attempt: 1,
+      findingsWaits: Math.max(0, ...group.map((r) => r?.message.findingsWaits ?? 0)),
     };
   });
   for (const retry of retries) {
     const existing = jobs.find((j) => scanCompletionKey(j.event) === scanCompletionKey(retry.message.event));
+    if (existing) existing.findingsWaits = Math.max(existing.findingsWaits, retry.message.findingsWaits ?? 0);
     if (existing && !existing.only) {
       existing.messageIds.push(retry.messageId);
       continue;
@@ -65,6 +69,7 @@ export function planReportJobs(requests: readonly ReportRequest[]): ReportJob[] 
       messageIds: [retry.messageId],
       only: retry.message.retryReporters,
       attempt: retry.message.attempt,
+      findingsWaits: retry.message.findingsWaits ?? 0,
     });
   }
   return jobs;
@@ -90,5 +95,26 @@ export function planReporterRetry(attempt: number, maxAttempts = MAX_REPORT_ATTE
     destination: "queue",
     attempt: next,
     delaySeconds: Math.min(SQS_MAX_DELAY_SECONDS, 60 * 2 ** (attempt - 1)),
+  };
+}
+
+/** How many times a report waits for findings its event counted before it is sent as it is, marked incomplete. */
+export const MAX_FINDINGS_WAITS = 3;
+
+/**
+ * Whether a report should wait for more findings: its event counted more than ECR returned (Amazon Inspector
+ * keeps writing findings for a while after its event), and it has not waited MAX_FINDINGS_WAITS times yet. The
+ * wait before try n+1 is 60·2^n s (1, 2, 4 minutes). Undefined: send now.
+ */
+export function planFindingsWait(
+  expectedFindings: number | undefined,
+  findingsRead: number,
+  findingsWaits: number,
+): { findingsWaits: number; delaySeconds: number } | undefined {
+  if (expectedFindings === undefined || findingsRead >= expectedFindings) return undefined;
+  if (findingsWaits >= MAX_FINDINGS_WAITS) return undefined;
+  return {
+    findingsWaits: findingsWaits + 1,
+    delaySeconds: Math.min(SQS_MAX_DELAY_SECONDS, 60 * 2 ** findingsWaits),
   };
 }

@@ -14,15 +14,26 @@ const ENVELOPE_KEY = "ecrScanReporter";
  * EventBridge event, and the reporters to run again (only those, so the others do not send twice).
  */
 export const retryEnvelopeSchema = z.strictObject({
-  [ENVELOPE_KEY]: z.strictObject({
-    version: z.literal(RETRY_ENVELOPE_VERSION, {
-      error: (issue) =>
-        `retry envelope version ${JSON.stringify(issue.input)} is not one this release reads (${RETRY_ENVELOPE_VERSION})`,
+  [ENVELOPE_KEY]: z
+    .strictObject({
+      version: z.literal(RETRY_ENVELOPE_VERSION, {
+        error: (issue) =>
+          `retry envelope version ${JSON.stringify(issue.input)} is not one this release reads (${RETRY_ENVELOPE_VERSION})`,
+      }),
+      /** The reporters to run again; absent when the whole report waits for its findings. */
+      retryReporters: z.array(z.string().min(1)).min(1).optional(),
+      /** 2 for the first retry; bounded so a reporter that keeps failing ends in the DLQ, not in a loop. */
+      attempt: z.number().int().min(1).max(100),
+      /** How many times the report already waited for findings the event counted but ECR did not yet return. */
+      findingsWaits: z.number().int().min(1).max(10).optional(),
+    })
+    .refine((e) => e.retryReporters !== undefined || e.findingsWaits !== undefined, {
+      message: "a retry envelope names the reporters to retry (retryReporters) or counts findingsWaits",
+    })
+    .refine((e) => e.findingsWaits !== undefined || e.attempt >= 2, {
+      message: "a targeted retry is attempt 2 or later",
+      path: ["attempt"],
     }),
-    retryReporters: z.array(z.string().min(1)).min(1),
-    /** 2 for the first retry; bounded so a reporter that keeps failing ends in the DLQ, not in a loop. */
-    attempt: z.number().int().min(2).max(100),
-  }),
   event: z.record(z.string(), z.unknown()),
 });
 export type RetryEnvelope = z.infer<typeof retryEnvelopeSchema>;
@@ -36,6 +47,8 @@ export type ReportQueueMessage =
       retryReporters?: string[];
       /** 1 for the EventBridge event itself, then 2, 3… for each targeted retry. */
       attempt: number;
+      /** How many times this report already waited for findings the event counted (absent: never). */
+      findingsWaits?: number;
       /** The original EventBridge event, to pass to buildRetryMessageBody when reporters fail. */
       rawEvent: Record<string, unknown>;
     }
@@ -63,6 +76,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
   let rawEvent: unknown = document;
   let retryReporters: string[] | undefined;
   let attempt = 1;
+  let findingsWaits: number | undefined;
   if (isEnvelope(document)) {
     const result = retryEnvelopeSchema.safeParse(document);
     if (!result.success) {
@@ -72,8 +86,10 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
       throw new MessageError(`${prefix}: not a valid retry envelope: ${problems.join("; ")}`);
     }
     rawEvent = result.data.event;
-    retryReporters = [...new Set(result.data[ENVELOPE_KEY].retryReporters)];
-    attempt = result.data[ENVELOPE_KEY].attempt;
+    const envelope = result.data[ENVELOPE_KEY];
+    retryReporters = envelope.retryReporters && [...new Set(envelope.retryReporters)];
+    attempt = envelope.attempt;
+    findingsWaits = envelope.findingsWaits;
   }
 
   let parsed: ReturnType<typeof parseScanEvent>;
@@ -81,7 +97,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
     parsed = parseScanEvent(rawEvent);
   } catch (error) {
     if (error instanceof MessageError) {
-      const where = retryReporters ? " (in a retry envelope)" : "";
+      const where = isEnvelope(document) ? " (in a retry envelope)" : "";
       throw new MessageError(`${prefix}${where}: ${error.message}`, { cause: error });
     }
     throw error;
@@ -89,9 +105,47 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
   if (parsed.kind === "ignored") return parsed;
   // parseScanEvent accepted it, so it is a JSON object.
   const event = rawEvent as Record<string, unknown>;
-  return retryReporters
-    ? { kind: "scan-completed", event: parsed.event, retryReporters, attempt, rawEvent: event }
-    : { kind: "scan-completed", event: parsed.event, attempt, rawEvent: event };
+  return {
+    kind: "scan-completed",
+    event: parsed.event,
+    ...(retryReporters ? { retryReporters } : {}),
+    attempt,
+    ...(findingsWaits ? { findingsWaits } : {}),
+    rawEvent: event,
+  };
+}
+
+/** The original EventBridge event of a retry: an object, its JSON text, or an envelope (unwrapped, never nested). */
+function originalEventOf(originalEventJson: unknown, caller: string): Record<string, unknown> {
+  let event: unknown = originalEventJson;
+  if (typeof event === "string") event = JSON.parse(event);
+  if (isEnvelope(event)) event = event.event;
+  if (typeof event !== "object" || event === null || Array.isArray(event)) {
+    throw new TypeError(`${caller}: the original event must be a JSON object (or its text)`);
+  }
+  return event as Record<string, unknown>;
+}
+
+/**
+ * Builds the body of a report that waits for its findings: the original event, how many times it has waited, and
+ * the reporters still to run (all when `reporters` is absent).
+ */
+export function buildFindingsWaitMessageBody(
+  originalEventJson: unknown,
+  findingsWaits: number,
+  options: { reporters?: string[]; attempt?: number } = {},
+): string {
+  const event = originalEventOf(originalEventJson, "buildFindingsWaitMessageBody");
+  const envelope: RetryEnvelope = {
+    [ENVELOPE_KEY]: {
+      version: RETRY_ENVELOPE_VERSION,
+      ...(options.reporters ? { retryReporters: [...new Set(options.reporters)] } : {}),
+      attempt: options.attempt ?? 1,
+      findingsWaits,
+    },
+    event,
+  };
+  return JSON.stringify(envelope);
 }
 
 /**
@@ -99,12 +153,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
  * retry envelope, which is unwrapped so retries never nest) and the reporters to run again.
  */
 export function buildRetryMessageBody(originalEventJson: unknown, reporters: string[], attempt = 2): string {
-  let event: unknown = originalEventJson;
-  if (typeof event === "string") event = JSON.parse(event);
-  if (isEnvelope(event)) event = event.event;
-  if (typeof event !== "object" || event === null || Array.isArray(event)) {
-    throw new TypeError("buildRetryMessageBody: the original event must be a JSON object (or its text)");
-  }
+  const event = originalEventOf(originalEventJson, "buildRetryMessageBody");
   const retryReporters = [...new Set(reporters)];
   if (retryReporters.length === 0 || retryReporters.some((name) => typeof name !== "string" || name === "")) {
     throw new RangeError(
@@ -113,7 +162,7 @@ export function buildRetryMessageBody(originalEventJson: unknown, reporters: str
   }
   const envelope: RetryEnvelope = {
     [ENVELOPE_KEY]: { version: RETRY_ENVELOPE_VERSION, retryReporters, attempt },
-    event: event as Record<string, unknown>,
+    event,
   };
   return JSON.stringify(envelope);
 }

@@ -33,6 +33,8 @@ export interface ScanCompleted {
   scanStatus: "COMPLETE" | "FAILED";
   /** The event time, ISO 8601. */
   time: string;
+  /** How many findings the event counted (`finding-severity-counts`), when it counted them. */
+  expectedFindings?: number;
 }
 
 /** A well-formed event the report path does not act on, and why (for the log line). */
@@ -106,6 +108,7 @@ export function parseScanEvent(document: unknown): ScanEventResult {
       scanType: "BASIC",
       scanStatus: status,
       time: event.time,
+      ...optional("expectedFindings", expectedFindingsOf(detail["finding-severity-counts"])),
     });
   }
 
@@ -132,6 +135,7 @@ export function parseScanEvent(document: unknown): ScanEventResult {
       scanType: "ENHANCED",
       scanStatus: "COMPLETE",
       time: event.time,
+      ...optional("expectedFindings", expectedFindingsOf(detail["finding-severity-counts"])),
     });
   }
 
@@ -181,8 +185,23 @@ export function parseScanEvent(document: unknown): ScanEventResult {
   return ignored(`${label} from ${quoteValue(source)} is not a scan-completion event`, id);
 }
 
+/**
+ * The number of findings a scan event counted: Inspector's `TOTAL` when given, otherwise the sum of the
+ * severities (ECR leaves out a severity with no finding). Undefined when the event has no counts.
+ */
+export function expectedFindingsOf(counts: Record<string, number> | undefined): number | undefined {
+  if (!counts) return undefined;
+  if (counts.TOTAL !== undefined) return counts.TOTAL;
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
 function completed(event: Omit<ScanCompleted, "kind">): ScanEventResult {
   return { kind: "scan-completed", event: { kind: "scan-completed", ...event } };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined: optional fields stay absent, not undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function ignored(reason: string, eventId: string | undefined): IgnoredEvent {

@@ -40,6 +40,8 @@ export interface BuiltScanReport {
   report: ScanReport;
   /** Ignore entries that have expired and so no longer removed a finding of this report: log a warning. */
   expiredIgnoreEntries: IgnoreEntry[];
+  /** Findings read from ECR, before the ignore list (to compare with what the scan event counted). */
+  findingsRead: number;
 }
 
 /** The console's host per partition: China and GovCloud have consoles of their own. */
@@ -117,6 +119,7 @@ export function buildScanReport(input: BuildScanReportInput, now: Date = new Dat
         policy,
       }),
       expiredIgnoreEntries: [],
+      findingsRead: 0,
     };
   }
   const normalized = "findings" in fetched ? fetched.findings : normalizeScanFindings(fetched);
@@ -138,5 +141,6 @@ export function buildScanReport(input: BuildScanReportInput, now: Date = new Dat
       verdict: decideVerdict({ status, counts, ignoredFindings: ignoreOutcome.ignored }, policy),
     },
     expiredIgnoreEntries: ignoreOutcome.expiredEntries,
+    findingsRead: normalized.length,
   };
 }

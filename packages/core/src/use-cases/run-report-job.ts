@@ -1,16 +1,23 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { describeError, isRetryableAwsError } from "../errors.js";
-import type { ReportJob, RetryPlan } from "../events/report-jobs.js";
-import { planReporterRetry } from "../events/report-jobs.js";
+import type { ReportJob } from "../events/report-jobs.js";
+import { planFindingsWait, planReporterRetry } from "../events/report-jobs.js";
 import type { ScanReport } from "../model.js";
 import type { ReportPolicy } from "../policy/policy.js";
+import { isFailedScan } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
 import { dispatchReport } from "../reporters/dispatcher.js";
 import type { LoadedReporter } from "../reporters/loader.js";
 import { reportImage } from "./report-image.js";
 
 /** What became of one report job, for the invocation's summary. */
-export type ReportJobOutcome = "reported" | "not-due" | "partially-failed" | "fetch-retry" | "fetch-failed";
+export type ReportJobOutcome =
+  | "reported"
+  | "not-due"
+  | "partially-failed"
+  | "fetch-retry"
+  | "fetch-failed"
+  | "awaiting-findings";
 
 export interface ReportJobResult {
   /** Message ids SQS must deliver again (none when everything is settled). */
@@ -18,15 +25,28 @@ export interface ReportJobResult {
   outcome: ReportJobOutcome;
 }
 
-/** Sends the failed reporters of a report back to the queue (or the DLQ) as the plan says; false when it cannot. */
-export type RequeueFailedReporters = (job: ReportJob, failed: string[], plan: RetryPlan) => Promise<boolean>;
+/** A report sent back through the report queue (or parked in its DLQ), and why. */
+export interface RequeueRequest {
+  job: ReportJob;
+  destination: "queue" | "dlq";
+  delaySeconds: number;
+  /** The reporters to run; absent: every reporter of the job. */
+  reporters?: string[];
+  /** The delivery number the message carries (2+ for a targeted retry). */
+  attempt: number;
+  /** Set when the report waits for findings: how many times it will have waited. */
+  findingsWaits?: number;
+}
+
+/** Sends a report back to the queue (or the DLQ) as asked; false when that queue is not configured. */
+export type RequeueReport = (request: RequeueRequest) => Promise<boolean>;
 
 export interface ReportJobDeps {
   ecr: ECRClient;
   reporters: readonly LoadedReporter[];
   policy: ReportPolicy;
   logger: ReporterLogger;
-  requeue: RequeueFailedReporters;
+  requeue: RequeueReport;
 }
 
 /**
@@ -62,6 +82,30 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       });
     }
     report = built.report;
+    const wait = isFailedScan(report.status)
+      ? undefined
+      : planFindingsWait(event.expectedFindings, built.findingsRead, job.findingsWaits);
+    if (wait) {
+      const request = {
+        job,
+        destination: "queue",
+        attempt: job.attempt,
+        reporters: job.only,
+        ...wait,
+      } as const;
+      if (await deps.requeue(request)) {
+        logger.info("fewer findings than the scan event counted; the report waits for the rest", {
+          ...image,
+          expectedFindings: event.expectedFindings,
+          findingsRead: built.findingsRead,
+          ...wait,
+        });
+        return { retry: [], outcome: "awaiting-findings" };
+      }
+    } else if (event.expectedFindings !== undefined && built.findingsRead < event.expectedFindings) {
+      // Out of waits: send what is there, and say so.
+      report.completeness = { expectedFindings: event.expectedFindings, findingsRead: built.findingsRead };
+    }
   } catch (error) {
     if (isRetryableAwsError(error)) {
       logger.warn("could not fetch findings; the message will be retried", {
@@ -92,7 +136,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
   if (result.failed.length === 0) return { retry: [], outcome: report.verdict.due ? "reported" : "not-due" };
   const plan = planReporterRetry(job.attempt);
   try {
-    if (await deps.requeue(job, result.failed, plan)) {
+    if (await deps.requeue({ job, reporters: result.failed, ...plan })) {
       logger.warn(
         plan.destination === "dlq"
           ? "the failed reporters are out of attempts; parked in the dead-letter queue"
