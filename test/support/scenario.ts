@@ -1,5 +1,11 @@
 import type { Finding } from "@ecr-scan-reporter/core";
-import type { BasicFinding, EcrScanEvent, InspectorScanEvent, Sandbox } from "@ecr-scan-reporter/sandbox";
+import type {
+  BasicFinding,
+  EcrScanEvent,
+  InspectorFindingEvent,
+  InspectorScanEvent,
+  Sandbox,
+} from "@ecr-scan-reporter/sandbox";
 
 /** A finding in the shape ECR's basic scanning returns (DescribeImageScanFindings `findings[]`). */
 export function toBasicFinding(f: Finding): BasicFinding {
@@ -12,8 +18,10 @@ export function toBasicFinding(f: Finding): BasicFinding {
 }
 
 /** Collects the scan-completion events the sandbox's ECR emits, as an EventBridge rule would deliver them. */
-export function collectScanEvents(sandbox: Sandbox): (EcrScanEvent | InspectorScanEvent)[] {
-  const events: (EcrScanEvent | InspectorScanEvent)[] = [];
+export function collectScanEvents(
+  sandbox: Sandbox,
+): (EcrScanEvent | InspectorScanEvent | InspectorFindingEvent)[] {
+  const events: (EcrScanEvent | InspectorScanEvent | InspectorFindingEvent)[] = [];
   sandbox.ecr.onScanEvent((event) => events.push(event));
   return events;
 }

@@ -9,6 +9,7 @@ export type {
   EcrOptions,
   EcrScanEvent,
   EnhancedFinding,
+  InspectorFindingEvent,
   InspectorScanEvent,
   SandboxImage,
   SandboxRepository,

@@ -9,6 +9,7 @@ export {
   EcrSandbox,
   type EcrScanEvent,
   type EnhancedFinding,
+  type InspectorFindingEvent,
   type InspectorScanEvent,
   type SandboxImage,
   type SandboxRepository,

@@ -37,6 +37,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     scanDurationMs: options.scanDurationMs ?? 200,
     scansPerRegistryPerDay: options.scansPerRegistryPerDay ?? 100_000,
     describeImagesScanData: options.describeImagesScanData ?? "omitted",
+    enhancedFindingsAtEvent: options.enhancedFindingsAtEvent ?? 1,
+    lateFindingsDelayMs: options.lateFindingsDelayMs,
     findingsFor: options.findingsFor,
     now,
   });

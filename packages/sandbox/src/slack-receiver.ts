@@ -16,6 +16,20 @@ export const SLACK_CONTEXT_MAX_ELEMENTS = 10;
 export const SLACK_TEXT_OBJECT_MAX_CHARS = 3000;
 export const SLACK_BLOCK_ID_MAX_CHARS = 255;
 
+// What all the blocks of one message may add up to. Slack does not document it: chat.postMessage answers
+// `msg_blocks_too_long` past roughly 13,000 characters (slackapi/bolt-js#2509: one markdown block of 13,297
+// characters passed, and one divider more lowered that by 125; slackapi/bolt-js#2867: 11,341 characters of text
+// in rich_text blocks failed, so Slack counts more than the text). The receiver counts the characters of every
+// string in a block plus 125 a block, and answers 400 `msg_blocks_too_long` past 13,000: both messages #2509 saw
+// pass would fail here (13,430 and 13,437 by this count), so the receiver is never the more lenient of the two.
+export const SLACK_MESSAGE_BLOCKS_MAX_CHARS = 13_000;
+export const SLACK_BLOCK_COUNTED_OVERHEAD_CHARS = 125;
+
+// Slack's "Rate limits" page: incoming webhooks may post "no more than one message per second" (per channel), and
+// past it Slack answers HTTP 429 with a `Retry-After` header in seconds. Slack allows short bursts; the receiver
+// allows none, so a client that paces itself at one a second is the only one that never sees a 429.
+export const SLACK_WEBHOOK_INTERVAL_MS = 1_000;
+
 /** The layout blocks Slack documents for messages. */
 export const SLACK_BLOCK_TYPES = [
   "actions",
@@ -53,13 +67,21 @@ export interface SlackReceiver {
   messages: ReceivedSlackMessage[];
   /** Every refused request, in order. */
   rejections: RejectedSlackRequest[];
-  /** Answers the next `count` requests with this status and body instead of handling them (failure-path tests). */
-  failNext(status: number, body?: string, count?: number): void;
+  /**
+   * Answers the next `count` requests with this status, body and headers instead of handling them (failure-path
+   * tests; such answers do not count towards the rate limit).
+   */
+  failNext(status: number, body?: string, count?: number, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
 export interface SlackReceiverOptions {
   port?: number;
+  /**
+   * Slack's rate limit per webhook: at most one message every `intervalMs` (default 1,000), answered with 429 and
+   * `Retry-After` in seconds of `secondMs` milliseconds (default 1,000; tests shorten both). `false` turns it off.
+   */
+  rateLimit?: false | { intervalMs?: number; secondMs?: number };
 }
 
 export const DEFAULT_WEBHOOK_PATH = "/services/T000/B000/XXXX";
@@ -165,6 +187,22 @@ function checkBlock(block: unknown, where: string, problems: Problems, blockIds:
   }
 }
 
+/** The characters of every string in a JSON value (keys aside). */
+function stringCharacters(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + stringCharacters(v), 0);
+  if (isObject(value)) return Object.values(value).reduce<number>((n, v) => n + stringCharacters(v), 0);
+  return 0;
+}
+
+/** How much of Slack's limit on a message's blocks `blocks` use: their strings' characters and 125 a block. */
+export function slackBlocksSize(blocks: readonly unknown[]): number {
+  return blocks.reduce<number>(
+    (size, block) => size + stringCharacters(block) + SLACK_BLOCK_COUNTED_OVERHEAD_CHARS,
+    0,
+  );
+}
+
 /** The problems of an incoming-webhook payload, and the error code Slack answers for them; none when valid. */
 export function validateSlackPayload(payload: unknown): { error: string; problems: Problems } | undefined {
   if (!isObject(payload)) return { error: "invalid_payload", problems: ["the body must be a JSON object"] };
@@ -187,7 +225,17 @@ export function validateSlackPayload(payload: unknown): { error: string; problem
       checkBlock(block, `blocks[${i}]`, problems, blockIds);
     });
   }
-  return problems.length > 0 ? { error: "invalid_blocks", problems } : undefined;
+  if (problems.length > 0) return { error: "invalid_blocks", problems };
+  const size = slackBlocksSize(payload.blocks as unknown[]);
+  if (size > SLACK_MESSAGE_BLOCKS_MAX_CHARS) {
+    return {
+      error: "msg_blocks_too_long",
+      problems: [
+        `blocks: ${size} characters in all (${SLACK_BLOCK_COUNTED_OVERHEAD_CHARS} a block with its strings), more than ${SLACK_MESSAGE_BLOCKS_MAX_CHARS}`,
+      ],
+    };
+  }
+  return undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -200,27 +248,46 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 // Slack answers webhooks with a short plain word and a text/html content type.
-function answer(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
+function answer(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    "content-type": "text/html",
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
 /**
- * A local Slack incoming-webhook receiver on 127.0.0.1: checks each POST against Slack's documented limits, answers
- * like Slack (`ok`, or `invalid_payload` / `no_text` / `invalid_blocks` with 400, `no_service` with 404) and
- * records what it accepted.
+ * A local Slack incoming-webhook receiver on 127.0.0.1: checks each POST against Slack's limits, answers like
+ * Slack (`ok`; `invalid_payload` / `no_text` / `invalid_blocks` / `msg_blocks_too_long` with 400; `no_service`
+ * with 404; 429 with `Retry-After` past one message a second per webhook) and records what it accepted.
  */
 export async function startSlackReceiver(options: SlackReceiverOptions = {}): Promise<SlackReceiver> {
   const messages: ReceivedSlackMessage[] = [];
   const rejections: RejectedSlackRequest[] = [];
-  const faults: { status: number; body: string }[] = [];
+  const faults: { status: number; body: string; headers?: Record<string, string> }[] = [];
+  const rate =
+    options.rateLimit === false
+      ? undefined
+      : {
+          intervalMs: options.rateLimit?.intervalMs ?? SLACK_WEBHOOK_INTERVAL_MS,
+          secondMs: options.rateLimit?.secondMs ?? 1_000,
+        };
+  /** When each webhook path last took a message (or a request it refused for its content). */
+  const lastPostAt = new Map<string, number>();
 
   const reject = (
     res: ServerResponse,
     entry: Omit<RejectedSlackRequest, "problems"> & { problems?: Problems },
+    headers?: Record<string, string>,
   ): void => {
     rejections.push({ problems: [], ...entry });
-    answer(res, entry.status, entry.error);
+    answer(res, entry.status, entry.error, headers);
   };
 
   const server = createServer(async (req, res) => {
@@ -234,7 +301,11 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
     }
     const fault = faults.shift();
     if (fault) {
-      reject(res, { path, status: fault.status, error: fault.body, problems: ["injected fault"] });
+      reject(
+        res,
+        { path, status: fault.status, error: fault.body, problems: ["injected fault"] },
+        fault.headers,
+      );
       return;
     }
     if (!/^\/services\/[^/]+\/[^/]+\/[^/]+$/.test(path)) {
@@ -250,6 +321,25 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
         problems: [`${req.method} instead of POST`],
       });
       return;
+    }
+    if (rate) {
+      const now = Date.now();
+      const wait = (lastPostAt.get(path) ?? Number.NEGATIVE_INFINITY) + rate.intervalMs - now;
+      if (wait > 0) {
+        const retryAfter = Math.max(1, Math.ceil(wait / rate.secondMs));
+        reject(
+          res,
+          {
+            path,
+            status: 429,
+            error: "rate_limited",
+            problems: [`${rate.intervalMs - wait} ms after the previous message to this webhook`],
+          },
+          { "retry-after": String(retryAfter) },
+        );
+        return;
+      }
+      lastPostAt.set(path, now);
     }
     let payload: unknown;
     try {
@@ -277,8 +367,8 @@ export async function startSlackReceiver(options: SlackReceiverOptions = {}): Pr
     url: (path = DEFAULT_WEBHOOK_PATH) => `http://127.0.0.1:${port}${path}`,
     messages,
     rejections,
-    failNext(status, body = "rollup_error", count = 1) {
-      for (let i = 0; i < count; i++) faults.push({ status, body });
+    failNext(status, body = "rollup_error", count = 1, headers) {
+      for (let i = 0; i < count; i++) faults.push({ status, body, headers });
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

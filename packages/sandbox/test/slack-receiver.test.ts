@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   DEFAULT_WEBHOOK_PATH,
+  SLACK_MESSAGE_BLOCKS_MAX_CHARS,
   type SlackReceiver,
+  slackBlocksSize,
   startSlackReceiver,
   validateSlackPayload,
 } from "../src/slack-receiver.js";
@@ -77,19 +79,44 @@ describe("validateSlackPayload", () => {
     expect(result?.error).toBe("invalid_blocks");
     expect(result?.problems.join("\n")).toContain(problem);
   });
+
+  it("answers msg_blocks_too_long for blocks each within their limits but past 13,000 characters in all", () => {
+    const blocks = Array.from({ length: 5 }, (_, i) => ({
+      ...section("s".repeat(2_900)),
+      block_id: `b${i}`,
+    }));
+    const result = validateSlackPayload({ text: "fallback", blocks });
+    expect(result?.error).toBe("msg_blocks_too_long");
+    expect(result?.problems).toEqual([
+      `blocks: ${slackBlocksSize(blocks)} characters in all (125 a block with its strings), more than 13000`,
+    ]);
+    expect(validateSlackPayload({ text: "fallback", blocks: blocks.slice(0, 4) })).toBeUndefined();
+  });
+
+  it("counts every string of a block and 125 a block, stricter than what Slack was seen to accept", () => {
+    expect(slackBlocksSize([{ type: "divider" }])).toBe(7 + 125);
+    expect(slackBlocksSize([section("abc")])).toBe("section".length + "mrkdwn".length + 3 + 125);
+    // slackapi/bolt-js#2509: one markdown block of 13,297 characters passed Slack; one divider more, 13,172.
+    const markdown = (n: number) => ({ type: "markdown", text: "m".repeat(n) });
+    expect(slackBlocksSize([markdown(13_297)])).toBeGreaterThan(SLACK_MESSAGE_BLOCKS_MAX_CHARS);
+    expect(slackBlocksSize([markdown(13_172), { type: "divider" }])).toBeGreaterThan(
+      SLACK_MESSAGE_BLOCKS_MAX_CHARS,
+    );
+  });
 });
+
+const post = (url: string, body: string, contentType = "application/json") =>
+  fetch(url, { method: "POST", headers: { "content-type": contentType }, body });
 
 describe("startSlackReceiver", () => {
   let receiver: SlackReceiver;
   beforeEach(async () => {
-    receiver = await startSlackReceiver();
+    // Several posts a test: Slack's rate limit has tests of its own below.
+    receiver = await startSlackReceiver({ rateLimit: false });
   });
   afterEach(async () => {
     await receiver.close();
   });
-
-  const post = (url: string, body: string, contentType = "application/json") =>
-    fetch(url, { method: "POST", headers: { "content-type": contentType }, body });
 
   it("listens on 127.0.0.1 and gives webhook URLs", () => {
     expect(receiver.url()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/T000\/B000\/XXXX$/);
@@ -140,5 +167,43 @@ describe("startSlackReceiver", () => {
     expect(second.status).toBe(500);
     expect(third.status).toBe(200);
     expect(receiver.messages).toHaveLength(1);
+  });
+});
+
+describe("Slack's rate limit of one message a second per webhook", () => {
+  const body = JSON.stringify({ text: "x" });
+
+  it("is on by default: a second message within the second gets 429, Retry-After 1, rate_limited", async () => {
+    const receiver = await startSlackReceiver();
+    try {
+      expect((await post(receiver.url(), body)).status).toBe(200);
+      const limited = await post(receiver.url(), body);
+      expect([limited.status, await limited.text()]).toEqual([429, "rate_limited"]);
+      expect(limited.headers.get("retry-after")).toBe("1");
+      expect(receiver.messages).toHaveLength(1);
+      expect(receiver.rejections).toEqual([
+        expect.objectContaining({ status: 429, error: "rate_limited", path: DEFAULT_WEBHOOK_PATH }),
+      ]);
+      // Another webhook (another channel) has its own second.
+      expect((await post(receiver.url("/services/T1/B1/other"), body)).status).toBe(200);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("takes the next message once the interval has passed, and says how long to wait in its seconds", async () => {
+    const receiver = await startSlackReceiver({ rateLimit: { intervalMs: 300, secondMs: 100 } });
+    try {
+      expect((await post(receiver.url(), body)).status).toBe(200);
+      const limited = await post(receiver.url(), body);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(2);
+      expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(3);
+      await new Promise((resolve) => setTimeout(resolve, 320));
+      expect((await post(receiver.url(), body)).status).toBe(200);
+      expect(receiver.messages).toHaveLength(2);
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -49,6 +49,11 @@ export class EcrSandbox {
     this.scans.onScanEvent(listener);
   }
 
+  /** Publishes the enhanced findings held back after their scan event, with an Inspector2 Finding event each. */
+  releaseLateFindings(): number {
+    return this.scans.releaseLateFindings();
+  }
+
   /** Scans started and not finished yet. */
   pendingScanCount(): number {
     return this.scans.pendingScanCount();

@@ -11,6 +11,8 @@ import type {
   BasicFinding,
   EcrOptions,
   EcrScanEvent,
+  EnhancedFinding,
+  InspectorFindingEvent,
   InspectorScanEvent,
   SandboxImage,
   SandboxRepository,
@@ -33,7 +35,7 @@ export const SCANS_PER_IMAGE_PER_DAY = 1;
 export const DEFAULT_SCANS_PER_REGISTRY_PER_DAY = 100_000;
 const DAY_MS = 86_400_000;
 
-export type ScanEventListener = (event: EcrScanEvent | InspectorScanEvent) => void;
+export type ScanEventListener = (event: EcrScanEvent | InspectorScanEvent | InspectorFindingEvent) => void;
 
 /** Counts per severity of findings, absent keys for zero, as ECR writes `findingSeverityCounts`. */
 export function severityCounts(findings: readonly { severity: unknown }[]): Record<string, number> {
@@ -48,6 +50,12 @@ export class ScanSimulator {
   private readonly registryScanStarts: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly listeners: ScanEventListener[] = [];
+  /** Enhanced findings Inspector has not published yet (see EcrOptions.enhancedFindingsAtEvent). */
+  private readonly lateFindings: {
+    repository: SandboxRepository;
+    image: SandboxImage;
+    findings: EnhancedFinding[];
+  }[] = [];
   private pendingScans = 0;
   private idle: (() => void)[] = [];
 
@@ -140,7 +148,7 @@ export class ScanSimulator {
     this.later(() => {
       const at = new Date(this.options.now());
       const records = recordsForImage(image.digest, findingCountForImage(image.digest));
-      const enhancedFindings = records.map((r) =>
+      const allFindings = records.map((r) =>
         enhancedFindingFrom(r, {
           accountId: this.options.accountId,
           region: this.options.region,
@@ -150,6 +158,8 @@ export class ScanSimulator {
           at,
         }),
       );
+      const readable = Math.ceil(allFindings.length * this.options.enhancedFindingsAtEvent);
+      const enhancedFindings = allFindings.slice(0, readable);
       image.scan = {
         status: "ACTIVE",
         description: "Continuous scan is selected for image.",
@@ -158,6 +168,15 @@ export class ScanSimulator {
         findings: [],
         enhancedFindings,
       };
+      const late = allFindings.slice(readable);
+      if (late.length > 0) this.lateFindings.push({ repository, image, findings: late });
+      if (late.length > 0 && this.options.lateFindingsDelayMs !== undefined) {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.releaseLateFindings();
+        }, this.options.lateFindingsDelayMs);
+        this.timers.add(timer);
+      }
       this.send({
         version: "0",
         id: randomUUID(),
@@ -170,7 +189,8 @@ export class ScanSimulator {
         detail: {
           "scan-status": "INITIAL_SCAN_COMPLETE",
           "repository-name": repository.arn,
-          "finding-severity-counts": { ...severityCounts(enhancedFindings), TOTAL: enhancedFindings.length },
+          // The event counts every finding, also those not readable yet.
+          "finding-severity-counts": { ...severityCounts(allFindings), TOTAL: allFindings.length },
           "image-digest": image.digest,
           "image-tags": image.tags,
         },
@@ -221,7 +241,49 @@ export class ScanSimulator {
     });
   }
 
-  private send(event: EcrScanEvent | InspectorScanEvent): void {
+  /**
+   * Makes the findings Inspector published after its scan event readable, sending an Inspector2 Finding event
+   * for each, as Inspector does. Returns how many were released.
+   */
+  releaseLateFindings(): number {
+    let released = 0;
+    for (const { repository, image, findings } of this.lateFindings.splice(0)) {
+      image.scan?.enhancedFindings.push(...findings);
+      released += findings.length;
+      for (const finding of findings) {
+        this.send({
+          version: "0",
+          id: randomUUID(),
+          "detail-type": "Inspector2 Finding",
+          source: "aws.inspector2",
+          account: this.options.accountId,
+          time: new Date(this.options.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+          region: this.options.region,
+          resources: [String(finding.findingArn)],
+          detail: {
+            ...finding,
+            resources: [
+              {
+                type: "AWS_ECR_CONTAINER_IMAGE",
+                id: `${repository.arn}/${image.digest}`,
+                details: {
+                  awsEcrContainerImage: {
+                    registry: this.options.accountId,
+                    repositoryName: repository.name,
+                    imageHash: image.digest,
+                    imageTags: image.tags,
+                  },
+                },
+              },
+            ],
+          },
+        });
+      }
+    }
+    return released;
+  }
+
+  private send(event: EcrScanEvent | InspectorScanEvent | InspectorFindingEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 }

@@ -76,6 +76,36 @@ export interface InspectorScanEvent {
 }
 
 /**
+ * The EventBridge event Amazon Inspector sends for each finding it creates, updates or closes, here for a finding
+ * published after the initial scan's event. Only the fields the report path reads, in the documented shape.
+ * Source: https://docs.aws.amazon.com/inspector/latest/user/eventbridge-integration.html
+ */
+export interface InspectorFindingEvent {
+  version: "0";
+  id: string;
+  "detail-type": "Inspector2 Finding";
+  source: "aws.inspector2";
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: EnhancedFinding & {
+    resources: {
+      type: "AWS_ECR_CONTAINER_IMAGE";
+      id: string;
+      details: {
+        awsEcrContainerImage: {
+          registry: string;
+          repositoryName: string;
+          imageHash: string;
+          imageTags: string[];
+        };
+      };
+    }[];
+  };
+}
+
+/**
  * The EventBridge event ECR sends when a basic scan finishes ("ECR Image Scan").
  * Source: https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
  */
@@ -109,6 +139,14 @@ export interface EcrOptions {
    * summary (`status-only`), which leaves the completion time to DescribeImageScanFindings.
    */
   describeImagesScanData: "omitted" | "summary" | "status-only";
+  /**
+   * Amazon Inspector keeps publishing findings for a while after its Inspector2 Scan event, which counts them all
+   * (https://docs.aws.amazon.com/inspector/latest/user/scanning-ecr.html: findings are updated continuously). The
+   * share of an image's enhanced findings readable at the event (default 1: all), the rest after
+   * `lateFindingsDelayMs` or `releaseLateFindings()`, each with an Inspector2 Finding event.
+   */
+  enhancedFindingsAtEvent: number;
+  lateFindingsDelayMs?: number;
   /** Findings for a scan that has none set on its image; by default a few real CVEs picked by digest. */
   findingsFor?: (repository: string, image: SandboxImage) => BasicFinding[];
   now: () => number;
