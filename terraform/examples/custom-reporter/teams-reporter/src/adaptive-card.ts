@@ -2,6 +2,7 @@ import {
   cleanText,
   type Finding,
   formatCvss,
+  incompleteNote,
   linkableHttpUrl,
   missingFixText,
   reportImageLabel,
@@ -9,7 +10,7 @@ import {
   type ScanType,
   SEVERITIES,
   truncateText,
-} from "@ecr-scan-reporter/core";
+} from "@ecr-scan-reporter/core/reporter";
 
 /** Teams renders a subset of Markdown in TextBlocks: escape it, so a package name can never become a link. */
 export function escapeCardText(text: string): string {
@@ -71,6 +72,9 @@ export function buildTeamsMessage(report: ScanReport, options: { title: string; 
         value: String(report.counts[s]),
       })),
     });
+    const incomplete = incompleteNote(report);
+    if (incomplete)
+      body.push({ type: "TextBlock", wrap: true, color: "Warning", text: escapeCardText(incomplete) });
     for (const finding of shown) {
       body.push({
         type: "TextBlock",

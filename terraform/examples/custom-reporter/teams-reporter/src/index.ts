@@ -1,4 +1,4 @@
-import { defineReporter, secretRefSchema } from "@ecr-scan-reporter/core";
+import { defineReporter, secretRefSchema } from "@ecr-scan-reporter/core/reporter";
 import { z } from "zod";
 import { buildTeamsMessage } from "./adaptive-card.js";
 

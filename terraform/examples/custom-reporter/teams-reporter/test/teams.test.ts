@@ -1,4 +1,4 @@
-import type { ScanReport } from "@ecr-scan-reporter/core";
+import type { ScanReport } from "@ecr-scan-reporter/core/reporter";
 import {
   checkReporterConformance,
   hostileReport,
@@ -78,5 +78,14 @@ describe("@acme/ecr-reporter-teams", () => {
       "\\[click\\]\\(https://evil\\.example\\) \\*x\\*",
     );
     expect(escapeCardText("line\r\nbreak")).toBe("line break");
+  });
+
+  it("says when the report may be incomplete", () => {
+    const report = { ...overThresholdReport(), completeness: { expectedFindings: 9, findingsRead: 5 } };
+    const texts = JSON.stringify(buildTeamsMessage(report, { title: "t", maxFindings: 5 }));
+    expect(texts).toContain("This report may be incomplete: the scan counted 9 findings, 5 could be read");
+    expect(
+      JSON.stringify(buildTeamsMessage(overThresholdReport(), { title: "t", maxFindings: 5 })),
+    ).not.toContain("may be incomplete");
   });
 });
