@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ScanRepositoryMessage } from "@ecr-scan-reporter/core";
+import { SqsSandbox } from "@ecr-scan-reporter/sandbox";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -82,5 +83,54 @@ describe("sendScanMessages", () => {
     const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", []);
     expect(result).toEqual({ sent: 0, failed: [], calls: 0 });
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+});
+
+describe("sendScanMessages against the sandbox's SendMessageBatch", () => {
+  beforeEach(() => sqsMock.reset());
+
+  // The sandbox's SQS in this process: it refuses a batch whose ids repeat (BatchEntryIdsNotDistinct) and fails
+  // the entries it is told to on the server's side (SenderFault false), as SQS may.
+  function sandboxQueue() {
+    const sqs = new SqsSandbox({
+      accountId: "123456789012",
+      region: "eu-west-1",
+      endpoint: () => "https://sqs.eu-west-1.amazonaws.com",
+      now: Date.now,
+    });
+    const queue = sqs.createQueue("ecr-scan-reporter-scan");
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .callsFake((input: Record<string, unknown>) => sqs.operations.SendMessageBatch?.(input));
+    return { sqs, queue };
+  }
+
+  it("re-sends the entries SQS failed on its side, with distinct ids in every call, until each is queued once", async () => {
+    const { sqs, queue } = sandboxQueue();
+    sqs.failEntries(3);
+    const messages = Array.from({ length: 23 }, (_, i) => message(i));
+    const result = await sendScanMessages(new SQSClient({}), queue.url, messages, { sleep: async () => {} });
+    expect(result).toEqual({ sent: 23, failed: [], calls: 4 });
+    const queued = queue.messages.map((m) => (JSON.parse(m.body) as ScanRepositoryMessage).repositoryName);
+    expect(queued.sort()).toEqual(messages.map((m) => m.repositoryName).sort());
+    for (const call of sqsMock.commandCalls(SendMessageBatchCommand)) {
+      const ids = call.args[0].input.Entries?.map((e) => e.Id) ?? [];
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  it("names the repositories whose entries SQS kept failing after the last round", async () => {
+    const { sqs, queue } = sandboxQueue();
+    // The one entry, in each of the 1 + MAX_ENTRY_RETRIES calls.
+    sqs.failEntries(1 + MAX_ENTRY_RETRIES);
+    const result = await sendScanMessages(new SQSClient({}), queue.url, [message(0)], {
+      sleep: async () => {},
+    });
+    expect(result).toEqual({
+      sent: 0,
+      failed: [{ repositoryName: "team-a/svc-0", reason: expect.stringMatching(/^InternalError: /) }],
+      calls: 1 + MAX_ENTRY_RETRIES,
+    });
+    expect(queue.messages).toEqual([]);
   });
 });

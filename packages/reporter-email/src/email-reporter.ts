@@ -1,20 +1,10 @@
-import {
-  GetAccountCommand,
-  SESv2Client,
-  SendEmailCommand,
-  type SendEmailCommandInput,
-} from "@aws-sdk/client-sesv2";
-import {
-  defineReporter,
-  describeError,
-  isFailedScan,
-  ReporterError,
-  type ReporterLogger,
-} from "@ecr-scan-reporter/core";
+import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
+import { defineReporter, describeError, isFailedScan, ReporterError } from "@ecr-scan-reporter/core";
 import { toEml } from "./eml.js";
 import { formatMailbox } from "./mailbox.js";
 import { type EmailReporterOptions, emailOptionsSchema } from "./options.js";
 import { createEmailRenderer, type RenderedEmail } from "./render.js";
+import { warnWhenInSandbox } from "./sandbox-check.js";
 import { verifySenderIdentity } from "./sender-identity.js";
 
 const CHARSET = "UTF-8";
@@ -70,32 +60,6 @@ function sendErrorHint(error: unknown, options: EmailReporterOptions): string {
 }
 
 /**
- * In the SES sandbox every recipient must be verified too, which only shows on the first send; GetAccount tells
- * it ahead, so a warning at cold start explains the MessageRejected to come. Best effort: without
- * ses:GetAccount the check is skipped, never failed.
- */
-async function warnWhenInSandbox(
-  ses: SESv2Client,
-  logger: ReporterLogger,
-  options: EmailReporterOptions,
-): Promise<void> {
-  let productionAccess: boolean | undefined;
-  try {
-    productionAccess = (await ses.send(new GetAccountCommand({})))?.ProductionAccessEnabled;
-  } catch (error) {
-    logger.debug("SES GetAccount unavailable; sandbox check skipped", { error: describeError(error) });
-    return;
-  }
-  if (productionAccess === false) {
-    logger.warn(
-      "SES account is in the sandbox: it sends only to verified addresses and domains, so every recipient of the " +
-        "email reporter must be verified in SES, or request production access",
-      { recipients: [...options.to, ...(options.cc ?? [])].map((mailbox) => mailbox.address) },
-    );
-  }
-}
-
-/**
  * Built-in `email` reporter: each due report as one e-mail (HTML and text bodies from `templates/email/`), sent
  * with SES v2 SendEmail from a verified sender to one or many recipients.
  */
@@ -136,7 +100,7 @@ export const emailReporter = defineReporter({
       async verify() {
         const check = await verifySenderIdentity(ses, sender);
         deps.logger.debug("SES sender identity verified", { sender, identity: check.identity });
-        await warnWhenInSandbox(ses, deps.logger, options);
+        await warnWhenInSandbox(ses, deps.logger, [...options.to, ...(options.cc ?? [])]);
       },
 
       async report(report, ctx) {

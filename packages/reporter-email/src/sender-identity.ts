@@ -12,9 +12,9 @@ export interface IdentityCheck {
 }
 
 /**
- * The identities that can authorize sending from an address, in the order they are asked: its domain (the usual
- * set-up), the address itself, then the parent domains — a verified domain covers its subdomains and every address
- * in them (SES Developer Guide, "Creating and verifying identities").
+ * The identities that can authorize sending from an address (or, in the SES sandbox, to it), in the order they are
+ * asked: its domain (the usual set-up), the address itself, then the parent domains — a verified domain covers its
+ * subdomains and every address in them (SES Developer Guide, "Creating and verifying identities").
  */
 export function senderIdentityCandidates(address: string): string[] {
   const labels = domainOf(address).split(".");
@@ -27,7 +27,24 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === "NotFoundException";
 }
 
-async function regionOf(ses: SESv2Client): Promise<string | undefined> {
+/** What SES says of one identity. An error other than NotFoundException (permissions, throttling) is thrown. */
+export async function checkIdentity(ses: SESv2Client, identity: string): Promise<IdentityCheck> {
+  try {
+    const answer = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: identity }));
+    const check: IdentityCheck = {
+      identity,
+      state: answer.VerifiedForSendingStatus === true ? "verified" : "not-verified",
+    };
+    if (answer.VerificationStatus !== undefined) check.verificationStatus = answer.VerificationStatus;
+    return check;
+  } catch (error) {
+    if (isNotFound(error)) return { identity, state: "not-found" };
+    throw error;
+  }
+}
+
+/** The region of the client, for messages; undefined when it cannot say. */
+export async function regionOf(ses: SESv2Client): Promise<string | undefined> {
   try {
     return await ses.config.region();
   } catch {
@@ -52,20 +69,10 @@ export async function verifySenderIdentity(
 ): Promise<IdentityCheck> {
   const checks: IdentityCheck[] = [];
   for (const identity of senderIdentityCandidates(address)) {
+    let check: IdentityCheck;
     try {
-      const answer = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: identity }));
-      const check: IdentityCheck = {
-        identity,
-        state: answer.VerifiedForSendingStatus === true ? "verified" : "not-verified",
-      };
-      if (answer.VerificationStatus !== undefined) check.verificationStatus = answer.VerificationStatus;
-      if (check.state === "verified") return check;
-      checks.push(check);
+      check = await checkIdentity(ses, identity);
     } catch (error) {
-      if (isNotFound(error)) {
-        checks.push({ identity, state: "not-found" });
-        continue;
-      }
       throw new ReporterError(
         reporterId,
         `cannot check the SES identity ${identity} of the sender ${address} (${describeError(error)}): the ` +
@@ -73,6 +80,8 @@ export async function verifySenderIdentity(
         { cause: error },
       );
     }
+    if (check.state === "verified") return check;
+    checks.push(check);
   }
   const region = await regionOf(ses);
   const where = region ? ` in ${region}` : "";

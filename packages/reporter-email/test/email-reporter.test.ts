@@ -327,14 +327,29 @@ describe("verify(): the sender must be a verified SES identity", () => {
   });
 
   it("warns at start-up when the SES account is in the sandbox, naming the recipients to verify", async () => {
-    sesMock.on(GetEmailIdentityCommand).resolves({ VerifiedForSendingStatus: true });
+    // acme.example is verified (it covers the sender and sec@acme.example); nothing covers audit@other.example.
+    sesMock.on(GetEmailIdentityCommand).rejects(notFound("x"));
+    sesMock
+      .on(GetEmailIdentityCommand, { EmailIdentity: "acme.example" })
+      .resolves({ VerifiedForSendingStatus: true });
     sesMock.on(GetAccountCommand).resolves({ ProductionAccessEnabled: false, SendingEnabled: true });
-    const { reporter, logs } = createReporter({ ...BASE_OPTIONS, cc: "audit@acme.example" });
+    const { reporter, logs } = createReporter({
+      ...BASE_OPTIONS,
+      cc: ["audit@other.example", "success@simulator.amazonses.com"],
+    });
     await expect(reporter.verify?.()).resolves.toBeUndefined();
     const warnings = logs.filter((l) => l.level === "warn");
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(/^SES account is in the sandbox/);
-    expect(warnings[0]?.extra).toEqual({ recipients: ["sec@acme.example", "audit@acme.example"] });
+    expect(warnings[0]?.message).toMatch(/^SES account is in the sandbox in eu-west-1/);
+    expect(warnings[0]?.message).toContain(
+      "1 recipient(s) of the email reporter are not (audit@other.example)",
+    );
+    expect(warnings[0]?.message).toContain("verify them (or their domains) in SES in eu-west-1");
+    expect(warnings[0]?.message).toContain("or request production access");
+    expect(warnings[0]?.extra).toEqual({ recipients: ["audit@other.example"], region: "eu-west-1" });
+    // The sender's check, then each recipient identity once; the mailbox simulator is never asked about.
+    const asked = sesMock.commandCalls(GetEmailIdentityCommand).map((c) => c.args[0].input.EmailIdentity);
+    expect(asked).toEqual(["acme.example", "acme.example", "other.example", "audit@other.example"]);
   });
 
   it("does not warn with production access, and passes when GetAccount is not allowed", async () => {

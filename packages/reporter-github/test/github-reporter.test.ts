@@ -1,7 +1,19 @@
 import { ReporterError, type ReporterPlugin } from "@ecr-scan-reporter/core";
-import { checkReporterConformance, overThresholdReport } from "@ecr-scan-reporter/core/testing";
+import {
+  checkReporterConformance,
+  manyFindingsReport,
+  overThresholdReport,
+  sampleReport,
+} from "@ecr-scan-reporter/core/testing";
 import { describe, expect, it } from "vitest";
-import { defineGitHubReporter, githubOptionsSchema, githubReporter } from "../src/index.js";
+import {
+  defineGitHubReporter,
+  fitIssueBody,
+  GITHUB_BODY_MAX_CHARS,
+  GITHUB_TITLE_MAX_CHARS,
+  githubOptionsSchema,
+  githubReporter,
+} from "../src/index.js";
 import { CTX, FAST, TOKEN, TOKEN_REF } from "./helpers.js";
 import { cleanSameTag, enterprise, receiver, reporterFor, useReceivers } from "./receivers.js";
 
@@ -41,11 +53,100 @@ describe("rate limits", () => {
     ).toEqual([true, true, false]);
   });
 
+  it.each([403, 429] as const)(
+    "waits a minute (at the FAST tuning) after a secondary limit (%i) without retry-after, then opens the issue",
+    async (status) => {
+      const { reporter, logs } = reporterFor();
+      receiver.secondaryLimitOnce({ status, methods: ["POST"] });
+      const started = Date.now();
+      const outcome = await reporter.report(overThresholdReport(), CTX);
+      expect(outcome).toMatchObject({ status: "sent", detail: "opened issue #1" });
+      const creates = receiver.requests.filter((q) => q.operationId === "issues/create");
+      expect(creates.map((q) => q.status)).toEqual([status, 201]);
+      // GitHub: without retry-after, wait at least one minute; 60 × 50 ms here. An earlier retry is a violation.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(60 * FAST.retryBaseMs - 10);
+      expect(receiver.violations).toEqual([]);
+      expect(logs).toContainEqual({
+        level: "warn",
+        message: "GitHub secondary rate limit",
+        extra: expect.objectContaining({ retryAfterSeconds: 60, retryCount: 0, retrying: true }),
+      });
+    },
+    15_000,
+  );
+
+  it("waits as retry-after asks after a 429 secondary limit, then opens the issue", async () => {
+    const { reporter } = reporterFor();
+    receiver.secondaryLimitOnce({ status: 429, retryAfter: 2, methods: ["POST"] });
+    const started = Date.now();
+    await expect(reporter.report(overThresholdReport(), CTX)).resolves.toMatchObject({ status: "sent" });
+    expect(receiver.requests.filter((q) => q.operationId === "issues/create").map((q) => q.status)).toEqual([
+      429, 201,
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * FAST.retryBaseMs - 10);
+    expect(receiver.violations).toEqual([]);
+    expect(receiver.issues).toHaveLength(1);
+  });
+
   it("does not wait when GitHub asks for longer than a Lambda should", async () => {
     const { reporter } = reporterFor();
     receiver.injectSecondaryRateLimit(1, { retryAfterSeconds: 3_600, methods: ["POST"] });
     await expect(reporter.report(overThresholdReport(), CTX)).rejects.toThrow(/secondary rate limit/);
     expect(receiver.requests.filter((q) => q.operationId === "issues/create")).toHaveLength(1);
+  });
+});
+
+describe("GitHub's length limits, which the receiver answers with 422", () => {
+  it("cuts the body of 5,000 listed findings to 65,536 characters, which GitHub takes", async () => {
+    const report = manyFindingsReport();
+    // Without the cut the body would be far longer than GitHub takes.
+    expect(
+      fitIssueBody(report, { maxFindings: 5_000, maxChars: Number.POSITIVE_INFINITY }).body.length,
+    ).toBeGreaterThan(GITHUB_BODY_MAX_CHARS);
+    const { reporter } = reporterFor({ maxFindings: 5_000 });
+    await expect(reporter.report(report, CTX)).resolves.toMatchObject({ status: "sent" });
+    const body = receiver.issues[0]?.body ?? "";
+    expect(body.length).toBeLessThanOrEqual(GITHUB_BODY_MAX_CHARS);
+    expect(body.length).toBeGreaterThan(GITHUB_BODY_MAX_CHARS - 1_000);
+    expect(receiver.requests.filter((q) => q.status === 422)).toEqual([]);
+  });
+
+  it("cuts a comment of a template that renders more than 65,536 characters", async () => {
+    const { reporter } = reporterFor({
+      templates: { "github/comment.hbs": "c".repeat(70_000) },
+    });
+    const first = reporterFor();
+    await first.reporter.report(overThresholdReport(), CTX);
+    await reporter.report(sampleReport({ findings: overThresholdReport().findings.slice(0, 2) }), CTX);
+    expect(receiver.comments.length).toBeGreaterThan(0);
+    for (const comment of receiver.comments)
+      expect(comment.body.length).toBeLessThanOrEqual(GITHUB_BODY_MAX_CHARS);
+    expect(receiver.requests.filter((q) => q.status === 422)).toEqual([]);
+  });
+
+  it("cuts the title of an image with the longest repository name and tag to 256 characters", async () => {
+    const report = sampleReport({ repository: `team-a/${"r".repeat(249)}`, tags: ["t".repeat(128)] });
+    const { reporter } = reporterFor();
+    await expect(reporter.report(report, CTX)).resolves.toMatchObject({ status: "sent" });
+    expect(receiver.issues[0]?.title.length).toBe(GITHUB_TITLE_MAX_CHARS);
+    expect(receiver.requests.filter((q) => q.status === 422)).toEqual([]);
+  });
+
+  it("takes label names of up to 50 characters and refuses longer ones in the options", async () => {
+    const longest = "l".repeat(50);
+    const { reporter } = reporterFor({
+      labels: [longest],
+      severityLabels: { CRITICAL: `s${"c".repeat(49)}` },
+    });
+    await expect(reporter.report(overThresholdReport(), CTX)).resolves.toMatchObject({ status: "sent" });
+    expect(receiver.issues[0]?.labels).toEqual([longest, `s${"c".repeat(49)}`]);
+    const tooLong = githubOptionsSchema.safeParse({
+      owner: "acme",
+      repo: "security",
+      token: TOKEN_REF,
+      labels: [`${longest}x`],
+    });
+    expect(tooLong.error?.issues[0]?.message).toContain("at most 50 characters");
   });
 });
 

@@ -10,12 +10,15 @@ export {
   type PlainTextObject,
   renderSlackMessage,
   type SectionBlock,
+  SLACK_BLOCK_OVERHEAD_CHARS,
+  SLACK_BLOCKS_MAX_CHARS,
   SLACK_FALLBACK_TEXT_MAX_CHARS,
   SLACK_HEADER_MAX_CHARS,
   SLACK_MAX_BLOCKS,
   SLACK_SECTION_TEXT_MAX_CHARS,
   type SlackBlock,
   type SlackMessage,
+  slackBlocksSize,
 } from "./message.js";
 export { fitMrkdwn, linkableUrl } from "./mrkdwn.js";
 export {
@@ -30,7 +33,7 @@ export {
   TEMPLATE_NAMES,
 } from "./options.js";
 export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
-export { slackReporter } from "./slack-reporter.js";
+export { defineSlackReporter, slackReporter } from "./slack-reporter.js";
 export {
   type FindingView,
   type HeaderView,
@@ -39,6 +42,15 @@ export {
   SEVERITY_EMOJI,
   type SeverityCountView,
 } from "./view-model.js";
-export { describeSendFailure, postToWebhook, SEND_TIMEOUT_MS, webhookUrlProblem } from "./webhook.js";
+export {
+  DEFAULT_SLACK_TUNING,
+  describeSendFailure,
+  type PostOptions,
+  postToWebhook,
+  type RateLimitNotice,
+  SEND_TIMEOUT_MS,
+  type SlackTuning,
+  webhookUrlProblem,
+} from "./webhook.js";
 
 export default slackReporter;

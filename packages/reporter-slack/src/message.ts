@@ -22,6 +22,14 @@ export const SLACK_HEADER_MAX_CHARS = 150;
 export const SLACK_SECTION_TEXT_MAX_CHARS = 3000;
 /** The notification text: Slack truncates past 40,000 characters; a short one is what a notification shows. */
 export const SLACK_FALLBACK_TEXT_MAX_CHARS = 3000;
+/**
+ * What all the blocks of a message may use, counted as the characters of every string in a block plus
+ * SLACK_BLOCK_OVERHEAD_CHARS a block. Slack refuses a message past roughly 13,000 characters of blocks
+ * (`msg_blocks_too_long`, undocumented: see the sandbox section of docs/architecture.md); 12,000 keeps a margin.
+ */
+export const SLACK_BLOCKS_MAX_CHARS = 12_000;
+/** What Slack was seen to count for a block beyond its strings (one divider lowered the limit by 125). */
+export const SLACK_BLOCK_OVERHEAD_CHARS = 125;
 
 export interface PlainTextObject {
   type: "plain_text";
@@ -113,10 +121,46 @@ export function checkSlackTemplates(renderer: TemplateRenderer): void {
   });
 }
 
+/** The characters of every string of a block (its texts, type names and block_id). */
+function blockCharacters(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (typeof value !== "object" || value === null) return 0;
+  return Object.values(value).reduce<number>((n, v) => n + blockCharacters(v), 0);
+}
+
+/** How much of Slack's limit on all the blocks of a message `blocks` use. */
+export function slackBlocksSize(blocks: readonly SlackBlock[]): number {
+  return blocks.reduce((size, block) => size + blockCharacters(block) + SLACK_BLOCK_OVERHEAD_CHARS, 0);
+}
+
+/** Finding lines joined into sections of at most 3,000 characters, in at most `maxSections` sections. */
+function packSections(lines: readonly string[], maxSections: number): { sections: string[]; shown: number } {
+  const sections: string[] = [];
+  let current = "";
+  let shown = 0;
+  for (const line of lines) {
+    if (current === "") {
+      current = line;
+    } else if (current.length + 1 + line.length <= SLACK_SECTION_TEXT_MAX_CHARS) {
+      current = `${current}\n${line}`;
+    } else {
+      if (sections.length + 1 >= maxSections) break;
+      sections.push(current);
+      current = line;
+    }
+    shown += 1;
+  }
+  if (current !== "") sections.push(current);
+  return { sections, shown };
+}
+
 /**
  * Builds the Block Kit message of a report with a given renderer: header, counts, the most severe findings packed
- * into sections, "…and N more", footer — within 50 blocks, 150 header and 3,000 section characters whatever the
- * report and the templates produce.
+ * into sections, "…and N more", footer — within 50 blocks, 150 header and 3,000 section characters, and 12,000
+ * characters of blocks in all, whatever the report and the templates produce. The blocks without findings stay
+ * below that total (header 150, counts, "more" and footer 3,000 each: at most about 9,750 with their type names,
+ * block ids and 125 a block), so the findings get what is left, however many `maxFindings` asks for and however long each line is: the last ones
+ * listed are dropped, one by one, into "…and N more" until the message fits.
  */
 export function buildSlackMessage(
   report: ScanReport,
@@ -142,39 +186,32 @@ export function buildSlackMessage(
   if (counts) blocks.push(section("counts", counts));
 
   const findings = [...report.findings].sort(compareFindings);
-  // Blocks left for findings: room is kept for "…and N more" and the footer whatever happens.
-  const findingBlocks = SLACK_MAX_BLOCKS - blocks.length - 2;
-  const sections: string[] = [];
-  let current = "";
-  let shown = 0;
-  for (const finding of findings.slice(0, options.maxFindings)) {
-    const line = fitMrkdwn(
-      render("finding", findingView(image, finding, shown + 1, report.scanType)),
-      SLACK_SECTION_TEXT_MAX_CHARS,
+  const lines = findings
+    .slice(0, options.maxFindings)
+    .map((finding, i) =>
+      fitMrkdwn(
+        render("finding", findingView(image, finding, i + 1, report.scanType)),
+        SLACK_SECTION_TEXT_MAX_CHARS,
+      ),
     );
-    if (current === "") {
-      current = line;
-    } else if (current.length + 1 + line.length <= SLACK_SECTION_TEXT_MAX_CHARS) {
-      current = `${current}\n${line}`;
-    } else {
-      if (sections.length + 2 > findingBlocks) break;
-      sections.push(current);
-      current = line;
+  // Sections left for findings: room is kept for "…and N more" and the footer whatever happens.
+  const maxSections = SLACK_MAX_BLOCKS - blocks.length - 2;
+  const assemble = (listed: number): BuiltSlackMessage => {
+    const { sections, shown } = packSections(lines.slice(0, listed), maxSections);
+    const all = [...blocks, ...sections.map((text, i) => section(`findings-${i + 1}`, text))];
+    const omitted = findings.length - shown;
+    if (omitted > 0) {
+      const more = render("more", { ...image, count: omitted, shown } satisfies MoreView);
+      if (more) all.push(context("more", more));
     }
-    shown += 1;
+    if (footer) all.push(context("footer", footer));
+    return { payload: message(text, all), shown, omitted };
+  };
+  let built = assemble(lines.length);
+  while (built.shown > 0 && slackBlocksSize(built.payload.blocks) > SLACK_BLOCKS_MAX_CHARS) {
+    built = assemble(built.shown - 1);
   }
-  if (current !== "") sections.push(current);
-  sections.forEach((text, i) => {
-    blocks.push(section(`findings-${i + 1}`, text));
-  });
-
-  const omitted = findings.length - shown;
-  if (omitted > 0) {
-    const more = render("more", { ...image, count: omitted, shown } satisfies MoreView);
-    if (more) blocks.push(context("more", more));
-  }
-  if (footer) blocks.push(context("footer", footer));
-  return { payload: message(text, blocks), shown, omitted };
+  return built;
 }
 
 function message(text: string, blocks: SlackBlock[]): SlackMessage {

@@ -1,82 +1,105 @@
-import { defineReporter, describeSecretRef, ReporterError } from "@ecr-scan-reporter/core";
+import {
+  defineReporter,
+  describeSecretRef,
+  ReporterError,
+  type ReporterPlugin,
+} from "@ecr-scan-reporter/core";
 import {
   buildSlackMessage,
   checkSlackTemplates,
   createSlackRenderer,
   renderSlackMessage,
 } from "./message.js";
-import { slackOptionsSchema } from "./options.js";
-import { postToWebhook, SlackSendError, webhookUrlProblem } from "./webhook.js";
+import { type SlackReporterOptions, slackOptionsSchema } from "./options.js";
+import { postToWebhook, SlackSendError, type SlackTuning, webhookUrlProblem } from "./webhook.js";
 
 const SLACK_HOSTS = new Set(["hooks.slack.com", "hooks.slack-gov.com"]);
 
 /**
+ * The `slack` reporter plugin with its own pacing and rate-limit waits: tests shorten Slack's one second between
+ * posts. `slackReporter` is this with the defaults.
+ */
+export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<SlackReporterOptions> {
+  return defineReporter({
+    name: "slack",
+    optionsSchema: slackOptionsSchema,
+    receives: "due",
+    contractVersion: 1,
+    preview(report, { webhookUrl: _secret, ...messageOptions }, deps) {
+      const message = renderSlackMessage(report, messageOptions, deps.templates);
+      return [{ name: "slack-message.json", content: `${JSON.stringify(message, null, 2)}\n` }];
+    },
+    create(options, deps) {
+      const renderer = createSlackRenderer(options, deps.templates);
+      checkSlackTemplates(renderer);
+
+      /** The webhook URL, checked; errors name the secret reference, never its value. */
+      async function webhookUrl(reporterId: string): Promise<string> {
+        const url = (await deps.resolveSecret(options.webhookUrl)).trim();
+        const problem = webhookUrlProblem(url);
+        if (problem) {
+          throw new ReporterError(
+            reporterId,
+            `the value of the ${describeSecretRef(options.webhookUrl)} ${problem}; store the Slack incoming webhook URL there`,
+          );
+        }
+        return url;
+      }
+
+      return {
+        async verify() {
+          const url = await webhookUrl("slack");
+          const host = new URL(url).hostname;
+          if (!SLACK_HOSTS.has(host) && host !== "127.0.0.1" && host !== "localhost" && host !== "[::1]") {
+            // Not an error: a proxy in front of Slack is a legitimate set-up. The host is not the secret part.
+            deps.logger.warn("the Slack webhook URL does not point at hooks.slack.com", { host });
+          }
+        },
+
+        async report(report, ctx) {
+          if (!report.verdict.due) {
+            return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
+          }
+          const built = buildSlackMessage(report, options, renderer);
+          const url = await webhookUrl(ctx.reporterId);
+          try {
+            await postToWebhook(url, built.payload, deps.fetch, {
+              tuning,
+              onRateLimited: (notice) =>
+                deps.logger.warn("Slack rate limit", {
+                  reporter: ctx.reporterId,
+                  repository: report.repository,
+                  digest: report.digest,
+                  ...notice,
+                }),
+            });
+          } catch (error) {
+            // No `cause`: the original error of fetch or @slack/webhook may quote the URL.
+            const reason = error instanceof SlackSendError ? error.message : "sending to Slack failed";
+            throw new ReporterError(ctx.reporterId, `${reason} (${report.repository}@${report.digest})`);
+          }
+          deps.logger.debug("posted to Slack", {
+            reporter: ctx.reporterId,
+            repository: report.repository,
+            digest: report.digest,
+            blocks: built.payload.blocks.length,
+            shown: built.shown,
+            omitted: built.omitted,
+          });
+          return {
+            status: "sent",
+            detail: `${built.shown} of ${built.shown + built.omitted} findings listed, ${built.payload.blocks.length} blocks`,
+          };
+        },
+      };
+    },
+  });
+}
+
+/**
  * Built-in `slack` reporter: posts each due report to a Slack incoming webhook as a Block Kit message (header,
  * counts per severity, the most severe findings with links, a link to the image in the ECR console), within
- * Slack's limits, with every string from the report escaped so it can never mention `@channel` or forge a link.
+ * Slack's limits (also the one on all blocks together, and one message a second per webhook), with every string
+ * from the report escaped so it can never mention `@channel` or forge a link.
  */
-export const slackReporter = defineReporter({
-  name: "slack",
-  optionsSchema: slackOptionsSchema,
-  receives: "due",
-  contractVersion: 1,
-  preview(report, { webhookUrl: _secret, ...messageOptions }, deps) {
-    const message = renderSlackMessage(report, messageOptions, deps.templates);
-    return [{ name: "slack-message.json", content: `${JSON.stringify(message, null, 2)}\n` }];
-  },
-  create(options, deps) {
-    const renderer = createSlackRenderer(options, deps.templates);
-    checkSlackTemplates(renderer);
-
-    /** The webhook URL, checked; errors name the secret reference, never its value. */
-    async function webhookUrl(reporterId: string): Promise<string> {
-      const url = (await deps.resolveSecret(options.webhookUrl)).trim();
-      const problem = webhookUrlProblem(url);
-      if (problem) {
-        throw new ReporterError(
-          reporterId,
-          `the value of the ${describeSecretRef(options.webhookUrl)} ${problem}; store the Slack incoming webhook URL there`,
-        );
-      }
-      return url;
-    }
-
-    return {
-      async verify() {
-        const url = await webhookUrl("slack");
-        const host = new URL(url).hostname;
-        if (!SLACK_HOSTS.has(host) && host !== "127.0.0.1" && host !== "localhost" && host !== "[::1]") {
-          // Not an error: a proxy in front of Slack is a legitimate set-up. The host is not the secret part.
-          deps.logger.warn("the Slack webhook URL does not point at hooks.slack.com", { host });
-        }
-      },
-
-      async report(report, ctx) {
-        if (!report.verdict.due) {
-          return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
-        }
-        const built = buildSlackMessage(report, options, renderer);
-        const url = await webhookUrl(ctx.reporterId);
-        try {
-          await postToWebhook(url, built.payload, deps.fetch);
-        } catch (error) {
-          // No `cause`: the original error of fetch or @slack/webhook may quote the URL.
-          const reason = error instanceof SlackSendError ? error.message : "sending to Slack failed";
-          throw new ReporterError(ctx.reporterId, `${reason} (${report.repository}@${report.digest})`);
-        }
-        deps.logger.debug("posted to Slack", {
-          reporter: ctx.reporterId,
-          repository: report.repository,
-          digest: report.digest,
-          blocks: built.payload.blocks.length,
-          shown: built.shown,
-          omitted: built.omitted,
-        });
-        return {
-          status: "sent",
-          detail: `${built.shown} of ${built.shown + built.omitted} findings listed, ${built.payload.blocks.length} blocks`,
-        };
-      },
-    };
-  },
-});
+export const slackReporter = defineSlackReporter();

@@ -72,25 +72,120 @@ export class SlackSendError extends Error {
   override name = "SlackSendError";
 }
 
+/** How the reporter paces its posts and rides out Slack's rate limit. The defaults follow Slack's "Rate limits". */
+export interface SlackTuning {
+  /** Least time between two posts to one webhook, across every reporter of the process (Slack: one a second). */
+  minIntervalMs?: number;
+  /** Retries after a 429 answer: Slack posted nothing, so a retry never posts a message twice. */
+  rateLimitRetries?: number;
+  /** A 429 that asks to wait longer than this is not waited for: the report fails, the dispatcher retries it later. */
+  maxRetryAfterSeconds?: number;
+  /** One second of `Retry-After` in milliseconds; tests shorten it. */
+  retryAfterBaseMs?: number;
+}
+
+export const DEFAULT_SLACK_TUNING: Required<SlackTuning> = {
+  minIntervalMs: 1_000,
+  rateLimitRetries: 2,
+  maxRetryAfterSeconds: 30,
+  retryAfterBaseMs: 1_000,
+};
+
+/** What the reporter hears of each 429, to log it. */
+export interface RateLimitNotice {
+  retryAfterSeconds: number;
+  retryCount: number;
+  retrying: boolean;
+}
+
+export interface PostOptions {
+  tuning?: SlackTuning;
+  onRateLimited?: (notice: RateLimitNotice) => void;
+}
+
+/** Per webhook URL: the posts of this process waiting their turn, and when the last one was answered. */
+const lanes = new Map<string, Promise<unknown>>();
+const lastAnsweredAt = new Map<string, number>();
+
 /**
- * Posts a message to an incoming webhook with @slack/webhook, through the given `fetch`, with no retry of its
- * own: a failed report is retried by the dispatcher (targeted re-queue), so a message is never posted twice by a
- * retry here after a timeout that Slack had in fact served.
+ * Runs `work` when the previous work on `url` is done: one post at a time per webhook, whichever reporter sends it.
+ * Pacing from the previous answer, not from the previous request, keeps the gap Slack sees at least as long.
+ */
+function inLane<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const run = (lanes.get(url) ?? Promise.resolve()).catch(() => undefined).then(work);
+  lanes.set(url, run);
+  const forget = () => {
+    if (lanes.get(url) === run) lanes.delete(url);
+  };
+  run.then(forget, forget);
+  return run;
+}
+
+/** Waits until `minIntervalMs` have passed since the last answer from `url`. */
+async function waitForTurn(url: string, minIntervalMs: number): Promise<void> {
+  const wait = (lastAnsweredAt.get(url) ?? Number.NEGATIVE_INFINITY) + minIntervalMs - Date.now();
+  if (wait > 0) await sleep(wait);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Slack's `Retry-After`: whole seconds. Missing or unreadable, one second (Slack's documented rate). */
+function retryAfterSecondsOf(header: string | null): number {
+  return header !== null && /^\d{1,6}$/.test(header.trim()) ? Number(header.trim()) : 1;
+}
+
+/**
+ * Posts a message to an incoming webhook with @slack/webhook, through the given `fetch`, at most one post a
+ * second per webhook (Slack's rate), waiting out a 429 as its `Retry-After` asks a bounded number of times. Nothing
+ * else is retried here: a failed report is retried by the dispatcher (targeted re-queue), so a message is never
+ * posted twice by a retry after a timeout that Slack had in fact served.
  */
 export async function postToWebhook(
   url: string,
   message: SlackMessage,
   fetchFn: typeof fetch,
+  options: PostOptions = {},
 ): Promise<string> {
+  const t = { ...DEFAULT_SLACK_TUNING, ...options.tuning };
+  let retryAfterHeader: string | null = null;
+  // @slack/webhook keeps no header of a failed answer: read Retry-After on the way through.
+  const fetchKeepingRetryAfter = (async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await fetchFn(input, init);
+    retryAfterHeader = response.headers.get("retry-after");
+    return response;
+  }) as typeof fetch;
   const webhook = new IncomingWebhook(url, {
-    fetch: fetchFn,
+    fetch: fetchKeepingRetryAfter,
     timeout: SEND_TIMEOUT_MS,
     retryConfig: { retries: 0 },
   });
-  try {
-    const result = await webhook.send(message);
-    return result.text;
-  } catch (error) {
-    throw new SlackSendError(describeSendFailure(error));
-  }
+  const send = async () => {
+    retryAfterHeader = null;
+    try {
+      return await webhook.send(message);
+    } finally {
+      lastAnsweredAt.set(url, Date.now());
+    }
+  };
+  return inLane(url, async () => {
+    for (let retryCount = 0; ; retryCount++) {
+      await waitForTurn(url, t.minIntervalMs);
+      try {
+        return (await send()).text;
+      } catch (error) {
+        if (!(error instanceof IncomingWebhookHTTPError && error.statusCode === 429)) {
+          throw new SlackSendError(describeSendFailure(error));
+        }
+        const retryAfterSeconds = retryAfterSecondsOf(retryAfterHeader);
+        const retrying = retryCount < t.rateLimitRetries && retryAfterSeconds <= t.maxRetryAfterSeconds;
+        options.onRateLimited?.({ retryAfterSeconds, retryCount, retrying });
+        if (!retrying) {
+          throw new SlackSendError(
+            `${describeSendFailure(error)} (rate limited: Retry-After ${retryAfterSeconds} s, after ${retryCount} ${retryCount === 1 ? "retry" : "retries"})`,
+          );
+        }
+        await sleep(retryAfterSeconds * t.retryAfterBaseMs);
+      }
+    }
+  });
 }

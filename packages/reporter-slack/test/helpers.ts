@@ -1,7 +1,7 @@
 import { compareFindings, type ScanReport } from "@ecr-scan-reporter/core";
 import { validateSlackPayload } from "@ecr-scan-reporter/sandbox";
 import { expect } from "vitest";
-import { linkableUrl, type SlackMessage } from "../src/index.js";
+import { linkableUrl, SLACK_BLOCKS_MAX_CHARS, type SlackMessage, slackBlocksSize } from "../src/index.js";
 
 /** Every mrkdwn string of a message: the fallback text, section texts and context elements. */
 export function mrkdwnStrings(message: SlackMessage): string[] {
@@ -38,13 +38,14 @@ export function moreCount(message: SlackMessage): number {
 }
 
 /**
- * Asserts every limit and escaping rule a message must keep, whatever the report: Slack's block limits (also
- * through the sandbox receiver's validation), plain-text header, mrkdwn with no `<`, `>` or bare `&` but the
+ * Asserts every limit and escaping rule a message must keep, whatever the report: Slack's block limits and the one
+ * on all blocks together (also through the sandbox receiver's validation), plain-text header, mrkdwn with no `<`, `>` or bare `&` but the
  * links the reporter builds from http(s) URLs of the report, and an exact "…and N more".
  */
 export function expectWellFormed(message: SlackMessage, report: ScanReport): void {
   expect(validateSlackPayload(message)).toBeUndefined();
   expect(message.blocks.length).toBeLessThanOrEqual(50);
+  expect(slackBlocksSize(message.blocks)).toBeLessThanOrEqual(SLACK_BLOCKS_MAX_CHARS);
 
   const header = message.blocks[0];
   expect(header?.type).toBe("header");

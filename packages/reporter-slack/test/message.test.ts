@@ -214,7 +214,9 @@ describe("Slack's limits and escaping, whatever the report", () => {
       },
     });
     expectWellFormed(message, report);
-    expect(findingLines(message)).toHaveLength(40);
+    // 40 lines of 3,000 characters are ten times what a message may hold in all: the rest are counted.
+    expect(findingLines(message).length).toBeGreaterThan(0);
+    expect(findingLines(message).length + moreCount(message)).toBe(40);
     for (const line of findingLines(message)) expect(line.endsWith("…")).toBe(true);
   });
 

@@ -12,14 +12,20 @@ import {
   manyFindingsReport,
   mustNotUse,
   overThresholdReport,
+  sampleReport,
   testDeps,
 } from "@ecr-scan-reporter/core/testing";
 import { type SlackReceiver, startSlackReceiver } from "@ecr-scan-reporter/sandbox";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import slackReporterDefault, {
+  DEFAULT_SLACK_TUNING,
+  defineSlackReporter,
   renderSlackMessage,
+  SLACK_BLOCKS_MAX_CHARS,
   type SlackMessage,
   type SlackReporterOptionsInput,
+  type SlackTuning,
+  slackBlocksSize,
   slackOptionsSchema,
   slackReporter,
 } from "../src/index.js";
@@ -27,12 +33,14 @@ import { expectWellFormed, findingLines } from "./helpers.js";
 
 const SECRET: SecretRef = { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" };
 const CTX = { reporterId: "slack", attempt: 1 };
+/** No pacing between posts, and a Retry-After second of 10 ms: fast tests, same logic. */
+const FAST: SlackTuning = { minIntervalMs: 0, retryAfterBaseMs: 10 };
 
 function createReporter(
   resolveSecret: ReporterDeps["resolveSecret"],
-  extra: Partial<ReporterDeps> & { options?: Partial<SlackReporterOptionsInput> } = {},
+  extra: Partial<ReporterDeps> & { options?: Partial<SlackReporterOptionsInput>; tuning?: SlackTuning } = {},
 ) {
-  const { options, ...overrides } = extra;
+  const { options, tuning = FAST, ...overrides } = extra;
   const fetchCalls: string[] = [];
   const { deps, logs } = testDeps({
     resolveSecret,
@@ -44,10 +52,8 @@ function createReporter(
     writeLine: mustNotUse("writeLine"),
     ...overrides,
   });
-  const reporter = slackReporter.create(
-    slackReporter.optionsSchema.parse({ webhookUrl: SECRET, ...options }),
-    deps,
-  );
+  const plugin = defineSlackReporter(tuning);
+  const reporter = plugin.create(plugin.optionsSchema.parse({ webhookUrl: SECRET, ...options }), deps);
   return { reporter, logs, fetchCalls };
 }
 
@@ -205,6 +211,123 @@ describe("report() through a local Slack receiver", () => {
     expect(error.message).toContain("is not a URL");
     expect(error.message).not.toContain("secret-token-123");
     expect(fetchCalls).toEqual([]);
+  });
+});
+
+/** A report of 60 findings whose every field is at the length the view cuts it to, all of it needing escapes. */
+function cappedFieldsReport() {
+  return sampleReport({
+    repository: `team-a/${"r".repeat(250)}`,
+    findings: Array.from({ length: 60 }, (_, i) => ({
+      id: `CVE-${i}-${"&".repeat(94)}`,
+      severity: "CRITICAL" as const,
+      title: "<".repeat(300),
+      description: "&".repeat(1_000),
+      packageName: "&".repeat(200),
+      packageVersion: ">".repeat(100),
+      fixedInVersion: "&".repeat(100),
+      cvssScore: 9.8,
+      url: `https://nvd.example/${"a".repeat(970)}/${i}`,
+    })),
+  });
+}
+
+describe("Slack's limits on a whole message and on the rate, through the receiver", () => {
+  let receiver: SlackReceiver;
+  afterEach(async () => {
+    await receiver.close();
+  });
+
+  it("stays under the limit on all blocks at the largest maxFindings, every field of every finding at its cap", async () => {
+    receiver = await startSlackReceiver();
+    const { reporter } = createReporter(async () => receiver.url(), { options: { maxFindings: 40 } });
+    const report = cappedFieldsReport();
+    const outcome = await reporter.report(report, CTX);
+    // The receiver answers msg_blocks_too_long past 13,000 characters of blocks: none here.
+    expect(receiver.rejections).toEqual([]);
+    expect(outcome.status).toBe("sent");
+    const payload = receiver.messages[0]?.payload as unknown as SlackMessage;
+    expect(slackBlocksSize(payload.blocks)).toBeLessThanOrEqual(SLACK_BLOCKS_MAX_CHARS);
+    expectWellFormed(payload, report);
+  });
+
+  it("waits as a 429's Retry-After asks, then posts the message once", async () => {
+    receiver = await startSlackReceiver({ rateLimit: { intervalMs: 300, secondMs: 100 } });
+    const { reporter, logs } = createReporter(async () => receiver.url(), {
+      tuning: { minIntervalMs: 0, retryAfterBaseMs: 100 },
+    });
+    await reporter.report(overThresholdReport(), CTX);
+    const started = Date.now();
+    await expect(reporter.report(hostileReport(), CTX)).resolves.toMatchObject({ status: "sent" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(receiver.messages).toHaveLength(2);
+    expect(receiver.rejections.map((r) => [r.status, r.error])).toEqual([[429, "rate_limited"]]);
+    expect(logs).toContainEqual({
+      level: "warn",
+      message: "Slack rate limit",
+      extra: expect.objectContaining({
+        retryCount: 0,
+        retrying: true,
+        retryAfterSeconds: expect.any(Number),
+      }),
+    });
+  });
+
+  it("gives up after two retries of a 429, naming the status and never the URL", async () => {
+    receiver = await startSlackReceiver();
+    receiver.failNext(429, "rate_limited", 5, { "retry-after": "1" });
+    const { reporter, logs } = createReporter(async () => receiver.url());
+    const error = (await reporter.report(overThresholdReport(), CTX).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ReporterError);
+    expect(error.message).toContain(
+      "Slack answered HTTP 429 rate_limited (rate limited: Retry-After 1 s, after 2 retries)",
+    );
+    expect(error.message).not.toContain(receiver.url());
+    expect(receiver.rejections).toHaveLength(3);
+    expect(logs.filter((l) => l.message === "Slack rate limit").map((l) => l.extra?.retrying)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it("does not wait when Slack asks for longer than the reporter may, nor retry any other failure", async () => {
+    receiver = await startSlackReceiver();
+    receiver.failNext(429, "rate_limited", 1, { "retry-after": "3600" });
+    receiver.failNext(500, "rollup_error", 1);
+    const { reporter } = createReporter(async () => receiver.url());
+    await expect(reporter.report(overThresholdReport(), CTX)).rejects.toThrow(
+      /Retry-After 3600 s, after 0 retries/,
+    );
+    await expect(reporter.report(overThresholdReport(), CTX)).rejects.toThrow("Slack answered HTTP 500");
+    expect(receiver.rejections).toHaveLength(2);
+    expect(receiver.messages).toEqual([]);
+  });
+
+  it("paces posts to one webhook so that Slack's rate limit is never hit", async () => {
+    receiver = await startSlackReceiver({ rateLimit: { intervalMs: 200, secondMs: 100 } });
+    // No retry: a 429 would fail the report.
+    const { reporter } = createReporter(async () => receiver.url(), {
+      tuning: { minIntervalMs: 200, rateLimitRetries: 0 },
+    });
+    const reports = [overThresholdReport(), hostileReport(), manyFindingsReport()];
+    const outcomes = await Promise.all(reports.map((report) => reporter.report(report, CTX)));
+    expect(outcomes.map((o) => o.status)).toEqual(["sent", "sent", "sent"]);
+    expect(receiver.rejections).toEqual([]);
+    expect(receiver.messages).toHaveLength(3);
+  });
+
+  it("paces at Slack's one message a second by default, across reporters of one webhook", async () => {
+    receiver = await startSlackReceiver();
+    expect(DEFAULT_SLACK_TUNING.minIntervalMs).toBe(1_000);
+    const first = createReporter(async () => receiver.url(), { tuning: { rateLimitRetries: 0 } });
+    const second = createReporter(async () => receiver.url(), { tuning: { rateLimitRetries: 0 } });
+    const started = Date.now();
+    await first.reporter.report(overThresholdReport(), CTX);
+    await second.reporter.report(hostileReport(), CTX);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(receiver.rejections).toEqual([]);
+    expect(receiver.messages).toHaveLength(2);
   });
 });
 

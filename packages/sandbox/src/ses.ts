@@ -8,6 +8,7 @@ export interface SentEmail {
   from: string;
   to: string[];
   cc: string[];
+  bcc: string[];
   replyTo: string[];
   subject: string;
   html?: string;
@@ -21,13 +22,46 @@ function addressOf(text: string): string {
   return (/<([^>]+)>/.exec(text)?.[1] ?? text).trim().toLowerCase();
 }
 
+/** SES quotas: "50 recipients per message", a recipient being any To, CC or BCC address. */
+export const SES_MAX_RECIPIENTS = 50;
+/** The mailbox simulator's domain: the SES sandbox sends there without verification. */
+const SIMULATOR_DOMAIN = "simulator.amazonses.com";
+
+/** The region of a SigV4-signed request (its credential scope), or undefined. */
+function signedRegion(req: IncomingMessage): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? "")?.[1];
+}
+
+export interface SesOptions {
+  /**
+   * Whether the account has production access (default true, so the demo sends to anyone). Without it the account
+   * is in the SES sandbox: it sends only to verified identities and the mailbox simulator.
+   */
+  productionAccess?: boolean;
+  /** The region named in errors when a request does not say (by its signature) which one it went to. */
+  region?: string;
+}
+
 /**
- * An in-memory Amazon SES v2 (REST JSON): SendEmail and GetEmailIdentity. As SES does, it refuses to send from
- * an identity (address or its domain) that is not verified.
+ * An in-memory Amazon SES v2 (REST JSON): SendEmail, GetAccount and GetEmailIdentity, with what SES refuses:
+ * - more than 50 recipients (To, CC and BCC) in one message: BadRequestException "Recipient count exceeds 50."
+ *   (SES quotas, "50 recipients per message"; SES answers that text, as InvalidParameterValue in the v1 API —
+ *   doubleunion/arooo#243 — whose v2 counterpart for invalid input is BadRequestException);
+ * - a sender, or in the SES sandbox a recipient, that no verified identity covers (the address, its domain or a
+ *   parent domain): MessageRejected "Email address is not verified. The following identities failed the check in
+ *   region EU-WEST-1: …" (SES developer guide, "Amazon SES sandbox" and "Troubleshooting: email sending errors").
  */
 export class SesSandbox {
   readonly verifiedIdentities = new Set<string>();
   readonly sent: SentEmail[] = [];
+  /** Production access; false puts the account in the SES sandbox (see SesOptions). */
+  productionAccess: boolean;
+  private readonly region: string;
+
+  constructor(options: SesOptions = {}) {
+    this.productionAccess = options.productionAccess ?? true;
+    this.region = options.region ?? "eu-west-1";
+  }
 
   verifyIdentity(identity: string): void {
     this.verifiedIdentities.add(identity.toLowerCase());
@@ -37,8 +71,16 @@ export class SesSandbox {
     server.addRawHandler((req, body, res) => this.handle(server, req, body, res));
   }
 
+  /** True when the address, its domain or a parent domain is a verified identity. */
   private isVerified(address: string): boolean {
-    return this.verifiedIdentities.has(address) || this.verifiedIdentities.has(address.split("@")[1] ?? "");
+    if (this.verifiedIdentities.has(address)) return true;
+    const labels = (address.split("@")[1] ?? "").split(".");
+    return labels.some((_, i) => this.verifiedIdentities.has(labels.slice(i).join(".")));
+  }
+
+  /** May the account send to this recipient: always with production access, else verified or the simulator. */
+  private mayReceive(address: string): boolean {
+    return this.productionAccess || address.endsWith(`@${SIMULATOR_DOMAIN}`) || this.isVerified(address);
   }
 
   private handle(server: AwsHttpServer, req: IncomingMessage, body: Buffer, res: ServerResponse): boolean {
@@ -68,11 +110,26 @@ export class SesSandbox {
         );
         return true;
       }
-      if (!this.isVerified(addressOf(from))) {
+      const destination = input.Destination ?? {};
+      const recipients: string[] = [
+        ...(destination.ToAddresses ?? []),
+        ...(destination.CcAddresses ?? []),
+        ...(destination.BccAddresses ?? []),
+      ].map(String);
+      if (recipients.length > SES_MAX_RECIPIENTS) {
+        send(400, { message: "Recipient count exceeds 50." }, "BadRequestException");
+        return true;
+      }
+      const failed = [
+        ...(this.isVerified(addressOf(from)) ? [] : [from]),
+        ...recipients.filter((r) => !this.mayReceive(addressOf(r))),
+      ];
+      if (failed.length > 0) {
+        const region = (signedRegion(req) ?? this.region).toUpperCase();
         send(
           400,
           {
-            message: `Email address is not verified. The following identities failed the check in region: ${addressOf(from)}`,
+            message: `Email address is not verified. The following identities failed the check in region ${region}: ${failed.join(", ")}`,
           },
           "MessageRejected",
         );
@@ -83,6 +140,7 @@ export class SesSandbox {
         from,
         to: input.Destination?.ToAddresses ?? [],
         cc: input.Destination?.CcAddresses ?? [],
+        bcc: input.Destination?.BccAddresses ?? [],
         replyTo: input.ReplyToAddresses ?? [],
         subject: simple.Subject.Data,
         html: simple.Body?.Html?.Data,
@@ -96,11 +154,15 @@ export class SesSandbox {
     }
     if (req.method === "GET" && url.pathname === "/v2/email/account") {
       server.admit("sesv2", "GetAccount");
-      // A sandbox account that has production access: sending to unverified recipients is allowed.
+      // In the SES sandbox the quotas are 200 messages a day, one a second.
       send(200, {
-        ProductionAccessEnabled: true,
+        ProductionAccessEnabled: this.productionAccess,
         SendingEnabled: true,
-        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: this.sent.length },
+        SendQuota: {
+          Max24HourSend: this.productionAccess ? 50_000 : 200,
+          MaxSendRate: this.productionAccess ? 14 : 1,
+          SentLast24Hours: this.sent.length,
+        },
         EnforcementStatus: "HEALTHY",
         DedicatedIpAutoWarmupEnabled: false,
       });

@@ -20,6 +20,23 @@ export interface SandboxQueue {
 
 const md5 = (text: string) => createHash("md5").update(text, "utf8").digest("hex");
 
+// SendMessage and SendMessageBatch as the SQS API reference has them (the model of @aws-sdk/client-sqs 3.1164):
+// a message is at most 1 MiB (1,048,576 bytes; it was 256 KiB until 2025), or the queue's MaximumMessageSize;
+// a batch holds 1 to 10 entries (EmptyBatchRequest, TooManyEntriesInBatchRequest) whose ids are distinct
+// (BatchEntryIdsNotDistinct), of up to 80 letters, digits, hyphens and underscores (InvalidBatchEntryId), and
+// whose bodies add up to at most 1 MiB (BatchRequestTooLong). Each entry succeeds or fails on its own: a failed
+// one says whether the fault was the sender's (`SenderFault`); one that was not must be sent again.
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+export const SQS_MAX_BATCH_ENTRIES = 10;
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** A server-side failure of batch entries, injected for tests (see SqsSandbox.failEntries). */
+interface EntryFault {
+  remaining: number;
+  code: string;
+  message: string;
+}
+
 function queueError(type: string, message: string): AwsError {
   return new AwsError(`com.amazonaws.sqs#${type}`, message);
 }
@@ -27,6 +44,7 @@ function queueError(type: string, message: string): AwsError {
 /** An in-memory Amazon SQS (JSON protocol): standard queues with visibility timeouts and redrive to a DLQ. */
 export class SqsSandbox {
   readonly queues = new Map<string, SandboxQueue>();
+  private readonly entryFaults: EntryFault[] = [];
 
   constructor(
     private readonly options: {
@@ -59,6 +77,27 @@ export class SqsSandbox {
     return queue;
   }
 
+  /**
+   * Fails the next `count` entries of SendMessageBatch calls as a server-side fault (`SenderFault: false`, code
+   * `InternalError` unless told): the sender must send them again.
+   */
+  failEntries(count: number, fault: { code?: string; message?: string } = {}): void {
+    this.entryFaults.push({
+      remaining: count,
+      code: fault.code ?? "InternalError",
+      message: fault.message ?? "We encountered an internal error. Please try again.",
+    });
+  }
+
+  /** The injected fault for the next entry, if any. */
+  private nextEntryFault(): EntryFault | undefined {
+    const fault = this.entryFaults[0];
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.entryFaults.shift();
+    return fault;
+  }
+
   /** Messages currently in a queue, visible or not. */
   depth(name: string): number {
     return this.queues.get(name)?.messages.length ?? 0;
@@ -68,10 +107,11 @@ export class SqsSandbox {
     if (typeof body !== "string" || body.length === 0) {
       throw queueError("MissingParameter", "The request must contain the parameter MessageBody.");
     }
-    if (Buffer.byteLength(body) > 262_144) {
+    const maxBytes = Number(queue.attributes.MaximumMessageSize ?? SQS_MAX_MESSAGE_BYTES);
+    if (Buffer.byteLength(body) > maxBytes) {
       throw queueError(
         "InvalidParameterValue",
-        "One or more parameters are invalid. Reason: Message must be shorter than 262144 bytes.",
+        `One or more parameters are invalid. Reason: Message must be shorter than ${maxBytes} bytes.`,
       );
     }
     const now = this.options.now();
@@ -173,11 +213,35 @@ export class SqsSandbox {
           "EmptyBatchRequest",
           "There should be at least one SendMessageBatchRequestEntry in the request.",
         );
-      if (entries.length > 10)
-        throw queueError("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10.");
+      if (entries.length > SQS_MAX_BATCH_ENTRIES)
+        throw queueError(
+          "TooManyEntriesInBatchRequest",
+          `Maximum number of entries per request are ${SQS_MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`,
+        );
+      const ids = new Set<string>();
+      for (const entry of entries) {
+        if (typeof entry.Id !== "string" || !BATCH_ENTRY_ID.test(entry.Id))
+          throw queueError(
+            "InvalidBatchEntryId",
+            "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+          );
+        if (ids.has(entry.Id)) throw queueError("BatchEntryIdsNotDistinct", `Id ${entry.Id} repeated.`);
+        ids.add(entry.Id);
+      }
+      const total = entries.reduce((sum, e) => sum + Buffer.byteLength(String(e.MessageBody ?? "")), 0);
+      if (total > SQS_MAX_MESSAGE_BYTES)
+        throw queueError(
+          "BatchRequestTooLong",
+          `Batch requests cannot be longer than ${SQS_MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`,
+        );
       const Successful: unknown[] = [];
       const Failed: unknown[] = [];
       for (const entry of entries) {
+        const fault = this.nextEntryFault();
+        if (fault) {
+          Failed.push({ Id: entry.Id, SenderFault: false, Code: fault.code, Message: fault.message });
+          continue;
+        }
         try {
           const message = this.send(queue, entry.MessageBody, Number(entry.DelaySeconds ?? 0));
           Successful.push({

@@ -223,18 +223,129 @@ describe("issues", () => {
 });
 
 describe("secondary rate limits", () => {
+  // A rate limit's second is 10 ms here, so its waits take a few of them.
+  let limited: GitHubReceiver;
+  beforeAll(async () => {
+    limited = await startGitHubReceiver({ token: TOKEN, secondMs: 10 });
+  });
+  afterAll(() => limited.close());
+  beforeEach(() => limited.reset());
+  const base = () => ({ base: limited.url });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
   it("answers the next N matching requests with GitHub's 403, retry-after and message", async () => {
-    receiver.injectSecondaryRateLimit(2, { retryAfterSeconds: 7, methods: ["POST"] });
-    expect((await call("GET", "/repos/acme/security")).status).toBe(200);
-    const limited = await call("POST", "/repos/acme/security/issues", { title: "t" });
-    expect(limited.status).toBe(403);
-    expect(limited.headers.get("retry-after")).toBe("7");
-    expect((limited.json as { message: string }).message).toMatch(
+    limited.injectSecondaryRateLimit(2, { retryAfterSeconds: 7, methods: ["POST"] });
+    expect((await call("GET", "/repos/acme/security", undefined, base())).status).toBe(200);
+    const answer = await call("POST", "/repos/acme/security/issues", { title: "t" }, base());
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get("retry-after")).toBe("7");
+    expect((answer.json as { message: string }).message).toMatch(
       /^You have exceeded a secondary rate limit\. Please wait a few minutes before you try again\./,
     );
-    expect((await call("POST", "/repos/acme/security/issues", { title: "t" })).status).toBe(403);
-    expect((await call("POST", "/repos/acme/security/issues", { title: "t" })).status).toBe(201);
+    // Not the primary limit: requests remain.
+    expect(answer.headers.get("x-ratelimit-remaining")).not.toBe("0");
+    await sleep(80);
+    expect((await call("POST", "/repos/acme/security/issues", { title: "t" }, base())).status).toBe(403);
+    await sleep(80);
+    expect((await call("POST", "/repos/acme/security/issues", { title: "t" }, base())).status).toBe(201);
+    expect(limited.issues).toHaveLength(1);
+    expect(limited.violations).toEqual([]);
+  });
+
+  it.each([403, 429] as const)(
+    "answers %i without retry-after, and holds every request for a minute then",
+    async (status) => {
+      limited.secondaryLimitOnce({ status });
+      const answer = await call("POST", "/repos/acme/security/issues", { title: "t" }, base());
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get("retry-after")).toBeNull();
+      expect((answer.json as { message: string }).message).toContain("secondary rate limit");
+      // A retry within the minute (60 of this receiver's 10-ms seconds) is limited again, and is a violation.
+      await sleep(100);
+      expect((await call("POST", "/repos/acme/security/issues", { title: "t" }, base())).status).toBe(status);
+      expect(limited.violations).toEqual([
+        expect.objectContaining({ problems: [expect.stringMatching(/^POST \d+ ms before the end of/)] }),
+      ]);
+      await sleep(520);
+      expect((await call("POST", "/repos/acme/security/issues", { title: "t" }, base())).status).toBe(201);
+    },
+  );
+
+  it("holds requests for retry-after seconds when it is given", async () => {
+    limited.secondaryLimitOnce({ status: 429, retryAfter: 3 });
+    const answer = await call("GET", "/repos/acme/security", undefined, base());
+    expect([answer.status, answer.headers.get("retry-after")]).toEqual([429, "3"]);
+    await sleep(40);
+    expect((await call("GET", "/repos/acme/security", undefined, base())).status).toBe(200);
+    expect(limited.violations).toEqual([]);
+  });
+});
+
+describe("lengths GitHub refuses with 422", () => {
+  it.each([
+    [
+      "an issue body over 65,536 characters",
+      "POST",
+      "/repos/acme/security/issues",
+      { title: "t", body: "b".repeat(65_537) },
+      {
+        resource: "Issue",
+        code: "custom",
+        field: "body",
+        message: "body is too long (maximum is 65536 characters)",
+      },
+    ],
+    [
+      "an issue title over 256 characters",
+      "POST",
+      "/repos/acme/security/issues",
+      { title: "t".repeat(257) },
+      {
+        resource: "Issue",
+        code: "custom",
+        field: "title",
+        message: "title is too long (maximum is 256 characters)",
+      },
+    ],
+    [
+      "a label name over 50 characters",
+      "POST",
+      "/repos/acme/security/issues",
+      { title: "t", labels: ["ecr-scan", "l".repeat(51)] },
+      { value: "l".repeat(51), resource: "Label", field: "name", code: "invalid" },
+    ],
+  ])("refuses %s, in GitHub's validation error shape", async (_, method, path, body, error) => {
+    const answer = await call(method, path, body);
+    expect(answer.status).toBe(422);
+    expect(answer.json).toEqual({
+      message: "Validation Failed",
+      errors: [error],
+      documentation_url: "https://docs.github.com/rest/issues/issues#create-an-issue",
+      status: "422",
+    });
+    expect(receiver.issues).toEqual([]);
+    // The answer matches the 422 the description documents for the operation.
+    expect(receiver.responseViolations).toEqual([]);
+  });
+
+  it("applies them to updates and comments too, and takes exactly the maximum", async () => {
+    await call("POST", "/repos/acme/security/issues", {
+      title: "t".repeat(256),
+      body: "b".repeat(65_536),
+      labels: ["l".repeat(50)],
+    });
     expect(receiver.issues).toHaveLength(1);
+    const update = await call("PATCH", "/repos/acme/security/issues/1", { labels: ["x".repeat(51)] });
+    expect(update.status).toBe(422);
+    const comment = await call("POST", "/repos/acme/security/issues/1/comments", {
+      body: "c".repeat(65_537),
+    });
+    expect(comment.status).toBe(422);
+    expect((comment.json as { errors: unknown[] }).errors).toEqual([
+      expect.objectContaining({ resource: "IssueComment", field: "body" }),
+    ]);
+    expect(receiver.comments).toEqual([]);
+    expect(receiver.violations).toEqual([]);
   });
 });
 

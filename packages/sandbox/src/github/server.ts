@@ -2,20 +2,18 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadGitHubApiDescription } from "./description.js";
+import { lengthErrors, validationFailed } from "./limits.js";
 import type { JsonObject } from "./openapi.js";
 import { HttpError, operationHandlers } from "./operations.js";
+import { SecondaryRateLimits } from "./rate-limits.js";
 import { GitHubRepresentations, GitHubUrls } from "./representations.js";
 import { GitHubStore } from "./state.js";
 import type { GitHubReceiver, GitHubReceiverOptions, GitHubRequestRecord, GitHubViolation } from "./types.js";
 
 // The receiver's HTTP side: it records every request, checks it against GitHub's description, answers bad
-// credentials with 401 and injected secondary rate limits with GitHub's 403 ("Rate limits for the REST API",
-// https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api: a `retry-after` header and the
-// message "You have exceeded a secondary rate limit…"), and hands the rest to the operation handlers.
+// credentials with 401, injected secondary rate limits as GitHub does (rate-limits.ts), lengths GitHub refuses
+// with its 422 (limits.ts), and hands the rest to the operation handlers.
 
-const SECONDARY_RATE_LIMIT_MESSAGE =
-  "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to " +
-  "GitHub Support for help, please include the request ID ";
 const DOCS = "https://docs.github.com/rest";
 
 function send(
@@ -51,7 +49,7 @@ export async function startGitHubReceiver(options: GitHubReceiverOptions = {}): 
   const requests: GitHubRequestRecord[] = [];
   const violations: GitHubViolation[] = [];
   const responseViolations: GitHubViolation[] = [];
-  let rateLimit: { remaining: number; retryAfterSeconds: number; methods?: string[] } | undefined;
+  const secondaryLimits = new SecondaryRateLimits(options.secondMs ?? 1_000);
 
   for (const fullName of options.repositories ?? ["acme/security"]) store.addRepository(fullName);
 
@@ -111,24 +109,18 @@ export async function startGitHubReceiver(options: GitHubReceiverOptions = {}): 
       const given = /^(?:token|bearer)\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
       if (given !== options.token) return reply(401, errorBody(401, "Bad credentials"));
     }
-    if (rateLimit && rateLimit.remaining > 0 && (!rateLimit.methods || rateLimit.methods.includes(method))) {
-      rateLimit.remaining -= 1;
-      const requestId = randomUUID().toUpperCase();
-      return reply(
-        403,
-        {
-          message: `${SECONDARY_RATE_LIMIT_MESSAGE}${requestId}.`,
-          documentation_url:
-            "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-          status: "403",
-        },
-        { "retry-after": String(rateLimit.retryAfterSeconds), "x-github-request-id": requestId },
-      );
+    const limited = secondaryLimits.answer(method);
+    if (limited) {
+      if (limited.early)
+        violations.push({ method, path, operationId: match.operationId, problems: [limited.early] });
+      return reply(limited.status, limited.body, limited.headers);
     }
     // A body that breaks the schema gets GitHub's answer to it, not a guess at what was meant.
     if (problems.some((p) => p.startsWith("body") || p.startsWith("path"))) {
       return reply(422, errorBody(422, "Validation Failed", { errors: problems }));
     }
+    const tooLong = lengthErrors(match.operationId, body);
+    if (tooLong.length > 0) return reply(422, validationFailed(match.operationId, tooLong));
     const handler = handlers[match.operationId];
     if (!handler) {
       violations.push({
@@ -168,16 +160,18 @@ export async function startGitHubReceiver(options: GitHubReceiverOptions = {}): 
     comments: store.comments,
     addRepository: (fullName, permissions) => store.addRepository(fullName, permissions),
     injectSecondaryRateLimit(count, rateOptions = {}) {
-      rateLimit = {
-        remaining: count,
-        retryAfterSeconds: rateOptions.retryAfterSeconds ?? 1,
-        methods: rateOptions.methods?.map((m) => m.toUpperCase()),
-      };
+      secondaryLimits.add(count, {
+        retryAfter: rateOptions.retryAfterSeconds ?? 1,
+        methods: rateOptions.methods,
+      });
+    },
+    secondaryLimitOnce(limit = {}) {
+      secondaryLimits.add(1, limit);
     },
     reset() {
       for (const list of [requests, violations, responseViolations]) list.length = 0;
       store.reset();
-      rateLimit = undefined;
+      secondaryLimits.reset();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,3 +1,5 @@
+import type { SecondaryLimit } from "./rate-limits.js";
+
 /** One request the receiver answered, as it came in. */
 export interface GitHubRequestRecord {
   method: string;
@@ -67,6 +69,11 @@ export interface GitHubReceiverOptions {
   validateResponses?: boolean;
   /** Milliseconds since the epoch, for timestamps (default Date.now). */
   now?: () => number;
+  /**
+   * One second of a rate limit's wait, in milliseconds (default 1,000): tests shorten it along with the client's
+   * own (the reporter's `retryBaseMs`), so a minute without `retry-after` takes 60 of them.
+   */
+  secondMs?: number;
 }
 
 export interface GitHubReceiver {
@@ -83,9 +90,15 @@ export interface GitHubReceiver {
   addRepository(fullName: string, permissions?: Partial<RepositoryPermissions>): void;
   /**
    * Answers the next `count` requests (only those with one of `methods`, when given) with GitHub's secondary rate
-   * limit answer: 403, `retry-after`, and the documented message.
+   * limit answer: 403, `retry-after` (1 second unless told), and the documented message.
    */
   injectSecondaryRateLimit(count: number, options?: { retryAfterSeconds?: number; methods?: string[] }): void;
+  /**
+   * Answers the next matching request with a secondary rate limit: 403 (default) or 429, with `retry-after` when
+   * `retryAfter` is given and without it otherwise. Until the wait is over (`retryAfter` seconds, else a minute),
+   * matching requests get the same answer and are recorded as violations.
+   */
+  secondaryLimitOnce(limit?: SecondaryLimit): void;
   /** Forgets every issue, comment, request and violation (repositories stay). */
   reset(): void;
   close(): Promise<void>;
