@@ -4,77 +4,88 @@
 locals {
   severities = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"]
 
-  sns_enabled      = var.reporters.sns != null
-  sns_create_topic = local.sns_enabled && try(var.reporters.sns.topic_arn, null) == null
+  # The built-in reporters that run: each one's settings, or null when it is absent or `enabled = false`. sns is
+  # present unless disabled (variables.tf), so enabling another reporter never removes the topic. Everything below
+  # (and the policies, iam.tf) reads this, never var.reporters.
+  reporters = {
+    sns     = var.reporters.sns.enabled ? var.reporters.sns : null
+    slack   = try(var.reporters.slack.enabled, false) ? var.reporters.slack : null
+    github  = try(var.reporters.github.enabled, false) ? var.reporters.github : null
+    email   = try(var.reporters.email.enabled, false) ? var.reporters.email : null
+    metrics = try(var.reporters.metrics.enabled, false) ? var.reporters.metrics : null
+  }
+
+  sns_enabled      = local.reporters.sns != null
+  sns_create_topic = local.sns_enabled && try(local.reporters.sns.topic_arn, null) == null
   sns_topic_name   = "${var.name_prefix}-findings"
-  sns_topic_arn    = !local.sns_enabled ? null : coalesce(var.reporters.sns.topic_arn, "${local.arn_prefix.sns}:${local.sns_topic_name}")
+  sns_topic_arn    = !local.sns_enabled ? null : coalesce(local.reporters.sns.topic_arn, "${local.arn_prefix.sns}:${local.sns_topic_name}")
 
   # A secret option is {"secretArn": …} or {"parameter": …}; the variables give one of the two (validated).
-  slack_webhook_ref = var.reporters.slack == null ? null : (
-    var.reporters.slack.webhook_url_secret_arn != null ? { secretArn = var.reporters.slack.webhook_url_secret_arn } : { parameter = var.reporters.slack.webhook_url_parameter }
+  slack_webhook_ref = local.reporters.slack == null ? null : (
+    local.reporters.slack.webhook_url_secret_arn != null ? { secretArn = local.reporters.slack.webhook_url_secret_arn } : { parameter = local.reporters.slack.webhook_url_parameter }
   )
-  github_token_ref = var.reporters.github == null ? null : (
-    var.reporters.github.token_secret_arn != null ? { secretArn = var.reporters.github.token_secret_arn } : { parameter = var.reporters.github.token_parameter }
+  github_token_ref = local.reporters.github == null ? null : (
+    local.reporters.github.token_secret_arn != null ? { secretArn = local.reporters.github.token_secret_arn } : { parameter = local.reporters.github.token_parameter }
   )
 
   # Each built-in reporter's entry, or null when it is not enabled, with every option (null when unset); the
   # nulls are dropped below, so that the document omits what is unset (the reporters' schemas apply their defaults).
   builtin_reporter_entries = [
-    var.reporters.sns == null ? null : {
+    local.reporters.sns == null ? null : {
       use          = "sns"
-      repositories = var.reporters.sns.repositories
-      minSeverity  = var.reporters.sns.min_severity
+      repositories = local.reporters.sns.repositories
+      minSeverity  = local.reporters.sns.min_severity
       options = {
         topicArn      = local.sns_topic_arn
-        subjectPrefix = var.reporters.sns.subject_prefix
-        maxFindings   = var.reporters.sns.max_findings
+        subjectPrefix = local.reporters.sns.subject_prefix
+        maxFindings   = local.reporters.sns.max_findings
       }
     },
-    var.reporters.slack == null ? null : {
+    local.reporters.slack == null ? null : {
       use          = "slack"
-      repositories = var.reporters.slack.repositories
-      minSeverity  = var.reporters.slack.min_severity
+      repositories = local.reporters.slack.repositories
+      minSeverity  = local.reporters.slack.min_severity
       options = {
         webhookUrl   = local.slack_webhook_ref
-        channelLabel = var.reporters.slack.channel_label
-        maxFindings  = var.reporters.slack.max_findings
+        channelLabel = local.reporters.slack.channel_label
+        maxFindings  = local.reporters.slack.max_findings
       }
     },
-    var.reporters.github == null ? null : {
+    local.reporters.github == null ? null : {
       use          = "github"
-      repositories = var.reporters.github.repositories
-      minSeverity  = var.reporters.github.min_severity
+      repositories = local.reporters.github.repositories
+      minSeverity  = local.reporters.github.min_severity
       options = {
-        owner       = var.reporters.github.owner
-        repo        = var.reporters.github.repo
+        owner       = local.reporters.github.owner
+        repo        = local.reporters.github.repo
         token       = local.github_token_ref
-        baseUrl     = var.reporters.github.base_url
-        labels      = var.reporters.github.labels
-        assignees   = var.reporters.github.assignees
-        maxFindings = var.reporters.github.max_findings
+        baseUrl     = local.reporters.github.base_url
+        labels      = local.reporters.github.labels
+        assignees   = local.reporters.github.assignees
+        maxFindings = local.reporters.github.max_findings
       }
     },
-    var.reporters.email == null ? null : {
+    local.reporters.email == null ? null : {
       use          = "email"
-      repositories = var.reporters.email.repositories
-      minSeverity  = var.reporters.email.min_severity
+      repositories = local.reporters.email.repositories
+      minSeverity  = local.reporters.email.min_severity
       options = {
-        from             = var.reporters.email.from
-        to               = var.reporters.email.to
-        cc               = var.reporters.email.cc
-        replyTo          = var.reporters.email.reply_to
-        configurationSet = var.reporters.email.configuration_set
-        subjectPrefix    = var.reporters.email.subject_prefix
-        maxFindings      = var.reporters.email.max_findings
+        from             = local.reporters.email.from
+        to               = local.reporters.email.to
+        cc               = local.reporters.email.cc
+        replyTo          = local.reporters.email.reply_to
+        configurationSet = local.reporters.email.configuration_set
+        subjectPrefix    = local.reporters.email.subject_prefix
+        maxFindings      = local.reporters.email.max_findings
       }
     },
-    var.reporters.metrics == null ? null : {
+    local.reporters.metrics == null ? null : {
       use          = "metrics"
-      repositories = var.reporters.metrics.repositories
-      minSeverity  = var.reporters.metrics.min_severity
+      repositories = local.reporters.metrics.repositories
+      minSeverity  = local.reporters.metrics.min_severity
       options = {
-        namespace     = var.reporters.metrics.namespace
-        perRepository = var.reporters.metrics.per_repository
+        namespace     = local.reporters.metrics.namespace
+        perRepository = local.reporters.metrics.per_repository
       }
     },
   ]
@@ -150,10 +161,19 @@ locals {
     } : k => v if v != null }]
     reporters = local.reporter_entries
   }
-  config_json          = jsonencode(local.config_document)
-  config_size_estimate = length(jsonencode(merge(local.config_document, { reporters = local.sizing_reporter_entries })))
+  config_json = jsonencode(local.config_document)
 
-  # Lambda's environment is 4 KB in all, keys and values of every variable together; beyond 3,500 characters the
+  # AWS's limits are in bytes (UTF-8), while Terraform's length() counts characters: the byte count is read off
+  # the base64 encoding of the text, 3 bytes for every 4 characters less the padding ("=" only ever pads).
+  config_base64 = {
+    document = base64encode(local.config_json)
+    estimate = base64encode(jsonencode(merge(local.config_document, { reporters = local.sizing_reporter_entries })))
+  }
+  config_sizes         = { for key, text in local.config_base64 : key => length(text) * 3 / 4 - length(regexall("=", text)) }
+  config_bytes         = local.config_sizes.document
+  config_size_estimate = local.config_sizes.estimate
+
+  # Lambda's environment is 4 KB in all, keys and values of every variable together; beyond 3,500 bytes the
   # document goes to an SSM parameter, leaving room for the queue URLs and the other variables. `config_storage`
   # can force either (then nothing needs to be known at plan time).
   config_in_parameter = var.config_storage == "parameter" ? true : (
@@ -178,15 +198,15 @@ resource "aws_ssm_parameter" "config" {
   type   = var.kms_key_arn == null ? "String" : "SecureString"
   key_id = var.kms_key_arn
   # Standard parameters hold 4 KB, advanced ones 8 KB.
-  tier  = length(local.config_json) > 4096 ? "Advanced" : "Standard"
+  tier  = local.config_bytes > 4096 ? "Advanced" : "Standard"
   value = local.config_json
 
   tags = local.tags
 
   lifecycle {
     precondition {
-      condition     = length(local.config_json) <= 8192
-      error_message = "The configuration document has ${length(local.config_json)} characters; an SSM parameter holds at most 8,192. Shorten the ignore list (one entry per vulnerability, with a repositories regex instead of one entry per repository) or the custom reporters' options."
+      condition     = local.config_bytes <= 8192
+      error_message = "The configuration document has ${local.config_bytes} bytes; an SSM parameter holds at most 8,192. Shorten the ignore list (one entry per vulnerability, with a repositories regex instead of one entry per repository) or the custom reporters' options."
     }
   }
 }

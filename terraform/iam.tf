@@ -1,9 +1,10 @@
 # One role per function, with only the actions that function calls (README "IAM permissions").
 #
 # Every statement names its resources: queues, topic, secrets, parameters and log groups by their own ARN, ECR
-# actions by the region's repository ARNs. The one exception is ecr:GetRegistryScanningConfiguration, which
-# the Service Authorization Reference lists with no resource type: it can only be granted on "*".
-# No wildcard actions, no iam:PassRole.
+# actions by the region's repository ARNs. The exceptions are the actions the Service Authorization Reference
+# lists with no resource type, which IAM only accepts on "*": ecr:GetRegistryScanningConfiguration, and, when
+# their option is on, inspector2:ListFindings, ec2:DescribeNetworkInterfaces / ec2:DescribeSubnets and
+# xray:PutTraceSegments / xray:PutTelemetryRecords. No wildcard actions, no iam:PassRole.
 
 locals {
   # Role names are global in IAM; the region keeps two regional instances of the module apart.
@@ -35,28 +36,52 @@ locals {
     Resource = local.config_parameter_arn
   }]
 
-  # With a customer managed key: queues, topic, log groups and the config parameter are encrypted with it. Senders
-  # need GenerateDataKey (and Decrypt, to reuse data keys), receivers Decrypt.
-  kms_send_statement = var.kms_key_arn == null ? [] : [{
+  # With a customer managed key: queues, topic, log groups and the config parameter are encrypted with it. All
+  # three functions send to a queue under it (schedule-scans to the scan queue and the schedule DLQ, scan-images
+  # to its DLQ, report-findings to the report queue, its DLQ and the topic): an SQS or SNS producer needs
+  # GenerateDataKey and Decrypt (SQS, "Key management"), which also covers reading.
+  kms_statement = var.kms_key_arn == null ? [] : [{
     Sid      = "UseModuleKey"
     Effect   = "Allow"
     Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
     Resource = var.kms_key_arn
   }]
-  kms_receive_statement = var.kms_key_arn == null ? [] : [{
-    Sid      = "UseModuleKey"
+
+  # Lambda creates and deletes the functions' network interfaces in the VPC with their roles (Lambda developer
+  # guide, "Required IAM permissions"); the two Describe actions have no resource type.
+  vpc_statements = !local.in_vpc ? [] : [
+    {
+      Sid      = "ManageVpcNetworkInterfaces"
+      Effect   = "Allow"
+      Action   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      Resource = "${local.arn_prefix.ec2}:*/*"
+    },
+    {
+      Sid      = "DescribeVpcNetworkInterfaces"
+      Effect   = "Allow"
+      Action   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+      Resource = "*"
+    },
+  ]
+
+  # Active tracing: the function's role sends the segments (no resource type either).
+  tracing_statement = !local.active_tracing ? [] : [{
+    Sid      = "WriteTraces"
     Effect   = "Allow"
-    Action   = "kms:Decrypt"
-    Resource = var.kms_key_arn
+    Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    Resource = "*"
   }]
+
+  # What every function gets besides its own statements.
+  shared_statements = concat(local.config_parameter_statement, local.kms_statement, local.vpc_statements, local.tracing_statement)
 
   # Secrets the reporters read: Secrets Manager ARNs and SSM parameter names from the variables.
   secret_arns = distinct(compact(concat(
-    [try(var.reporters.slack.webhook_url_secret_arn, null), try(var.reporters.github.token_secret_arn, null)],
+    [try(local.reporters.slack.webhook_url_secret_arn, null), try(local.reporters.github.token_secret_arn, null)],
     flatten([for reporter in local.custom_reporters : reporter.secret_arns]),
   )))
   secret_parameter_names = distinct(compact(concat(
-    [try(var.reporters.slack.webhook_url_parameter, null), try(var.reporters.github.token_parameter, null)],
+    [try(local.reporters.slack.webhook_url_parameter, null), try(local.reporters.github.token_parameter, null)],
     flatten([for reporter in local.custom_reporters : reporter.parameter_names]),
   )))
   # A secret named by a partial ARN (no 6-character suffix) is matched by name-?????? ("?" is one character).
@@ -69,15 +94,19 @@ locals {
 
   # SES checks sending against the identity that authorizes the sender: its domain, the address itself, or a
   # parent domain (the email reporter asks GetEmailIdentity in that order).
-  email_from_address = var.reporters.email == null ? null : try(regex("<([^<>]+)>\\s*$", var.reporters.email.from)[0], trimspace(var.reporters.email.from))
+  email_from_address = local.reporters.email == null ? null : try(regex("<([^<>]+)>\\s*$", local.reporters.email.from)[0], trimspace(local.reporters.email.from))
   email_from_labels  = local.email_from_address == null ? [] : split(".", split("@", local.email_from_address)[1])
   email_identities = local.email_from_address == null ? [] : concat(
     [join(".", local.email_from_labels), local.email_from_address],
     [for i in range(1, length(local.email_from_labels) - 1) : join(".", slice(local.email_from_labels, i, length(local.email_from_labels)))],
   )
   email_identity_arns = [for identity in local.email_identities : "${local.arn_prefix.ses}:identity/${identity}"]
-  email_configuration_set_arns = try(var.reporters.email.configuration_set, null) == null ? [] : [
-    "${local.arn_prefix.ses}:configuration-set/${var.reporters.email.configuration_set}"
+  email_configuration_set_arns = try(local.reporters.email.configuration_set, null) == null ? [] : [
+    "${local.arn_prefix.ses}:configuration-set/${local.reporters.email.configuration_set}"
+  ]
+  # An account in the SES sandbox also authorizes SendEmail against each recipient's (verified) identity.
+  email_recipient_identity_arns = local.reporters.email == null ? [] : [
+    for identity in var.ses_recipient_identities : "${local.arn_prefix.ses}:identity/${identity}"
   ]
 
   policies = {
@@ -104,10 +133,16 @@ locals {
             Action   = "sqs:SendMessage"
             Resource = local.queue_arns.scan
           },
+          {
+            # The on-failure destination of asynchronous invocations: Lambda sends the record with this role.
+            Sid      = "RecordFailedRuns"
+            Effect   = "Allow"
+            Action   = "sqs:SendMessage"
+            Resource = local.queue_arns.schedule_dlq
+          },
           local.log_statements.schedule_scans,
         ],
-        local.config_parameter_statement,
-        local.kms_send_statement,
+        local.shared_statements,
       )
     }
 
@@ -136,8 +171,7 @@ locals {
           },
           local.log_statements.scan_images,
         ],
-        local.config_parameter_statement,
-        local.kms_receive_statement,
+        local.shared_statements,
       )
     }
 
@@ -176,20 +210,19 @@ locals {
           },
           local.log_statements.report_findings,
         ],
-        local.config_parameter_statement,
-        local.kms_send_statement,
+        local.shared_statements,
         !local.sns_enabled ? [] : [{
           Sid      = "PublishToTopic"
           Effect   = "Allow"
           Action   = ["sns:Publish", "sns:GetTopicAttributes"]
           Resource = local.sns_topic_arn
         }],
-        var.reporters.email == null ? [] : [
+        local.reporters.email == null ? [] : [
           {
             Sid      = "SendEmail"
             Effect   = "Allow"
             Action   = "ses:SendEmail"
-            Resource = concat(local.email_identity_arns, local.email_configuration_set_arns)
+            Resource = concat(local.email_identity_arns, local.email_recipient_identity_arns, local.email_configuration_set_arns)
           },
           {
             Sid      = "CheckSenderIdentity"
@@ -219,15 +252,24 @@ locals {
           Resource  = "${local.arn_prefix.kms}:key/*"
           Condition = { StringEquals = { "kms:ViaService" = local.secret_kms_via_services } }
         }],
+        # Keys the module does not manage: secrets or parameters under another account's key, a given topic's key.
+        length(var.kms_key_arns) == 0 ? [] : [{
+          Sid      = "UseReporterKeys"
+          Effect   = "Allow"
+          Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          Resource = var.kms_key_arns
+        }],
       )
     }
   }
 }
 
 resource "aws_iam_role" "schedule_scans" {
-  name               = local.role_names.schedule_scans
-  description        = "ecr-scan-reporter schedule-scans in ${local.region}"
-  assume_role_policy = local.lambda_assume_role_policy
+  name                 = local.role_names.schedule_scans
+  path                 = var.role_path
+  description          = "ecr-scan-reporter schedule-scans in ${local.region}"
+  assume_role_policy   = local.lambda_assume_role_policy
+  permissions_boundary = var.role_permissions_boundary
 
   tags = local.tags
 }
@@ -239,9 +281,11 @@ resource "aws_iam_role_policy" "schedule_scans" {
 }
 
 resource "aws_iam_role" "scan_images" {
-  name               = local.role_names.scan_images
-  description        = "ecr-scan-reporter scan-images in ${local.region}"
-  assume_role_policy = local.lambda_assume_role_policy
+  name                 = local.role_names.scan_images
+  path                 = var.role_path
+  description          = "ecr-scan-reporter scan-images in ${local.region}"
+  assume_role_policy   = local.lambda_assume_role_policy
+  permissions_boundary = var.role_permissions_boundary
 
   tags = local.tags
 }
@@ -253,9 +297,11 @@ resource "aws_iam_role_policy" "scan_images" {
 }
 
 resource "aws_iam_role" "report_findings" {
-  name               = local.role_names.report_findings
-  description        = "ecr-scan-reporter report-findings in ${local.region}"
-  assume_role_policy = local.lambda_assume_role_policy
+  name                 = local.role_names.report_findings
+  path                 = var.role_path
+  description          = "ecr-scan-reporter report-findings in ${local.region}"
+  assume_role_policy   = local.lambda_assume_role_policy
+  permissions_boundary = var.role_permissions_boundary
 
   tags = local.tags
 }

@@ -1,6 +1,7 @@
 locals {
   account_id = data.aws_caller_identity.current.account_id
-  region     = data.aws_region.current.name
+  # `id` is the region's name in provider 5.x and 6.x alike; 6.0 deprecates `name` (in favour of `region`).
+  region     = data.aws_region.current.id
   partition  = data.aws_partition.current.partition
   dns_suffix = data.aws_partition.current.dns_suffix
 
@@ -15,10 +16,11 @@ locals {
   log_group_names = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
 
   queue_names = {
-    scan       = "${var.name_prefix}-scan"
-    scan_dlq   = "${var.name_prefix}-scan-dlq"
-    report     = "${var.name_prefix}-report"
-    report_dlq = "${var.name_prefix}-report-dlq"
+    scan         = "${var.name_prefix}-scan"
+    scan_dlq     = "${var.name_prefix}-scan-dlq"
+    report       = "${var.name_prefix}-report"
+    report_dlq   = "${var.name_prefix}-report-dlq"
+    schedule_dlq = "${var.name_prefix}-schedule-dlq"
   }
 
   rule_names = {
@@ -32,7 +34,7 @@ locals {
   # which the size decision of the config document (config.tf) needs — it holds the SNS topic's ARN — and which
   # lets the tests assert the policies of a plan.
   arn_prefix = {
-    for service in ["ecr", "sqs", "sns", "events", "logs", "ssm", "kms", "secretsmanager", "ses", "lambda"] :
+    for service in ["ecr", "sqs", "sns", "events", "logs", "ssm", "kms", "secretsmanager", "ses", "lambda", "ec2"] :
     service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}"
   }
   queue_arns          = { for key, name in local.queue_names : key => "${local.arn_prefix.sqs}:${name}" }
@@ -48,4 +50,10 @@ locals {
   # A day more than the 4-day default of the source queues, well within SQS's 14-day maximum.
   queue_retention_s = 345600
   dlq_retention_s   = 1209600
+
+  # EventBridge retries a failed delivery (a queue or key policy that refuses it, Lambda throttling) for an hour
+  # instead of its default 24: a failure that outlasts that is a misconfiguration, which the event's DLQ and its
+  # alarm then show the same day; the event itself is kept there for a redrive.
+  event_retry_max_age_s    = 3600
+  event_retry_max_attempts = 185
 }

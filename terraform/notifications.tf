@@ -11,9 +11,9 @@ resource "aws_sns_topic" "findings" {
 
 # E-mail subscriptions stay "pending confirmation" until each recipient follows the link AWS sends them.
 resource "aws_sns_topic_subscription" "email" {
-  for_each = local.sns_enabled ? toset(var.reporters.sns.email_subscriptions) : toset([])
+  for_each = local.sns_enabled ? toset(local.reporters.sns.email_subscriptions) : toset([])
 
-  topic_arn = local.sns_create_topic ? aws_sns_topic.findings[0].arn : var.reporters.sns.topic_arn
+  topic_arn = local.sns_create_topic ? aws_sns_topic.findings[0].arn : local.reporters.sns.topic_arn
   protocol  = "email"
   endpoint  = each.value
 }

@@ -59,13 +59,23 @@ output "report_queue_arn" {
 }
 
 output "report_dlq_url" {
-  description = "URL of the report queue's dead-letter queue."
+  description = "URL of the report queue's dead-letter queue (also of scan events EventBridge could not deliver to the report queue)."
   value       = aws_sqs_queue.report_dlq.url
 }
 
 output "report_dlq_arn" {
   description = "ARN of the report queue's dead-letter queue."
   value       = aws_sqs_queue.report_dlq.arn
+}
+
+output "schedule_dlq_url" {
+  description = "URL of the schedule's dead-letter queue: scheduled events EventBridge could not deliver to schedule-scans, and the records of runs that failed after Lambda's retries."
+  value       = aws_sqs_queue.schedule_dlq.url
+}
+
+output "schedule_dlq_arn" {
+  description = "ARN of the schedule's dead-letter queue."
+  value       = aws_sqs_queue.schedule_dlq.arn
 }
 
 output "sns_topic_arn" {
@@ -94,7 +104,7 @@ output "schedule_rule_name" {
 }
 
 output "report_rule_names" {
-  description = "Names of the EventBridge rules that route scan events to the report queue, by kind (ecr_image_scan, inspector2_scan, inspector2_finding)."
+  description = "Names of the EventBridge rules that route scan events to the report queue, by kind: ecr_image_scan, and with enhanced_scanning inspector2_scan and inspector2_finding."
   value       = { for key, rule in aws_cloudwatch_event_rule.report : key => rule.name }
 }
 

@@ -2,8 +2,11 @@
 # findings of each image and hands the report to the reporters.
 
 locals {
-  # ECR basic scans send "ECR Image Scan" (COMPLETE, FAILED); Inspector sends "Inspector2 Scan" for an image's
-  # initial enhanced scan and, when enabled, one "Inspector2 Finding" per finding created, updated or closed.
+  # ECR basic scans send "ECR Image Scan" (COMPLETE, FAILED). Under enhanced scanning Amazon Inspector sends
+  # "Inspector2 Scan" for a resource's initial scan and one "Inspector2 Finding" per finding created, updated or
+  # closed; it sends both for EC2 instances and Lambda functions too, so each Inspector rule keeps ECR images
+  # only: a scan event by the resource it names (top-level `resources`, an ECR repository ARN, where an EC2 event
+  # has the instance id and a Lambda event the function ARN), a finding event by its resource type.
   report_event_patterns = {
     ecr_image_scan = {
       source        = ["aws.ecr"]
@@ -13,6 +16,7 @@ locals {
     inspector2_scan = {
       source        = ["aws.inspector2"]
       "detail-type" = ["Inspector2 Scan"]
+      resources     = [{ prefix = "arn:${local.partition}:ecr:" }]
       detail        = { "scan-status" = ["INITIAL_SCAN_COMPLETE"] }
     }
     inspector2_finding = {
@@ -21,10 +25,17 @@ locals {
       detail        = { resources = { type = ["AWS_ECR_CONTAINER_IMAGE"] } }
     }
   }
-  report_rules = {
-    for key, pattern in local.report_event_patterns : key => pattern
-    if key != "inspector2_finding" || var.enhanced_finding_events
+
+  # The Inspector rules exist only with enhanced scanning; finding events then by default (enhanced_finding_events
+  # null), since the initial scan event alone misses every finding a later rescan brings.
+  inspector_finding_events = var.enhanced_scanning && (var.enhanced_finding_events == null ? true : var.enhanced_finding_events)
+  report_rule_enabled = {
+    ecr_image_scan     = true
+    inspector2_scan    = var.enhanced_scanning
+    inspector2_finding = local.inspector_finding_events
   }
+  report_rules     = { for key, pattern in local.report_event_patterns : key => pattern if local.report_rule_enabled[key] }
+  report_rule_arns = [for key in sort(keys(local.report_rules)) : local.rule_arns[key]]
 
   report_rule_descriptions = {
     ecr_image_scan     = "ecr-scan-reporter: ECR basic scan results to the report queue."
@@ -76,14 +87,32 @@ resource "aws_cloudwatch_event_rule" "report" {
   event_pattern = jsonencode(each.value)
 
   tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.enhanced_finding_events != true || var.enhanced_scanning
+      error_message = "enhanced_finding_events = true needs enhanced_scanning = true: Inspector2 Finding events exist only for a registry on enhanced scanning (and reading their findings needs the permission enhanced_scanning grants)."
+    }
+  }
 }
 
+# An event EventBridge could not deliver (a queue or key policy that refuses it) goes to the report DLQ as it
+# is: redriven from there to the report queue, it is reported like any other.
 resource "aws_cloudwatch_event_target" "report" {
   for_each = aws_cloudwatch_event_rule.report
 
   rule      = each.value.name
   target_id = "report-queue"
   arn       = aws_sqs_queue.report.arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = local.event_retry_max_age_s
+    maximum_retry_attempts       = local.event_retry_max_attempts
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.report_dlq.arn
+  }
 }
 
 # EventBridge may send to the report queue only for this module's rules.
@@ -98,7 +127,25 @@ resource "aws_sqs_queue_policy" "report" {
       Action    = "sqs:SendMessage"
       Resource  = local.queue_arns.report
       Condition = {
-        ArnEquals = { "aws:SourceArn" = [for key in sort(keys(local.report_rules)) : local.rule_arns[key]] }
+        ArnEquals = { "aws:SourceArn" = local.report_rule_arns }
+      }
+    }]
+  })
+}
+
+# EventBridge may dead-letter the events of the same rules, and only those.
+resource "aws_sqs_queue_policy" "report_dlq" {
+  queue_url = aws_sqs_queue.report_dlq.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AllowScanEventRuleDeadLetters"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = local.queue_arns.report_dlq
+      Condition = {
+        ArnEquals = { "aws:SourceArn" = local.report_rule_arns }
       }
     }]
   })
@@ -107,7 +154,7 @@ resource "aws_sqs_queue_policy" "report" {
 resource "aws_cloudwatch_log_group" "report_findings" {
   name              = local.log_group_names.report_findings
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.log_kms_key_arn
 
   tags = local.tags
 }
@@ -144,6 +191,21 @@ resource "aws_lambda_function" "report_findings" {
   logging_config {
     log_format = "Text"
     log_group  = aws_cloudwatch_log_group.report_findings.name
+  }
+
+  dynamic "vpc_config" {
+    for_each = local.vpc_configs
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = local.tracing_modes
+    content {
+      mode = tracing_config.value
+    }
   }
 
   tags = local.tags

@@ -35,7 +35,7 @@ resource "aws_sqs_queue" "scan" {
 resource "aws_cloudwatch_log_group" "scan_images" {
   name              = local.log_group_names.scan_images
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.log_kms_key_arn
 
   tags = local.tags
 }
@@ -66,6 +66,21 @@ resource "aws_lambda_function" "scan_images" {
     log_group  = aws_cloudwatch_log_group.scan_images.name
   }
 
+  dynamic "vpc_config" {
+    for_each = local.vpc_configs
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  dynamic "tracing_config" {
+    for_each = local.tracing_modes
+    content {
+      mode = tracing_config.value
+    }
+  }
+
   tags = local.tags
 
   depends_on = [aws_iam_role_policy.scan_images]
@@ -76,6 +91,13 @@ resource "aws_lambda_event_source_mapping" "scan" {
   function_name           = aws_lambda_function.scan_images.arn
   batch_size              = local.scan_batch_size
   function_response_types = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = var.scan_max_concurrency == null ? [] : [var.scan_max_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
 
   tags = local.tags
 

@@ -97,7 +97,7 @@ variable "notify_on_scan_failure" {
 }
 
 variable "config_storage" {
-  description = "Where the functions get the configuration document: \"auto\" (the environment, or an SSM parameter /<name_prefix>/config when a plan-time estimate of its size passes 3,500 characters of Lambda's 4 KB environment), \"environment\" or \"parameter\"."
+  description = "Where the functions get the configuration document: \"auto\" (the environment, or an SSM parameter /<name_prefix>/config when a plan-time estimate of its size passes 3,500 bytes of Lambda's 4 KB environment), \"environment\" or \"parameter\"."
   type        = string
   default     = "auto"
   nullable    = false
@@ -109,31 +109,32 @@ variable "config_storage" {
 }
 
 variable "enhanced_scanning" {
-  description = "The registry uses enhanced scanning (Amazon Inspector): grants report-findings inspector2:ListFindings, which DescribeImageScanFindings needs to return enhanced findings. That action has no resource type, so it is granted on \"*\"."
+  description = "The registry uses enhanced scanning (Amazon Inspector): routes Inspector2 Scan events of ECR images (and, see enhanced_finding_events, Inspector2 Finding events) to the report queue, and grants report-findings inspector2:ListFindings, which DescribeImageScanFindings needs to return enhanced findings. That action has no resource type, so it is granted on \"*\". false: only ECR Image Scan events are routed."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "enhanced_finding_events" {
-  description = "Also route Inspector2 Finding events (one per finding created, updated or closed; enhanced scanning only) to the report queue, so continuous rescans by Inspector are reported, not only the initial scan."
+  description = "With enhanced_scanning, also route Inspector2 Finding events of ECR images (one per finding created, updated or closed) to the report queue, so Inspector's continuous rescans are reported, not only an image's initial scan. null (the default): true with enhanced_scanning. true without enhanced_scanning fails the plan."
   type        = bool
-  default     = false
-  nullable    = false
+  default     = null
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present (non-null). sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
+      enabled             = optional(bool, true)
       topic_arn           = optional(string)
       email_subscriptions = optional(list(string), [])
       subject_prefix      = optional(string)
       max_findings        = optional(number)
       repositories        = optional(string)
       min_severity        = optional(string)
-    }))
+    }), {})
     slack = optional(object({
+      enabled                = optional(bool, true)
       webhook_url_secret_arn = optional(string)
       webhook_url_parameter  = optional(string)
       channel_label          = optional(string)
@@ -142,6 +143,7 @@ variable "reporters" {
       min_severity           = optional(string)
     }))
     github = optional(object({
+      enabled          = optional(bool, true)
       owner            = string
       repo             = string
       token_secret_arn = optional(string)
@@ -154,6 +156,7 @@ variable "reporters" {
       min_severity     = optional(string)
     }))
     email = optional(object({
+      enabled           = optional(bool, true)
       from              = string
       to                = list(string)
       cc                = optional(list(string))
@@ -165,13 +168,14 @@ variable "reporters" {
       min_severity      = optional(string)
     }))
     metrics = optional(object({
+      enabled        = optional(bool, true)
       namespace      = optional(string, "EcrScanReporter")
       per_repository = optional(bool)
       repositories   = optional(string)
       min_severity   = optional(string)
     }))
   })
-  default  = { sns = {} }
+  default  = {}
   nullable = false
 
   validation {
@@ -287,13 +291,117 @@ variable "templates_layer_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "A customer managed KMS key for the queues, the log groups, the SNS topic created and the config parameter. Its key policy must let EventBridge (events.amazonaws.com), CloudWatch Logs (logs.<region>.amazonaws.com) and SNS use it. null: SQS-managed SSE, AWS-owned keys."
+  description = "A customer managed KMS key for the queues, the log groups (unless log_kms_key_arn), the SNS topic created, the functions' environment and the config parameter. Its key policy must let EventBridge (events.amazonaws.com), CloudWatch Logs (logs.<region>.amazonaws.com) and SNS use it. null: SQS-managed SSE, AWS-owned keys."
   type        = string
   default     = null
 
   validation {
     condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
     error_message = "kms_key_arn must be a key ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias: IAM policies and CloudWatch Logs need the key ARN), or null."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "A customer managed KMS key for the functions' log groups only (its key policy must let logs.<region>.amazonaws.com use it). null: kms_key_arn (or CloudWatch Logs' own encryption without one)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a key ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias), or null."
+  }
+}
+
+variable "kms_key_arns" {
+  description = "KMS keys the module does not manage that encrypt what the reporters use: the secrets and SecureString parameters they read, an existing SNS topic (reporters.sns.topic_arn) they publish to. report-findings, the one function that reads secrets and publishes, may kms:Decrypt and kms:GenerateDataKey with them. Keys of this account and region are already usable for secrets and parameters through those services (kms:ViaService)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", arn))])
+    error_message = "kms_key_arns must be key ARNs like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not aliases: IAM policies name keys by ARN)."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the functions' IAM roles (an organisation's convention, e.g. \"/service/\")."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^/([\\x21-\\x7E]{0,510}/)?$", var.role_path))
+    error_message = "role_path must start and end with a slash, e.g. \"/\" or \"/service/ecr-scan-reporter/\" (IAM: printable ASCII, up to 512 characters)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every role the module creates (organisations that require one). null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be a managed policy ARN like arn:aws:iam::123456789012:policy/boundary, or null."
+  }
+}
+
+variable "ses_recipient_identities" {
+  description = "With the email reporter and an SES account still in the sandbox: the verified identities (addresses or domains) of the recipients. In the sandbox SES sends only to verified identities and authorizes ses:SendEmail against the recipients' identities too, so report-findings is granted ses:SendEmail on these as well. Leave empty once the account has production access."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for identity in var.ses_recipient_identities : can(regex("^([^@\\s<>]+@)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", identity))])
+    error_message = "ses_recipient_identities must be SES identities: addresses like sec@acme.example or domains like acme.example."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "When set, CloudWatch alarms on the depth of each dead-letter queue (ApproximateNumberOfMessagesVisible > 0) and on each function's Errors notify this SNS topic (alarm and OK). It must be known at plan time: an existing topic's ARN, or one written out from its name. null: no alarms."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null ? true : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:ops-alarms (a standard topic: CloudWatch cannot notify FIFO topics), or null."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets (of this account) to attach the functions to, with vpc_security_group_ids; the functions then reach AWS through the VPC (NAT or VPC endpoints for ECR, SQS, SSM, Secrets Manager, SNS, SES, CloudWatch Logs, and the reporters' targets). [] (the default): no VPC."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "vpc_subnet_ids must be subnet ids like subnet-0123456789abcdef0."
+  }
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the functions in the VPC, with vpc_subnet_ids (both or neither)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    error_message = "vpc_security_group_ids must be security group ids like sg-0123456789abcdef0."
+  }
+}
+
+variable "tracing_mode" {
+  description = "AWS X-Ray tracing of the functions: \"Active\" (Lambda samples and traces invocations; the roles may xray:PutTraceSegments and xray:PutTelemetryRecords) or \"PassThrough\". null: Lambda's default (PassThrough)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null ? true : contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be \"Active\", \"PassThrough\" or null."
   }
 }
 
@@ -426,6 +534,17 @@ variable "report_max_concurrency" {
   validation {
     condition     = var.report_max_concurrency == floor(var.report_max_concurrency) && var.report_max_concurrency >= 2 && var.report_max_concurrency <= 1000
     error_message = "report_max_concurrency must be a whole number from 2 to 1000 (Lambda's limits for an SQS event source's maximum concurrency)."
+  }
+}
+
+variable "scan_max_concurrency" {
+  description = "Most concurrent scan-images invocations the scan queue's event source mapping starts (bounds the rate of ECR calls of one run). null: no limit but the account's."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.scan_max_concurrency == null ? true : (var.scan_max_concurrency == floor(var.scan_max_concurrency) && var.scan_max_concurrency >= 2 && var.scan_max_concurrency <= 1000)
+    error_message = "scan_max_concurrency must be a whole number from 2 to 1000 (Lambda's limits for an SQS event source's maximum concurrency), or null."
   }
 }
 

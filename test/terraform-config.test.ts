@@ -3,17 +3,13 @@
 // schemas', so this checks the documents with those very schemas: the core schema (parseConfig) and each
 // reporter's optionsSchema, as the functions do at cold start.
 //
-// The documents come from `terraform test -json -verbose` (mock provider: no credentials, no network):
+// The documents come from `terraform test -json -verbose` (test/support/terraform.ts):
 // - terraform/tests/reporters.tftest.hcl and schema-limits.tftest.hcl: the plan's `config_document` output
 //   ("test_plan" messages);
 // - terraform/tests/examples.tftest.hcl: one apply per example, whose state ("test_state" messages) holds what
 //   each module instance hands its functions: ECR_SCAN_REPORTER_CONFIG, or the SSM parameter that
 //   ECR_SCAN_REPORTER_CONFIG_PARAMETER names.
-// Terraform's working files go to a temporary TF_DATA_DIR, so this does not race `node scripts/terraform-check.mjs`
-// over terraform/.terraform.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type AnyReporterPlugin,
@@ -30,15 +26,14 @@ import { githubReporter } from "@ecr-scan-reporter/reporter-github";
 import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
 import { slackReporter } from "@ecr-scan-reporter/reporter-slack";
 import { snsReporter } from "@ecr-scan-reporter/reporter-sns";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import teamsReporter from "../terraform/examples/custom-reporter/teams-reporter/src/index.js";
+import { MODULE_DIR, runTerraformTests, type StateModule } from "./support/terraform.js";
 
-const MODULE_DIR = join(import.meta.dirname, "..", "terraform");
 const EXAMPLES_DIR = join(MODULE_DIR, "examples");
 /** Whose runs' plans have a config_document output; run names are unique across them. */
 const PLAN_FILES = ["tests/reporters.tftest.hcl", "tests/schema-limits.tftest.hcl"];
 const EXAMPLES_FILE = "tests/examples.tftest.hcl";
-const PLUGIN_MIRROR = "/opt/tf-plugins";
 
 const BUILT_IN_PLUGINS: Readonly<Record<string, AnyReporterPlugin>> = {
   sns: snsReporter,
@@ -66,75 +61,6 @@ const EXAMPLES = readdirSync(EXAMPLES_DIR, { withFileTypes: true })
   })
   .filter((example) => example.instances > 0)
   .sort((a, b) => a.name.localeCompare(b.name));
-
-interface StateResource {
-  mode: string;
-  type: string;
-  values: Record<string, unknown>;
-}
-
-interface StateModule {
-  address?: string;
-  resources?: StateResource[];
-  child_modules?: StateModule[];
-}
-
-interface TestMessage {
-  type: string;
-  "@testfile"?: string;
-  "@testrun"?: string;
-  test_plan?: { output_changes?: Record<string, { after?: unknown }> };
-  test_state?: { root_module?: StateModule };
-  test_summary?: { status: string; passed: number; failed: number; errored: number };
-}
-
-function terraformEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TF_DATA_DIR: dataDir,
-    TF_IN_AUTOMATION: "1",
-    CHECKPOINT_DISABLE: "1",
-  };
-  if (existsSync(PLUGIN_MIRROR)) env.TF_CLI_CONFIG_FILE = join(MODULE_DIR, "terraform.cli.hcl");
-  return env;
-}
-
-/** Runs terraform in the module; calls onLine for each line of stdout; resolves with the exit code and stderr. */
-function terraform(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void = () => {}) {
-  return new Promise<{ code: number | null; stderr: string; stdoutTail: string }>((resolve, reject) => {
-    const child = spawn("terraform", args, { cwd: MODULE_DIR, env });
-    // A plan or state line is megabytes long: gather its chunks and join them once, at its newline.
-    let pending: string[] = [];
-    let stderr = "";
-    let stdoutTail = "";
-    const emit = (line: string) => {
-      if (line.length < 2000) stdoutTail = `${stdoutTail}${line}\n`.slice(-4000);
-      onLine(line);
-    };
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      let start = 0;
-      for (let newline = chunk.indexOf("\n"); newline !== -1; newline = chunk.indexOf("\n", start)) {
-        pending.push(chunk.slice(start, newline));
-        emit(pending.join(""));
-        pending = [];
-        start = newline + 1;
-      }
-      if (start < chunk.length) pending.push(chunk.slice(start));
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", (error) =>
-      reject(new Error(`could not run terraform (${error.message}); install Terraform >= 1.6`)),
-    );
-    child.on("close", (code) => {
-      if (pending.length > 0) emit(pending.join(""));
-      resolve({ code, stderr, stdoutTail });
-    });
-  });
-}
 
 /**
  * What each function of a state is handed, by the address of its module instance: the value of
@@ -178,22 +104,9 @@ describe("the Terraform module's config documents", () => {
   const planned = new Map<string, string>();
   /** examples.tftest.hcl: by run, what the functions of each module instance get, by its address. */
   const applied = new Map<string, Map<string, unknown[]>>();
-  let dataDir = "";
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "tf-data-"));
-    const env = terraformEnv(dataDir);
-    const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], env);
-    if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stderr}${init.stdoutTail}`);
-
-    let summary: TestMessage["test_summary"];
-    const files = [...PLAN_FILES, EXAMPLES_FILE];
-    const args = ["test", "-json", "-verbose", ...files.map((file) => `-filter=${file}`)];
-    const test = await terraform(args, env, (line) => {
-      // Only what is needed is parsed: plan and state messages carry the provider's whole schema (megabytes).
-      if (!/"type":"test_(plan|state|summary)"/.test(line)) return;
-      const message = JSON.parse(line) as TestMessage;
-      if (message.type === "test_summary") summary = message.test_summary;
+    await runTerraformTests([...PLAN_FILES, EXAMPLES_FILE], (message) => {
       const run = message["@testrun"];
       if (!run) return;
       const after = message.test_plan?.output_changes?.config_document?.after;
@@ -202,16 +115,7 @@ describe("the Terraform module's config documents", () => {
       const root = message.test_state?.root_module;
       if (message["@testfile"] === EXAMPLES_FILE && root) applied.set(run, documentsOfState(root));
     });
-    if (test.code !== 0 || summary?.status !== "pass") {
-      throw new Error(
-        `terraform test ${files.join(" ")} failed (${JSON.stringify(summary)}):\n${test.stderr}${test.stdoutTail}`,
-      );
-    }
   }, 240_000);
-
-  afterAll(() => {
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
 
   function documentOf(run: string): unknown {
     const text = planned.get(run);

@@ -73,14 +73,16 @@ run "default_plan" {
   }
 
   assert {
-    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq] :
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] :
       queue.sqs_managed_sse_enabled == true && queue.kms_master_key_id == null
     ])
     error_message = "Without a KMS key every queue uses SQS-managed SSE."
   }
 
   assert {
-    condition     = aws_sqs_queue.scan_dlq.message_retention_seconds == 1209600 && aws_sqs_queue.report_dlq.message_retention_seconds == 1209600
+    condition = alltrue([for queue in [aws_sqs_queue.scan_dlq, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] :
+      queue.message_retention_seconds == 1209600
+    ])
     error_message = "The DLQs keep messages 14 days."
   }
 
@@ -151,6 +153,10 @@ run "default_apply" {
   override_resource {
     target = aws_sqs_queue.report_dlq
     values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report-dlq", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-report-dlq" }
+  }
+  override_resource {
+    target = aws_sqs_queue.schedule_dlq
+    values = { arn = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-schedule-dlq", url = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-schedule-dlq", id = "https://sqs.eu-west-1.amazonaws.com/123456789012/ecr-scan-reporter-schedule-dlq" }
   }
   override_resource {
     target = aws_lambda_function.schedule_scans
@@ -244,8 +250,13 @@ run "default_apply" {
   }
 
   assert {
-    condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan", inspector2_scan = "ecr-scan-reporter-inspector2-scan" }
-    error_message = "Two scan event rules by default (no Inspector2 Finding rule)."
+    condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan" }
+    error_message = "One scan event rule by default: ECR Image Scan (the Inspector rules come with enhanced_scanning)."
+  }
+
+  assert {
+    condition     = output.schedule_dlq_url == aws_sqs_queue.schedule_dlq.url && output.schedule_dlq_arn == aws_sqs_queue.schedule_dlq.arn
+    error_message = "The schedule's DLQ is an output, like the other queues."
   }
 }
 
@@ -330,7 +341,7 @@ run "kms_key_encrypts_everything" {
   }
 
   assert {
-    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq] :
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] :
       queue.kms_master_key_id == var.kms_key_arn
     ])
     error_message = "With a KMS key every queue is encrypted with it."
@@ -346,5 +357,34 @@ run "kms_key_encrypts_everything" {
   assert {
     condition     = aws_sns_topic.findings[0].kms_master_key_id == var.kms_key_arn
     error_message = "With a KMS key the created topic is encrypted with it."
+  }
+
+  assert {
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+      fn.kms_key_arn == var.kms_key_arn
+    ])
+    error_message = "With a KMS key the functions' environment is encrypted with it."
+  }
+}
+
+# A key for the logs alone (a logging account's key, say): the log groups use it, everything else kms_key_arn.
+run "log_key_for_the_log_groups" {
+  command = plan
+
+  variables {
+    kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    log_kms_key_arn = "arn:aws:kms:eu-west-1:210987654321:key/abcd1234-ab12-cd34-ef56-abcdef123456"
+  }
+
+  assert {
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+      group.kms_key_id == var.log_kms_key_arn
+    ])
+    error_message = "log_kms_key_arn encrypts the log groups."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.scan.kms_master_key_id == var.kms_key_arn && aws_sns_topic.findings[0].kms_master_key_id == var.kms_key_arn
+    error_message = "The queues and the topic stay under kms_key_arn."
   }
 }

@@ -4,7 +4,8 @@
 # when an example has no run here.
 #
 # apply, not plan: the examples pass ARNs of resources they create to the module, which a plan leaves unknown. The
-# overrides give those resources ARNs the module's validations accept.
+# overrides give those resources ARNs the module's validations accept. Required variables of an example (what only
+# its user can provide) are given here as a user would.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -25,6 +26,11 @@ run "complete" {
 
   module {
     source = "./examples/complete"
+  }
+
+  variables {
+    reporters_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-ecr-reporters:3"
+    templates_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-ecr-templates:1"
   }
 
   override_resource {
@@ -53,6 +59,26 @@ run "custom_reporter" {
   override_resource {
     target = aws_lambda_layer_version.teams_reporter
     values = { arn = "arn:aws:lambda:eu-west-1:123456789012:layer:ecr-reporter-teams:1" }
+  }
+}
+
+# A plan of the example must already know what the module derives from the account and region (its ARNs, the
+# configuration document): a depends_on on the module would defer its data sources, and all of that, to apply.
+run "enhanced_scanning_plan" {
+  command = plan
+
+  module {
+    source = "./examples/enhanced-scanning"
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).reporters[0].options.topicArn == "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
+    error_message = "The plan knows the module's configuration document (no depends_on on the module)."
+  }
+
+  assert {
+    condition     = keys(output.report_rule_names) == ["ecr_image_scan", "inspector2_finding", "inspector2_scan"]
+    error_message = "The example routes Inspector's scan and finding events."
   }
 }
 

@@ -14,6 +14,7 @@ run "default_policies" {
         { Sid = "ListRepositories", Effect = "Allow", Action = "ecr:DescribeRepositories", Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/*" },
         { Sid = "ReadRegistryScanningConfiguration", Effect = "Allow", Action = "ecr:GetRegistryScanningConfiguration", Resource = "*" },
         { Sid = "QueueScans", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-scan" },
+        { Sid = "RecordFailedRuns", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-schedule-dlq" },
         {
           Sid    = "WriteOwnLogs"
           Effect = "Allow"
@@ -25,7 +26,7 @@ run "default_policies" {
         },
       ]
     }
-    error_message = "schedule-scans: list repositories, read the registry's scanning configuration, queue scans, write its logs."
+    error_message = "schedule-scans: list repositories, read the registry's scanning configuration, queue scans, record failed runs in its DLQ, write its logs."
   }
 
   assert {
@@ -142,6 +143,9 @@ run "default_policies" {
   }
 }
 
+# Every function sends to a queue under the key (schedule-scans to the scan queue and the schedule DLQ, scan-images
+# to its DLQ, report-findings to the report queue, its DLQ and the topic); SQS requires GenerateDataKey and Decrypt
+# of a producer to an encrypted queue.
 run "kms_key_policies" {
   command = plan
 
@@ -150,27 +154,59 @@ run "kms_key_policies" {
   }
 
   assert {
-    condition     = contains(jsondecode(aws_iam_role_policy.schedule_scans.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = var.kms_key_arn })
-    error_message = "schedule-scans may encrypt messages for the scan queue with the key."
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      anytrue([for s in jsondecode(policy).Statement :
+        s.Effect == "Allow" && contains(flatten([s.Resource]), var.kms_key_arn) && length(setsubtract(["kms:GenerateDataKey", "kms:Decrypt"], flatten([s.Action]))) == 0
+      ])
+    ])
+    error_message = "Each function may kms:GenerateDataKey and kms:Decrypt with the module's key, as a sender to its encrypted queues must."
   }
 
   assert {
-    condition     = contains(jsondecode(aws_iam_role_policy.scan_images.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = "kms:Decrypt", Resource = var.kms_key_arn })
-    error_message = "scan-images may only decrypt with the key."
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+      [for s in jsondecode(policy).Statement : alltrue([for r in flatten([s.Resource]) : r == var.kms_key_arn]) if anytrue([for a in flatten([s.Action]) : startswith(a, "kms:")])]
+    ]))
+    error_message = "Without secrets, the key given is the only one the functions may use."
+  }
+}
+
+# Keys the module does not manage (a secret encrypted in another account, a given topic's key): report-findings,
+# which reads the secrets and publishes, may use them; the other functions may not.
+run "reporter_keys" {
+  command = plan
+
+  variables {
+    kms_key_arns = ["arn:aws:kms:eu-west-1:210987654321:key/abcd1234-ab12-cd34-ef56-abcdef123456", "arn:aws:kms:eu-west-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab"]
+    reporters = {
+      sns   = { topic_arn = "arn:aws:sns:eu-west-1:123456789012:security-alerts" }
+      slack = { webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:slack-AbCdEf" }
+    }
   }
 
   assert {
-    condition     = contains(jsondecode(aws_iam_role_policy.report_findings.policy).Statement, { Sid = "UseModuleKey", Effect = "Allow", Action = ["kms:Decrypt", "kms:GenerateDataKey"], Resource = var.kms_key_arn })
-    error_message = "report-findings may encrypt (requeue, publish) and decrypt with the key."
+    condition = alltrue([for key in var.kms_key_arns :
+      anytrue([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement :
+        s.Effect == "Allow" && contains(flatten([s.Resource]), key) && length(setsubtract(["kms:GenerateDataKey", "kms:Decrypt"], flatten([s.Action]))) == 0 && !can(s.Condition)
+      ])
+    ])
+    error_message = "report-findings may decrypt secrets and publish to a topic under each key of kms_key_arns."
+  }
+
+  assert {
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] :
+      [for s in jsondecode(policy).Statement : [for key in var.kms_key_arns : !contains(flatten([s.Resource]), key)]]
+    ]))
+    error_message = "Only report-findings gets the reporters' keys."
   }
 }
 
 run "second_region_does_not_collide" {
   command = plan
 
+  # Only the id: the region must come from it, since provider 6 deprecates name (the mock's name stays eu-west-1).
   override_data {
     target = data.aws_region.current
-    values = { name = "us-east-1", id = "us-east-1" }
+    values = { id = "us-east-1" }
   }
 
   assert {
@@ -196,5 +232,23 @@ run "enhanced_scanning_policy" {
       [for s in jsondecode(policy).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")]
     ]) == ["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings"]
     error_message = "With enhanced_scanning, report-findings may also inspector2:ListFindings (no resource type: \"*\"), and nothing else is added on \"*\"."
+  }
+}
+
+# In the SES sandbox, SendEmail is authorized against the recipients' verified identities too.
+run "ses_sandbox_recipients" {
+  command = plan
+
+  variables {
+    reporters                = { email = { from = "scans@acme.example", to = ["sec@acme.example", "ops@partner.example"] } }
+    ses_recipient_identities = ["sec@acme.example", "partner.example"]
+  }
+
+  assert {
+    condition = length(setsubtract(
+      ["arn:aws:ses:eu-west-1:123456789012:identity/sec@acme.example", "arn:aws:ses:eu-west-1:123456789012:identity/partner.example"],
+      one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Action == "ses:SendEmail"]),
+    )) == 0
+    error_message = "report-findings may send to the recipients' identities given."
   }
 }

@@ -31,14 +31,14 @@ run "every_reporter" {
   command = plan
 
   variables {
-    repository_include      = "^team-"
-    repository_exclude      = "sandbox"
-    scan_expiry             = "3d"
-    only_pulled_within      = "90d"
-    max_scans_per_run       = 1000
-    thresholds              = { CRITICAL = 0, HIGH = 0, MEDIUM = 10 }
-    notify_on_scan_failure  = false
-    enhanced_finding_events = true
+    repository_include     = "^team-"
+    repository_exclude     = "sandbox"
+    scan_expiry            = "3d"
+    only_pulled_within     = "90d"
+    max_scans_per_run      = 1000
+    thresholds             = { CRITICAL = 0, HIGH = 0, MEDIUM = 10 }
+    notify_on_scan_failure = false
+    enhanced_scanning      = true
     ignore = [
       { id = "CVE-2023-4863", repositories = "^legacy/", until = "2027-01-31", reason = "not reachable" },
       { id = "GHSA-xxxx-yyyy-zzzz", reason = "dev tooling only" },
@@ -154,13 +154,13 @@ run "every_reporter" {
   }
 
   assert {
-    condition     = length(local.config_json) <= 3500 && local.config_size_estimate >= length(local.config_json)
+    condition     = local.config_bytes <= 3500 && local.config_size_estimate >= local.config_bytes
     error_message = "This document fits in the environment, and the plan-time estimate is never below its real size."
   }
 
   assert {
     condition     = (local.config_size_estimate > 3500) == (length(aws_ssm_parameter.config) == 1)
-    error_message = "auto keeps the document in SSM exactly when the estimate passes 3,500 characters."
+    error_message = "auto keeps the document in SSM exactly when the estimate passes 3,500 bytes."
   }
 
   assert {
@@ -191,7 +191,7 @@ run "every_reporter" {
 
   assert {
     condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan", inspector2_scan = "ecr-scan-reporter-inspector2-scan", inspector2_finding = "ecr-scan-reporter-inspector2-finding" }
-    error_message = "enhanced_finding_events adds the Inspector2 Finding rule."
+    error_message = "enhanced_scanning adds the Inspector2 Scan and Inspector2 Finding rules."
   }
 
   # What report-findings may do, statement by statement.
@@ -274,9 +274,9 @@ run "every_reporter" {
 
   assert {
     condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] : [
-      for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? s.Action == "ecr:GetRegistryScanningConfiguration" : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
+      for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? contains(["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings"], s.Action) : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
     ]]))
-    error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" is ecr:GetRegistryScanningConfiguration's."
+    error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" are ecr:GetRegistryScanningConfiguration's and (enhanced scanning) inspector2:ListFindings'."
   }
 }
 
@@ -303,11 +303,53 @@ run "existing_topic" {
   }
 }
 
+# Reporters add up: enabling one keeps the default sns reporter and its topic.
+run "reporters_add_up" {
+  command = plan
+
+  variables {
+    reporters = { slack = { webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" } }
+  }
+
+  assert {
+    condition     = [for r in jsondecode(output.config_document).reporters : r.use] == ["sns", "slack"]
+    error_message = "Adding slack keeps the sns reporter."
+  }
+
+  assert {
+    condition     = length(aws_sns_topic.findings) == 1 && one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Sid == "PublishToTopic"]) == "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
+    error_message = "Adding slack keeps the topic, and report-findings may still publish to it."
+  }
+}
+
+# A reporter with enabled = false is as good as absent: no entry, no topic, no permission.
+run "disabled_reporters_are_left_out" {
+  command = plan
+
+  variables {
+    reporters = {
+      sns   = { enabled = false, email_subscriptions = ["sec@acme.example"] }
+      slack = { enabled = false, webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" }
+      email = { enabled = false, from = "scans@acme.example", to = ["sec@acme.example"] }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).reporters == [] && length(aws_sns_topic.findings) == 0 && length(aws_sns_topic_subscription.email) == 0
+    error_message = "Disabled reporters get no entry in the document, and the disabled sns reporter no topic or subscription."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if contains(["PublishToTopic", "ReadReporterSecrets", "DecryptReporterSecrets", "SendEmail"], s.Sid)]) == 0
+    error_message = "Disabled reporters grant nothing."
+  }
+}
+
 run "no_reporters" {
   command = plan
 
   variables {
-    reporters = {}
+    reporters = { sns = { enabled = false } }
   }
 
   assert {
@@ -336,7 +378,7 @@ run "slack_by_parameter_and_github_by_secret" {
   }
 
   assert {
-    condition = [for r in jsondecode(output.config_document).reporters : r.options] == [
+    condition = [for r in jsondecode(output.config_document).reporters : r.options if r.use != "sns"] == [
       { webhookUrl = { parameter = "slack-webhook" } },
       { owner = "acme", repo = "security", token = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:github-token-AbCdEf" } },
     ]
@@ -351,80 +393,5 @@ run "slack_by_parameter_and_github_by_secret" {
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptReporterSecrets"]) == ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"]
     error_message = "kms:Decrypt through SSM and Secrets Manager, the services the secrets are read from."
-  }
-}
-
-# A document over 3,500 characters goes to an SSM parameter, which every function may read.
-run "large_document_goes_to_ssm" {
-  command = plan
-
-  variables {
-    ignore = [for i in range(40) : { id = format("CVE-2024-%05d", i), repositories = "^legacy/", until = "2027-01-31", reason = "accepted by the security review of 2026-11" }]
-  }
-
-  assert {
-    condition     = length(local.config_json) > 3500 && length(aws_ssm_parameter.config) == 1
-    error_message = "A document over 3,500 characters is kept in an SSM parameter."
-  }
-
-  assert {
-    condition     = aws_ssm_parameter.config[0].name == "/ecr-scan-reporter/config" && aws_ssm_parameter.config[0].type == "String" && aws_ssm_parameter.config[0].value == output.config_document
-    error_message = "The parameter /<name_prefix>/config holds the document, as a String without a KMS key."
-  }
-
-  assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
-      fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG_PARAMETER == "/ecr-scan-reporter/config" && !can(fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG)
-    ])
-    error_message = "The functions are given the parameter's name instead of the document."
-  }
-
-  assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
-      contains(jsondecode(policy).Statement, { Sid = "ReadConfigParameter", Effect = "Allow", Action = "ssm:GetParameter", Resource = "arn:aws:ssm:eu-west-1:123456789012:parameter/ecr-scan-reporter/config" })
-    ])
-    error_message = "Every function may read the config parameter."
-  }
-}
-
-run "large_document_with_kms_key" {
-  command = plan
-
-  variables {
-    kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    ignore      = [for i in range(40) : { id = format("CVE-2024-%05d", i), repositories = "^legacy/", until = "2027-01-31", reason = "accepted by the security review of 2026-11" }]
-  }
-
-  assert {
-    condition     = aws_ssm_parameter.config[0].type == "SecureString" && aws_ssm_parameter.config[0].key_id == var.kms_key_arn
-    error_message = "With a KMS key the config parameter is a SecureString under that key."
-  }
-}
-
-# Secret ARNs and custom reporter options that are only known after apply (resources created alongside the
-# module) must not stop the plan: the size estimate counts them as placeholders.
-run "unknown_arns_still_plan" {
-  command = plan
-
-  variables {
-    config_storage = "auto"
-  }
-
-  assert {
-    condition     = local.config_size_estimate >= length(local.config_json)
-    error_message = "The estimate is never below the document's real size."
-  }
-}
-
-run "config_storage_forced_to_parameter" {
-  command = plan
-
-  variables {
-    config_storage = "parameter"
-  }
-
-  assert {
-    condition     = length(aws_ssm_parameter.config) == 1 && aws_lambda_function.scan_images.environment[0].variables.ECR_SCAN_REPORTER_CONFIG_PARAMETER == "/ecr-scan-reporter/config"
-    error_message = "config_storage = \"parameter\" always keeps the document in SSM."
   }
 }

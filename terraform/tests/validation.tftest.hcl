@@ -281,3 +281,43 @@ run "config_document_over_8_kb" {
 
   expect_failures = [aws_ssm_parameter.config]
 }
+
+# Key aliases instead of key ARNs; a role path without its slashes; a boundary given by name.
+run "keys_and_role_settings" {
+  command = plan
+
+  variables {
+    kms_key_arns              = ["alias/ecr-scans"]
+    log_kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:alias/logs"
+    role_path                 = "service"
+    role_permissions_boundary = "workload-boundary"
+  }
+
+  expect_failures = [var.kms_key_arns, var.log_kms_key_arn, var.role_path, var.role_permissions_boundary]
+}
+
+# An alarm topic by name; a recipient identity that is neither an address nor a domain; a lower-case mode.
+run "alarm_topic_recipients_and_tracing" {
+  command = plan
+
+  variables {
+    alarm_sns_topic_arn      = "ops-alarms"
+    ses_recipient_identities = ["Security Team"]
+    tracing_mode             = "active"
+  }
+
+  expect_failures = [var.alarm_sns_topic_arn, var.ses_recipient_identities, var.tracing_mode]
+}
+
+# A VPC id for a subnet, a security group by name; a scan concurrency under Lambda's minimum of 2.
+run "vpc_ids_and_scan_concurrency" {
+  command = plan
+
+  variables {
+    vpc_subnet_ids         = ["vpc-0123456789abcdef0"]
+    vpc_security_group_ids = ["default"]
+    scan_max_concurrency   = 1
+  }
+
+  expect_failures = [var.vpc_subnet_ids, var.vpc_security_group_ids, var.scan_max_concurrency]
+}

@@ -38,6 +38,11 @@ const webhookUrlSchema = z.union(secretRefSchema.options, {
 
 export const slackOptionsSchema = z.strictObject({
   webhookUrl: webhookUrlSchema,
+  /**
+   * Pacing of posts, for a local receiver or a proxy with other limits. The default follows Slack's rate limit for
+   * incoming webhooks (one message a second): keep it for Slack.
+   */
+  pacing: z.strictObject({ minIntervalMs: z.number().int().min(0).max(60_000).optional() }).optional(),
   ...messageOptionsShape,
 });
 

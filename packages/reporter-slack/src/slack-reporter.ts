@@ -25,7 +25,7 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
     optionsSchema: slackOptionsSchema,
     receives: "due",
     contractVersion: 1,
-    preview(report, { webhookUrl: _secret, ...messageOptions }, deps) {
+    preview(report, { webhookUrl: _secret, pacing: _pacing, ...messageOptions }, deps) {
       const message = renderSlackMessage(report, messageOptions, deps.templates);
       return [{ name: "slack-message.json", content: `${JSON.stringify(message, null, 2)}\n` }];
     },
@@ -64,7 +64,7 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
           const url = await webhookUrl(ctx.reporterId);
           try {
             await postToWebhook(url, built.payload, deps.fetch, {
-              tuning,
+              tuning: { ...tuning, ...options.pacing },
               onRateLimited: (notice) =>
                 deps.logger.warn("Slack rate limit", {
                   reporter: ctx.reporterId,

@@ -331,6 +331,32 @@ describe("Slack's limits on a whole message and on the rate, through the receive
   });
 });
 
+describe("the pacing option", () => {
+  it("lets a configuration drop the pacing for a receiver without Slack's rate limit", async () => {
+    const local = await startSlackReceiver({ rateLimit: false });
+    try {
+      // The default (1 s) tuning of the plugin, overridden by the entry's option.
+      const { reporter } = createReporter(async () => local.url(), {
+        tuning: DEFAULT_SLACK_TUNING,
+        options: { pacing: { minIntervalMs: 0 } },
+      });
+      const started = Date.now();
+      await reporter.report(overThresholdReport(), CTX);
+      await reporter.report(hostileReport(), CTX);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect(local.messages).toHaveLength(2);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("refuses a pacing outside 0–60,000 ms", () => {
+    expect(
+      slackReporter.optionsSchema.safeParse({ webhookUrl: SECRET, pacing: { minIntervalMs: -1 } }).success,
+    ).toBe(false);
+  });
+});
+
 describe("verify()", () => {
   const noFetch = {
     fetch: (async () => {

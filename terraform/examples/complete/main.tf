@@ -14,17 +14,21 @@ variable "github_token_parameter" {
   default     = "/ecr-scan-reporter/github-token"
 }
 
+# The two layers are yours (published beforehand: see ../custom-reporter for a reporter layer), so their ARNs have
+# no default: Lambda refuses a layer version the account may not use.
 variable "reporters_layer_arn" {
   description = "Versioned ARN of the layer holding the custom reporter package under nodejs/node_modules/."
   type        = string
-  default     = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-ecr-reporters:3"
 }
 
 variable "templates_layer_arn" {
   description = "Versioned ARN of the layer holding template overrides under ecr-scan-reporter/templates/."
   type        = string
-  default     = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-ecr-templates:1"
 }
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
 
 # The Slack webhook URL lives in Secrets Manager. Terraform creates the secret but not its value: put the URL in
 # with `aws secretsmanager put-secret-value` so it never appears in Terraform's state.
@@ -36,6 +40,22 @@ resource "aws_secretsmanager_secret" "slack_webhook" {
 resource "aws_secretsmanager_secret" "teams_webhook" {
   name        = "ecr-scan-reporter/teams-webhook"
   description = "Microsoft Teams webhook URL of the custom teams reporter."
+}
+
+# The SES configuration set the e-mail reporter sends through (its event destinations are yours to add).
+resource "aws_sesv2_configuration_set" "ecr_scans" {
+  configuration_set_name = "ecr-scans"
+}
+
+# Operators' alarms: messages in a dead-letter queue, function errors.
+resource "aws_sns_topic" "alarms" {
+  name = "ecr-scans-alarms"
+}
+
+locals {
+  # The module decides at plan time whether to create its alarms, so the topic's ARN is written out from its name
+  # (aws_sns_topic.alarms.arn is only known after apply); referring to the name still orders the topic first.
+  alarm_topic_arn = "arn:${data.aws_partition.current.partition}:sns:${var.region}:${data.aws_caller_identity.current.account_id}:${aws_sns_topic.alarms.name}"
 }
 
 module "ecr_scan_reporter" {
@@ -80,7 +100,7 @@ module "ecr_scan_reporter" {
       from              = "ECR scans <scans@acme.example>"
       to                = ["security@acme.example"]
       cc                = ["platform@acme.example"]
-      configuration_set = "ecr-scans"
+      configuration_set = aws_sesv2_configuration_set.ecr_scans.configuration_set_name
       min_severity      = "CRITICAL"
     }
     metrics = { namespace = "Acme/EcrScans" }
@@ -99,6 +119,9 @@ module "ecr_scan_reporter" {
   log_level              = "INFO"
   report_max_concurrency = 3
   report_delay_seconds   = 60
+  scan_max_concurrency   = 10
+  tracing_mode           = "Active"
+  alarm_sns_topic_arn    = local.alarm_topic_arn
 
   tags = {
     team        = "platform"
@@ -116,10 +139,11 @@ output "functions" {
 }
 
 output "dead_letter_queues" {
-  description = "Where messages end up after the retries: alarm on their depth."
+  description = "Where messages end up after the retries (the alarms topic is told when one is not empty)."
   value = {
-    scan   = module.ecr_scan_reporter.scan_dlq_url
-    report = module.ecr_scan_reporter.report_dlq_url
+    scan     = module.ecr_scan_reporter.scan_dlq_url
+    report   = module.ecr_scan_reporter.report_dlq_url
+    schedule = module.ecr_scan_reporter.schedule_dlq_url
   }
 }
 

@@ -37,7 +37,9 @@ module "ecr_scan_reporter" {
 
   repository_include = "^team-"
 
+  # Reports go to Teams (and metrics) only: the sns reporter, on unless disabled, is turned off.
   reporters = {
+    sns     = { enabled = false }
     metrics = {}
   }
 

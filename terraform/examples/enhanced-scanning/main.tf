@@ -23,25 +23,31 @@ resource "aws_ecr_registry_scanning_configuration" "this" {
   }
 }
 
+# No depends_on on the registry setting: schedule-scans reads it at every run, so the order of creation does not
+# matter, and a module's depends_on would defer its data sources (account, region) to apply time, leaving its
+# ARNs and configuration document unknown in the plan.
 module "ecr_scan_reporter" {
   source = "../.."
 
-  # Inspector sends "Inspector2 Scan" only for an image's initial scan; its continuous rescans show up as
-  # "Inspector2 Finding" events (one per finding created, updated or closed), which this routes to the report
-  # queue. The report path batches them (up to 50 messages, 20 s) so a burst for one image gives one report.
-  enhanced_scanning       = true
-  enhanced_finding_events = true
+  # Routes Inspector's events for ECR images: "Inspector2 Scan" for an image's initial scan and, by default with
+  # enhanced scanning, "Inspector2 Finding" (one per finding created, updated or closed), which is how Inspector's
+  # continuous rescans show up. The report path batches them (up to 50 messages, 20 s) so a burst for one image
+  # gives one report. Inspector's events for EC2 instances and Lambda functions are left out.
+  enhanced_scanning = true
 
   reporters = {
     sns = {}
   }
-
-  depends_on = [aws_ecr_registry_scanning_configuration.this]
 }
 
 output "sns_topic_arn" {
   description = "The topic reports are published to."
   value       = module.ecr_scan_reporter.sns_topic_arn
+}
+
+output "config_document" {
+  description = "The configuration the functions run with."
+  value       = module.ecr_scan_reporter.config_document
 }
 
 output "report_rule_names" {

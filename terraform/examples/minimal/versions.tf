@@ -1,10 +1,10 @@
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.7"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.80"
+      version = ">= 5.80, < 7.0"
     }
   }
 }

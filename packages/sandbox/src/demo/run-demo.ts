@@ -79,7 +79,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   prepareOutDir(options.outDir);
   const sandbox = await startSandbox({ scanDurationMs: 400 });
-  const slack = await startSlackReceiver();
+  const slack = await startSlackReceiver({ rateLimit: false });
   const github = await startGitHubReceiver({ repositories: ["acme/security"] });
   // For custom reporters added with --config: their webhook URL is the SSM parameter /ecr-scan-reporter/demo-webhook-url.
   const webhook = await startWebhookReceiver();

@@ -1,0 +1,115 @@
+// Which events reach the report queue: the module's EventBridge rules, as `terraform plan` renders them
+// (terraform/tests/events.tftest.hcl), run against the sample events of test/fixtures/events/ (AWS's documented
+// examples) with an offline matcher of EventBridge patterns (test/support/event-pattern.ts). Amazon Inspector sends
+// the same kinds of events for EC2 instances and Lambda functions as for ECR images: only the images' may pass.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type EventPattern, matchesEventPattern } from "./support/event-pattern.js";
+import { runTerraformTests } from "./support/terraform.js";
+
+const EVENTS_FILE = "tests/events.tftest.hcl";
+const FIXTURES_DIR = join(import.meta.dirname, "fixtures", "events");
+
+/** Every sample event, by file name without `.json`. */
+const SAMPLES: ReadonlyMap<string, unknown> = new Map(
+  readdirSync(FIXTURES_DIR)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => [file.replace(/\.json$/, ""), JSON.parse(readFileSync(join(FIXTURES_DIR, file), "utf8"))]),
+);
+
+/**
+ * The rules each sample must match in a plan, by run: every sample not listed must match none. A sample matched by
+ * a rule it should not be, or missed by its own, fails the run.
+ */
+const EXPECTED: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  // Defaults: enhanced scanning off, failure reports on.
+  default_rules: {
+    "ecr-image-scan-complete": ["ecr_image_scan"],
+    "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "ecr-image-scan-failed": ["ecr_image_scan"],
+  },
+  enhanced_scanning_rules: {
+    "ecr-image-scan-complete": ["ecr_image_scan"],
+    "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "ecr-image-scan-failed": ["ecr_image_scan"],
+    "inspector2-scan": ["inspector2_scan"],
+    "inspector2-finding": ["inspector2_finding"],
+  },
+  // notify_on_scan_failure = false.
+  enhanced_finding_events_without_failures: {
+    "ecr-image-scan-complete": ["ecr_image_scan"],
+    "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "inspector2-scan": ["inspector2_scan"],
+    "inspector2-finding": ["inspector2_finding"],
+  },
+};
+
+describe("the module's scan event rules, on AWS's sample events", () => {
+  /** By run: each report rule's pattern, by its key (ecr_image_scan, inspector2_scan, inspector2_finding). */
+  const patterns = new Map<string, Map<string, EventPattern>>();
+
+  beforeAll(async () => {
+    await runTerraformTests([EVENTS_FILE], (message) => {
+      const run = message["@testrun"];
+      if (message.type !== "test_plan" || !run) return;
+      const rules = new Map<string, EventPattern>();
+      for (const change of message.test_plan?.resource_changes ?? []) {
+        const pattern = change.change.after?.event_pattern;
+        if (change.type === "aws_cloudwatch_event_rule" && typeof pattern === "string") {
+          rules.set(String(change.index), JSON.parse(pattern) as EventPattern);
+        }
+      }
+      patterns.set(run, rules);
+    });
+  }, 240_000);
+
+  /** The keys of the rules of a run's plan that match the event. */
+  function matchingRules(run: string, event: unknown): string[] {
+    const rules = patterns.get(run);
+    expect(rules, `${EVENTS_FILE} has a plan of run "${run}"`).toBeDefined();
+    return [...(rules ?? [])]
+      .filter(([, pattern]) => matchesEventPattern(pattern, event))
+      .map(([key]) => key);
+  }
+
+  it("has the samples this checks: ECR's, and Inspector's for an ECR image, an EC2 instance and a Lambda function", () => {
+    expect([...SAMPLES.keys()]).toEqual(
+      expect.arrayContaining([
+        "ecr-image-scan-complete",
+        "ecr-image-scan-failed",
+        "ecr-image-action-push",
+        "inspector2-scan",
+        "inspector2-scan-ec2",
+        "inspector2-scan-lambda",
+        "inspector2-finding",
+        "inspector2-finding-ec2",
+        "inspector2-finding-lambda",
+      ]),
+    );
+  });
+
+  it.each(Object.keys(EXPECTED))("%s: each sample reaches exactly the rules of its kind", (run) => {
+    const expected = EXPECTED[run] ?? {};
+    const actual = Object.fromEntries([...SAMPLES].map(([name, event]) => [name, matchingRules(run, event)]));
+    const wanted = Object.fromEntries([...SAMPLES.keys()].map((name) => [name, [...(expected[name] ?? [])]]));
+    expect(actual).toEqual(wanted);
+  });
+
+  it("with enhanced scanning, Inspector's scan and finding events of EC2 instances and Lambda functions match no rule", () => {
+    for (const name of [
+      "inspector2-scan-ec2",
+      "inspector2-scan-lambda",
+      "inspector2-finding-ec2",
+      "inspector2-finding-lambda",
+    ]) {
+      expect(matchingRules("enhanced_scanning_rules", SAMPLES.get(name)), name).toEqual([]);
+    }
+  });
+
+  it("without enhanced scanning, no Inspector event reaches the report queue", () => {
+    for (const name of [...SAMPLES.keys()].filter((sample) => sample.startsWith("inspector2-"))) {
+      expect(matchingRules("default_rules", SAMPLES.get(name)), name).toEqual([]);
+    }
+  });
+});
