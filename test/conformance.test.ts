@@ -1,6 +1,6 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import type { ReporterPlugin } from "@ecr-scan-reporter/core";
+import type { AnyReporterPlugin, ReporterPlugin } from "@ecr-scan-reporter/core";
 import { checkReporterConformance } from "@ecr-scan-reporter/core/testing";
 import { emailReporter } from "@ecr-scan-reporter/reporter-email";
 import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
@@ -123,7 +123,7 @@ describe("the conformance check finds broken plugins", () => {
 
   it("reports an unhandled rejection", async () => {
     const { z } = await import("zod");
-    const sloppy: ReporterPlugin<unknown> = {
+    const sloppy: AnyReporterPlugin = {
       name: "sloppy",
       optionsSchema: z.object({}),
       create: (_options, deps) => ({

@@ -1,4 +1,4 @@
-import { ReporterError, type ReporterPlugin } from "@ecr-scan-reporter/core";
+import { ReporterError } from "@ecr-scan-reporter/core";
 import {
   checkReporterConformance,
   manyFindingsReport,
@@ -210,7 +210,7 @@ describe("labels dropped by GitHub", () => {
 
 describe("the authoring kit", () => {
   it("passes the conformance check against the receiver", async () => {
-    const result = await checkReporterConformance(defineGitHubReporter(FAST) as ReporterPlugin<unknown>, {
+    const result = await checkReporterConformance(defineGitHubReporter(FAST), {
       validOptions: { owner: "acme", repo: "security", token: TOKEN_REF, baseUrl: receiver.url },
       invalidOptions: [
         { options: { owner: "acme", repo: "security", token: "ghp_plain" }, why: "a bare token" },

@@ -8,7 +8,7 @@ import {
   type GitHubReporterOptionsInput,
   githubOptionsSchema,
 } from "../src/index.js";
-import { FAST, TOKEN, TOKEN_REF, testDeps } from "./helpers.js";
+import { FAST, githubDeps, TOKEN, TOKEN_REF } from "./helpers.js";
 
 // The GitHub receivers of a test file (a github.com-like one and a GitHub Enterprise Server one under /api/v3),
 // started once and emptied before each test. Exported as live bindings: read them inside tests.
@@ -46,7 +46,7 @@ export function reporterFor(
     baseUrl: receiver.url,
     ...options,
   });
-  const { deps: reporterDeps, logs } = testDeps(deps);
+  const { deps: reporterDeps, logs } = githubDeps(deps);
   return { reporter: createGitHubReporter(parsed, reporterDeps, tuning), logs };
 }
 

@@ -28,7 +28,7 @@ import githubReporterDefault, {
   renderIssueTitle,
   safeLinkUrl,
 } from "../src/index.js";
-import { outsideCodeSpans, TOKEN_REF, testDeps } from "./helpers.js";
+import { githubDeps, outsideCodeSpans, TOKEN_REF } from "./helpers.js";
 
 /** The rows of the findings table of a body. */
 function findingRows(body: string): string[] {
@@ -198,7 +198,7 @@ describe("template overrides", () => {
       token: TOKEN_REF,
       templates: { "github/comment.hbs": "{{#if event}}unclosed" },
     });
-    expect(() => githubReporter.create(options, testDeps().deps)).toThrow(
+    expect(() => githubReporter.create(options, githubDeps().deps)).toThrow(
       /^reporter github: the template github\/comment\.hbs \(or a partial it uses\) does not render: Parse error/,
     );
   });
