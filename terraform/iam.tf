@@ -104,6 +104,20 @@ locals {
   email_configuration_set_arns = try(local.reporters.email.configuration_set, null) == null ? [] : [
     "${local.arn_prefix.ses}:configuration-set/${local.reporters.email.configuration_set}"
   ]
+  # At cold start the email reporter asks SES whether the account is in the SES sandbox (GetAccount) and, if it
+  # is, whether each recipient's address or one of its domains is a verified identity (GetEmailIdentity).
+  email_recipient_addresses = local.reporters.email == null ? [] : [
+    for mailbox in concat(local.reporters.email.to, coalesce(local.reporters.email.cc, [])) :
+    lower(try(regex("<([^<>]+)>\\s*$", mailbox)[0], trimspace(mailbox)))
+  ]
+  email_recipient_check_arns = distinct(flatten([
+    for address in local.email_recipient_addresses : [
+      for i in range(0, length(split(".", split("@", address)[1]))) :
+      "${local.arn_prefix.ses}:identity/${join(".", slice(split(".", split("@", address)[1]), i, length(split(".", split("@", address)[1]))))}"
+      if i < length(split(".", split("@", address)[1])) - 1
+    ] if length(split("@", address)) == 2
+  ]))
+  email_recipient_address_arns = [for address in local.email_recipient_addresses : "${local.arn_prefix.ses}:identity/${address}"]
   # An account in the SES sandbox also authorizes SendEmail against each recipient's (verified) identity.
   email_recipient_identity_arns = local.reporters.email == null ? [] : [
     for identity in var.ses_recipient_identities : "${local.arn_prefix.ses}:identity/${identity}"
@@ -228,7 +242,14 @@ locals {
             Sid      = "CheckSenderIdentity"
             Effect   = "Allow"
             Action   = "ses:GetEmailIdentity"
-            Resource = local.email_identity_arns
+            Resource = distinct(concat(local.email_identity_arns, local.email_recipient_address_arns, local.email_recipient_check_arns))
+          },
+          {
+            # GetAccount has no resource type: "*" is the only resource IAM accepts for it.
+            Sid      = "CheckSesSandbox"
+            Effect   = "Allow"
+            Action   = "ses:GetAccount"
+            Resource = ["*"]
           },
         ],
         length(local.secret_arns) == 0 ? [] : [{

@@ -196,7 +196,7 @@ run "every_reporter" {
 
   # What report-findings may do, statement by statement.
   assert {
-    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["SendEmail", "CheckSenderIdentity"], s.Sid) } == {
+    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["SendEmail", "CheckSenderIdentity", "CheckSesSandbox"], s.Sid) } == {
       SendEmail = {
         Sid    = "SendEmail"
         Effect = "Allow"
@@ -216,10 +216,18 @@ run "every_reporter" {
           "arn:aws:ses:eu-west-1:123456789012:identity/mail.acme.example",
           "arn:aws:ses:eu-west-1:123456789012:identity/scans@mail.acme.example",
           "arn:aws:ses:eu-west-1:123456789012:identity/acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/sec@acme.example",
+          "arn:aws:ses:eu-west-1:123456789012:identity/ops@acme.example",
         ]
       }
+      CheckSesSandbox = {
+        Sid      = "CheckSesSandbox"
+        Effect   = "Allow"
+        Action   = "ses:GetAccount"
+        Resource = ["*"]
+      }
     }
-    error_message = "SES: the sender's domain, address and parent domain, and the configuration set; nothing else."
+    error_message = "SES: the sender's domain, address and parent domain, and the configuration set; the recipients' addresses and domains to check; nothing else."
   }
 
   assert {
@@ -274,9 +282,9 @@ run "every_reporter" {
 
   assert {
     condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] : [
-      for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? contains(["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings"], s.Action) : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
+      for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? contains(["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings", "ses:GetAccount"], s.Action) : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
     ]]))
-    error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" are ecr:GetRegistryScanningConfiguration's and (enhanced scanning) inspector2:ListFindings'."
+    error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" are ecr:GetRegistryScanningConfiguration's, (e-mail) ses:GetAccount's and (enhanced scanning) inspector2:ListFindings'."
   }
 }
 

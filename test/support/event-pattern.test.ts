@@ -3,7 +3,7 @@
 // serves; it needs no Terraform itself. The cases follow the EventBridge User Guide's "Amazon EventBridge event
 // patterns" and "Content filtering" pages.
 import { describe, expect, it } from "vitest";
-import { type EventPattern, matchesEventPattern } from "./support/event-pattern.js";
+import { type EventPattern, matchesEventPattern } from "./event-pattern.js";
 
 const event = {
   source: "aws.ec2",
