@@ -130,11 +130,8 @@ describe("ecr-scan-reporter scan and report", () => {
     expect(written).toContain("report.json");
     expect(readdirSync(join(out, "metrics"))).toEqual(["metrics.emf.jsonl"]);
     if (report.verdict.due) {
-      expect(readdirSync(join(out, "sns")).sort()).toEqual([
-        "sns-default.txt",
-        "sns-email.txt",
-        "sns-publish.json",
-      ]);
+      // One text with its message attributes (the default message structure).
+      expect(readdirSync(join(out, "sns")).sort()).toEqual(["sns-message.txt", "sns-publish.json"]);
       expect(readdirSync(join(out, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
     } else {
       expect(readFileSync(join(out, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
