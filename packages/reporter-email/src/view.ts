@@ -3,6 +3,7 @@ import {
   type Finding,
   formatCvss,
   headerValue,
+  incompleteNote,
   isFailedScan,
   linkableHttpUrl,
   missingFixText,
@@ -112,6 +113,8 @@ export interface EmailView {
   /** `CRITICAL, HIGH`. */
   exceededList: string;
   ignoredFindings: number;
+  /** Set when the report was sent with fewer findings than its scan counted. */
+  incompleteNote: string;
   totalFindings: number;
   /** The findings listed (the first `maxFindings`, most severe first). */
   findings: FindingView[];
@@ -245,6 +248,7 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
     exceeded,
     exceededList: exceeded.join(", "),
     ignoredFindings: report.verdict.ignoredFindings,
+    incompleteNote: incompleteNote(report) ?? "",
     totalFindings,
     findings,
     listedFindings: findings.length,

@@ -3,6 +3,7 @@ import {
   countsSummary,
   type Finding,
   formatCvss,
+  incompleteNote,
   isFailedScan,
   linkableHttpUrl,
   missingFixText,
@@ -115,6 +116,8 @@ export interface IssueView {
     summary: string;
     highestSeverity: string;
     ignoredFindings: number;
+    /** Set when the report was sent with fewer findings than its scan counted. */
+    incompleteNote: string;
   };
   /** Per severity with at least one finding, most severe first. */
   counts: { severity: Severity; label: string; count: number; exceeded: boolean }[];
@@ -177,6 +180,7 @@ export function issueView(report: ScanReport, listed: number): IssueView {
       summary: exceededSummary(report),
       highestSeverity: report.verdict.highestSeverity ? severityName(report.verdict.highestSeverity) : "",
       ignoredFindings: report.verdict.ignoredFindings,
+      incompleteNote: markdownText(incompleteNote(report), 400),
     },
     counts: SEVERITIES.filter((s) => report.counts[s] > 0).map((s) => ({
       severity: s,

@@ -1,6 +1,7 @@
 import {
   type Finding,
   formatCvss,
+  incompleteNote,
   missingFixText,
   mostSevereFirst,
   reportImageLabel,
@@ -91,6 +92,8 @@ export interface ImageView {
   highestSeverity: string;
   /** How many findings the ignore list removed. */
   ignoredFindings: number;
+  /** Set when the report was sent with fewer findings than its scan counted (escaped). */
+  incompleteNote: string;
 }
 
 /** What `slack/finding.hbs` receives for one finding: the image view plus the finding's own fields. */
@@ -192,6 +195,7 @@ export function imageView(report: ScanReport, channelLabel?: string): ImageView 
     exceededList: exceeded.map((s) => severityName(s, "lower")).join(", "),
     highestSeverity: report.verdict.highestSeverity ?? "",
     ignoredFindings: report.verdict.ignoredFindings,
+    incompleteNote: mrkdwnText(incompleteNote(report), MAX.statusDescription),
   };
 }
 
