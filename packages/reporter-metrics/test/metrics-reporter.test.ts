@@ -151,7 +151,7 @@ describe("metricsReporter", () => {
   });
 
   it("gets even a report that is not due from the dispatcher, so the series stay continuous", async () => {
-    const { deps, lines } = testDeps();
+    const { deps, lines } = testDeps({ clock: () => NOW });
     const entries = parseConfig(
       { reporters: [{ use: "metrics", options: { namespace: "EcrScanReporter" } }] },
       "test",
@@ -199,7 +199,7 @@ describe("metricsReporter.optionsSchema", () => {
 
 describe("metricsReporter with perRepository: false", () => {
   it("keeps Repository out of the dimensions, so the registry has 7 custom metrics whatever its size", async () => {
-    const { deps, lines } = testDeps();
+    const { deps, lines } = testDeps({ clock: () => NOW });
     const reporter = metricsReporter.create(
       metricsReporter.optionsSchema.parse({ perRepository: false }),
       deps,
