@@ -36,9 +36,10 @@ locals {
       repositories = local.reporters.sns.repositories
       minSeverity  = local.reporters.sns.min_severity
       options = {
-        topicArn      = local.sns_topic_arn
-        subjectPrefix = local.reporters.sns.subject_prefix
-        maxFindings   = local.reporters.sns.max_findings
+        topicArn         = local.sns_topic_arn
+        subjectPrefix    = local.reporters.sns.subject_prefix
+        messageStructure = local.reporters.sns.message_structure
+        maxFindings      = local.reporters.sns.max_findings
       }
     },
     local.reporters.slack == null ? null : {

@@ -122,13 +122,14 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
       topic_arn           = optional(string)
       email_subscriptions = optional(list(string), [])
       subject_prefix      = optional(string)
+      message_structure   = optional(string)
       max_findings        = optional(number)
       repositories        = optional(string)
       min_severity        = optional(string)
@@ -181,6 +182,11 @@ variable "reporters" {
   validation {
     condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.min_severity == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity))])
     error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
+  }
+
+  validation {
+    condition     = var.reporters.sns == null ? true : (var.reporters.sns.message_structure == null ? true : contains(["string", "json"], var.reporters.sns.message_structure))
+    error_message = "reporters.sns.message_structure must be \"string\" (one text with message attributes, the default) or \"json\" (per-protocol texts, no message attributes)."
   }
 
   validation {

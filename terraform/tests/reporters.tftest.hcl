@@ -403,3 +403,26 @@ run "slack_by_parameter_and_github_by_secret" {
     error_message = "kms:Decrypt through SSM and Secrets Manager, the services the secrets are read from."
   }
 }
+
+run "sns_message_structure" {
+  command = plan
+
+  variables {
+    reporters = { sns = { message_structure = "json" } }
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).reporters[0].options.messageStructure == "json"
+    error_message = "message_structure reaches the sns reporter's options as messageStructure."
+  }
+}
+
+run "sns_message_structure_is_an_enum" {
+  command = plan
+
+  variables {
+    reporters = { sns = { message_structure = "JSON" } }
+  }
+
+  expect_failures = [var.reporters]
+}
