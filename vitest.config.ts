@@ -29,6 +29,7 @@ export default defineConfig({
             "packages/*/test/**/*.test.ts",
             "terraform/examples/custom-reporter/teams-reporter/test/**/*.test.ts",
             "test/conformance.test.ts",
+            "test/incomplete-report.test.ts",
             "test/support/**/*.test.ts",
           ],
           exclude: ["**/node_modules/**", "**/*.bundle.test.ts", "**/*.e2e.test.ts"],
