@@ -155,6 +155,14 @@ describe("report-findings handler", () => {
     });
   });
 
+  it("has SQS redeliver the message when the waiting report cannot be re-queued: nothing lost, nothing sent", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    sqs.on(SendMessageCommand).rejects(new Error("SQS is down"));
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(eventCountingThree) }]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
   it("after the last wait, sends what is there once, marked as possibly incomplete", async () => {
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     const body = buildFindingsWaitMessageBody(eventCountingThree, MAX_FINDINGS_WAITS);

@@ -59,6 +59,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
   const { logger } = deps;
   const image = { repository: event.repositoryName, digest: event.imageDigest, messageIds: job.messageIds };
   let report: ScanReport;
+  let findingsRead: number;
   try {
     const built = await reportImage(
       deps.ecr,
@@ -82,30 +83,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       });
     }
     report = built.report;
-    const wait = isFailedScan(report.status)
-      ? undefined
-      : planFindingsWait(event.expectedFindings, built.findingsRead, job.findingsWaits);
-    if (wait) {
-      const request = {
-        job,
-        destination: "queue",
-        attempt: job.attempt,
-        reporters: job.only,
-        ...wait,
-      } as const;
-      if (await deps.requeue(request)) {
-        logger.info("fewer findings than the scan event counted; the report waits for the rest", {
-          ...image,
-          expectedFindings: event.expectedFindings,
-          findingsRead: built.findingsRead,
-          ...wait,
-        });
-        return { retry: [], outcome: "awaiting-findings" };
-      }
-    } else if (event.expectedFindings !== undefined && built.findingsRead < event.expectedFindings) {
-      // Out of waits: send what is there, and say so.
-      report.completeness = { expectedFindings: event.expectedFindings, findingsRead: built.findingsRead };
-    }
+    findingsRead = built.findingsRead;
   } catch (error) {
     if (isRetryableAwsError(error)) {
       logger.warn("could not fetch findings; the message will be retried", {
@@ -116,6 +94,41 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     }
     logger.error("could not fetch findings; dropping the message", { ...image, error: describeError(error) });
     return { retry: [], outcome: "fetch-failed" };
+  }
+
+  const countedMore =
+    !isFailedScan(report.status) &&
+    event.expectedFindings !== undefined &&
+    findingsRead < event.expectedFindings;
+  const wait = countedMore
+    ? planFindingsWait(event.expectedFindings, findingsRead, job.findingsWaits)
+    : undefined;
+  if (wait) {
+    const request = {
+      job,
+      destination: "queue",
+      attempt: job.attempt,
+      reporters: job.only,
+      ...wait,
+    } as const;
+    const waiting = { ...image, expectedFindings: event.expectedFindings, findingsRead, ...wait };
+    try {
+      if (await deps.requeue(request)) {
+        logger.info("fewer findings than the scan event counted; the report waits for the rest", waiting);
+        return { retry: [], outcome: "awaiting-findings" };
+      }
+    } catch (error) {
+      // SQS redelivers the messages after their visibility timeout: a wait all the same, bounded by the redrive.
+      logger.warn("could not re-queue the report to wait for its findings; the message will be retried", {
+        ...waiting,
+        error: describeError(error),
+      });
+      return { retry: job.messageIds, outcome: "awaiting-findings" };
+    }
+  }
+  if (countedMore && event.expectedFindings !== undefined) {
+    // Out of waits (or nowhere to wait): send what is there, once, and say so.
+    report.completeness = { expectedFindings: event.expectedFindings, findingsRead };
   }
 
   const result = await dispatchReport(report, deps.reporters, {
