@@ -86,7 +86,8 @@ export class LocalDeployment {
       reportFindings: fn("report-findings", { REPORT_QUEUE_URL: report.url, REPORT_DLQ_URL: reportDlq.url }),
     };
 
-    // The EventBridge rules: ECR Image Scan (COMPLETE, FAILED) and Inspector2 Scan, delivered as is to the report queue.
+    // The EventBridge rules: ECR Image Scan (COMPLETE, FAILED), Inspector2 Scan and (enhanced scanning, the module's
+    // default) Inspector2 Finding, delivered as is to the report queue.
     sandbox.ecr.onScanEvent((event) => {
       this.deliveredEvents.push(event);
       sandbox.sqs.send(report, JSON.stringify(event));
