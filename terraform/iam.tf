@@ -20,12 +20,15 @@ locals {
     }]
   })
 
+  # Lambda creates the function's log streams and writes them with its role. CloudWatch Logs authorizes both actions
+  # on the `log-group:<name>:*` form of the ARN (the bare form is for the tagging actions only: CloudWatch Logs
+  # User Guide, "CloudWatch Logs resources and operations").
   log_statements = {
     for key, arn in local.log_group_arns : key => {
       Sid      = "WriteOwnLogs"
       Effect   = "Allow"
       Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      Resource = [arn, "${arn}:*"]
+      Resource = "${arn}:*"
     }
   }
 
@@ -171,9 +174,11 @@ locals {
             Resource = local.ecr_repository_arns
           },
           {
+            # The three actions Lambda's SQS event source mapping needs of the function's role (Lambda Developer
+            # Guide, "Execution role permissions"); the functions never change a message's visibility themselves.
             Sid      = "ConsumeScanQueue"
             Effect   = "Allow"
-            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
             Resource = local.queue_arns.scan
           },
           {
@@ -212,7 +217,7 @@ locals {
           {
             Sid      = "ConsumeReportQueue"
             Effect   = "Allow"
-            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+            Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
             Resource = local.queue_arns.report
           },
           {

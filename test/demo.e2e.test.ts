@@ -1,21 +1,56 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { runDemo } from "@ecr-scan-reporter/sandbox/demo";
+import { join, relative } from "node:path";
+import type { LocalDeployment, Sandbox } from "@ecr-scan-reporter/sandbox";
+import { type DemoOptions, runDemo } from "@ecr-scan-reporter/sandbox/demo";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./support/bundles.js";
+import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
 const DIST = join(REPO_ROOT, "terraform", "dist");
 
+/** Every file under `dir`, by its path in `dir`, with its content. */
+function filesUnder(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile()) files[relative(dir, path)] = readFileSync(path, "utf8");
+  }
+  return files;
+}
+
+/**
+ * Runs the demo, then checks that none of the secrets its sandbox held (the Slack webhook URL, the GitHub token,
+ * a custom reporter's webhook URL) is in what its functions wrote or in anything the reporters sent (the files).
+ */
+async function runDemoWithoutLeaks(options: DemoOptions) {
+  const seen: { deployment?: LocalDeployment; sandbox?: Sandbox } = {};
+  const summary = await runDemo({
+    ...options,
+    onDeployed: (deployment, sandbox) => Object.assign(seen, { deployment, sandbox }),
+  });
+  const { deployment, sandbox } = seen;
+  if (!deployment || !sandbox) throw new Error("the demo never set up its deployment");
+  const written = Object.fromEntries(
+    Object.entries(deployment.functions).map(([name, fn]) => [
+      `${name} stdout and stderr`,
+      fn.logs.join("\n"),
+    ]),
+  );
+  expectNoSecretIn({ ...written, ...filesUnder(options.outDir) }, sandboxSecrets(sandbox));
+  return summary;
+}
+
 describe("the demo (the README's main job)", () => {
-  it("runs the whole flow and writes every report each reporter sent, within a minute", async () => {
+  it("runs the whole flow and writes every report each reporter sent, with no secret in them", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "demo-")), "demo-output");
-    const summary = await runDemo({ outDir: out, distDir: DIST });
+    // No bound on the wall time, which only says how busy the machine is: the demo fails by itself (summary.errors)
+    // when its queues do not drain.
+    const summary = await runDemoWithoutLeaks({ outDir: out, distDir: DIST });
     expect(summary.errors).toEqual([]);
     expect(summary.ok).toBe(true);
     expect(summary.expectedDecisionsMatched).toBe(true);
-    expect(summary.wallTimeMs).toBeLessThan(60_000);
     expect(summary.githubViolations).toBe(0);
     expect(summary.slackRejections).toBe(0);
 
@@ -57,7 +92,7 @@ describe("the demo (the README's main job)", () => {
       readFileSync(join(REPO_ROOT, "terraform/examples/custom-reporter/demo.json"), "utf8"),
     );
     const out = join(mkdtempSync(join(tmpdir(), "demo-")), "out");
-    const summary = await runDemo({
+    const summary = await runDemoWithoutLeaks({
       outDir: out,
       distDir: DIST,
       extraReporters: config.reporters,

@@ -1,11 +1,22 @@
 import { join } from "node:path";
-import { LocalDeployment, type Sandbox, startGitHubReceiver, startSandbox } from "@ecr-scan-reporter/sandbox";
+import {
+  LocalDeployment,
+  localDeploymentNames,
+  type Sandbox,
+  startGitHubReceiver,
+  startSandbox,
+} from "@ecr-scan-reporter/sandbox";
 import { DEMO_SCAN_CONFIG, type SeededImage, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./support/bundles.js";
+import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
 const DIST = join(REPO_ROOT, "terraform", "dist");
 const DAY = 86_400_000;
+// A drain returns as soon as the queues are empty (2–12 s a run on a 2-core machine); its bound only ends a run
+// that would never finish, so it is set far above that, and the tests' own timeout above two drains.
+const DRAIN = { timeoutMs: 120_000 };
+const FLOW_TIMEOUT_MS = 300_000;
 
 interface Flow {
   sandbox: Sandbox;
@@ -19,6 +30,8 @@ afterEach(async () => {
   for (const flow of flows.splice(0)) {
     await flow.deployment.close();
     await flow.sandbox.close();
+    // The functions ran with the IAM policies the Terraform module gives them: none of their calls was refused.
+    expect(flow.sandbox.iam.denials()).toEqual([]);
   }
 });
 
@@ -27,7 +40,8 @@ async function deploy(
 ): Promise<Flow> {
   const sandbox = await startSandbox({ scanDurationMs: 150, rateLimits: options.rateLimits });
   const seeded = seedDemoRegistry(sandbox.ecr);
-  const topicArn = sandbox.sns.createTopic("findings");
+  // The topic the module's policy lets report-findings publish to.
+  const topicArn = sandbox.sns.createTopic(localDeploymentNames().topicName);
   sandbox.ses.verifyIdentity("acme.example");
   const deployment = new LocalDeployment({
     sandbox,
@@ -59,12 +73,14 @@ function reportLines(flow: Flow) {
   }[];
 }
 
-describe("the whole flow on the sandbox (schedule → scan → events → report)", () => {
+describe("the whole flow on the sandbox (schedule → scan → events → report)", {
+  timeout: FLOW_TIMEOUT_MS,
+}, () => {
   it("scans exactly the planned images, logs every skip reason, and reports each completed scan once", async () => {
     const flow = await deploy();
     const { sandbox, deployment, seeded } = flow;
     expect((await deployment.runSchedule()).ok).toBe(true);
-    const drained = await deployment.drain({ timeoutMs: 50_000 });
+    const drained = await deployment.drain(DRAIN);
     expect(drained.timedOut).toBe(false);
 
     const expectedScans = seeded.filter((s) => s.expected.startsWith("scan:")).map((s) => s.digest);
@@ -108,7 +124,7 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
     const flow = await deploy();
     const { sandbox, deployment } = flow;
     await deployment.runSchedule();
-    await deployment.drain({ timeoutMs: 50_000 });
+    await deployment.drain(DRAIN);
     const firstRun = sandbox.ecr.scanRequests.length;
     const scanned = sandbox.ecr.scanRequests.map((r) => r.imageDigest);
     // As if the expiry had passed: every scan now looks a week old, but ECR remembers it started today.
@@ -120,7 +136,7 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
     }
     const reportsBefore = reportLines(flow).length;
     await deployment.runSchedule();
-    await deployment.drain({ timeoutMs: 50_000 });
+    await deployment.drain(DRAIN);
     const rerun = sandbox.ecr.scanRequests.slice(firstRun);
     expect(rerun.length).toBeGreaterThan(0);
     expect(rerun.every((r) => r.outcome === "LimitExceededException")).toBe(true);
@@ -142,7 +158,7 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
     });
     const { sandbox, deployment, seeded } = flow;
     await deployment.runSchedule();
-    const drained = await deployment.drain({ timeoutMs: 55_000 });
+    const drained = await deployment.drain(DRAIN);
     expect(drained.timedOut).toBe(false);
     const throttled = sandbox.server.calls.filter((c) => c.status === 400 && c.service === "ecr").length;
     expect(throttled).toBeGreaterThan(0);
@@ -151,14 +167,14 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
     expect(reportLines(flow)).toHaveLength(expectedScans);
     expect(deployment.queues.scanDlq.messages).toHaveLength(0);
     expect(deployment.queues.reportDlq.messages).toHaveLength(0);
-  }, 60_000);
+  });
 
   it("moves a malformed message to the dead-letter queue on its first delivery instead of retrying it", async () => {
     const flow = await deploy();
     const { sandbox, deployment } = flow;
     sandbox.sqs.send(deployment.queues.scan, '{"version":1,"kind":"scan-repository"}');
     sandbox.sqs.send(deployment.queues.report, "not json at all");
-    await deployment.drain({ timeoutMs: 20_000 });
+    await deployment.drain(DRAIN);
     expect(deployment.queues.scanDlq.messages.map((m) => m.body)).toEqual([
       '{"version":1,"kind":"scan-repository"}',
     ]);
@@ -191,7 +207,7 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
         "ghp_test000000000000000000000000000000000",
       );
       await flow.deployment.runSchedule();
-      await flow.deployment.drain({ timeoutMs: 50_000 });
+      await flow.deployment.drain(DRAIN);
       const due = reportLines(flow).filter((r) => r.verdict.due).length;
       expect(due).toBeGreaterThan(0);
       expect(github.issues).toHaveLength(due);
@@ -200,11 +216,24 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
       for (const event of flow.deployment.deliveredEvents.splice(0)) {
         flow.sandbox.sqs.send(flow.deployment.queues.report, JSON.stringify(event));
       }
-      await flow.deployment.drain({ timeoutMs: 50_000 });
+      await flow.deployment.drain(DRAIN);
       expect(reportLines(flow).filter((r) => r.verdict.due)).toHaveLength(2 * due);
       expect(github.issues).toHaveLength(due);
       expect(github.issues.filter((i) => i.state === "open")).toHaveLength(due);
       expect(github.violations).toEqual([]);
+      // The token from SSM authenticates the requests (headers); it is in no log line, issue or comment.
+      const functions = flow.deployment.functions;
+      expectNoSecretIn(
+        {
+          "schedule-scans stdout and stderr": functions.scheduleScans.logs.join("\n"),
+          "scan-images stdout and stderr": functions.scanImages.logs.join("\n"),
+          "report-findings stdout and stderr": functions.reportFindings.logs.join("\n"),
+          "GitHub requests": github.requests,
+          "SNS messages": flow.sandbox.sns.published,
+          "e-mails": flow.sandbox.ses.sent,
+        },
+        sandboxSecrets(flow.sandbox),
+      );
     } finally {
       await github.close();
     }

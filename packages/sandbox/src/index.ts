@@ -30,8 +30,51 @@ export {
   type RepositoryPermissions,
   startGitHubReceiver,
 } from "./github-receiver.js";
+export {
+  accessKeyIdOf,
+  type Denial,
+  IamAuthorizer,
+  type IamDecisionRecord,
+  type IamPrincipal,
+  notAuthorizedMessage,
+} from "./iam/authorizer.js";
+export {
+  FUNCTION_KEYS,
+  type FunctionKey,
+  loadModulePolicies,
+  MODULE_POLICIES_PATH,
+  type ModulePolicies,
+  QUEUE_KEYS,
+  type QueueKey,
+  type RenderedDeployment,
+  type RenderedFunction,
+} from "./iam/module-policies.js";
+export {
+  type AuthorizationRequest,
+  evaluate,
+  type PolicyDecision,
+  type PolicyDocument,
+  type PolicyStatement,
+  statementMatches,
+} from "./iam/policy.js";
+export {
+  type AccountContext,
+  authorizingIdentity,
+  sesSendEmailRequests,
+  sqsQueueArn,
+  ssmParameterArn,
+  viaService,
+} from "./iam/requests.js";
 export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
-export { type DrainResult, LocalDeployment, type LocalDeploymentOptions } from "./local-deployment.js";
+export {
+  type DrainResult,
+  LocalDeployment,
+  type LocalDeploymentNames,
+  type LocalDeploymentOptions,
+  localDeploymentNames,
+  type SecretReference,
+  storeReporterSecret,
+} from "./local-deployment.js";
 export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 export { type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.js";
 export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";

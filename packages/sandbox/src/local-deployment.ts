@@ -1,8 +1,95 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { IamPrincipal } from "./iam/authorizer.js";
+import {
+  type FunctionKey,
+  loadModulePolicies,
+  type QueueKey,
+  type RenderedDeployment,
+} from "./iam/module-policies.js";
+import type { AuthorizationRequest } from "./iam/policy.js";
 import { type InvocationResult, LocalFunction } from "./lambda-runtime.js";
 import type { Sandbox } from "./sandbox.js";
 import type { SandboxQueue } from "./sqs.js";
+
+/** Where a reporter's secret is kept, as the configuration document names it. */
+export type SecretReference = { secretArn: string } | { parameter: string };
+
+/**
+ * The names the module's policies assume for the local deployment (module-policies.json, rendered from
+ * terraform/tests/local-deployment.tftest.hcl): configure the reporters with these, or their calls are denied.
+ */
+export interface LocalDeploymentNames {
+  topicName: string;
+  topicArn: string;
+  slackWebhookUrl: SecretReference;
+  githubToken: SecretReference;
+  /** Where the example's Teams reporter (a custom reporter) finds its webhook URL. */
+  customReporterSecrets: SecretReference[];
+  emailFrom: string;
+  emailTo: string[];
+  /** The customer managed KMS key the reporters' secrets are kept under. */
+  secretsKeyArn: string;
+}
+
+const optionOf = (deployment: RenderedDeployment, use: string, option: string): unknown =>
+  deployment.config.reporters.find((r) => r.use === use)?.options?.[option];
+
+function secretReference(value: unknown, what: string): SecretReference {
+  const ref = value as Partial<{ secretArn: string; parameter: string }> | undefined;
+  if (typeof ref?.secretArn === "string") return { secretArn: ref.secretArn };
+  if (typeof ref?.parameter === "string") return { parameter: ref.parameter };
+  throw new Error(`module-policies.json: the local deployment's ${what} is neither a secret nor a parameter`);
+}
+
+/** The names of the local deployment's resources that its policies allow. */
+export function localDeploymentNames(): LocalDeploymentNames {
+  const rendered = loadModulePolicies();
+  const local = rendered.deployments.local_deployment;
+  const topicArn = String(local.topic?.arn ?? "");
+  return {
+    topicName: topicArn.split(":").pop() ?? "",
+    topicArn,
+    slackWebhookUrl: secretReference(optionOf(local, "slack", "webhookUrl"), "Slack webhook URL"),
+    githubToken: secretReference(optionOf(local, "github", "token"), "GitHub token"),
+    customReporterSecrets: local.config.reporters
+      .filter((r) => !["sns", "slack", "github", "email", "metrics"].includes(r.use))
+      .flatMap((r) => Object.values(r.options ?? {}))
+      .filter((v) => typeof v === "object" && v !== null && ("secretArn" in v || "parameter" in v))
+      .map((v) => secretReference(v, "custom reporter secret")),
+    emailFrom: String(optionOf(local, "email", "from")),
+    emailTo: (optionOf(local, "email", "to") as string[] | undefined) ?? [],
+    secretsKeyArn: rendered.reporterSecretsKeyArn,
+  };
+}
+
+/**
+ * Keeps a reporter's secret where its reference says, under the customer managed key given (or the AWS managed
+ * key of the store when none): a Secrets Manager secret with the complete ARN's name and suffix, or an SSM
+ * SecureString parameter. Returns the reference, for the configuration document.
+ */
+export function storeReporterSecret(
+  sandbox: Sandbox,
+  ref: SecretReference,
+  value: string,
+  kmsKeyArn?: string,
+): SecretReference {
+  if ("parameter" in ref) {
+    sandbox.ssm.putParameter(ref.parameter, value, "SecureString", kmsKeyArn);
+    return ref;
+  }
+  const match = /:secret:(.+)-([A-Za-z0-9]{6})$/.exec(ref.secretArn);
+  if (!match?.[1] || !match[2]) {
+    throw new Error(`${ref.secretArn} is not a complete secret ARN (…:secret:<name>-<6 characters>)`);
+  }
+  const arn = sandbox.secretsManager.createSecret(match[1], value, {
+    suffix: match[2],
+    ...(kmsKeyArn ? { kmsKeyArn } : {}),
+  });
+  if (arn !== ref.secretArn)
+    throw new Error(`the sandbox made ${arn} of ${ref.secretArn}: another account or region`);
+  return ref;
+}
 
 /** What the deployment needs: the sandbox, the built bundles, and the configuration document. */
 export interface LocalDeploymentOptions {
@@ -10,7 +97,11 @@ export interface LocalDeploymentOptions {
   /** terraform/dist, holding <function>/index.mjs. */
   distDir: string;
   config: unknown;
-  namePrefix?: string;
+  /**
+   * Each function runs as its own role with the IAM policy the Terraform module renders for it (the default), and
+   * the sandbox denies what the policy does not allow; `false` runs every function as the account's administrator.
+   */
+  iam?: boolean;
   /** Extra environment for every function (e.g. ECR_SCAN_REPORTER_REPORTERS_PATH). */
   env?: Record<string, string>;
   /** Messages per invocation of the report path (the module's event source mapping uses a larger batch). */
@@ -31,9 +122,10 @@ export interface DrainResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The Terraform module's architecture, run locally on the sandbox: the same three bundles, the scan and report
- * queues with dead-letter queues and redrive, SQS event source mappings with partial batch failures, and the
- * EventBridge rule that sends scan events to the report queue.
+ * The Terraform module's architecture, run locally on the sandbox: the same three bundles, each with its own role
+ * and the IAM policy the module renders for it (module-policies.json; the sandbox answers AccessDenied to the rest),
+ * the scan and report queues with dead-letter queues and redrive, SQS event source mappings with partial batch
+ * failures that poll with the function's role, and the EventBridge rule that sends scan events to the report queue.
  */
 export class LocalDeployment {
   readonly queues: {
@@ -41,6 +133,7 @@ export class LocalDeployment {
     scanDlq: SandboxQueue;
     report: SandboxQueue;
     reportDlq: SandboxQueue;
+    scheduleDlq: SandboxQueue;
   };
   readonly functions: {
     scheduleScans: LocalFunction;
@@ -48,24 +141,41 @@ export class LocalDeployment {
     reportFindings: LocalFunction;
   };
   readonly deliveredEvents: unknown[] = [];
+  /** The names the functions' policies allow (see localDeploymentNames). */
+  readonly names: LocalDeploymentNames;
+  /** Each function's role, by function (undefined with `iam: false`). */
+  readonly principals: Partial<Record<FunctionKey, IamPrincipal>> = {};
+  /**
+   * Event source mappings stopped because their function's role may not poll the queue, as Lambda disables a
+   * mapping whose execution role lacks the permissions (Lambda Developer Guide, "Execution role permissions").
+   */
+  readonly mappingProblems: string[] = [];
 
   constructor(private readonly options: LocalDeploymentOptions) {
     const { sandbox } = options;
-    const prefix = options.namePrefix ?? "ecr-scan-reporter";
+    const rendered = loadModulePolicies().deployments.local_deployment;
+    if (rendered.accountId !== sandbox.accountId || rendered.region !== sandbox.region) {
+      throw new Error(
+        `the module's policies are rendered for account ${rendered.accountId} in ${rendered.region}, the sandbox is ${sandbox.accountId} in ${sandbox.region}`,
+      );
+    }
+    this.names = localDeploymentNames();
+    const queueName = (key: QueueKey) => rendered.queues[key].name;
     const maxReceiveCount = String(options.maxReceiveCount ?? 3);
     // A one-second visibility timeout stands in for the module's (6 × the function timeout), so that a message
     // whose batch failed comes back within the run instead of minutes later.
-    const scanDlq = sandbox.sqs.createQueue(`${prefix}-scan-dlq`);
-    const reportDlq = sandbox.sqs.createQueue(`${prefix}-report-dlq`);
-    const scan = sandbox.sqs.createQueue(`${prefix}-scan`, {
+    const scanDlq = sandbox.sqs.createQueue(queueName("scanDlq"));
+    const reportDlq = sandbox.sqs.createQueue(queueName("reportDlq"));
+    const scheduleDlq = sandbox.sqs.createQueue(queueName("scheduleDlq"));
+    const scan = sandbox.sqs.createQueue(queueName("scan"), {
       VisibilityTimeout: "1",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: scanDlq.arn, maxReceiveCount }),
     });
-    const report = sandbox.sqs.createQueue(`${prefix}-report`, {
+    const report = sandbox.sqs.createQueue(queueName("report"), {
       VisibilityTimeout: "1",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: reportDlq.arn, maxReceiveCount }),
     });
-    this.queues = { scan, scanDlq, report, reportDlq };
+    this.queues = { scan, scanDlq, report, reportDlq, scheduleDlq };
 
     const env = {
       ...sandbox.env(),
@@ -73,18 +183,36 @@ export class LocalDeployment {
       POWERTOOLS_LOG_LEVEL: "INFO",
       ...options.env,
     };
-    const fn = (name: string, extra: Record<string, string> = {}) =>
-      new LocalFunction({
-        name: `${prefix}-${name}`,
-        bundlePath: join(options.distDir, name, "index.mjs"),
-        env: { ...env, POWERTOOLS_SERVICE_NAME: name, ...extra },
+    const fn = (key: FunctionKey, extra: Record<string, string> = {}) => {
+      const { functionName, roleName, policy } = rendered.functions[key];
+      const credentials: Record<string, string> = {};
+      if (options.iam ?? true) {
+        // The role's temporary credentials, as Lambda hands them to the function (an ASIA… access key id).
+        const principal: IamPrincipal = {
+          accessKeyId: `ASIA${randomBytes(8).toString("hex").toUpperCase()}`,
+          arn: `arn:aws:sts::${rendered.accountId}:assumed-role/${roleName}/${functionName}`,
+          roleName,
+          policies: [policy],
+        };
+        sandbox.iam.addPrincipal(principal);
+        this.principals[key] = principal;
+        credentials.AWS_ACCESS_KEY_ID = principal.accessKeyId;
+      }
+      return new LocalFunction({
+        name: functionName,
+        bundlePath: join(options.distDir, key, "index.mjs"),
+        env: { ...env, ...credentials, POWERTOOLS_SERVICE_NAME: key, ...extra },
         onLog: options.onLog,
       });
+    };
     this.functions = {
       scheduleScans: fn("schedule-scans", { SCAN_QUEUE_URL: scan.url }),
       scanImages: fn("scan-images", { SCAN_DLQ_URL: scanDlq.url }),
       reportFindings: fn("report-findings", { REPORT_QUEUE_URL: report.url, REPORT_DLQ_URL: reportDlq.url }),
     };
+    // Lambda reads a queue's attributes with the function's role when the mapping starts polling.
+    this.mappingAllows("scan-images", scan, ["GetQueueAttributes"]);
+    this.mappingAllows("report-findings", report, ["GetQueueAttributes"]);
 
     // The EventBridge rules: ECR Image Scan (COMPLETE, FAILED), Inspector2 Scan and (enhanced scanning, the module's
     // default) Inspector2 Finding, delivered as is to the report queue.
@@ -110,9 +238,40 @@ export class LocalDeployment {
     });
   }
 
+  /**
+   * Whether the function's role may do these SQS actions on its queue, checked as the event source mapping's own
+   * calls (Lambda polls with the execution role: sqs:ReceiveMessage, sqs:DeleteMessage, sqs:GetQueueAttributes).
+   * A denial stops the mapping, as Lambda disables it.
+   */
+  private mappingAllows(key: FunctionKey, queue: SandboxQueue, actions: string[]): boolean {
+    if (this.mappingProblems.some((p) => p.startsWith(`${queue.name}:`))) return false;
+    const principal = this.principals[key];
+    if (!principal) return true;
+    const requests: AuthorizationRequest[] = actions.map((action) => ({
+      action: `sqs:${action}`,
+      resource: queue.arn,
+    }));
+    const denial = this.options.sandbox.iam.authorize(
+      { accessKeyId: principal.accessKeyId, service: "lambda", operation: "EventSourceMapping" },
+      requests,
+    );
+    if (!denial) return true;
+    this.mappingProblems.push(
+      `${queue.name}: the execution role of ${key} may not ${denial.request.action} on ${queue.arn}; the mapping is disabled`,
+    );
+    return false;
+  }
+
   /** One poll of a queue by its event source mapping: receive a batch, invoke, delete what succeeded. */
-  private async pollOnce(queue: SandboxQueue, fn: LocalFunction, batchSize: number): Promise<boolean> {
+  private async pollOnce(
+    queue: SandboxQueue,
+    key: FunctionKey,
+    fn: LocalFunction,
+    batchSize: number,
+  ): Promise<boolean> {
     const { sqs } = this.options.sandbox;
+    if (!queue.messages.some((m) => m.visibleAt <= Date.now())) return false;
+    if (!this.mappingAllows(key, queue, ["ReceiveMessage"])) return false;
     const messages = sqs.receive(queue, batchSize);
     if (messages.length === 0) return false;
     const region = this.options.sandbox.env().AWS_REGION;
@@ -143,8 +302,9 @@ export class LocalDeployment {
         []
       ).map((f) => f.itemIdentifier),
     );
-    for (const m of messages) {
-      if (!failures.has(m.messageId) && m.receiptHandle) sqs.delete(queue, m.receiptHandle);
+    const done = messages.filter((m) => !failures.has(m.messageId) && m.receiptHandle);
+    if (done.length > 0 && this.mappingAllows(key, queue, ["DeleteMessage"])) {
+      for (const m of done) if (m.receiptHandle) sqs.delete(queue, m.receiptHandle);
     }
     return true;
   }
@@ -162,25 +322,30 @@ export class LocalDeployment {
     const horizon = options.delayHorizonMs ?? 5_000;
     const invocations: Record<string, number> = { "scan-images": 0, "report-findings": 0 };
     const queues = [
-      { queue: this.queues.scan, fn: this.functions.scanImages, name: "scan-images", batch: 10 },
+      { queue: this.queues.scan, fn: this.functions.scanImages, name: "scan-images" as const, batch: 10 },
       {
         queue: this.queues.report,
         fn: this.functions.reportFindings,
-        name: "report-findings",
+        name: "report-findings" as const,
         batch: this.options.reportBatchSize ?? 10,
       },
     ];
     while (Date.now() < deadline) {
       const polled = await Promise.all(
         queues.map(async ({ queue, fn, name, batch }) => {
-          const progressed = await this.pollOnce(queue, fn, batch);
+          const progressed = await this.pollOnce(queue, name, fn, batch);
           if (progressed) invocations[name] = (invocations[name] ?? 0) + 1;
           return progressed;
         }),
       );
       if (polled.some(Boolean)) continue;
       const now = Date.now();
-      const soon = queues.some(({ queue }) => queue.messages.some((m) => m.visibleAt - now <= horizon));
+      // A queue whose mapping is disabled is polled no more: its messages wait for no one.
+      const soon = queues.some(
+        ({ queue }) =>
+          !this.mappingProblems.some((p) => p.startsWith(`${queue.name}:`)) &&
+          queue.messages.some((m) => m.visibleAt - now <= horizon),
+      );
       const scansPending = (options.waitForScans ?? true) && sandbox.ecr.pendingScanCount() > 0;
       if (scansPending || soon) {
         await sleep(20);
@@ -194,5 +359,8 @@ export class LocalDeployment {
 
   async close(): Promise<void> {
     await Promise.all(Object.values(this.functions).map((f) => f.close()));
+    for (const principal of Object.values(this.principals)) {
+      this.options.sandbox.iam.removePrincipal(principal.accessKeyId);
+    }
   }
 }

@@ -4,14 +4,23 @@ import { AwsError } from "./aws-error.js";
 export class SsmSandbox {
   readonly parameters = new Map<
     string,
-    { type: "String" | "SecureString"; value: string; version: number }
+    { type: "String" | "SecureString"; value: string; version: number; kmsKeyArn?: string }
   >();
 
   constructor(private readonly options: { accountId: string; region: string }) {}
 
-  putParameter(name: string, value: string, type: "String" | "SecureString" = "SecureString"): void {
+  /**
+   * Stores a parameter. A SecureString is under the AWS managed key aws/ssm unless `kmsKeyArn` names a customer
+   * managed key, whose kms:Decrypt the reader then needs (see iam/requests.ts).
+   */
+  putParameter(
+    name: string,
+    value: string,
+    type: "String" | "SecureString" = "SecureString",
+    kmsKeyArn?: string,
+  ): void {
     const version = (this.parameters.get(name)?.version ?? 0) + 1;
-    this.parameters.set(name, { type, value, version });
+    this.parameters.set(name, { type, value, version, ...(kmsKeyArn ? { kmsKeyArn } : {}) });
   }
 
   readonly operations: Record<string, (input: Record<string, unknown>) => unknown> = {
@@ -20,6 +29,7 @@ export class SsmSandbox {
         String(input.Name),
         String(input.Value),
         input.Type === "String" ? "String" : "SecureString",
+        typeof input.KeyId === "string" && input.KeyId.startsWith("arn:") ? input.KeyId : undefined,
       );
       return { Version: this.parameters.get(String(input.Name))?.version, Tier: "Standard" };
     },
@@ -43,24 +53,50 @@ export class SsmSandbox {
   };
 }
 
-/** In-memory AWS Secrets Manager: GetSecretValue by ARN or name (AWS JSON 1.1). */
+/** A secret's ARN suffix: a hyphen and six letters or digits (Secrets Manager User Guide, "Secret ARNs"). */
+const SECRET_SUFFIX = /^[A-Za-z0-9]{6}$/;
+
+/** In-memory AWS Secrets Manager: GetSecretValue by ARN, partial ARN or name (AWS JSON 1.1). */
 export class SecretsManagerSandbox {
-  readonly secrets = new Map<string, { arn: string; name: string; value: string }>();
+  readonly secrets = new Map<string, { arn: string; name: string; value: string; kmsKeyArn?: string }>();
 
   constructor(private readonly options: { accountId: string; region: string }) {}
 
-  /** Stores a secret and returns its ARN (with the six-character suffix AWS adds). */
-  createSecret(name: string, value: string): string {
-    const suffix = Buffer.from(name).toString("hex").slice(0, 6).padEnd(6, "0");
+  /**
+   * Stores a secret and returns its ARN, with the six-character suffix AWS adds (`suffix`, or one derived from the
+   * name). It is under the AWS managed key aws/secretsmanager unless `kmsKeyArn` names a customer managed key,
+   * whose kms:Decrypt the reader then needs (see iam/requests.ts).
+   */
+  createSecret(name: string, value: string, options: { suffix?: string; kmsKeyArn?: string } = {}): string {
+    const suffix = options.suffix ?? Buffer.from(name).toString("hex").slice(0, 6).padEnd(6, "0");
+    if (!SECRET_SUFFIX.test(suffix)) {
+      throw new Error(`a secret's ARN suffix is six letters or digits; "${suffix}" is not`);
+    }
     const arn = `arn:aws:secretsmanager:${this.options.region}:${this.options.accountId}:secret:${name}-${suffix}`;
-    this.secrets.set(arn, { arn, name, value });
+    this.secrets.set(arn, {
+      arn,
+      name,
+      value,
+      ...(options.kmsKeyArn ? { kmsKeyArn: options.kmsKeyArn } : {}),
+    });
     return arn;
+  }
+
+  /**
+   * The secret a SecretId names: its ARN, its name, or a partial ARN (the ARN without the suffix), which Secrets
+   * Manager also accepts (Secrets Manager User Guide, "Finding a secret from a partial ARN").
+   */
+  find(id: string): { arn: string; name: string; value: string; kmsKeyArn?: string } | undefined {
+    return (
+      this.secrets.get(id) ??
+      [...this.secrets.values()].find((s) => s.name === id || s.arn.slice(0, -"-XXXXXX".length) === id)
+    );
   }
 
   readonly operations: Record<string, (input: Record<string, unknown>) => unknown> = {
     GetSecretValue: (input) => {
       const id = String(input.SecretId ?? "");
-      const secret = this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
+      const secret = this.find(id);
       if (!secret)
         throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
       return {

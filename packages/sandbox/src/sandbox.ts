@@ -1,5 +1,7 @@
 import { EcrSandbox } from "./ecr/sandbox.js";
 import type { EcrOptions } from "./ecr/types.js";
+import { type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
+import { ecrRequests, secretsManagerRequests, sqsRequests, ssmRequests } from "./iam/requests.js";
 import { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 import { AwsHttpServer, type ServerOptions } from "./server.js";
 import { SesSandbox } from "./ses.js";
@@ -20,6 +22,10 @@ export interface Sandbox {
   ssm: SsmSandbox;
   secretsManager: SecretsManagerSandbox;
   server: AwsHttpServer;
+  /** The account's IAM: principals whose calls are checked, and every decision (see LocalDeployment). */
+  iam: IamAuthorizer;
+  accountId: string;
+  region: string;
   /** Environment for a process whose AWS SDK clients should talk to this sandbox. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -44,17 +50,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   let endpoint = "";
   const sqs = new SqsSandbox({ accountId, region, endpoint: () => endpoint, now });
+  const account = { accountId, region };
   server.addJsonService({
     name: "ecr",
     targetPrefix: "AmazonEC2ContainerRegistry_V20150921",
     jsonVersion: "1.1",
     operations: ecr.operations,
+    authorization: (operation, input) => ecrRequests(account, operation, input, ecr),
   });
   server.addJsonService({
     name: "sqs",
     targetPrefix: "AmazonSQS",
     jsonVersion: "1.0",
     operations: sqs.operations,
+    authorization: (operation, input) => sqsRequests(account, operation, input),
+    accessDenied: sqsAccessDenied,
   });
   const ssm = new SsmSandbox({ accountId, region });
   server.addJsonService({
@@ -62,6 +72,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     targetPrefix: "AmazonSSM",
     jsonVersion: "1.1",
     operations: ssm.operations,
+    authorization: (operation, input) =>
+      ssmRequests(account, operation, input, (name) => ssm.parameters.get(name)),
+    accessDenied: ssmAccessDenied,
   });
   const secretsManager = new SecretsManagerSandbox({ accountId, region });
   server.addJsonService({
@@ -69,10 +82,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     targetPrefix: "secretsmanager",
     jsonVersion: "1.1",
     operations: secretsManager.operations,
+    authorization: (operation, input) =>
+      secretsManagerRequests(account, operation, input, (id) => secretsManager.find(id)),
+    accessDenied: secretsManagerAccessDenied,
   });
   const sns = new SnsSandbox({ accountId, region });
   sns.attach(server);
-  const ses = new SesSandbox();
+  const ses = new SesSandbox({ region, accountId });
   ses.attach(server);
   endpoint = await server.listen();
   return {
@@ -84,6 +100,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ssm,
     secretsManager,
     server,
+    iam: server.iam,
+    accountId,
+    region,
     env: () => ({
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
@@ -94,5 +113,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ecr.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * SQS speaks its JSON protocol with the query protocol's error codes in `x-amzn-query-error` ("AccessDenied;Sender",
+ * which the SDK names the error by), HTTP 403, and spells the action in lower case: "User: … is not authorized to
+ * perform: sqs:sendmessage on resource: …" (as AWS answered in aws/serverless-application-model#3633).
+ */
+function sqsAccessDenied(denial: Denial) {
+  return {
+    status: 403,
+    type: "com.amazon.coral.service#AccessDeniedException",
+    message: notAuthorizedMessage(denial, (action) => action.toLowerCase()),
+    headers: { "x-amzn-query-error": "AccessDenied;Sender" },
+  };
+}
+
+/**
+ * Parameter Store passes KMS's own denial on: "User: … is not authorized to perform: kms:Decrypt on resource: <key>
+ * because … (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: …; Proxy: null)"
+ * (as AWS answered in hashicorp/terraform-provider-aws#42849); its own denial is AccessDeniedException too.
+ */
+function ssmAccessDenied(denial: Denial) {
+  const message = notAuthorizedMessage(denial);
+  return {
+    status: 400,
+    type: "AccessDeniedException",
+    message: denial.request.action.startsWith("kms:")
+      ? `${message} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: ${crypto.randomUUID()}; Proxy: null)`
+      : message,
+  };
+}
+
+/**
+ * Secrets Manager hides KMS's denial behind "Access to KMS is not allowed" (the answer users report, e.g.
+ * aws-samples/aws-secrets-manager-rotation-lambdas#53); its own denial is AccessDeniedException with IAM's words.
+ */
+function secretsManagerAccessDenied(denial: Denial) {
+  return {
+    status: 400,
+    type: "AccessDeniedException",
+    message: denial.request.action.startsWith("kms:")
+      ? "Access to KMS is not allowed"
+      : notAuthorizedMessage(denial),
   };
 }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AwsError } from "./aws-error.js";
+import { accessKeyIdOf, type Denial, IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
+import type { AuthorizationRequest } from "./iam/policy.js";
 
 /** A service speaking an AWS JSON protocol: operations by name, JSON in and out. */
 export interface JsonService {
@@ -11,7 +13,26 @@ export interface JsonService {
   /** Short name used in call counts and rate limits, e.g. `ecr`. */
   name: string;
   operations: Record<string, (input: Record<string, unknown>) => unknown>;
+  /** What an operation must be authorized for (iam/requests.ts); none checked when absent. */
+  authorization?: (operation: string, input: Record<string, unknown>) => AuthorizationRequest[];
+  /** The service's answer to a denied request; AccessDeniedException, HTTP 400, AWS's words, when absent. */
+  accessDenied?: (denial: Denial) => AccessDeniedAnswer;
 }
+
+/** How a JSON-protocol service answers a request IAM denied. */
+export interface AccessDeniedAnswer {
+  status: number;
+  type: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/** ECR, SSM, Secrets Manager, KMS: `AccessDeniedException`, HTTP 400, with IAM's message. */
+const defaultAccessDenied = (denial: Denial): AccessDeniedAnswer => ({
+  status: 400,
+  type: "AccessDeniedException",
+  message: notAuthorizedMessage(denial),
+});
 
 /** Handles requests that are not AWS JSON protocol (REST or query): returns false when the request is not its own. */
 export type RawHandler = (
@@ -71,6 +92,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An HTTP server on 127.0.0.1 that answers AWS SDK requests for the given services. */
 export class AwsHttpServer {
   readonly calls: CallRecord[] = [];
+  /** The account's IAM: checks the calls of registered principals (iam/authorizer.ts). */
+  readonly iam = new IamAuthorizer();
   private server?: Server;
   private readonly limiter: RateLimiter;
   private readonly services: JsonService[] = [];
@@ -100,6 +123,27 @@ export class AwsHttpServer {
     for (const c of this.calls)
       counts[`${c.service}:${c.operation}`] = (counts[`${c.service}:${c.operation}`] ?? 0) + 1;
     return counts;
+  }
+
+  /**
+   * Checks what a request must be authorized for, as the credentials that signed it (the access key id of its
+   * SigV4 Authorization header); returns the denial, or undefined when allowed. For raw handlers.
+   */
+  authorize(
+    req: IncomingMessage,
+    service: string,
+    operation: string,
+    requests: readonly AuthorizationRequest[],
+  ): Denial | undefined {
+    return this.iam.authorize(
+      { accessKeyId: accessKeyIdOf(req.headers.authorization), service, operation },
+      requests,
+    );
+  }
+
+  /** Records a call a raw handler answered without the rate limit's say (an access denial). */
+  recordCall(service: string, operation: string, status: number): void {
+    this.calls.push({ service, operation, status, at: Date.now() });
   }
 
   /** Records a call answered by a raw handler, and says whether the rate limit lets it through. */
@@ -139,7 +183,7 @@ export class AwsHttpServer {
     if (typeof target === "string") {
       const [prefix, operation = ""] = target.split(".");
       const service = this.services.find((s) => s.targetPrefix === prefix);
-      if (service) return this.answerJson(service, operation, body, res);
+      if (service) return this.answerJson(req, service, operation, body, res);
     }
     for (const handler of this.rawHandlers) if (await handler(req, body, res)) return;
     res.writeHead(404, { "content-type": "application/json" });
@@ -151,21 +195,34 @@ export class AwsHttpServer {
     );
   }
 
-  private answerJson(service: JsonService, operation: string, body: Buffer, res: ServerResponse): void {
+  private answerJson(
+    req: IncomingMessage,
+    service: JsonService,
+    operation: string,
+    body: Buffer,
+    res: ServerResponse,
+  ): void {
     const contentType = `application/x-amz-json-${service.jsonVersion}`;
-    const send = (status: number, payload: unknown) => {
-      this.calls.push({ service: service.name, operation, status, at: Date.now() });
-      res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": crypto.randomUUID() });
-      res.end(JSON.stringify(payload));
-    };
-    send(...this.answer(service, operation, body));
+    const [status, payload, headers = {}] = this.answer(req, service, operation, body);
+    this.calls.push({ service: service.name, operation, status, at: Date.now() });
+    res.writeHead(status, {
+      "content-type": contentType,
+      "x-amzn-requestid": crypto.randomUUID(),
+      ...headers,
+    });
+    res.end(JSON.stringify(payload));
   }
 
-  /** The status and payload of one JSON-protocol request: a throttle, an injected fault, or the operation's answer. */
-  private answer(service: JsonService, operation: string, body: Buffer): [number, unknown] {
-    if (!this.limiter.allow(`${service.name}:${operation}`)) {
-      return [400, { __type: "ThrottlingException", message: "Rate exceeded" }];
-    }
+  /**
+   * The status, payload (and extra headers) of one JSON-protocol request: an access denial (AWS authorizes a
+   * request before the service handles it), a throttle, an injected fault, or the operation's answer.
+   */
+  private answer(
+    req: IncomingMessage,
+    service: JsonService,
+    operation: string,
+    body: Buffer,
+  ): [number, unknown, Record<string, string>?] {
     const run = service.operations[operation];
     if (!run) {
       return [
@@ -175,6 +232,16 @@ export class AwsHttpServer {
     }
     try {
       const input = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+      const denial = service.authorization
+        ? this.authorize(req, service.name, operation, service.authorization(operation, input))
+        : undefined;
+      if (denial) {
+        const answer = (service.accessDenied ?? defaultAccessDenied)(denial);
+        return [answer.status, { __type: answer.type, message: answer.message }, answer.headers];
+      }
+      if (!this.limiter.allow(`${service.name}:${operation}`)) {
+        return [400, { __type: "ThrottlingException", message: "Rate exceeded" }];
+      }
       const fault = this.faults.find(
         (f) => f.service === service.name && f.operation === operation && (f.when?.(input) ?? true),
       );

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Denial, notAuthorizedMessage } from "./iam/authorizer.js";
+import type { AuthorizationRequest } from "./iam/policy.js";
+import { sesIdentityRequests, sesSendEmailRequests } from "./iam/requests.js";
 import type { AwsHttpServer } from "./server.js";
 
 /** One e-mail accepted by the sandbox's SES v2 SendEmail. */
@@ -40,6 +43,8 @@ export interface SesOptions {
   productionAccess?: boolean;
   /** The region named in errors when a request does not say (by its signature) which one it went to. */
   region?: string;
+  /** The account of the identities' ARNs (for IAM). */
+  accountId?: string;
 }
 
 /**
@@ -57,10 +62,12 @@ export class SesSandbox {
   /** Production access; false puts the account in the SES sandbox (see SesOptions). */
   productionAccess: boolean;
   private readonly region: string;
+  private readonly accountId: string;
 
   constructor(options: SesOptions = {}) {
     this.productionAccess = options.productionAccess ?? true;
     this.region = options.region ?? "eu-west-1";
+    this.accountId = options.accountId ?? "123456789012";
   }
 
   verifyIdentity(identity: string): void {
@@ -94,13 +101,39 @@ export class SesSandbox {
       });
       res.end(JSON.stringify(payload));
     };
+    // A denied request: AccessDeniedException, HTTP 403, with IAM's words (SES v2 API reference, common errors).
+    const denied = (operation: string, requests: AuthorizationRequest[]) => {
+      const denial: Denial | undefined = server.authorize(req, "sesv2", operation, requests);
+      if (!denial) return false;
+      server.recordCall("sesv2", operation, 403);
+      send(403, { message: notAuthorizedMessage(denial) }, "AccessDeniedException");
+      return true;
+    };
+    const account = { accountId: this.accountId, region: this.region };
     if (req.method === "POST" && url.pathname === "/v2/email/outbound-emails") {
+      const input = JSON.parse(body.toString("utf8") || "{}");
+      const from = String(input.FromEmailAddress ?? "");
+      const destination = input.Destination ?? {};
+      const recipients: string[] = [
+        ...(destination.ToAddresses ?? []),
+        ...(destination.CcAddresses ?? []),
+        ...(destination.BccAddresses ?? []),
+      ].map(String);
+      const authorization = sesSendEmailRequests(
+        account,
+        {
+          from: addressOf(from),
+          recipients: recipients.map(addressOf),
+          configurationSet:
+            typeof input.ConfigurationSetName === "string" ? input.ConfigurationSetName : undefined,
+        },
+        { productionAccess: this.productionAccess, verified: this.verifiedIdentities },
+      );
+      if (denied("SendEmail", authorization)) return true;
       if (!server.admit("sesv2", "SendEmail")) {
         send(429, { message: "Maximum sending rate exceeded." }, "TooManyRequestsException");
         return true;
       }
-      const input = JSON.parse(body.toString("utf8") || "{}");
-      const from = String(input.FromEmailAddress ?? "");
       const simple = input.Content?.Simple;
       if (!from || !simple?.Subject?.Data) {
         send(
@@ -110,12 +143,6 @@ export class SesSandbox {
         );
         return true;
       }
-      const destination = input.Destination ?? {};
-      const recipients: string[] = [
-        ...(destination.ToAddresses ?? []),
-        ...(destination.CcAddresses ?? []),
-        ...(destination.BccAddresses ?? []),
-      ].map(String);
       if (recipients.length > SES_MAX_RECIPIENTS) {
         send(400, { message: "Recipient count exceeds 50." }, "BadRequestException");
         return true;
@@ -153,6 +180,8 @@ export class SesSandbox {
       return true;
     }
     if (req.method === "GET" && url.pathname === "/v2/email/account") {
+      // GetAccount has no resource type: "*" (Service Authorization Reference, SES v2).
+      if (denied("GetAccount", [{ action: "ses:GetAccount", resource: "*" }])) return true;
       server.admit("sesv2", "GetAccount");
       // In the SES sandbox the quotas are 200 messages a day, one a second.
       send(200, {
@@ -170,8 +199,9 @@ export class SesSandbox {
     }
     const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname)?.[1];
     if (req.method === "GET" && identity) {
-      server.admit("sesv2", "GetEmailIdentity");
       const name = decodeURIComponent(identity).toLowerCase();
+      if (denied("GetEmailIdentity", sesIdentityRequests(account, name))) return true;
+      server.admit("sesv2", "GetEmailIdentity");
       if (!this.verifiedIdentities.has(name)) {
         send(404, { message: `Email identity ${name} does not exist.` }, "NotFoundException");
         return true;

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { notAuthorizedMessage } from "./iam/authorizer.js";
+import { snsRequests } from "./iam/requests.js";
 import type { AwsHttpServer } from "./server.js";
 
 /** One message published to a sandbox topic. */
@@ -75,6 +77,16 @@ export class SnsSandbox {
       res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
       res.end(xml);
     };
+    // A denied request: 403 AuthorizationError, the action spelled "SNS:Publish" as SNS spells it ("User: … is not
+    // authorized to perform: SNS:Publish on resource: … because no identity-based policy allows the SNS:Publish
+    // action", as users report it, e.g. in the AWS SDK for JavaScript's troubleshooting notes).
+    const denial = server.authorize(req, "sns", action, snsRequests(this.options, action, params));
+    if (denial) {
+      server.recordCall("sns", action, 403);
+      const message = notAuthorizedMessage(denial, (a) => a.replace(/^sns:/, "SNS:"));
+      reply(403, this.errorXml(new SnsError("AuthorizationError", message, 403), requestId));
+      return true;
+    }
     if (!server.admit("sns", action)) {
       reply(400, this.errorXml(new SnsError("Throttling", "Rate exceeded"), requestId));
       return true;

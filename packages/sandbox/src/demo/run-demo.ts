@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { formatEml } from "@ecr-scan-reporter/reporter-email";
 import { startGitHubReceiver } from "../github-receiver.js";
-import { startSandbox } from "../index.js";
+import { type Sandbox, startSandbox } from "../index.js";
 import { LocalDeployment } from "../local-deployment.js";
 import { startSlackReceiver } from "../slack-receiver.js";
 import { startWebhookReceiver } from "../webhook-receiver.js";
@@ -20,6 +20,11 @@ export interface DemoOptions {
   /** Where custom reporter packages are found (ECR_SCAN_REPORTER_REPORTERS_PATH). */
   reportersPath?: string;
   log?: (line: string) => void;
+  /**
+   * Called once the deployment is set up, with it and its sandbox: a test reads there what the functions wrote
+   * (each function's `logs`) and the secrets the sandbox holds.
+   */
+  onDeployed?: (deployment: LocalDeployment, sandbox: Sandbox) => void;
 }
 
 /** One report as report-findings logged it. */
@@ -45,6 +50,8 @@ export interface DemoSummary {
   highestSeverities: Record<string, number>;
   findingsBySeverity: Record<string, number>;
   awsCalls: Record<string, number>;
+  /** The functions' calls the sandbox checked against their roles' policies (the module's), and those denied. */
+  iam: { checked: number; denied: number };
   githubViolations: number;
   slackRejections: number;
   errors: string[];
@@ -107,6 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       config,
       env: options.reportersPath ? { ECR_SCAN_REPORTER_REPORTERS_PATH: options.reportersPath } : {},
     });
+    options.onDeployed?.(deployment, sandbox);
     const schedule = await deployment.runSchedule();
     const errors: string[] = [];
     if (!schedule.ok) errors.push(`schedule-scans: ${schedule.errorType}: ${schedule.errorMessage}`);
@@ -155,6 +163,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     for (const line of reportLogs)
       if (line.level === "ERROR") errors.push(`report-findings: ${String(line.message)}`);
+    // Each function runs with the policy the module gives its role: a denial means the policy falls short.
+    const checked = sandbox.iam.decisions.filter((d) => d.roleName !== undefined);
+    const denied = checked.filter((d) => !d.allowed);
+    for (const d of denied) errors.push(`IAM denied ${d.roleName}: ${d.action} on ${d.resource}`);
+    for (const problem of deployment.mappingProblems) errors.push(`event source mapping: ${problem}`);
 
     // Everything each reporter sent, as its target received it.
     const out = options.outDir;
@@ -220,6 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       highestSeverities,
       findingsBySeverity,
       awsCalls,
+      iam: { checked: checked.length, denied: denied.length },
       githubViolations: github.violations.length,
       slackRejections: slack.rejections.length,
       errors,
@@ -270,6 +284,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       `AWS calls by the functions: ${Object.entries(awsCalls)
         .map(([k, v]) => `${k} ${v}`)
         .join(", ")}`,
+    );
+    log(
+      `calls checked against the IAM policies the Terraform module gives the functions: ${checked.length}, denied: ${denied.length}`,
     );
     log(
       `GitHub requests checked against GitHub's OpenAPI description: ${github.requests.length}, violations: ${github.violations.length}`,

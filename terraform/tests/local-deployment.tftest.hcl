@@ -1,0 +1,84 @@
+# The module as the sandbox's LocalDeployment runs it (packages/sandbox/src/local-deployment.ts), and one
+# configuration with every other option that adds an IAM statement. scripts/render-iam.ts reads the plans of these
+# runs and writes the rendered policies, and the names they assume, to packages/sandbox/src/iam/module-policies.json;
+# test/terraform-iam.test.ts fails when that file is stale. The mock's account (123456789012) and region
+# (eu-west-1) are the sandbox's, so the queue and topic ARNs the module writes out are the ones the sandbox creates.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+# Every built-in reporter, secrets in both stores (the Slack webhook URL as a complete Secrets Manager ARN, the
+# GitHub token in an SSM SecureString parameter), an e-mail sender and recipient (verified identities of an account
+# still in the SES sandbox), the example's Teams reporter (its webhook URL in a parameter, as the demo keeps it),
+# enhanced scanning. The document stays in the environment, as LocalDeployment hands it.
+variables {
+  config_storage    = "environment"
+  enhanced_scanning = true
+  reporters = {
+    slack   = { webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-scan-reporter/slack-webhook-Ab12Cd" }
+    github  = { owner = "acme", repo = "security", token_parameter = "/ecr-scan-reporter/github-token" }
+    email   = { from = "ECR scans <scans@acme.example>", to = ["security@acme.example"] }
+    metrics = { namespace = "EcrScanReporter" }
+  }
+  custom_reporters = [{
+    package         = "@acme/ecr-reporter-teams"
+    layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+    min_severity    = "HIGH"
+    options         = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
+    parameter_names = ["/ecr-scan-reporter/demo-webhook-url"]
+  }]
+  ses_recipient_identities = ["security@acme.example"]
+}
+
+run "local_deployment" {
+  command = plan
+
+  assert {
+    condition     = output.config_parameter_name == null && one([for r in jsondecode(output.config_document).reporters : r.options.topicArn if r.use == "sns"]) == "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
+    error_message = "The local deployment's document is in the environment, and the topic is the one the sandbox creates."
+  }
+}
+
+# The same, plus every option that adds a statement: the document in an SSM parameter, a module key, a VPC, active
+# tracing, an existing topic (the same ARN) under a key of kms_key_arns, a second custom reporter whose secret is
+# in another account (a partial ARN, under another key of kms_key_arns), and an SES configuration set.
+run "all_options" {
+  command = plan
+
+  variables {
+    config_storage         = "parameter"
+    kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    kms_key_arns           = ["arn:aws:kms:eu-west-1:210987654321:key/5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f", "arn:aws:kms:eu-west-1:123456789012:key/9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a"]
+    vpc_subnet_ids         = ["subnet-0123456789abcdef0"]
+    vpc_security_group_ids = ["sg-0123456789abcdef0"]
+    tracing_mode           = "Active"
+    reporters = {
+      sns     = { topic_arn = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" }
+      slack   = { webhook_url_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ecr-scan-reporter/slack-webhook-Ab12Cd" }
+      github  = { owner = "acme", repo = "security", token_parameter = "/ecr-scan-reporter/github-token" }
+      email   = { from = "ECR scans <scans@acme.example>", to = ["security@acme.example"], configuration_set = "ecr-scan-reports" }
+      metrics = { namespace = "EcrScanReporter" }
+    }
+    custom_reporters = [
+      {
+        package         = "@acme/ecr-reporter-teams"
+        layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        min_severity    = "HIGH"
+        options         = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
+        parameter_names = ["/ecr-scan-reporter/demo-webhook-url"]
+      },
+      {
+        package     = "@acme/ecr-reporter-pager"
+        layer_arn   = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        options     = { routingKey = { secretArn = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key" } }
+        secret_arns = ["arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key"]
+      },
+    ]
+  }
+
+  assert {
+    condition     = output.config_parameter_name == "/ecr-scan-reporter/config"
+    error_message = "config_storage = \"parameter\" puts the document in /<name_prefix>/config."
+  }
+}

@@ -1,0 +1,412 @@
+// The Terraform module's IAM policies, enforced: the local deployment runs each function with the policy the module
+// renders for its role (packages/sandbox/src/iam/module-policies.json, from terraform/tests/local-deployment.tftest.hcl)
+// and the sandbox denies what a policy does not allow. One run exercises every function and reporter — a scheduled
+// run, scans, a targeted retry re-queued, a malformed message to each dead-letter queue, secrets from Secrets
+// Manager and Parameter Store under a customer managed key, an account in the SES sandbox, enhanced scanning — and
+// must end with no denial: the policies are sufficient. Its recorded calls, with the calls Lambda itself makes
+// with the roles (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement,
+// action or resource of the rendered policies must deny one of them, so the policies grant nothing else.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type BasicFinding,
+  type GitHubReceiver,
+  LocalDeployment,
+  loadModulePolicies,
+  localDeploymentNames,
+  type PolicyDocument,
+  type RenderedDeployment,
+  type Sandbox,
+  type SlackReceiver,
+  sesSendEmailRequests,
+  startGitHubReceiver,
+  startSandbox,
+  startSlackReceiver,
+  startWebhookReceiver,
+  storeReporterSecret,
+  type WebhookReceiver,
+} from "@ecr-scan-reporter/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { invokeBundle, REPO_ROOT, sqsEvent } from "./support/bundles.js";
+import {
+  deniedCalls,
+  encryptedQueueAndTopicCalls,
+  lambdaServiceCalls,
+  type NeededCall,
+  recordedCalls,
+  type Scenario,
+  sidsOf,
+  unneededGrants,
+} from "./support/iam-coverage.js";
+import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
+
+const DIST = join(REPO_ROOT, "terraform", "dist");
+const TEAMS = join(REPO_ROOT, "terraform", "examples", "custom-reporter", "teams-reporter");
+const rendered = loadModulePolicies();
+const LOCAL = rendered.deployments.local_deployment;
+const ALL_OPTIONS = rendered.deployments.all_options;
+const NAMES = localDeploymentNames();
+
+// Facts of the all_options configuration that the module cannot know (terraform/tests/local-deployment.tftest.hcl
+// says them in words): the given topic is under the second key of kms_key_arns, and the second custom reporter's
+// secret (given by its partial ARN) lives in another account, under the first.
+const EXISTING_TOPIC_KEY = "arn:aws:kms:eu-west-1:123456789012:key/9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a";
+const OTHER_ACCOUNT_KEY = "arn:aws:kms:eu-west-1:210987654321:key/5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f";
+const PAGER_SECRET = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key-Pq34Rs";
+
+/** One finding over the thresholds, so that every reporter sends. */
+const CRITICAL: BasicFinding = {
+  name: "CVE-2021-44228",
+  uri: "https://nvd.nist.gov/vuln/detail/CVE-2021-44228",
+  severity: "CRITICAL",
+  description: "Apache Log4j2 JNDI features do not protect against attacker controlled LDAP endpoints.",
+  attributes: [
+    { key: "package_name", value: "log4j-core" },
+    { key: "package_version", value: "2.14.1" },
+    { key: "CVSS3_SCORE", value: "10.0" },
+  ],
+};
+
+let sandbox: Sandbox;
+let deployment: LocalDeployment;
+let slack: SlackReceiver;
+let github: GitHubReceiver;
+let webhook: WebhookReceiver;
+let layerModules: string;
+let config: { reporters: unknown[] } & Record<string, unknown>;
+let scanEvent: unknown;
+
+beforeAll(async () => {
+  const names = NAMES;
+  const layer = mkdtempSync(join(tmpdir(), "teams-layer-"));
+  execFileSync(process.execPath, [join(TEAMS, "scripts", "build-layer.mjs"), "--out", layer], {
+    stdio: "ignore",
+  });
+  layerModules = join(layer, "layer", "nodejs", "node_modules");
+  [sandbox, slack, github, webhook] = await Promise.all([
+    startSandbox({ scanDurationMs: 100, enhancedFindingsAtEvent: 0.5, findingsFor: () => [CRITICAL] }),
+    startSlackReceiver({ rateLimit: false }),
+    startGitHubReceiver({ repositories: ["acme/security"] }),
+    startWebhookReceiver(),
+  ]);
+  sandbox.sns.createTopic(names.topicName);
+  // An account still in the SES sandbox whose sender and recipient are verified as addresses: the email reporter
+  // asks SES about the domain (not found), then the address, and SendEmail is authorized against both addresses.
+  sandbox.ses.productionAccess = false;
+  sandbox.ses.verifyIdentity("scans@acme.example");
+  sandbox.ses.verifyIdentity("security@acme.example");
+  const teams = names.customReporterSecrets[0];
+  if (!teams) throw new Error("the rendered local deployment has no custom reporter secret");
+  config = {
+    thresholds: { CRITICAL: 0, HIGH: 0 },
+    reporters: [
+      { use: "sns", options: { topicArn: names.topicArn } },
+      {
+        use: "slack",
+        options: {
+          webhookUrl: storeReporterSecret(sandbox, names.slackWebhookUrl, slack.url(), names.secretsKeyArn),
+          pacing: { minIntervalMs: 0 },
+        },
+      },
+      {
+        use: "github",
+        options: {
+          owner: "acme",
+          repo: "security",
+          baseUrl: github.url,
+          token: storeReporterSecret(
+            sandbox,
+            names.githubToken,
+            "ghp_iam000000000000000000000000000000000",
+            names.secretsKeyArn,
+          ),
+          pacing: { writeIntervalMs: 0, notificationIntervalMs: 0 },
+        },
+      },
+      { use: "email", options: { from: names.emailFrom, to: names.emailTo } },
+      { use: "metrics", options: { namespace: "EcrScanReporter" } },
+      {
+        use: "@acme/ecr-reporter-teams",
+        options: {
+          webhookUrl: storeReporterSecret(sandbox, teams, webhook.url, names.secretsKeyArn),
+          title: "ECR",
+        },
+      },
+    ],
+  };
+  sandbox.ecr.createRepository("team-a/api");
+  sandbox.ecr.seedImage("team-a/api", { tags: ["v1"], pushedAt: new Date() });
+  deployment = new LocalDeployment({
+    sandbox,
+    distDir: DIST,
+    config,
+    env: { ECR_SCAN_REPORTER_REPORTERS_PATH: layerModules },
+  });
+  sandbox.ecr.onScanEvent((event) => {
+    scanEvent ??= event;
+  });
+
+  // Basic scanning: a scheduled run, its scan, the report to every reporter — Slack answering 429 with an hour's
+  // Retry-After, so that its part is re-queued as a targeted retry — and a malformed message on each queue.
+  slack.failNext(429, "rate_limited", 1, { "retry-after": "3600" });
+  expect((await deployment.runSchedule()).ok).toBe(true);
+  sandbox.sqs.send(deployment.queues.scan, '{"version":1,"kind":"scan-repository"}');
+  sandbox.sqs.send(deployment.queues.report, "not json at all");
+  expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
+
+  // Enhanced scanning: Amazon Inspector scans a pushed image; half its findings are readable at its event, so the
+  // report is re-queued to wait for the rest.
+  sandbox.ecr.scanType = "ENHANCED";
+  sandbox.ecr.seedImage("team-a/api", { tags: ["v2"] }, "late-findings-image-1");
+  expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
+}, 240_000);
+
+afterAll(async () => {
+  await deployment?.close();
+  await Promise.all([slack?.close(), github?.close(), webhook?.close(), sandbox?.close()]);
+});
+
+const functionDecisions = () => sandbox.iam.decisions.filter((d) => d.roleName !== undefined);
+
+/** The needed calls of the local deployment: the run's, Lambda's own. */
+function localScenario(): Scenario {
+  const recorded = recordedCalls(sandbox.iam.decisions);
+  return { name: "the recorded run", deployment: LOCAL, calls: [...recorded, ...lambdaServiceCalls(LOCAL)] };
+}
+
+/**
+ * The same sends, had the account verified the domain instead of the addresses: SES then authorizes SendEmail
+ * against the domain identity (the sandbox's own mapping, src/iam/requests.ts).
+ */
+function domainVerifiedScenario(deployment: RenderedDeployment): Scenario {
+  const reportFindings = deployment.functions["report-findings"].roleName;
+  const calls = sesSendEmailRequests(
+    deployment,
+    { from: "scans@acme.example", recipients: ["security@acme.example"] },
+    { productionAccess: false, verified: new Set(["acme.example"]) },
+  ).map((r) => ({ ...r, roleName: reportFindings, source: "SendEmail with the domain verified" }));
+  return { name: "the domain verified instead", deployment, calls };
+}
+
+/**
+ * all_options: the run's calls (the same names) plus what its options add — the document read from its parameter
+ * at cold start, under the module's key; sending to and receiving from the queues under that key; publishing to the
+ * given topic under its key; the second custom reporter's secret in another account; sending with the
+ * configuration set; and Lambda's own calls for the VPC and tracing.
+ */
+function allOptionsScenario(): Scenario {
+  const recorded = recordedCalls(sandbox.iam.decisions);
+  const reportFindings = ALL_OPTIONS.functions["report-findings"].roleName;
+  const parameter = ALL_OPTIONS.configParameter;
+  if (!parameter) throw new Error("all_options has no config parameter");
+  const parameterArn = `arn:aws:ssm:${ALL_OPTIONS.region}:${ALL_OPTIONS.accountId}:parameter${parameter.name}`;
+  const configReads = Object.values(ALL_OPTIONS.functions).flatMap(({ roleName }): NeededCall[] => [
+    { roleName, action: "ssm:GetParameter", resource: parameterArn, source: "the document, at cold start" },
+    ...(parameter.kmsKeyArn
+      ? [
+          {
+            roleName,
+            action: "kms:Decrypt",
+            resource: parameter.kmsKeyArn,
+            context: { "kms:ViaService": `ssm.${ALL_OPTIONS.region}.amazonaws.com` },
+            source: "the document is a SecureString under the module's key",
+          },
+        ]
+      : []),
+  ]);
+  const pager: NeededCall[] = [
+    {
+      roleName: reportFindings,
+      action: "secretsmanager:GetSecretValue",
+      resource: PAGER_SECRET,
+      source: "pager secret",
+    },
+    {
+      roleName: reportFindings,
+      action: "kms:Decrypt",
+      resource: OTHER_ACCOUNT_KEY,
+      context: { "kms:ViaService": `secretsmanager.${ALL_OPTIONS.region}.amazonaws.com` },
+      source: "pager secret under another account's key",
+    },
+  ];
+  const configurationSet: NeededCall[] = recorded.some((c) => c.action === "ses:SendEmail")
+    ? [
+        {
+          roleName: reportFindings,
+          action: "ses:SendEmail",
+          resource: `arn:aws:ses:${ALL_OPTIONS.region}:${ALL_OPTIONS.accountId}:configuration-set/ecr-scan-reports`,
+          source: "SendEmail names the configuration set",
+        },
+      ]
+    : [];
+  const calls = [
+    ...recorded,
+    ...configReads,
+    ...pager,
+    ...configurationSet,
+    ...lambdaServiceCalls(ALL_OPTIONS),
+  ];
+  return {
+    name: "all options",
+    deployment: ALL_OPTIONS,
+    calls: [...calls, ...encryptedQueueAndTopicCalls(ALL_OPTIONS, calls, EXISTING_TOPIC_KEY)],
+  };
+}
+
+describe("the module's IAM policies on the local deployment", () => {
+  it("let every function do all it does: the run exercises every function and reporter and ends with no denial", () => {
+    const decisions = functionDecisions();
+    expect(decisions.filter((d) => !d.allowed)).toEqual([]);
+    expect(deployment.mappingProblems).toEqual([]);
+    for (const fn of Object.values(deployment.functions)) {
+      expect(fn.invocations.filter((i) => !i.ok)).toEqual([]);
+    }
+    // Every function ran as its own role, and the event source mappings polled with it.
+    const roles = new Set(decisions.map((d) => d.roleName));
+    expect(roles).toEqual(new Set(Object.values(LOCAL.functions).map((f) => f.roleName)));
+    const calls = new Set(decisions.map((d) => `${d.service}:${d.action}`));
+    for (const call of [
+      "ecr:ecr:DescribeRepositories",
+      "ecr:ecr:GetRegistryScanningConfiguration",
+      "sqs:sqs:SendMessage",
+      "lambda:sqs:ReceiveMessage",
+      "lambda:sqs:DeleteMessage",
+      "lambda:sqs:GetQueueAttributes",
+      "ecr:ecr:StartImageScan",
+      "ecr:inspector2:ListFindings",
+      "sns:sns:Publish",
+      "secretsmanager:kms:Decrypt",
+      "ssm:kms:Decrypt",
+      "sesv2:ses:SendEmail",
+      "sesv2:ses:GetAccount",
+    ]) {
+      expect(calls, call).toContain(call);
+    }
+    // What the run was meant to do, it did: every target got the report; the retry and the wait were re-queued;
+    // the malformed messages went to the dead-letter queues; the enhanced image was read through Inspector.
+    expect(sandbox.sns.published).toHaveLength(1);
+    expect(sandbox.ses.sent).toHaveLength(1);
+    expect(github.issues).toHaveLength(1);
+    expect(webhook.received).toHaveLength(1);
+    expect(slack.messages).toHaveLength(0);
+    const waiting = deployment.queues.report.messages.map((m) => JSON.parse(m.body).ecrScanReporter);
+    expect(waiting).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ retryReporters: ["slack"] }),
+        expect.objectContaining({ findingsWaits: 1 }),
+      ]),
+    );
+    expect(deployment.queues.scanDlq.messages.map((m) => m.body)).toEqual([
+      '{"version":1,"kind":"scan-repository"}',
+    ]);
+    expect(deployment.queues.reportDlq.messages.map((m) => m.body)).toEqual(["not json at all"]);
+    // The three secrets were read (through the CMK) and reached their targets, and none was written out: not by the
+    // functions (stdout, stderr, EMF lines), not in what the reporters sent (the webhook's path is where the Teams
+    // message went, so only the bodies are looked at).
+    expectNoSecretIn(
+      {
+        "functions' stdout and stderr": Object.values(deployment.functions).flatMap((f) => f.logs),
+        "SNS messages": sandbox.sns.published,
+        "GitHub requests": github.requests,
+        "e-mails": sandbox.ses.sent,
+        "Teams messages": webhook.received.map((r) => r.body),
+      },
+      sandboxSecrets(sandbox),
+    );
+  });
+
+  it("grant nothing else: removing any statement, action or resource of the rendered policies denies a needed call", () => {
+    const local = localScenario();
+    const allOptions = allOptionsScenario();
+    // Every needed call is allowed by the whole policy of its configuration (the premise of what follows).
+    for (const scenario of [
+      local,
+      domainVerifiedScenario(LOCAL),
+      allOptions,
+      domainVerifiedScenario(ALL_OPTIONS),
+    ]) {
+      for (const fn of Object.values(scenario.deployment.functions)) {
+        expect(
+          deniedCalls(fn.policy, scenario.calls, fn.roleName),
+          `${scenario.name}: ${fn.roleName}`,
+        ).toEqual([]);
+      }
+    }
+    expect(unneededGrants(LOCAL, [local, domainVerifiedScenario(LOCAL)])).toEqual([]);
+    expect(unneededGrants(ALL_OPTIONS, [allOptions, domainVerifiedScenario(ALL_OPTIONS)])).toEqual([]);
+  });
+
+  it("find a grant no call needs: a statement added to a rendered policy is reported", () => {
+    const scanImages = LOCAL.functions["scan-images"];
+    const widened: PolicyDocument = {
+      ...scanImages.policy,
+      Statement: [
+        ...[scanImages.policy.Statement].flat(),
+        { Sid: "PurgeScanQueue", Effect: "Allow", Action: "sqs:PurgeQueue", Resource: LOCAL.queues.scan.arn },
+      ],
+    };
+    const deployment = {
+      ...LOCAL,
+      functions: { ...LOCAL.functions, "scan-images": { ...scanImages, policy: widened } },
+    };
+    expect(unneededGrants(deployment, [localScenario(), domainVerifiedScenario(LOCAL)])).toEqual([
+      `${scanImages.roleName} PurgeScanQueue (the whole statement)`,
+    ]);
+  });
+
+  it("cover every statement terraform/iam.tf can render, in one configuration or the other", () => {
+    const source = readFileSync(join(REPO_ROOT, "terraform", "iam.tf"), "utf8");
+    const inModule = new Set([...source.matchAll(/\bSid\s*=\s*"([A-Za-z0-9]+)"/g)].map((m) => m[1]));
+    // The trust policy's statement is Lambda's, not a permission of a role.
+    inModule.delete("LambdaAssumeRole");
+    const covered = new Set([...sidsOf(LOCAL), ...sidsOf(ALL_OPTIONS)]);
+    expect([...covered].sort()).toEqual([...inModule].sort());
+  });
+
+  it("make a narrowed policy fail the function: report-findings without DecryptReporterSecrets cannot read its secrets", async () => {
+    const fn = LOCAL.functions["report-findings"];
+    const narrowed: PolicyDocument = {
+      ...fn.policy,
+      Statement: [fn.policy.Statement].flat().filter((s) => s.Sid !== "DecryptReporterSecrets"),
+    };
+    const accessKeyId = "ASIANARROWED00000001";
+    sandbox.iam.addPrincipal({
+      accessKeyId,
+      arn: `arn:aws:sts::${LOCAL.accountId}:assumed-role/${fn.roleName}/${fn.functionName}`,
+      roleName: `${fn.roleName}-narrowed`,
+      policies: [narrowed],
+    });
+    const before = sandbox.iam.decisions.length;
+    const result = await invokeBundle(
+      "report-findings",
+      sqsEvent([{ messageId: "m1", body: JSON.stringify(scanEvent) }]),
+      {
+        ...sandbox.env(),
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        ECR_SCAN_REPORTER_CONFIG: JSON.stringify({
+          ...config,
+          reporters: config.reporters.filter((r) => ["slack", "github"].includes((r as { use: string }).use)),
+        }),
+        REPORT_QUEUE_URL: deployment.queues.report.url,
+        REPORT_DLQ_URL: deployment.queues.reportDlq.url,
+      },
+    );
+    expect(result.ok).toBe(true);
+    const denied = sandbox.iam.decisions.slice(before).filter((d) => !d.allowed);
+    expect(
+      [...new Set(denied.map((d) => `${d.service} ${d.action} ${d.context?.["kms:ViaService"]}`))].sort(),
+    ).toEqual([
+      "secretsmanager kms:Decrypt secretsmanager.eu-west-1.amazonaws.com",
+      "ssm kms:Decrypt ssm.eu-west-1.amazonaws.com",
+    ]);
+    // The function reads on: both reporters fail on their secret (and are re-queued), naming it.
+    const report = result.logs.find((l) => l.message === "report") as { outcomes?: Record<string, string> };
+    expect(report?.outcomes).toEqual({ slack: "failed", github: "failed" });
+    const errors = result.logs.filter((l) => l.level === "ERROR").map((l) => JSON.stringify(l));
+    const slackSecret = "secretArn" in NAMES.slackWebhookUrl ? NAMES.slackWebhookUrl.secretArn : "(none)";
+    expect(errors.join("\n")).toContain(`Could not read the Secrets Manager secret ${slackSecret}`);
+    expect(errors.join("\n")).toContain("Could not read the SSM parameter /ecr-scan-reporter/github-token");
+  });
+});

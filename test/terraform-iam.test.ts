@@ -1,0 +1,17 @@
+// The IAM policies the sandbox enforces (packages/sandbox/src/iam/module-policies.json) must be the ones the
+// Terraform module renders today: this plans terraform/tests/local-deployment.tftest.hcl with the mock provider, as
+// scripts/render-iam.ts does, and compares. test/iam.e2e.test.ts then proves on the sandbox that those policies are
+// sufficient and grant nothing else.
+import { describe, expect, it } from "vitest";
+import { committedModulePolicies, renderModulePolicies } from "../scripts/render-iam.js";
+
+describe("the module's IAM policies as the sandbox has them", () => {
+  it("are the module's current rendering (else run `pnpm exec tsx scripts/render-iam.ts` and commit the file)", async () => {
+    const rendered = await renderModulePolicies();
+    expect(committedModulePolicies()).toEqual(rendered);
+    // What the local deployment's run relies on: every function has a policy, named for the sandbox's account.
+    const local = rendered.deployments.local_deployment;
+    expect(Object.keys(local.functions).sort()).toEqual(["report-findings", "scan-images", "schedule-scans"]);
+    expect([local.accountId, local.region]).toEqual(["123456789012", "eu-west-1"]);
+  }, 240_000);
+});
