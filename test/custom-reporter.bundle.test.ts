@@ -9,6 +9,7 @@ import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeBundle, REPO_ROOT, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
+import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
 const EXAMPLE = join(REPO_ROOT, "terraform", "examples", "custom-reporter", "teams-reporter");
 
@@ -82,6 +83,11 @@ describe("a custom reporter package loaded from a Lambda layer by the built repo
     expect(result.logs.find((l) => l.message === "report")?.outcomes).toEqual({
       "@acme/ecr-reporter-teams": "sent",
     });
+    // The webhook URL from Secrets Manager is where the card goes (received[].path), nowhere else.
+    expectNoSecretIn(
+      { stdout: result.stdout, stderr: result.stderr, cards: received.map((r) => r.body) },
+      sandboxSecrets(sandbox),
+    );
   });
 
   it("fails at cold start, naming the entry, when the package is not in the layer", async () => {
@@ -133,6 +139,10 @@ describe("a custom reporter package loaded from a Lambda layer by the built repo
     if (result.ok) return;
     expect(result.errorMessage).toContain("reporters[0].options.webhookUrl:");
     expect(result.errorMessage).toContain("reporters[0].options.maxFindings:");
-    expect(result.errorMessage).not.toContain("workflows/teams-webhook");
+    // A webhook URL put in the options by mistake is a secret all the same: not echoed in the error or the log.
+    expectNoSecretIn(
+      { errorMessage: result.errorMessage, stdout: result.stdout, stderr: result.stderr },
+      { "the webhook URL given as an option": receiverUrl },
+    );
   });
 });

@@ -167,7 +167,6 @@ describe("scan-images bundle on the sandbox", () => {
     // The in-progress seed counts as one scan today, so a quota of 2 leaves room for one more.
     sandbox = await startSandbox({ scanDurationMs: 60_000, scansPerRegistryPerDay: 2 });
     seedRegistry(sandbox, 0);
-    const started = performance.now();
     const result = await invokeBundle(
       "scan-images",
       sqsEvent([{ messageId: "m1", body: scanMessage("team-a/api") }]),
@@ -176,18 +175,47 @@ describe("scan-images bundle on the sandbox", () => {
         ECR_SCAN_REPORTER_CONFIG: CONFIG,
       },
     );
-    const elapsedMs = performance.now() - started;
     expect(result.ok && result.result).toEqual({ batchItemFailures: [] });
     const calls = sandbox.server.callCounts();
-    // Four scans planned, one allowed by the registry quota, three answered LimitExceededException once each.
+    // Four scans planned, one allowed by the registry quota, three answered LimitExceededException once each: a
+    // retry by the SDK (which would back off for seconds) would be a second request for the same image.
     expect(calls["ecr:StartImageScan"]).toBe(4);
+    const requested = sandbox.ecr.scanRequests.map((r) => r.imageDigest);
+    expect(new Set(requested).size).toBe(4);
     const summary = result.logs.find((l) => l.message === "scan-images summary")?.summary as Record<
       string,
       unknown
     >;
-    expect(summary).toMatchObject({ outcomes: { started: 1, quota: 3 } });
-    // The SDK would back off for seconds if it retried the quota answer; a fresh process takes well under that.
-    expect(elapsedMs).toBeLessThan(5_000);
+    expect(summary).toMatchObject({ outcomes: { started: 1, quota: 3 }, messagesRetried: 0 });
+  });
+
+  it("returns the message whose StartImageScan is still throttled after the SDK's retries, and only that one", async () => {
+    sandbox = await startSandbox({ scanDurationMs: 60_000 });
+    for (const name of ["team-a/api", "team-b/web"]) {
+      sandbox.ecr.createRepository(name);
+      sandbox.ecr.seedImage(name, { tags: ["v1"] });
+    }
+    sandbox.server.injectFault({
+      service: "ecr",
+      operation: "StartImageScan",
+      when: (input) => input.repositoryName === "team-b/web",
+      type: "ThrottlingException",
+      message: "Rate exceeded",
+    });
+    const result = await invokeBundle(
+      "scan-images",
+      sqsEvent([
+        { messageId: "a", body: scanMessage("team-a/api") },
+        { messageId: "b", body: scanMessage("team-b/web") },
+      ]),
+      // Two attempts per call: one retry, after the SDK's back-off for throttling (up to half a second).
+      { ...sandbox.env(), ECR_SCAN_REPORTER_CONFIG: CONFIG, AWS_MAX_ATTEMPTS: "2" },
+    );
+    expect(result.ok && result.result).toEqual({ batchItemFailures: [{ itemIdentifier: "b" }] });
+    const startCalls = sandbox.server.calls.filter((c) => c.operation === "StartImageScan");
+    // team-a/api's scan once; team-b/web's twice, both throttled: the SDK retried before giving up.
+    expect(startCalls.map((c) => c.status).sort()).toEqual([200, 400, 400]);
+    expect(sandbox.ecr.scanRequests.map((r) => r.repositoryName)).toEqual(["team-a/api"]);
   });
 
   it("returns exactly the failed messages of a batch mixing good, malformed and failing messages", async () => {

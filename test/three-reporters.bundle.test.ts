@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invokeBundle, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
+import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
 let sandbox: Sandbox;
 let slack: SlackReceiver;
@@ -89,5 +90,22 @@ describe("report-findings with Slack, GitHub and e-mail against local endpoints"
     expect(github.violations).toEqual([]);
     expect(slack.messages).toHaveLength(2);
     expect(sandbox.ses.sent).toHaveLength(2);
+
+    // The webhook URL is where Slack receives and the token authenticates GitHub requests (headers): neither is
+    // in a log line, an EMF line, a message, an issue or an e-mail.
+    expectNoSecretIn(
+      {
+        "first invocation stdout": first.stdout,
+        "first invocation stderr": first.stderr,
+        "second invocation stdout": second.stdout,
+        "second invocation stderr": second.stderr,
+        "Slack messages": slack.messages.map((m) => m.payload),
+        "GitHub requests": github.requests,
+        "GitHub issues": github.issues,
+        "GitHub comments": github.comments,
+        "e-mails": sandbox.ses.sent,
+      },
+      sandboxSecrets(sandbox),
+    );
   });
 });

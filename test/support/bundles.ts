@@ -5,16 +5,18 @@ import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
+/** What the function wrote: its JSON log and EMF lines parsed, and stdout and stderr whole (as CloudWatch gets them). */
+interface Written {
+  logs: Record<string, unknown>[];
+  stdout: string;
+  stderr: string;
+  /** The process's peak resident set size (`process.resourceUsage().maxRSS`), what Lambda's memory limit caps. */
+  maxRssKb: number;
+}
+
 export type InvokeResult =
-  | { ok: true; result: unknown; logs: Record<string, unknown>[]; stderr: string }
-  | {
-      ok: false;
-      errorType: string;
-      errorMessage: string;
-      code?: string;
-      logs: Record<string, unknown>[];
-      stderr: string;
-    };
+  | ({ ok: true; result: unknown } & Written)
+  | ({ ok: false; errorType: string; errorMessage: string; code?: string } & Written);
 
 /** Invokes a built bundle from terraform/dist/ in a fresh Node process with exactly the environment given. */
 export async function invokeBundle(
@@ -56,7 +58,7 @@ export async function invokeBundle(
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { ...outcome, logs, stderr };
+    return { ...outcome, logs, stdout, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // Runs one built Lambda bundle the way the Lambda runtime would: a fresh Node process, the handler imported
 // from terraform/dist/<name>/index.mjs, invoked with the event read from a file. Writes the handler's result
-// (or error) as JSON to the result file; the handler's own log lines go to stdout untouched.
+// (or error) and the process's peak RSS as JSON to the result file; the handler's own log lines go to stdout
+// untouched.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const [bundlePath, eventPath, resultPath] = process.argv.slice(2);
@@ -16,10 +17,19 @@ const context = {
 try {
   const { handler } = await import(bundlePath);
   const result = await handler(event, context);
-  writeFileSync(resultPath, JSON.stringify({ ok: true, result: result ?? null }));
+  writeFileSync(
+    resultPath,
+    JSON.stringify({ ok: true, result: result ?? null, maxRssKb: process.resourceUsage().maxRSS }),
+  );
 } catch (error) {
   writeFileSync(
     resultPath,
-    JSON.stringify({ ok: false, errorType: error?.name, errorMessage: error?.message, code: error?.code }),
+    JSON.stringify({
+      ok: false,
+      errorType: error?.name,
+      errorMessage: error?.message,
+      code: error?.code,
+      maxRssKb: process.resourceUsage().maxRSS,
+    }),
   );
 }

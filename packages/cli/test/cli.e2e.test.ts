@@ -102,21 +102,41 @@ describe("ecr-scan-reporter plan", () => {
 
 describe("ecr-scan-reporter scan and report", () => {
   it("starts the planned scans, then a re-run starts none", async () => {
-    const first = await cli("scan", "--config", configPath, "--endpoint-url", sandbox.endpoint, "--json");
-    expect(first.code).toBe(0);
-    const expectedScans = seeded.filter((s) => s.expected.startsWith("scan:")).length;
-    expect(JSON.parse(first.stdout).outcomes).toEqual({ started: expectedScans });
-    await sandbox.ecr.whenScansSettled();
-    const second = await cli("scan", "--config", configPath, "--endpoint-url", sandbox.endpoint, "--json");
-    expect(JSON.parse(second.stdout).outcomes).toEqual({});
+    // A registry of its own: its scans would change the decisions the plan tests expect of the shared one.
+    const own = await startSandbox({ scanDurationMs: 50 });
+    try {
+      const ownSeeded = seedDemoRegistry(own.ecr);
+      const first = await cli("scan", "--config", configPath, "--endpoint-url", own.endpoint, "--json");
+      expect(first.code).toBe(0);
+      const expectedScans = ownSeeded.filter((s) => s.expected.startsWith("scan:")).length;
+      expect(JSON.parse(first.stdout).outcomes).toEqual({ started: expectedScans });
+      await own.ecr.whenScansSettled();
+      const second = await cli("scan", "--config", configPath, "--endpoint-url", own.endpoint, "--json");
+      expect(JSON.parse(second.stdout).outcomes).toEqual({});
+    } finally {
+      await own.close();
+    }
   });
 
   it("writes what each reporter would send with --out, and exits 1 with --fail-on-findings", async () => {
-    const image = seeded.find((s) => s.repository === "team-a/api" && s.kind === "never scanned");
+    // An image of its own, already scanned, in a repository the configuration does not select: the report does
+    // not hang on another test's scans, and the plan and scan tests do not see it.
+    sandbox.ecr.createRepository("cli/report-out");
+    const digest = sandbox.ecr.seedImage("cli/report-out", {
+      tags: ["v1"],
+      scan: {
+        status: "COMPLETE",
+        completedAt: new Date(),
+        findings: [
+          { name: "CVE-2024-3094", severity: "CRITICAL", attributes: [{ key: "package_name", value: "xz" }] },
+        ],
+      },
+    });
     const out = join(dir, "out");
+    const publishedBefore = sandbox.sns.published.length;
     const { code, stdout } = await cli(
       "report",
-      `team-a/api@${image?.digest}`,
+      `cli/report-out@${digest}`,
       "--config",
       configPath,
       "--endpoint-url",
@@ -127,19 +147,19 @@ describe("ecr-scan-reporter scan and report", () => {
     );
     expect(code).toBe(0);
     const { report, written } = JSON.parse(stdout);
+    // One CRITICAL finding over the threshold of 0: the report is due.
+    expect(report.verdict.due).toBe(true);
     expect(written).toContain("report.json");
     expect(readdirSync(join(out, "metrics"))).toEqual(["metrics.emf.jsonl"]);
-    if (report.verdict.due) {
-      // One text with its message attributes (the default message structure).
-      expect(readdirSync(join(out, "sns")).sort()).toEqual(["sns-message.txt", "sns-publish.json"]);
-      expect(readdirSync(join(out, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
-    } else {
-      expect(readFileSync(join(out, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
-    }
-    expect(sandbox.sns.published).toHaveLength(0);
+    // One text with its message attributes (the default message structure).
+    expect(readdirSync(join(out, "sns")).sort()).toEqual(["sns-message.txt", "sns-publish.json"]);
+    expect(readFileSync(join(out, "sns", "sns-message.txt"), "utf8")).toContain("CVE-2024-3094");
+    expect(readdirSync(join(out, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
+    // Written, not sent.
+    expect(sandbox.sns.published).toHaveLength(publishedBefore);
     const failing = await cli(
       "report",
-      `team-a/api@${image?.digest}`,
+      `cli/report-out@${digest}`,
       "--config",
       configPath,
       "--endpoint-url",
@@ -148,7 +168,31 @@ describe("ecr-scan-reporter scan and report", () => {
       out,
       "--fail-on-findings",
     );
-    expect(failing.code).toBe(report.verdict.due ? 1 : 0);
+    expect(failing.code).toBe(1);
+
+    // An image with a LOW finding only, within the thresholds: nothing would be sent.
+    const clean = sandbox.ecr.seedImage("cli/report-out", {
+      tags: ["v2"],
+      scan: {
+        status: "COMPLETE",
+        completedAt: new Date(),
+        findings: [{ name: "CVE-2011-3374", severity: "LOW" }],
+      },
+    });
+    const cleanOut = join(dir, "out-clean");
+    const notDue = await cli(
+      "report",
+      `cli/report-out@${clean}`,
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      "--out",
+      cleanOut,
+      "--fail-on-findings",
+    );
+    expect(notDue.code).toBe(0);
+    expect(readFileSync(join(cleanOut, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
   });
 
   it("sends through the configured reporters without --out", async () => {

@@ -6,6 +6,7 @@ import {
   buildFindingsWaitMessageBody,
   buildRetryMessageBody,
   MAX_FINDINGS_WAITS,
+  MAX_REPORT_ATTEMPTS,
   RETRY_ENVELOPE_VERSION,
 } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
@@ -107,12 +108,17 @@ describe("report-findings handler", () => {
     });
   });
 
-  it("parks the failed reporter in the dead-letter queue after the fifth delivery", async () => {
+  it.each([5, 6])("parks the failed reporter in the dead-letter queue after delivery %i", async (attempt) => {
+    // MAX_REPORT_ATTEMPTS deliveries, or more (a message re-queued under a larger limit).
+    expect(attempt).toBeGreaterThanOrEqual(MAX_REPORT_ATTEMPTS);
     sns.on(PublishCommand).rejects(new Error("SNS is down"));
-    const response = await invoke([{ messageId: "a", body: retryOf(5) }]);
+    const response = await invoke([{ messageId: "a", body: retryOf(attempt) }]);
     expect(response.batchItemFailures).toEqual([]);
     const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
     expect(sent.map((s) => [s.QueueUrl, s.DelaySeconds])).toEqual([[DLQ, 0]]);
+    expect(JSON.parse(sent[0]?.MessageBody ?? "{}").ecrScanReporter).toMatchObject({
+      retryReporters: ["sns"],
+    });
   });
 
   it("redelivers the whole message when the failed reporter cannot be re-queued", async () => {
@@ -131,6 +137,60 @@ describe("report-findings handler", () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(ecr.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(1);
+  });
+
+  describe("with two reporters, sns and sns#2 (two topics)", () => {
+    const TOPIC_2 = `${TOPIC}-2`;
+    beforeEach(() => {
+      vi.stubEnv(
+        "ECR_SCAN_REPORTER_CONFIG",
+        JSON.stringify({
+          reporters: [
+            { use: "sns", options: { topicArn: TOPIC } },
+            { use: "sns", options: { topicArn: TOPIC_2 } },
+          ],
+        }),
+      );
+    });
+    const publishedTo = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input.TopicArn);
+
+    it.each([
+      ["retry", "plain"],
+      ["plain", "retry"],
+    ])(
+      "delivers once per reporter when a retry of sns#2 and a plain event share a batch (%s first)",
+      async (...order) => {
+        sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+        const bodies = {
+          retry: buildRetryMessageBody(scanEvent, ["sns#2"], 2),
+          plain: JSON.stringify(scanEvent),
+        };
+        const response = await invoke(
+          order.map((messageId) => ({ messageId, body: bodies[messageId as "retry"] })),
+        );
+        expect(response.batchItemFailures).toEqual([]);
+        // The plain event runs every reporter; the retry adds nothing to it.
+        expect(publishedTo().sort()).toEqual([TOPIC, TOPIC_2]);
+        expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+      },
+    );
+
+    it("merges two retries of one image into one delivery, and re-queues both reporters once when they fail again", async () => {
+      sns.on(PublishCommand).rejects(new Error("SNS is down"));
+      const response = await invoke([
+        { messageId: "first", body: buildRetryMessageBody(scanEvent, ["sns"], 2) },
+        { messageId: "second", body: buildRetryMessageBody(scanEvent, ["sns#2"], 3) },
+      ]);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(publishedTo().sort()).toEqual([TOPIC, TOPIC_2]);
+      const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+      // The later of the two attempts counts: delivery 3 failed, so delivery 4 after 60·2² s.
+      expect(sent.map((m) => [m.QueueUrl, m.DelaySeconds])).toEqual([[QUEUE, 240]]);
+      expect(JSON.parse(sent[0]?.MessageBody ?? "{}").ecrScanReporter).toMatchObject({
+        retryReporters: ["sns", "sns#2"],
+        attempt: 4,
+      });
+    });
   });
 
   it("has SQS redeliver the message when the findings read is throttled past the SDK's retries", async () => {

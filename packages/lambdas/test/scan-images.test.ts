@@ -76,6 +76,28 @@ describe("scan-images handler", () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "throttled" }]);
   });
 
+  it("returns only the message whose StartImageScan stays throttled; the other repository's scans are started", async () => {
+    // aws-sdk-client-mock answers in place of the SDK's send, retries included: ThrottlingException every time is
+    // what the handler sees once the SDK has given up (its retries on the wire: test/scan-images.bundle.test.ts).
+    ecr.on(StartImageScanCommand).resolves({ imageScanStatus: { status: "IN_PROGRESS" } });
+    ecr
+      .on(StartImageScanCommand, { repositoryName: "team-b/web" })
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: {} }));
+    const response = await invoke([
+      { messageId: "a", body: JSON.stringify(message("team-a/api")) },
+      { messageId: "b", body: JSON.stringify(message("team-b/web")) },
+      { messageId: "c", body: JSON.stringify(message("team-c/etl")) },
+    ]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "b" }]);
+    const started = ecr.commandCalls(StartImageScanCommand).map((c) => c.args[0].input.repositoryName);
+    expect(started.filter((name) => name !== "team-b/web").sort()).toEqual([
+      "team-a/api",
+      "team-a/api",
+      "team-c/etl",
+      "team-c/etl",
+    ]);
+  });
+
   it("settles the message when ECR answers with the scan quota: waiting does not mend it", async () => {
     ecr.on(StartImageScanCommand).rejects(new LimitExceededException({ message: "quota", $metadata: {} }));
     const response = await invoke([{ messageId: "a", body: JSON.stringify(message("team-a/api")) }]);

@@ -5,7 +5,8 @@ import {
 } from "@aws-sdk/client-ecr";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { MAX_ENTRY_RETRIES } from "../src/scan-queue.js";
 import { freshHandlerPerTest } from "./support/handler-env.js";
 
 // The schedule-scans handler's wiring, from its source, with ECR and SQS mocked. On the sandbox through the
@@ -72,10 +73,48 @@ describe("schedule-scans handler", () => {
       })),
       Failed: [{ Id: "1", SenderFault: true, Code: "AccessDenied", Message: "not allowed" }],
     }));
-    await expect(invoke()).rejects.toMatchObject({
+    const error = await invoke().catch((e: unknown) => e);
+    expect(error).toMatchObject({
       code: "QUEUE_SEND_FAILED",
-      message: expect.stringContaining("team-b/web (AccessDenied: not allowed)"),
+      message: expect.stringContaining("1 repository message(s) could not be sent"),
     });
+    expect((error as Error).message).toContain("team-b/web (AccessDenied: not allowed)");
+    // Queued, so not named: the error lists exactly the repositories to look at.
+    expect((error as Error).message).not.toContain("team-a/api");
+    // SQS blames the sender: sending the same entry again cannot mend it.
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+  });
+
+  it("fails the run, naming the repositories, when SQS still fails their entries after every re-send", async () => {
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
+      const failing = input.Entries.filter((e) => JSON.parse(e.MessageBody).repositoryName === "team-a/api");
+      return {
+        Successful: input.Entries.filter((e) => !failing.includes(e)).map((e) => ({
+          Id: e.Id,
+          MessageId: e.Id,
+          MD5OfMessageBody: "",
+        })),
+        Failed: failing.map((e) => ({ Id: e.Id, SenderFault: false, Code: "InternalError" })),
+      };
+    });
+    const { handler } = await import("../src/schedule-scans.js");
+    // The re-sends back off 200, 400 and 800 ms: on a fake clock, moved on to each timer until the run ends.
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    let ended = false;
+    const run = handler({}, { awsRequestId: "req-1" })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        ended = true;
+      });
+    while (!ended) await vi.advanceTimersToNextTimerAsync();
+    const error = await run;
+    expect(error).toMatchObject({ code: "QUEUE_SEND_FAILED" });
+    expect((error as Error).message).toContain("team-a/api (InternalError");
+    expect((error as Error).message).not.toContain("team-b/web");
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1 + MAX_ENTRY_RETRIES);
   });
 
   it("fails with a message that names the variable when SCAN_QUEUE_URL is missing", async () => {
