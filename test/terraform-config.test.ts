@@ -225,6 +225,15 @@ describe("the Terraform module's config documents", () => {
     );
   });
 
+  it("regexes only JavaScript reads (lookaround, backreferences), which the plan lets through, are accepted by the core schema", () => {
+    const config = parseConfig(documentOf("javascript_only_regex_is_accepted"), "terraform plan");
+
+    expect(config.repositories.include?.test("team-a/api")).toBe(true);
+    expect(config.repositories.include?.test("sandbox-team-a/api")).toBe(false);
+    expect(config.repositories.exclude?.test("api-api")).toBe(true);
+    expect(config.ignore[0]?.repositories?.source).toBe("^(?<=x)legacy");
+  });
+
   it("settings the plan lets through (maxScansPerRun 0, a duration without unit, …) are refused by the core schema: every function stops on them at cold start", () => {
     const document = documentOf("settings_left_to_the_config_schema");
 

@@ -43,7 +43,19 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, readonly string[
     "inspector2-scan": ["inspector2_scan"],
     "inspector2-finding": ["inspector2_finding"],
   },
+  // enhanced_finding_events = false: an image's initial scan only.
+  finding_events_turned_off: {
+    "ecr-image-scan-complete": ["ecr_image_scan"],
+    "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "ecr-image-scan-failed": ["ecr_image_scan"],
+    "inspector2-scan": ["inspector2_scan"],
+  },
 };
+
+/** A sample event as it would come from another partition: every ARN in it names that partition. */
+function inPartition(event: unknown, partition: string): unknown {
+  return JSON.parse(JSON.stringify(event).replaceAll('"arn:aws:', `"arn:${partition}:`));
+}
 
 describe("the module's scan event rules, on AWS's sample events", () => {
   /** By run: each report rule's pattern, by its key (ecr_image_scan, inspector2_scan, inspector2_finding). */
@@ -94,6 +106,20 @@ describe("the module's scan event rules, on AWS's sample events", () => {
     const actual = Object.fromEntries([...SAMPLES].map(([name, event]) => [name, matchingRules(run, event)]));
     const wanted = Object.fromEntries([...SAMPLES.keys()].map((name) => [name, [...(expected[name] ?? [])]]));
     expect(actual).toEqual(wanted);
+  });
+
+  it("in the aws-cn partition, the samples with aws-cn ARNs reach the same rules as in aws (the Inspector2 Scan rule matches ECR ARNs by prefix)", () => {
+    const run = "inspector_scan_rule_follows_the_partition";
+    const expected = EXPECTED.enhanced_scanning_rules ?? {};
+    const actual = Object.fromEntries(
+      [...SAMPLES].map(([name, event]) => [name, matchingRules(run, inPartition(event, "aws-cn"))]),
+    );
+    const wanted = Object.fromEntries([...SAMPLES.keys()].map((name) => [name, [...(expected[name] ?? [])]]));
+    expect(actual).toEqual(wanted);
+    // The samples do name ARNs: otherwise this would show nothing.
+    expect(JSON.stringify(inPartition(SAMPLES.get("inspector2-scan"), "aws-cn"))).toContain(
+      '"arn:aws-cn:ecr:',
+    );
   });
 
   it("with enhanced scanning, Inspector's scan and finding events of EC2 instances and Lambda functions match no rule", () => {

@@ -37,26 +37,20 @@ run "undeliverable_events_are_dead_lettered" {
 
   # The DLQ's policy must let EventBridge send, for exactly the rules that dead-letter there.
   assert {
-    condition = jsondecode(aws_sqs_queue_policy.schedule_dlq.policy).Statement == [{
-      Sid       = "AllowScheduleRuleDeadLetters"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.schedule_dlq.arn
-      Condition = { ArnEquals = { "aws:SourceArn" = "arn:aws:events:eu-west-1:123456789012:rule/${aws_cloudwatch_event_rule.schedule.name}" } }
-    }] && aws_sqs_queue_policy.schedule_dlq.queue_url == aws_sqs_queue.schedule_dlq.url
+    condition = alltrue([for statement in jsondecode(aws_sqs_queue_policy.schedule_dlq.policy).Statement :
+      statement.Effect == "Allow" && statement.Principal == { Service = "events.amazonaws.com" } && statement.Action == "sqs:SendMessage"
+      && statement.Resource == aws_sqs_queue.schedule_dlq.arn
+      && toset(flatten([statement.Condition.ArnEquals["aws:SourceArn"]])) == toset(["arn:aws:events:eu-west-1:123456789012:rule/${aws_cloudwatch_event_rule.schedule.name}"])
+    ]) && aws_sqs_queue_policy.schedule_dlq.queue_url == aws_sqs_queue.schedule_dlq.url
     error_message = "EventBridge may dead-letter the schedule rule's events into the schedule DLQ, and nothing else may."
   }
 
   assert {
-    condition = (jsondecode(aws_sqs_queue_policy.report_dlq.policy).Statement == [{
-      Sid       = "AllowScanEventRuleDeadLetters"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.report_dlq.arn
-      Condition = { ArnEquals = { "aws:SourceArn" = [for rule in aws_cloudwatch_event_rule.report : "arn:aws:events:eu-west-1:123456789012:rule/${rule.name}"] } }
-    }] && aws_sqs_queue_policy.report_dlq.queue_url == aws_sqs_queue.report_dlq.url)
+    condition = alltrue([for statement in jsondecode(aws_sqs_queue_policy.report_dlq.policy).Statement :
+      statement.Effect == "Allow" && statement.Principal == { Service = "events.amazonaws.com" } && statement.Action == "sqs:SendMessage"
+      && statement.Resource == aws_sqs_queue.report_dlq.arn
+      && toset(flatten([statement.Condition.ArnEquals["aws:SourceArn"]])) == toset([for rule in aws_cloudwatch_event_rule.report : "arn:aws:events:eu-west-1:123456789012:rule/${rule.name}"])
+    ]) && aws_sqs_queue_policy.report_dlq.queue_url == aws_sqs_queue.report_dlq.url
     error_message = "EventBridge may dead-letter the scan event rules' events into the report DLQ, and nothing else may."
   }
 

