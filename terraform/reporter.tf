@@ -77,6 +77,16 @@ resource "aws_sqs_queue" "report" {
   })
 
   tags = local.tags
+
+  lifecycle {
+    # As the scan queue's: a message's delay plus every receive must fit in the retention, or a failing report
+    # expires instead of reaching the DLQ. report-findings re-sends messages with delays of its own, so the bound
+    # takes the longest delay SQS allows (900 s, SendMessage DelaySeconds) rather than the queue's.
+    precondition {
+      condition     = 900 + var.max_receive_count * 6 * var.report_findings_timeout < local.queue_retention_s
+      error_message = "A failing report would expire before reaching its DLQ: a delay of up to 900 s and max_receive_count (${var.max_receive_count}) receives of ${6 * var.report_findings_timeout} s each (6 × report_findings_timeout) outlast the queue's retention of ${local.queue_retention_s} s. Lower max_receive_count or report_findings_timeout."
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "report" {

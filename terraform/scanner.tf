@@ -30,6 +30,15 @@ resource "aws_sqs_queue" "scan" {
   })
 
   tags = local.tags
+
+  lifecycle {
+    # A failing message is received again after each visibility timeout; SQS deletes it when the retention ends,
+    # so the queue must keep it through every receive or it expires instead of reaching the DLQ.
+    precondition {
+      condition     = var.max_receive_count * 6 * var.scan_images_timeout < local.queue_retention_s
+      error_message = "A failing scan message would expire before reaching its DLQ: max_receive_count (${var.max_receive_count}) receives of ${6 * var.scan_images_timeout} s each (6 × scan_images_timeout) outlast the queue's retention of ${local.queue_retention_s} s. Lower max_receive_count or scan_images_timeout."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "scan_images" {

@@ -221,3 +221,15 @@ run "config_document_over_8_kb" {
 
   expect_failures = [aws_ssm_parameter.config]
 }
+
+# So many receives that a failing message would outlive its queue's retention (4 days) before SQS moves it to the
+# DLQ: both queues refuse the plan.
+run "receives_outlasting_the_queue_retention" {
+  command = plan
+
+  variables {
+    max_receive_count = 200
+  }
+
+  expect_failures = [aws_sqs_queue.scan, aws_sqs_queue.report]
+}
