@@ -520,6 +520,23 @@ describe("coalesceScanCompletions", () => {
     expect(result.duplicates).toBe(1);
   });
 
+  it("never lets an unparsable time win over a real one, nor keep a later real one out", () => {
+    const real = findingEvent(IMAGE_A, 1, "2026-03-02T10:00:00Z");
+    const garbled = { ...findingEvent(IMAGE_A, 2, "2026-03-02T10:00:09Z"), time: "not a time" };
+    const laterReal = findingEvent(IMAGE_A, 3, "2026-03-02T10:00:05Z");
+    expect(coalesceScanCompletions([real, garbled]).unique.map((e) => e.eventId)).toEqual([
+      "finding-event-1",
+    ]);
+    expect(coalesceScanCompletions([garbled, laterReal]).unique.map((e) => e.eventId)).toEqual([
+      "finding-event-3",
+    ]);
+    // Two unparsable times: a tie, so the later one in the batch, as for equal times.
+    const garbledToo = { ...findingEvent(IMAGE_A, 4, "2026-03-02T10:00:09Z"), time: "" };
+    expect(coalesceScanCompletions([garbled, garbledToo]).unique.map((e) => e.eventId)).toEqual([
+      "finding-event-4",
+    ]);
+  });
+
   it("returns nothing for an empty batch", () => {
     expect(coalesceScanCompletions([])).toEqual({ unique: [], duplicates: 0, groups: [] });
   });

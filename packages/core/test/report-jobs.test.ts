@@ -88,6 +88,37 @@ describe("planReportJobs", () => {
     ]);
   });
 
+  it("runs a lone retry as a job of its own: its reporters, attempt, raw event and waits", () => {
+    const waited = retry("r1", "a", ["sns"], 3);
+    waited.message.findingsWaits = 2;
+    expect(planReportJobs([retry("r0", "b", ["github"], 2), waited])).toEqual([
+      {
+        event: completion("b"),
+        rawEvent: { id: "r0" },
+        messageIds: ["r0"],
+        only: ["github"],
+        attempt: 2,
+        findingsWaits: 0,
+      },
+      {
+        event: completion("a"),
+        rawEvent: { id: "r1" },
+        messageIds: ["r1"],
+        only: ["sns"],
+        attempt: 3,
+        findingsWaits: 2,
+      },
+    ]);
+  });
+
+  it("keeps the most waits when a retry that waited meets a plain event or another retry of the image", () => {
+    const waited = retry("r1", "a", ["sns"], 2);
+    waited.message.findingsWaits = 2;
+    expect(planReportJobs([plain("m1", "a"), waited])[0]?.findingsWaits).toBe(2);
+    expect(planReportJobs([retry("r0", "a", ["slack"], 2), waited])[0]?.findingsWaits).toBe(2);
+    expect(planReportJobs([waited, retry("r2", "a", ["slack"], 2)])[0]?.findingsWaits).toBe(2);
+  });
+
   it("makes no job of no message", () => {
     expect(planReportJobs([])).toEqual([]);
   });
