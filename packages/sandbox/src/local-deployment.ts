@@ -47,14 +47,17 @@ export function localDeploymentNames(): LocalDeploymentNames {
   const rendered = loadModulePolicies();
   const local = rendered.deployments.local_deployment;
   const topicArn = String(local.topic?.arn ?? "");
+  const slackWebhookUrl = optionOf(local, "slack", "webhookUrl");
+  const githubToken = optionOf(local, "github", "token");
   return {
     topicName: topicArn.split(":").pop() ?? "",
     topicArn,
-    slackWebhookUrl: secretReference(optionOf(local, "slack", "webhookUrl"), "Slack webhook URL"),
-    githubToken: secretReference(optionOf(local, "github", "token"), "GitHub token"),
+    slackWebhookUrl: secretReference(slackWebhookUrl, "Slack webhook URL"),
+    githubToken: secretReference(githubToken, "GitHub token"),
+    // Every other secret reference of the document is a custom reporter's.
     customReporterSecrets: local.config.reporters
-      .filter((r) => !["sns", "slack", "github", "email", "metrics"].includes(r.use))
       .flatMap((r) => Object.values(r.options ?? {}))
+      .filter((v) => v !== slackWebhookUrl && v !== githubToken)
       .filter((v) => typeof v === "object" && v !== null && ("secretArn" in v || "parameter" in v))
       .map((v) => secretReference(v, "custom reporter secret")),
     emailFrom: String(optionOf(local, "email", "from")),
