@@ -1,6 +1,18 @@
 export { AwsError } from "./aws-error.js";
 export { CVE_RECORDS, type CveRecord, severityOfScore } from "./data/cve-records.js";
 export {
+  type BatchGetRequestItems,
+  DYNAMODB_TARGET_PREFIX,
+  type DynamoDbOptions,
+  DynamoDbSandbox,
+  splitBatchGet,
+  TIME_TO_LIVE_CHANGE_MS,
+  type TimeToLiveState,
+  throttlingError,
+  timeToLiveChange,
+  timeToLiveDescription,
+} from "./dynamodb.js";
+export {
   type BasicFinding,
   DEFAULT_SCANS_PER_REGISTRY_PER_DAY,
   DOCKER_IMAGE_CONFIG,
@@ -60,6 +72,8 @@ export {
 export {
   type AccountContext,
   authorizingIdentity,
+  dynamodbRequests,
+  dynamodbTableArn,
   sesSendEmailRequests,
   sqsQueueArn,
   ssmParameterArn,
@@ -71,6 +85,7 @@ export {
   LocalDeployment,
   type LocalDeploymentNames,
   type LocalDeploymentOptions,
+  ledgerTableNameOf,
   localDeploymentNames,
   type SecretReference,
   storeReporterSecret,

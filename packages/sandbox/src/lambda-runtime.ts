@@ -22,6 +22,8 @@ export interface LocalFunctionOptions {
   env: Record<string, string>;
   /** Called with each log line the function writes. */
   onLog?: (line: string, functionName: string) => void;
+  /** How far the sandbox's clock is ahead of the real one, read at each invocation (the function's `Date`). */
+  clockOffsetMs?: () => number;
 }
 
 const WORKER = fileURLToPath(new URL("./lambda-worker.mjs", import.meta.url));
@@ -100,6 +102,7 @@ export class LocalFunction {
             requestId: id,
             functionName: this.options.name,
             bundleUrl: pathToFileURL(this.options.bundlePath).href,
+            clockOffsetMs: this.options.clockOffsetMs?.() ?? 0,
           });
         }),
     );

@@ -2,6 +2,20 @@
 // and runs its handler for each invocation the parent sends over IPC. Log lines go to stdout/stderr as in Lambda.
 let handlerPromise;
 
+// The sandbox's clock (LocalFunction's `clockOffsetMs`): the demo moves it days ahead between passes, as a real
+// deployment lives through days between scheduled runs. Only `Date` moves; timers and performance.now() do not.
+let clockOffsetMs = 0;
+const RealDate = Date;
+globalThis.Date = class SandboxDate extends RealDate {
+  constructor(...args) {
+    if (args.length === 0) super(RealDate.now() + clockOffsetMs);
+    else super(...args);
+  }
+  static now() {
+    return RealDate.now() + clockOffsetMs;
+  }
+};
+
 function context(functionName, requestId) {
   return {
     awsRequestId: requestId,
@@ -16,6 +30,7 @@ function context(functionName, requestId) {
 
 process.on("message", async (message) => {
   const started = performance.now();
+  clockOffsetMs = message.clockOffsetMs ?? 0;
   let coldStartMs;
   try {
     if (!handlerPromise) {

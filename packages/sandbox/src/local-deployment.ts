@@ -30,6 +30,8 @@ export interface LocalDeploymentNames {
   emailTo: string[];
   /** The customer managed KMS key the reporters' secrets are kept under. */
   secretsKeyArn: string;
+  /** The findings ledger's DynamoDB table (LEDGER_TABLE_NAME of scan-images and report-findings). */
+  ledgerTableName: string;
 }
 
 const optionOf = (deployment: RenderedDeployment, use: string, option: string): unknown =>
@@ -40,6 +42,18 @@ function secretReference(value: unknown, what: string): SecretReference {
   if (typeof ref?.secretArn === "string") return { secretArn: ref.secretArn };
   if (typeof ref?.parameter === "string") return { parameter: ref.parameter };
   throw new Error(`module-policies.json: the local deployment's ${what} is neither a secret nor a parameter`);
+}
+
+/**
+ * The ledger table's name as terraform/ledger.tf gives it, `<name_prefix>-ledger`, with the prefix the rendered
+ * scan queue's name `<name_prefix>-scan` carries (terraform/locals.tf).
+ */
+export function ledgerTableNameOf(deployment: RenderedDeployment): string {
+  const scanQueue = deployment.queues.scan.name;
+  if (!scanQueue.endsWith("-scan")) {
+    throw new Error(`module-policies.json: the scan queue ${scanQueue} is not named <name_prefix>-scan`);
+  }
+  return `${scanQueue.slice(0, -"-scan".length)}-ledger`;
 }
 
 /** The names of the local deployment's resources that its policies allow. */
@@ -63,6 +77,7 @@ export function localDeploymentNames(): LocalDeploymentNames {
     emailFrom: String(optionOf(local, "email", "from")),
     emailTo: (optionOf(local, "email", "to") as string[] | undefined) ?? [],
     secretsKeyArn: rendered.reporterSecretsKeyArn,
+    ledgerTableName: ledgerTableNameOf(local),
   };
 }
 
@@ -105,6 +120,11 @@ export interface LocalDeploymentOptions {
    * the sandbox denies what the policy does not allow; `false` runs every function as the account's administrator.
    */
   iam?: boolean;
+  /**
+   * The findings ledger: its table is created as the module creates it, and scan-images and report-findings are
+   * told its name (LEDGER_TABLE_NAME), unless `false` (the module with `ledger_enabled = false`).
+   */
+  ledger?: boolean;
   /** Extra environment for every function (e.g. ECR_SCAN_REPORTER_REPORTERS_PATH). */
   env?: Record<string, string>;
   /** Messages per invocation of the report path (the module's event source mapping uses a larger batch). */
@@ -153,6 +173,8 @@ export class LocalDeployment {
    * mapping whose execution role lacks the permissions (Lambda Developer Guide, "Execution role permissions").
    */
   readonly mappingProblems: string[] = [];
+  /** The ledger table being created (nothing to wait for without a ledger). */
+  private readonly ledgerCreated: Promise<void>;
 
   constructor(private readonly options: LocalDeploymentOptions) {
     const { sandbox } = options;
@@ -180,6 +202,15 @@ export class LocalDeployment {
     });
     this.queues = { scan, scanDlq, report, reportDlq, scheduleDlq };
 
+    // The table exists before any function runs, as Terraform creates it before them: runSchedule and drain wait
+    // for it (the constructor cannot). A failure is kept for them to throw.
+    const ledger = options.ledger ?? true;
+    this.ledgerCreated = ledger
+      ? sandbox.dynamodb.createLedgerTable(this.names.ledgerTableName).then(() => undefined)
+      : Promise.resolve();
+    this.ledgerCreated.catch(() => undefined);
+    const ledgerEnv: Record<string, string> = ledger ? { LEDGER_TABLE_NAME: this.names.ledgerTableName } : {};
+
     const env = {
       ...sandbox.env(),
       ECR_SCAN_REPORTER_CONFIG: JSON.stringify(options.config),
@@ -206,12 +237,17 @@ export class LocalDeployment {
         bundlePath: join(options.distDir, key, "index.mjs"),
         env: { ...env, ...credentials, POWERTOOLS_SERVICE_NAME: key, ...extra },
         onLog: options.onLog,
+        clockOffsetMs: () => sandbox.now() - Date.now(),
       });
     };
     this.functions = {
       scheduleScans: fn("schedule-scans", { SCAN_QUEUE_URL: scan.url }),
-      scanImages: fn("scan-images", { SCAN_DLQ_URL: scanDlq.url }),
-      reportFindings: fn("report-findings", { REPORT_QUEUE_URL: report.url, REPORT_DLQ_URL: reportDlq.url }),
+      scanImages: fn("scan-images", { SCAN_DLQ_URL: scanDlq.url, ...ledgerEnv }),
+      reportFindings: fn("report-findings", {
+        REPORT_QUEUE_URL: report.url,
+        REPORT_DLQ_URL: reportDlq.url,
+        ...ledgerEnv,
+      }),
     };
     // Lambda reads a queue's attributes with the function's role when the mapping starts polling.
     this.mappingAllows("scan-images", scan, ["GetQueueAttributes"]);
@@ -225,8 +261,14 @@ export class LocalDeployment {
     });
   }
 
+  /** Resolves once the deployment's resources that take time to create (the ledger table) exist. */
+  ready(): Promise<void> {
+    return this.ledgerCreated;
+  }
+
   /** Invokes schedule-scans as the EventBridge schedule would. */
-  runSchedule(): Promise<InvocationResult> {
+  async runSchedule(): Promise<InvocationResult> {
+    await this.ready();
     const region = this.options.sandbox.env().AWS_REGION;
     return this.functions.scheduleScans.invoke({
       version: "0",
@@ -320,6 +362,7 @@ export class LocalDeployment {
   async drain(
     options: { timeoutMs?: number; delayHorizonMs?: number; waitForScans?: boolean } = {},
   ): Promise<DrainResult> {
+    await this.ready();
     const { sandbox } = this.options;
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     const horizon = options.delayHorizonMs ?? 5_000;
@@ -361,6 +404,8 @@ export class LocalDeployment {
   }
 
   async close(): Promise<void> {
+    // Nothing left running on the sandbox's DynamoDB once closed, whether the table was made or not.
+    await this.ledgerCreated.catch(() => undefined);
     await Promise.all(Object.values(this.functions).map((f) => f.close()));
     for (const principal of Object.values(this.principals)) {
       this.options.sandbox.iam.removePrincipal(principal.accessKeyId);

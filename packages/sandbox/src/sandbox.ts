@@ -1,3 +1,4 @@
+import { type DynamoDbOptions, DynamoDbSandbox } from "./dynamodb.js";
 import { EcrSandbox } from "./ecr/sandbox.js";
 import type { EcrOptions } from "./ecr/types.js";
 import { type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
@@ -10,6 +11,8 @@ import { SqsSandbox } from "./sqs.js";
 
 export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, "now">> {
   now?: () => number;
+  /** DynamoDB's harshness beyond dynalite's (BatchGetItem's partial answers) and table timings. */
+  dynamodb?: DynamoDbOptions;
 }
 
 export interface Sandbox {
@@ -21,11 +24,15 @@ export interface Sandbox {
   ses: SesSandbox;
   ssm: SsmSandbox;
   secretsManager: SecretsManagerSandbox;
+  /** DynamoDB (dynalite behind the sandbox's IAM, call counts, rate limits and faults), on the same endpoint. */
+  dynamodb: DynamoDbSandbox;
   server: AwsHttpServer;
   /** The account's IAM: principals whose calls are checked, and every decision (see LocalDeployment). */
   iam: IamAuthorizer;
   accountId: string;
   region: string;
+  /** The sandbox's clock (epoch ms): the services' `now`, which the local functions' `Date` follows too. */
+  now(): number;
   /** Environment for a process whose AWS SDK clients should talk to this sandbox. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -90,7 +97,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   sns.attach(server);
   const ses = new SesSandbox({ region, accountId });
   ses.attach(server);
-  endpoint = await server.listen();
+  const dynamodb = await DynamoDbSandbox.start({ accountId, region, now }, options.dynamodb);
+  dynamodb.attach(server);
+  try {
+    endpoint = await server.listen();
+  } catch (error) {
+    await dynamodb.close();
+    throw error;
+  }
   return {
     endpoint,
     ecr,
@@ -99,10 +113,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ses,
     ssm,
     secretsManager,
+    dynamodb,
     server,
     iam: server.iam,
     accountId,
     region,
+    now,
     env: () => ({
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
@@ -112,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       ecr.close();
       await server.close();
+      await dynamodb.close();
     },
   };
 }

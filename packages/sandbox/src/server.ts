@@ -146,6 +146,21 @@ export class AwsHttpServer {
     this.calls.push({ service, operation, status, at: Date.now() });
   }
 
+  /**
+   * Whether the rate limit lets one more `service:Operation` call through (taking its token), for a raw handler that
+   * records the call itself once it knows the answer's status (recordCall).
+   */
+  withinRateLimit(service: string, operation: string): boolean {
+    return this.limiter.allow(`${service}:${operation}`);
+  }
+
+  /** The injected fault that answers this request, if any (see injectFault). */
+  faultFor(service: string, operation: string, input: Record<string, unknown>): Fault | undefined {
+    return this.faults.find(
+      (f) => f.service === service && f.operation === operation && (f.when?.(input) ?? true),
+    );
+  }
+
   /** Records a call answered by a raw handler, and says whether the rate limit lets it through. */
   admit(service: string, operation: string): boolean {
     const allowed = this.limiter.allow(`${service}:${operation}`);
@@ -239,12 +254,10 @@ export class AwsHttpServer {
         const answer = (service.accessDenied ?? defaultAccessDenied)(denial);
         return [answer.status, { __type: answer.type, message: answer.message }, answer.headers];
       }
-      if (!this.limiter.allow(`${service.name}:${operation}`)) {
+      if (!this.withinRateLimit(service.name, operation)) {
         return [400, { __type: "ThrottlingException", message: "Rate exceeded" }];
       }
-      const fault = this.faults.find(
-        (f) => f.service === service.name && f.operation === operation && (f.when?.(input) ?? true),
-      );
+      const fault = this.faultFor(service.name, operation, input);
       if (fault) return [fault.status ?? 400, { __type: fault.type, message: fault.message }];
       return [200, run(input) ?? {}];
     } catch (error) {

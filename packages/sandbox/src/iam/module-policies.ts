@@ -31,6 +31,8 @@ export interface RenderedDeployment {
   configParameter: { name: string; type: string; kmsKeyArn: string | null } | null;
   vpc: { subnetIds: string[]; securityGroupIds: string[] } | null;
   tracingMode: string | null;
+  /** The findings ledger's table (null with `ledger_enabled = false`) and the key it is encrypted under, if a CMK. */
+  ledger: { tableName: string; kmsKeyArn: string | null } | null;
   /** The configuration document the module hands the functions. */
   config: { reporters: { use: string; options?: Record<string, unknown> }[] } & Record<string, unknown>;
 }

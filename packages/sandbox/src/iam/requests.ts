@@ -111,6 +111,55 @@ export function sqsRequests(
   return [{ action, resource }];
 }
 
+// ---- DynamoDB --------------------------------------------------------------------------------------------------
+
+/** DynamoDB actions with no resource type: IAM authorizes them on "*" (Service Authorization Reference, DynamoDB). */
+const DYNAMODB_ACCOUNT_ACTIONS = new Set([
+  "ListTables",
+  "DescribeLimits",
+  "DescribeEndpoints",
+  "ListBackups",
+  "ListGlobalTables",
+  "ListExports",
+  "ListImports",
+  "ListContributorInsights",
+]);
+
+/** DynamoDB actions on a resource named by its ARN (ResourceArn), not by a table name. */
+const DYNAMODB_ARN_ACTIONS = new Set(["TagResource", "UntagResource", "ListTagsOfResource"]);
+
+/** A table's ARN from its name; a TableName that is already an ARN (DynamoDB accepts either) is kept. */
+export function dynamodbTableArn(ctx: AccountContext, table: unknown): string {
+  const name = String(table ?? "");
+  return name.startsWith("arn:") ? name : `arn:aws:dynamodb:${ctx.region}:${ctx.accountId}:table/${name}`;
+}
+
+/**
+ * DynamoDB: `dynamodb:<Operation>` on the table's ARN (Service Authorization Reference, DynamoDB: the `table`
+ * resource type); a Query or Scan of a secondary index on the index's ARN, `table/<name>/index/<index>` (the
+ * DynamoDB Developer Guide's "IAM policy to grant access to a specific DynamoDB table and its indexes" grants
+ * `table/Books/index/*` beside the table for it, and AWS denies "dynamodb:Query on resource: …:table/<t>/index/<i>"
+ * when only the table is granted); BatchGetItem and BatchWriteItem on every table of RequestItems, each checked.
+ */
+export function dynamodbRequests(
+  ctx: AccountContext,
+  operation: string,
+  input: Record<string, unknown>,
+): AuthorizationRequest[] {
+  const action = `dynamodb:${operation}`;
+  if (DYNAMODB_ACCOUNT_ACTIONS.has(operation)) return [{ action, resource: "*" }];
+  if (DYNAMODB_ARN_ACTIONS.has(operation)) return [{ action, resource: String(input.ResourceArn ?? "") }];
+  if (operation === "BatchGetItem" || operation === "BatchWriteItem") {
+    const items = input.RequestItems;
+    const tables = typeof items === "object" && items !== null ? Object.keys(items) : [];
+    return tables.map((table) => ({ action, resource: dynamodbTableArn(ctx, table) }));
+  }
+  const table = dynamodbTableArn(ctx, input.TableName);
+  const index = typeof input.IndexName === "string" ? input.IndexName : undefined;
+  const onIndex = index !== undefined && (operation === "Query" || operation === "Scan");
+  return [{ action, resource: onIndex ? `${table}/index/${index}` : table }];
+}
+
 // ---- SSM Parameter Store ---------------------------------------------------------------------------------------
 
 /** A parameter's ARN: `parameter/<name without its leading slash>`. */
