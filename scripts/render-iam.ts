@@ -97,6 +97,8 @@ export function deploymentOfPlan(run: string, plan: Plan): RenderedDeployment {
     lambda.vpc_config as { subnet_ids: string[]; security_group_ids: string[] }[] | undefined
   )?.[0];
   const tracing = (lambda.tracing_config as { mode: string }[] | undefined)?.[0];
+  const table = planned("aws_dynamodb_table")[0]?.change.after;
+  const encryption = (table?.server_side_encryption as { kms_key_arn?: string | null }[] | undefined)?.[0];
   return {
     accountId,
     region,
@@ -121,6 +123,7 @@ export function deploymentOfPlan(run: string, plan: Plan): RenderedDeployment {
       ? { subnetIds: [...vpc.subnet_ids].sort(), securityGroupIds: [...vpc.security_group_ids].sort() }
       : null,
     tracingMode: tracing?.mode ?? null,
+    ledger: table ? { tableName: String(table.name), kmsKeyArn: encryption?.kms_key_arn ?? null } : null,
     config,
   };
 }

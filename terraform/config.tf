@@ -29,12 +29,14 @@ locals {
   )
 
   # Each built-in reporter's entry, or null when it is not enabled, with every option (null when unset); the
-  # nulls are dropped below, so that the document omits what is unset (the reporters' schemas apply their defaults).
+  # nulls are dropped below, so that the document omits what is unset (the reporters' schemas apply their defaults,
+  # and the core schema notify's, "changes").
   builtin_reporter_entries = [
     local.reporters.sns == null ? null : {
       use          = "sns"
       repositories = local.reporters.sns.repositories
       minSeverity  = local.reporters.sns.min_severity
+      notify       = local.reporters.sns.notify
       options = {
         topicArn         = local.sns_topic_arn
         subjectPrefix    = local.reporters.sns.subject_prefix
@@ -46,6 +48,7 @@ locals {
       use          = "slack"
       repositories = local.reporters.slack.repositories
       minSeverity  = local.reporters.slack.min_severity
+      notify       = local.reporters.slack.notify
       options = {
         webhookUrl   = local.slack_webhook_ref
         channelLabel = local.reporters.slack.channel_label
@@ -56,6 +59,7 @@ locals {
       use          = "github"
       repositories = local.reporters.github.repositories
       minSeverity  = local.reporters.github.min_severity
+      notify       = local.reporters.github.notify
       options = {
         owner       = local.reporters.github.owner
         repo        = local.reporters.github.repo
@@ -70,6 +74,7 @@ locals {
       use          = "email"
       repositories = local.reporters.email.repositories
       minSeverity  = local.reporters.email.min_severity
+      notify       = local.reporters.email.notify
       options = {
         from             = local.reporters.email.from
         to               = local.reporters.email.to
@@ -84,6 +89,7 @@ locals {
       use          = "metrics"
       repositories = local.reporters.metrics.repositories
       minSeverity  = local.reporters.metrics.min_severity
+      notify       = local.reporters.metrics.notify
       options = {
         namespace     = local.reporters.metrics.namespace
         perRepository = local.reporters.metrics.per_repository
@@ -99,6 +105,7 @@ locals {
     options         = jsondecode(try(reporter.options, null) == null ? "{}" : jsonencode(reporter.options))
     repositories    = try(reporter.repositories, null)
     min_severity    = try(reporter.min_severity, null)
+    notify          = try(reporter.notify, null)
     secret_arns     = try(reporter.secret_arns, null) == null ? [] : [for arn in reporter.secret_arns : tostring(arn)]
     parameter_names = try(reporter.parameter_names, null) == null ? [] : [for name in reporter.parameter_names : tostring(name)]
   }]
@@ -107,6 +114,7 @@ locals {
     use          = reporter.package
     repositories = reporter.repositories
     minSeverity  = reporter.min_severity
+    notify       = reporter.notify
     options      = reporter.options
   }]
 
@@ -136,6 +144,7 @@ locals {
       use          = reporter.package
       repositories = reporter.repositories
       minSeverity  = reporter.min_severity
+      notify       = reporter.notify
       options      = local.options_placeholder
     } : k => v if v != null }],
   )

@@ -34,7 +34,7 @@ locals {
   # which the size decision of the config document (config.tf) needs — it holds the SNS topic's ARN — and which
   # lets the tests assert the policies of a plan.
   arn_prefix = {
-    for service in ["ecr", "sqs", "sns", "events", "logs", "ssm", "kms", "secretsmanager", "ses", "lambda", "ec2"] :
+    for service in ["ecr", "sqs", "sns", "events", "logs", "ssm", "kms", "secretsmanager", "ses", "lambda", "ec2", "dynamodb"] :
     service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}"
   }
   queue_arns          = { for key, name in local.queue_names : key => "${local.arn_prefix.sqs}:${name}" }

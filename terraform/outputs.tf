@@ -83,6 +83,16 @@ output "sns_topic_arn" {
   value       = local.sns_create_topic ? aws_sns_topic.findings[0].arn : local.sns_topic_arn
 }
 
+output "ledger_table_name" {
+  description = "Name of the findings ledger's DynamoDB table (what the functions get as LEDGER_TABLE_NAME); null when ledger_enabled is false."
+  value       = local.ledger_enabled ? aws_dynamodb_table.ledger[0].name : null
+}
+
+output "ledger_table_arn" {
+  description = "ARN of the findings ledger's DynamoDB table; null when ledger_enabled is false."
+  value       = local.ledger_enabled ? aws_dynamodb_table.ledger[0].arn : null
+}
+
 output "schedule_scans_role_arn" {
   description = "ARN of the schedule-scans function's role."
   value       = aws_iam_role.schedule_scans.arn

@@ -187,6 +187,7 @@ resource "aws_lambda_function" "report_findings" {
   environment {
     variables = merge(
       local.common_environment,
+      local.ledger_environment,
       {
         POWERTOOLS_SERVICE_NAME = "report-findings"
         REPORT_QUEUE_URL        = aws_sqs_queue.report.url

@@ -64,7 +64,7 @@ resource "aws_lambda_function" "scan_images" {
   kms_key_arn      = var.kms_key_arn
 
   environment {
-    variables = merge(local.common_environment, {
+    variables = merge(local.common_environment, local.ledger_environment, {
       POWERTOOLS_SERVICE_NAME = "scan-images"
       SCAN_DLQ_URL            = aws_sqs_queue.scan_dlq.url
     })

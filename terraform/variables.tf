@@ -122,7 +122,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
@@ -133,6 +133,7 @@ variable "reporters" {
       max_findings        = optional(number)
       repositories        = optional(string)
       min_severity        = optional(string)
+      notify              = optional(string)
     }), {})
     slack = optional(object({
       enabled                = optional(bool, true)
@@ -142,6 +143,7 @@ variable "reporters" {
       max_findings           = optional(number)
       repositories           = optional(string)
       min_severity           = optional(string)
+      notify                 = optional(string)
     }))
     github = optional(object({
       enabled          = optional(bool, true)
@@ -155,6 +157,7 @@ variable "reporters" {
       max_findings     = optional(number)
       repositories     = optional(string)
       min_severity     = optional(string)
+      notify           = optional(string)
     }))
     email = optional(object({
       enabled           = optional(bool, true)
@@ -167,6 +170,7 @@ variable "reporters" {
       max_findings      = optional(number)
       repositories      = optional(string)
       min_severity      = optional(string)
+      notify            = optional(string)
     }))
     metrics = optional(object({
       enabled        = optional(bool, true)
@@ -174,6 +178,7 @@ variable "reporters" {
       per_repository = optional(bool)
       repositories   = optional(string)
       min_severity   = optional(string)
+      notify         = optional(string)
     }))
   })
   default  = {}
@@ -182,6 +187,11 @@ variable "reporters" {
   validation {
     condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.min_severity == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity))])
     error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
+  }
+
+  validation {
+    condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.notify == null ? true : contains(["changes", "always"], reporter.notify))])
+    error_message = "reporters.<name>.notify must be \"changes\" (send what changed, the default when null) or \"always\" (every due report)."
   }
 
   validation {
@@ -234,7 +244,7 @@ variable "reporters" {
 }
 
 variable "custom_reporters" {
-  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
   # `any`, not list(object({ options = any, … })): Terraform gives all elements of a list one type, so two
   # reporters whose options differ in shape could not be passed together. The shape is checked below instead.
   type     = any
@@ -243,15 +253,16 @@ variable "custom_reporters" {
 
   validation {
     condition = can(concat(var.custom_reporters, [])) && alltrue([for reporter in var.custom_reporters : try(
-      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "secret_arns", "parameter_names"])) == 0
+      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "secret_arns", "parameter_names"])) == 0
       && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
       && (try(reporter.options, null) == null || can(keys(reporter.options)))
       && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
       && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
+      && (try(reporter.notify, null) == null || can(tostring(reporter.notify)))
       && (try(reporter.secret_arns, null) == null || can([for arn in tolist(reporter.secret_arns) : tostring(arn)]))
       && (try(reporter.parameter_names, null) == null || can([for name in tolist(reporter.parameter_names) : tostring(name)]))
     , false)])
-    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity (strings), secret_arns and parameter_names (lists of strings); no other attributes."
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), secret_arns and parameter_names (lists of strings); no other attributes."
   }
 
   validation {
@@ -283,6 +294,11 @@ variable "custom_reporters" {
     condition     = alltrue([for reporter in var.custom_reporters : try(try(reporter.min_severity, null) == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity), false)])
     error_message = "custom_reporters[].min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null."
   }
+
+  validation {
+    condition     = alltrue([for reporter in var.custom_reporters : try(try(reporter.notify, null) == null ? true : contains(["changes", "always"], reporter.notify), false)])
+    error_message = "custom_reporters[].notify must be \"changes\" (send what changed, the default when null) or \"always\" (every due report)."
+  }
 }
 
 variable "templates_layer_arn" {
@@ -297,7 +313,7 @@ variable "templates_layer_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "A customer managed KMS key for the queues, the log groups (unless log_kms_key_arn), the SNS topic created, the functions' environment and the config parameter. Its key policy must let EventBridge (events.amazonaws.com), CloudWatch Logs (logs.<region>.amazonaws.com) and SNS use it. null: SQS-managed SSE, AWS-owned keys."
+  description = "A customer managed KMS key for the queues, the log groups (unless log_kms_key_arn), the SNS topic created, the functions' environment, the config parameter and the ledger table (unless ledger_kms_key_arn). Its key policy must let EventBridge (events.amazonaws.com), CloudWatch Logs (logs.<region>.amazonaws.com) and SNS use it. null: SQS-managed SSE, AWS-owned keys."
   type        = string
   default     = null
 
@@ -327,6 +343,38 @@ variable "kms_key_arns" {
   validation {
     condition     = alltrue([for arn in var.kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", arn))])
     error_message = "kms_key_arns must be key ARNs like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not aliases: IAM policies name keys by ARN)."
+  }
+}
+
+variable "ledger_enabled" {
+  description = "Create the findings ledger, a DynamoDB table <name_prefix>-ledger (on demand) in which report-findings keeps each image's last scan and findings and what each reporter was last sent, so that reports say what changed and notify = \"changes\" holds back unchanged ones, and from which scan-images reads the last scans instead of asking ECR for each image. scan-images and report-findings get its name as LEDGER_TABLE_NAME. false: no table; every due report is sent, as with notify = \"always\". Turning it off destroys the table, which deletion protection (ledger_deletion_protection) refuses until turned off first."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "ledger_deletion_protection" {
+  description = "DynamoDB deletion protection of the ledger table: a destroy (or ledger_enabled = false) fails until this is false and applied. Losing the ledger re-sends one report per image reference and reporter."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "ledger_point_in_time_recovery" {
+  description = "Point-in-time recovery (continuous backups, 35 days) of the ledger table."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "ledger_kms_key_arn" {
+  description = "A customer managed KMS key for the ledger table (its key policy must let the deployer and the functions use it through dynamodb.<region>.amazonaws.com, as DynamoDB's documentation describes). null: kms_key_arn, or without one the AWS managed key aws/dynamodb. With a key other than kms_key_arn, scan-images and report-findings may kms:Decrypt with it through DynamoDB only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ledger_kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.ledger_kms_key_arn))
+    error_message = "ledger_kms_key_arn must be a key ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias: IAM policies name keys by ARN), or null."
   }
 }
 

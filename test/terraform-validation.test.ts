@@ -82,6 +82,11 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.reporters: reporters.sns: topic_arn must be",
     "var.custom_reporters: custom_reporters must be a list of objects",
   ],
+  notify_not_an_option_ledger_key_alias: [
+    "var.reporters: reporters.<name>.notify must be",
+    "var.custom_reporters: custom_reporters[].notify must be",
+    "var.ledger_kms_key_arn",
+  ],
   slack_with_two_webhook_references: ["var.reporters: reporters.slack needs exactly one of"],
   configuration_set_with_a_space: ["var.reporters: reporters.email: from must be"],
   finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes: [

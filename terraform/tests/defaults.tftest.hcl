@@ -118,8 +118,9 @@ run "default_apply" {
       POWERTOOLS_LOG_LEVEL         = "INFO"
       POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
       SCAN_DLQ_URL                 = aws_sqs_queue.scan_dlq.url
+      LEDGER_TABLE_NAME            = "ecr-scan-reporter-ledger"
     }))
-    error_message = "scan-images gets the config document, the Powertools settings and its dead-letter queue's URL."
+    error_message = "scan-images gets the config document, the Powertools settings, its dead-letter queue's URL and the ledger's name."
   }
 
   assert {
@@ -130,8 +131,9 @@ run "default_apply" {
       POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
       REPORT_QUEUE_URL             = aws_sqs_queue.report.url
       REPORT_DLQ_URL               = aws_sqs_queue.report_dlq.url
+      LEDGER_TABLE_NAME            = "ecr-scan-reporter-ledger"
     }))
-    error_message = "report-findings gets the config document, the Powertools settings and the report queue's and DLQ's URLs (no layer paths without layers)."
+    error_message = "report-findings gets the config document, the Powertools settings, the report queue's and DLQ's URLs and the ledger's name (no layer paths without layers)."
   }
 
   # The module writes the topic's ARN out from its parts (it must be known at plan time): it must be the ARN AWS
@@ -189,9 +191,9 @@ run "settings_are_passed_through" {
       [for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] : queue.name],
       [for rule in concat([aws_cloudwatch_event_rule.schedule], values(aws_cloudwatch_event_rule.report)) : rule.name],
       [for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings] : role.name],
-      [aws_sns_topic.findings[0].name],
+      [aws_sns_topic.findings[0].name, aws_dynamodb_table.ledger[0].name],
     ) : startswith(name, "scans-")])
-    error_message = "Functions, queues, rules, roles and the topic are named after name_prefix."
+    error_message = "Functions, queues, rules, roles, the topic and the ledger table are named after name_prefix."
   }
 
   assert {
@@ -212,7 +214,7 @@ run "settings_are_passed_through" {
   }
 
   assert {
-    condition = alltrue([for tags in [aws_sqs_queue.scan.tags, aws_lambda_function.scan_images.tags, aws_iam_role.scan_images.tags, aws_cloudwatch_log_group.scan_images.tags, aws_sns_topic.findings[0].tags, aws_lambda_event_source_mapping.report.tags, aws_cloudwatch_event_rule.schedule.tags] :
+    condition = alltrue([for tags in [aws_sqs_queue.scan.tags, aws_lambda_function.scan_images.tags, aws_iam_role.scan_images.tags, aws_cloudwatch_log_group.scan_images.tags, aws_sns_topic.findings[0].tags, aws_lambda_event_source_mapping.report.tags, aws_cloudwatch_event_rule.schedule.tags, aws_dynamodb_table.ledger[0].tags] :
       tags["team"] == "platform" && tags["ecr-scan-reporter"] == "scans"
     ])
     error_message = "var.tags are merged into every resource's tags."
@@ -250,6 +252,11 @@ run "kms_key_encrypts_everything" {
       fn.kms_key_arn == var.kms_key_arn
     ])
     error_message = "With a KMS key the functions' environment is encrypted with it."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.ledger[0].server_side_encryption[0].kms_key_arn == var.kms_key_arn
+    error_message = "With a KMS key (and no ledger_kms_key_arn) the ledger table is encrypted with it."
   }
 }
 

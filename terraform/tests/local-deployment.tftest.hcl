@@ -11,7 +11,8 @@ mock_provider "aws" {
 # Every built-in reporter, secrets in both stores (the Slack webhook URL as a complete Secrets Manager ARN, the
 # GitHub token in an SSM SecureString parameter), an e-mail sender and recipient (verified identities of an account
 # still in the SES sandbox), the example's Teams reporter (its webhook URL in a parameter, as the demo keeps it),
-# enhanced scanning. The document stays in the environment, as LocalDeployment hands it.
+# enhanced scanning, and the findings ledger (on by default) under the AWS managed key. The document stays in the
+# environment, as LocalDeployment hands it.
 variables {
   config_storage    = "environment"
   enhanced_scanning = true
@@ -38,11 +39,19 @@ run "local_deployment" {
     condition     = output.config_parameter_name == null && one([for r in jsondecode(output.config_document).reporters : r.options.topicArn if r.use == "sns"]) == "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"
     error_message = "The local deployment's document is in the environment, and the topic is the one the sandbox creates."
   }
+
+  assert {
+    condition = (output.ledger_table_name == "ecr-scan-reporter-ledger"
+      && contains([for s in jsondecode(aws_iam_role_policy.scan_images.policy).Statement : s.Sid], "TrackScansInLedger")
+    && contains([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid], "TrackReportsInLedger"))
+    error_message = "The local deployment has the ledger, and the policies the sandbox enforces grant its use."
+  }
 }
 
 # The same, plus every option that adds a statement: the document in an SSM parameter, a module key, a VPC, active
 # tracing, an existing topic (the same ARN) under a key of kms_key_arns, a second custom reporter whose secret is
-# in another account (a partial ARN, under another key of kms_key_arns), and an SES configuration set.
+# in another account (a partial ARN, under another key of kms_key_arns), an SES configuration set, and the ledger
+# under a key of its own (DynamoDB decrypts the table's key with it on behalf of the functions).
 run "all_options" {
   command = plan
 
@@ -50,6 +59,7 @@ run "all_options" {
     config_storage         = "parameter"
     kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     kms_key_arns           = ["arn:aws:kms:eu-west-1:210987654321:key/5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f", "arn:aws:kms:eu-west-1:123456789012:key/9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a"]
+    ledger_kms_key_arn     = "arn:aws:kms:eu-west-1:123456789012:key/7e6d5c4b-3a29-4f18-9e0d-c1b2a3948576"
     vpc_subnet_ids         = ["subnet-0123456789abcdef0"]
     vpc_security_group_ids = ["sg-0123456789abcdef0"]
     tracing_mode           = "Active"
@@ -80,5 +90,10 @@ run "all_options" {
   assert {
     condition     = output.config_parameter_name == "/ecr-scan-reporter/config"
     error_message = "config_storage = \"parameter\" puts the document in /<name_prefix>/config."
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.ledger[0].server_side_encryption[0].kms_key_arn == var.ledger_kms_key_arn
+    error_message = "The ledger table is under its own key, which DecryptLedgerTable names."
   }
 }

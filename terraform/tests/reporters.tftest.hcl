@@ -302,3 +302,41 @@ run "sns_message_structure" {
     error_message = "message_structure reaches the sns reporter's options as messageStructure."
   }
 }
+
+# notify reaches each reporter's entry when given, built-in or custom, and is left out otherwise (the core schema's
+# default, "changes", then applies).
+run "notify_per_reporter" {
+  command = plan
+
+  variables {
+    reporters = {
+      sns     = { notify = "always" }
+      slack   = { webhook_url_parameter = "/slack", notify = "changes" }
+      github  = { owner = "acme", repo = "security", token_parameter = "/gh", notify = "always" }
+      email   = { from = "scans@acme.example", to = ["sec@acme.example"] }
+      metrics = { notify = "always" }
+    }
+    custom_reporters = [
+      { package = "@acme/ecr-reporter-teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", notify = "always" },
+      { package = "@acme/ecr-reporter-jira", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1" },
+    ]
+  }
+
+  assert {
+    condition = [for r in jsondecode(output.config_document).reporters : [r.use, lookup(r, "notify", null)]] == [
+      ["sns", "always"],
+      ["slack", "changes"],
+      ["github", "always"],
+      ["email", null],
+      ["metrics", "always"],
+      ["@acme/ecr-reporter-teams", "always"],
+      ["@acme/ecr-reporter-jira", null],
+    ]
+    error_message = "Each entry carries the notify given for its reporter, and none when none is given."
+  }
+
+  assert {
+    condition     = alltrue([for r in jsondecode(output.config_document).reporters : !can(r.options.notify)])
+    error_message = "notify is a setting of the entry, like minSeverity, not one of the reporter's options."
+  }
+}

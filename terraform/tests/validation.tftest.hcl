@@ -144,6 +144,19 @@ run "subscription_not_an_address_unknown_custom_reporter_attribute" {
   expect_failures = [var.reporters, var.custom_reporters]
 }
 
+# notify is "changes" or "always", in lower case; the ledger's key is named by its ARN.
+run "notify_not_an_option_ledger_key_alias" {
+  command = plan
+
+  variables {
+    reporters          = { slack = { webhook_url_parameter = "/slack", notify = "weekly" } }
+    custom_reporters   = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", notify = "Always" }]
+    ledger_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/ledger"
+  }
+
+  expect_failures = [var.reporters, var.custom_reporters, var.ledger_kms_key_arn]
+}
+
 run "slack_with_two_webhook_references" {
   command = plan
 

@@ -76,3 +76,9 @@ mock_resource "aws_ssm_parameter" {
     arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/mock-parameter"
   }
 }
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock-table"
+  }
+}
