@@ -123,8 +123,31 @@ export function deploymentOfPlan(run: string, plan: Plan): RenderedDeployment {
       ? { subnetIds: [...vpc.subnet_ids].sort(), securityGroupIds: [...vpc.security_group_ids].sort() }
       : null,
     tracingMode: tracing?.mode ?? null,
-    ledger: table ? { tableName: String(table.name), kmsKeyArn: encryption?.kms_key_arn ?? null } : null,
+    ledger: table ? ledgerOfPlan(table, encryption?.kms_key_arn ?? null) : null,
     config,
+  };
+}
+
+/** The planned ledger table, in the terms of core's LEDGER_TABLE. */
+function ledgerOfPlan(
+  table: Record<string, unknown>,
+  kmsKeyArn: string | null,
+): RenderedDeployment["ledger"] {
+  const ttl = (table.ttl as { enabled: boolean; attribute_name: string }[] | undefined)?.[0];
+  const pitr = (table.point_in_time_recovery as { enabled: boolean }[] | undefined)?.[0];
+  const attributes = (table.attribute as { name: string; type: string }[] | undefined) ?? [];
+  return {
+    tableName: String(table.name),
+    kmsKeyArn,
+    hashKey: String(table.hash_key),
+    rangeKey: String(table.range_key),
+    attributes: attributes
+      .map(({ name, type }) => ({ name, type }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    billingMode: String(table.billing_mode),
+    ttlAttribute: ttl?.enabled ? ttl.attribute_name : null,
+    pointInTimeRecovery: pitr?.enabled === true,
+    deletionProtection: table.deletion_protection_enabled === true,
   };
 }
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   LocalDeployment,
   localDeploymentNames,
@@ -36,7 +37,7 @@ afterEach(async () => {
 });
 
 async function deploy(
-  options: { rateLimits?: Record<string, number>; extraReporters?: unknown[] } = {},
+  options: { rateLimits?: Record<string, number>; extraReporters?: unknown[]; ledger?: boolean } = {},
 ): Promise<Flow> {
   const sandbox = await startSandbox({ scanDurationMs: 150, rateLimits: options.rateLimits });
   const seeded = seedDemoRegistry(sandbox.ecr);
@@ -56,10 +57,38 @@ async function deploy(
       ],
     },
     env: { POWERTOOLS_LOG_LEVEL: "DEBUG" },
+    ledger: options.ledger,
   });
   const flow = { sandbox, deployment, seeded, topicArn };
   flows.push(flow);
   return flow;
+}
+
+/** Rewrites the completion time of the ledger's scan records of these images; how many it rewrote. */
+async function ageLedgerScans(flow: Flow, digests: ReadonlySet<string>, completedAt: Date): Promise<number> {
+  const dynamodb = new DynamoDBClient({
+    endpoint: flow.sandbox.endpoint,
+    region: flow.sandbox.region,
+    credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+  });
+  const TableName = flow.deployment.names.ledgerTableName;
+  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName }));
+  let aged = 0;
+  for (const item of Items) {
+    const pk = item.pk?.S ?? "";
+    if (item.sk?.S !== "SCAN" || !digests.has(pk.slice(pk.lastIndexOf("@") + 1))) continue;
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: { pk: { S: pk }, sk: { S: "SCAN" } },
+        UpdateExpression: "SET completedAt = :at",
+        ExpressionAttributeValues: { ":at": { S: completedAt.toISOString() } },
+      }),
+    );
+    aged += 1;
+  }
+  dynamodb.destroy();
+  return aged;
 }
 
 function reportLines(flow: Flow) {
@@ -121,7 +150,8 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
   });
 
   it("meets ECR's 24-hour quota on an immediate re-run and starts nothing, without retrying or losing a message", async () => {
-    const flow = await deploy();
+    // Without the findings ledger, the scheduler learns each last scan from ECR, so ECR's quota is what stops it.
+    const flow = await deploy({ ledger: false });
     const { sandbox, deployment } = flow;
     await deployment.runSchedule();
     await deployment.drain(DRAIN);
@@ -150,6 +180,53 @@ describe("the whole flow on the sandbox (schedule → scan → events → report
     expect(reportLines(flow)).toHaveLength(reportsBefore);
     expect(deployment.queues.scan.messages).toHaveLength(0);
     expect(deployment.queues.scanDlq.messages).toHaveLength(0);
+  });
+
+  it("with the findings ledger, a re-run reads last scans from it: ECR is asked only about scans still in progress", async () => {
+    const flow = await deploy();
+    const { sandbox, deployment, seeded } = flow;
+    await deployment.runSchedule();
+    await deployment.drain(DRAIN);
+    const firstScans = sandbox.ecr.scanRequests.length;
+    const callsAfterFirstRun = sandbox.server.calls.length;
+    await deployment.runSchedule();
+    await deployment.drain(DRAIN);
+    const secondRun = sandbox.server.calls
+      .slice(callsAfterFirstRun)
+      .map((c) => `${c.service}:${c.operation}`);
+    // A scan in progress has no completion the ledger could hold: only those images are asked about again.
+    const inProgress = seeded.filter((i) => i.kind === "in progress" && i.expected !== "not-selected");
+    expect(inProgress.length).toBeGreaterThan(0);
+    expect(secondRun.filter((c) => c === "ecr:DescribeImageScanFindings")).toHaveLength(inProgress.length);
+    expect(secondRun.filter((c) => c === "dynamodb:BatchGetItem").length).toBeGreaterThan(0);
+    expect(sandbox.ecr.scanRequests.length).toBe(firstScans);
+  });
+
+  it("counts a scan the ledger missed when ECR answers with its 24-hour quota, and records it", async () => {
+    const flow = await deploy();
+    const { sandbox, deployment } = flow;
+    await deployment.runSchedule();
+    await deployment.drain(DRAIN);
+    const scanned = new Set(sandbox.ecr.scanRequests.map((r) => r.imageDigest));
+    // As if the scan events had never reached the ledger: it remembers the scans as a week old.
+    const aged = await ageLedgerScans(flow, scanned, new Date(Date.now() - 8 * DAY));
+    expect(aged).toBe(scanned.size);
+    const firstRun = sandbox.ecr.scanRequests.length;
+    await deployment.runSchedule();
+    await deployment.drain(DRAIN);
+    const rerun = sandbox.ecr.scanRequests.slice(firstRun);
+    expect(rerun.length).toBe(scanned.size);
+    expect(rerun.every((r) => r.outcome === "LimitExceededException")).toBe(true);
+    const missed = deployment.functions.scanImages
+      .jsonLogs()
+      .filter((l) => l.message === "scan-images summary")
+      .reduce((n, l) => n + ((l.summary as { ledgerMissedScans?: number }).ledgerMissedScans ?? 0), 0);
+    expect(missed).toBe(scanned.size);
+    // The ledger now holds the scans ECR knows: a third run asks ECR nothing about them and starts nothing.
+    const beforeThird = sandbox.ecr.scanRequests.length;
+    await deployment.runSchedule();
+    await deployment.drain(DRAIN);
+    expect(sandbox.ecr.scanRequests.length).toBe(beforeThird);
   });
 
   it("completes under ECR rate limits with no message lost", async () => {

@@ -138,6 +138,12 @@ beforeAll(async () => {
   };
   sandbox.ecr.createRepository("team-a/api");
   sandbox.ecr.seedImage("team-a/api", { tags: ["v1"], pushedAt: new Date() });
+  // Scanned (recently) before the ledger knew it: scan-images asks ECR for its last scan and records it in the ledger.
+  sandbox.ecr.seedImage("team-a/api", {
+    tags: ["v0"],
+    pushedAt: new Date(Date.now() - 40 * 86_400_000),
+    scan: { status: "COMPLETE", completedAt: new Date(Date.now() - 2 * 86_400_000) },
+  });
   deployment = new LocalDeployment({
     sandbox,
     distDir: DIST,

@@ -119,7 +119,8 @@ export function lambdaServiceCalls(deployment: RenderedDeployment): NeededCall[]
 /**
  * The KMS calls that sending to and receiving from queues and topics under a key add to the calls given (SQS
  * Developer Guide, "Key management": a producer needs kms:GenerateDataKey and kms:Decrypt, a consumer
- * kms:Decrypt; SNS Developer Guide, "Encryption at rest": a publisher needs both), through the service.
+ * kms:Decrypt; SNS Developer Guide, "Encryption at rest": a publisher needs both), and that reading and writing the
+ * ledger table under a key adds, through the service.
  */
 export function encryptedQueueAndTopicCalls(
   deployment: RenderedDeployment,
@@ -145,6 +146,10 @@ export function encryptedQueueAndTopicCalls(
     if (c.action === "sns:Publish" && c.resource === deployment.topic?.arn) {
       return kms(["kms:GenerateDataKey", "kms:Decrypt"], topicKeyArn, "sns");
     }
+    // AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS": each read or write of a table under a customer
+    // managed key decrypts the table key on behalf of the caller (kms:Decrypt through DynamoDB).
+    if (c.action.startsWith("dynamodb:"))
+      return kms(["kms:Decrypt"], deployment.ledger?.kmsKeyArn ?? null, "dynamodb");
     return [];
   });
 }

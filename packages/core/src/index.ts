@@ -45,8 +45,15 @@ export {
   buildScanReport,
   type ReportSubject,
 } from "./findings/report.js";
+export * from "./ledger/index.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
-export { type ImageDetail, KNOWN_SCAN_STATUSES, type LastScan } from "./model.js";
+export {
+  type CompactFinding,
+  type ImageDetail,
+  KNOWN_SCAN_STATUSES,
+  type LastScan,
+  type ReportChanges,
+} from "./model.js";
 export {
   applyScanBudget,
   compareScanUrgency,
@@ -84,6 +91,12 @@ export {
   scanRepositoryMessageSchema,
 } from "./scan-messages.js";
 export { createTemplateSource, readTemplateFolder } from "./templates/template-source.js";
+export {
+  type DeliverReportOptions,
+  type DeliveryResult,
+  deliverReport,
+  type HeldReport,
+} from "./use-cases/deliver-report.js";
 export { type ImageToReport, reportImage } from "./use-cases/report-image.js";
 export {
   type ReportJobDeps,

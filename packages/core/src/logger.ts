@@ -23,7 +23,9 @@ export function redactSecrets(text: string): string {
 
 /** JSON.stringify replacer that hides secret keys and secret-shaped values; exported for reuse and tests. */
 export function redactingReplacer(key: string, value: unknown): unknown {
-  if (key && SECRET_KEY.test(key) && value !== null && typeof value !== "object") return REDACTED;
+  // Objects, and null (whose typeof is "object"), are kept: the replacer walks into them, and a reference such as
+  // `{ parameter: "/x/token" }` names a secret without holding it.
+  if (key && SECRET_KEY.test(key) && typeof value !== "object") return REDACTED;
   if (typeof value === "string") return redactSecrets(value);
   if (typeof value === "bigint") return value.toString();
   return value;

@@ -101,6 +101,30 @@ export interface ScanReport {
    * keeps writing findings for a while after its event): the report may be incomplete.
    */
   completeness?: { expectedFindings: number; findingsRead: number };
+  /** What changed since the last report for this image reference; absent when no findings ledger is configured. */
+  changes?: ReportChanges;
+}
+
+/** A finding as the findings ledger keeps it: what identifies it and what a reader of a change needs. */
+export interface CompactFinding {
+  id: string;
+  severity: Severity;
+  package?: string;
+  version?: string;
+  fixedIn?: string;
+  /** ISO 8601, whole seconds: when the ledger first saw this finding (id + package) on the image reference. */
+  firstSeen?: string;
+}
+
+/** What changed between the last report for an image reference and this one (ledger/changes.ts). */
+export interface ReportChanges {
+  /** No earlier report for this image reference is known: nothing can be called new or fixed. */
+  firstReport: boolean;
+  /** ISO 8601 completion time of the scan behind the previous report. */
+  previousScanAt?: string;
+  newFindings: Finding[];
+  fixedFindings: CompactFinding[];
+  severityRaised: { finding: Finding; from: Severity }[];
 }
 
 /** A SeverityCounts with every severity at 0. */

@@ -3,10 +3,13 @@
 
 export { ReporterError, SecretError } from "./errors.js";
 export { imageConsoleUrl } from "./findings/report.js";
+export type { NotificationKind, NotificationWhy } from "./ledger/notify.js";
 export {
+  type CompactFinding,
   emptySeverityCounts,
   type Finding,
   type PolicyVerdict,
+  type ReportChanges,
   type ScanReport,
   type ScanStatus,
   type ScanType,
@@ -46,6 +49,17 @@ export {
   truncateText,
 } from "./text.js";
 export {
+  BACK_WITHIN_THRESHOLDS,
+  backWithinThresholdsClause,
+  backWithinThresholdsText,
+  backWithinThresholdsTitle,
+  CHANGES_MAX_IDS,
+  type ChangeKind,
+  type ChangeLine,
+  type ChangesTextOptions,
+  changeLines,
+  changesHeadline,
+  changesShort,
   checkTemplates,
   countsSummary,
   type FixStatus,
@@ -53,8 +67,10 @@ export {
   formatCvss,
   type ImageRef,
   incompleteNote,
+  isBackWithinThresholdsNotice,
   missingFixText,
   mostSevereFirst,
+  reportedChanges,
   reportImageLabel,
   severityName,
   severityRank,

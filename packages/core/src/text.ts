@@ -11,10 +11,11 @@ const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])
  * `singleLine`, line breaks and tabs become spaces.
  */
 export function cleanText(text: string, options: { singleLine?: boolean } = {}): string {
-  const cleaned = text.replace(CONTROL_CHARACTERS, "").replace(LONE_SURROGATES, "\uFFFD");
-  return options.singleLine
-    ? cleaned.replace(LINE_BREAKS, " ").replace(/\t/g, " ")
-    : cleaned.replace(/\r\n?/g, "\n");
+  // Line breaks first: CR and NEL are controls too, and removing them first would join the lines they separate.
+  const lines = options.singleLine
+    ? text.replace(LINE_BREAKS, " ").replace(/\t/g, " ")
+    : text.replace(/\r\n?/g, "\n");
+  return lines.replace(CONTROL_CHARACTERS, "").replace(LONE_SURROGATES, "\uFFFD");
 }
 
 /** Cuts text to at most `max` characters (code points kept whole), ending with `ellipsis` when cut. */

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import type { NotificationKind, NotificationWhy } from "../src/ledger/notify.js";
 import * as reporterEntry from "../src/reporter.js";
 import {
   type AnyReporterPlugin,
@@ -53,7 +54,12 @@ describe("the reporter contract", () => {
     expectTypeOf<ReportOutcome["status"]>().toEqualTypeOf<"sent" | "skipped">();
     expectTypeOf<ReporterPlugin["receives"]>().toEqualTypeOf<"due" | "all" | undefined>();
     expectTypeOf<PreviewFile>().toEqualTypeOf<{ name: string; content: string }>();
-    expectTypeOf<ReportContext>().toEqualTypeOf<{ reporterId: string; attempt: number; source?: string }>();
+    expectTypeOf<ReportContext>().toEqualTypeOf<{
+      reporterId: string;
+      attempt: number;
+      source?: string;
+      notification?: { kind: NotificationKind; why: NotificationWhy };
+    }>();
     expect(REPORTER_CONTRACT_VERSION).toBe(1);
   });
 
@@ -78,6 +84,16 @@ describe("the reporter contract", () => {
         "linkableHttpUrl",
         "secretRefSchema",
         "truncateText",
+        "BACK_WITHIN_THRESHOLDS",
+        "backWithinThresholdsClause",
+        "backWithinThresholdsText",
+        "backWithinThresholdsTitle",
+        "CHANGES_MAX_IDS",
+        "changeLines",
+        "changesHeadline",
+        "changesShort",
+        "isBackWithinThresholdsNotice",
+        "reportedChanges",
         "checkTemplates",
         "countsSummary",
         "fixStatus",

@@ -27,7 +27,12 @@ function fake(id: string, options: FakeOptions = {}) {
   const report = vi.fn<ReportFn>(options.report ?? (async () => ({ status: "sent", ref: `${id}-ref` })));
   const reporter: Reporter = { report };
   const use = id.split("#")[0] ?? id;
-  const entry: ReporterEntry = { use, repositories: options.repositories, minSeverity: options.minSeverity };
+  const entry: ReporterEntry = {
+    use,
+    notify: "changes",
+    repositories: options.repositories,
+    minSeverity: options.minSeverity,
+  };
   const loaded: LoadedReporter = {
     id,
     options: {},

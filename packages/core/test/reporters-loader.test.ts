@@ -369,7 +369,7 @@ describe("verifyReporters", () => {
     return {
       id,
       plugin: builtIns().sns.plugin,
-      entry: { use: id.split("#")[0] ?? id },
+      entry: { use: id.split("#")[0] ?? id, notify: "changes" },
       options: {},
       reporter,
     };

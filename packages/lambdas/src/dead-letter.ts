@@ -15,21 +15,23 @@ export async function deadLetterMalformedMessage(options: {
   queue: "scan" | "report";
 }): Promise<void> {
   const { sqs, dlqUrl, record } = options;
-  let moved: { deadLettered: boolean; reason?: string } = {
+  // Why the message could not be dead-lettered has a key of its own: `reason` keeps why it is malformed.
+  let moved: { deadLettered: boolean; deadLetterError?: string } = {
     deadLettered: false,
-    reason: "no dead-letter queue configured",
+    deadLetterError: "no dead-letter queue configured",
   };
   if (dlqUrl) {
     try {
       await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: record.body }));
       moved = { deadLettered: true };
     } catch (error) {
-      moved = { deadLettered: false, reason: describeError(error) };
+      moved = { deadLettered: false, deadLetterError: describeError(error) };
     }
   }
-  options.logger.error(`malformed ${options.queue} message moved to the dead-letter queue`, {
-    messageId: record.messageId,
-    reason: options.error.message,
-    ...moved,
-  });
+  options.logger.error(
+    moved.deadLettered
+      ? `malformed ${options.queue} message moved to the dead-letter queue`
+      : `malformed ${options.queue} message dropped: it could not be moved to the dead-letter queue`,
+    { messageId: record.messageId, reason: options.error.message, ...moved },
+  );
 }

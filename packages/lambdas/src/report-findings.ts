@@ -22,7 +22,7 @@ import pLimit from "p-limit";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { sqsRequeue } from "./report-queue.js";
 import { createLambdaReporterDeps } from "./reporter-deps.js";
-import { createMetrics, getConfig } from "./runtime.js";
+import { createLedger, createMetrics, getConfig } from "./runtime.js";
 
 /** Reports built at once in one invocation; each holds its findings in memory. */
 const REPORT_CONCURRENCY = 4;
@@ -32,6 +32,7 @@ const reporterLogger = toReporterLogger(logger);
 const metrics = createMetrics("report-findings");
 const ecr = createEcrClient();
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
+const ledger = createLedger(reporterLogger);
 
 let reportersPromise: Promise<LoadedReporter[]> | undefined;
 
@@ -79,6 +80,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
         requests.push({ messageId: record.messageId, message });
       }
     } catch (error) {
+      // Stryker disable next-line ConditionalExpression: parseReportQueueMessage throws nothing but MessageError, for any body
       if (!(error instanceof MessageError)) throw error;
       await deadLetterMalformedMessage({
         sqs,
@@ -99,6 +101,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     policy: config,
     logger: reporterLogger,
     requeue: sqsRequeue(sqs, { queueUrl: process.env.REPORT_QUEUE_URL, dlqUrl: process.env.REPORT_DLQ_URL }),
+    ledger,
   };
   const limit = pLimit(REPORT_CONCURRENCY);
   const results = await Promise.all(jobs.map((job) => limit(() => runReportJob(job, deps))));

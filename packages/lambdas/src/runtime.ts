@@ -1,6 +1,13 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
-import { type Config, EcrScanReporterError, loadConfigFromEnvironment } from "@ecr-scan-reporter/core";
+import {
+  type Config,
+  EcrScanReporterError,
+  type FindingsLedger,
+  type LedgerLogger,
+  ledgerFromEnvironment,
+  loadConfigFromEnvironment,
+} from "@ecr-scan-reporter/core";
 
 /** Namespace of the EMF metrics; POWERTOOLS_METRICS_NAMESPACE overrides it. */
 export const METRICS_NAMESPACE = "EcrScanReporter";
@@ -39,4 +46,9 @@ export function requireEnv(name: string, purpose: string): string {
     );
   }
   return value;
+}
+
+/** The findings ledger of LEDGER_TABLE_NAME, or the stand-in that remembers nothing when the module runs without one. */
+export function createLedger(logger: LedgerLogger): FindingsLedger {
+  return ledgerFromEnvironment(process.env, logger);
 }

@@ -16,16 +16,18 @@ import {
   RetryableAwsError,
   type ScanRunCounts,
   scanRepository,
+  toReporterLogger,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
-import { createMetrics, getConfig } from "./runtime.js";
+import { createLedger, createMetrics, getConfig } from "./runtime.js";
 
 const logger = createLogger("scan-images");
 const metrics = createMetrics("scan-images");
 const gateway = new EcrGateway(createEcrClient(), createEcrClient());
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const processor = new BatchProcessor(EventType.SQS);
+const ledger = createLedger(toReporterLogger(logger));
 
 /** Scans one repository message; throws only for what a retry can mend, so SQS redelivers just that message. */
 async function scanOneRepository(record: SQSRecord, config: Config, total: { counts: ScanRunCounts }) {
@@ -33,6 +35,7 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
   try {
     message = parseScanRepositoryMessage(record.body);
   } catch (error) {
+    // Stryker disable next-line ConditionalExpression: parseScanRepositoryMessage throws nothing but MessageError, for any body
     if (!(error instanceof MessageError)) throw error;
     await deadLetterMalformedMessage({
       sqs,
@@ -47,11 +50,11 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
   }
   const log = { messageId: record.messageId, repositoryName: message.repositoryName, runId: message.runId };
   try {
-    const { plan, started, counts } = await scanRepository(
-      gateway,
-      message.repositoryName,
-      planOptionsOf(config.scan, message, new Date()),
-    );
+    const { plan, started, counts } = await scanRepository(gateway, message.repositoryName, {
+      ...planOptionsOf(config.scan, message, new Date()),
+      ledger,
+      warn: (text, fields) => logger.warn(text, { ...log, ...fields }),
+    });
     if (!plan.found) logger.warn("repository no longer exists; nothing to scan", log);
     for (const { image, decision } of plan.decisions) {
       if (decision.action === "skip") {
@@ -108,6 +111,7 @@ export async function handler(event: SQSEvent, context?: Context) {
   metrics.addMetric("ImagesSeen", MetricUnit.Count, total.counts.images);
   metrics.addMetric("ScansStarted", MetricUnit.Count, total.counts.outcomes.started ?? 0);
   metrics.addMetric("MessagesRetried", MetricUnit.Count, response.batchItemFailures.length);
+  metrics.addMetric("LedgerMissedScans", MetricUnit.Count, total.counts.ledgerMissedScans ?? 0);
   for (const [outcome, count] of Object.entries(total.counts.outcomes)) {
     metrics
       .singleMetric()

@@ -22,7 +22,8 @@ const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
  * registry's scan type once, and queues one scan-repository message per repository.
  */
 export async function handler(_event: unknown, context?: Pick<Context, "awsRequestId">) {
-  logger.addContext(context as Context);
+  // Powertools' addContext reads the context's fields: without one (a local or test invocation) it would throw.
+  if (context) logger.addContext(context as Context);
   const config = await getConfig();
   const queueUrl = requireEnv("SCAN_QUEUE_URL", "it names the queue scan-images reads");
   const runId = context?.awsRequestId ?? `run-${Date.now()}`;

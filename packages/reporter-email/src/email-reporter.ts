@@ -1,5 +1,11 @@
 import { SESv2Client, SendEmailCommand, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
-import { defineReporter, describeError, isFailedScan, ReporterError } from "@ecr-scan-reporter/core";
+import {
+  defineReporter,
+  describeError,
+  isBackWithinThresholdsNotice,
+  isFailedScan,
+  ReporterError,
+} from "@ecr-scan-reporter/core";
 import { toEml } from "./eml.js";
 import { formatMailbox } from "./mailbox.js";
 import { type EmailReporterOptions, emailOptionsSchema } from "./options.js";
@@ -104,10 +110,12 @@ export const emailReporter = defineReporter({
       },
 
       async report(report, ctx) {
-        if (!report.verdict.due) {
+        // The one notice that an image reference is back within the thresholds comes as a report not due.
+        const backWithinThresholds = isBackWithinThresholdsNotice(report, ctx);
+        if (!report.verdict.due && !backWithinThresholds) {
           return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
         }
-        const email = renderer.render(report);
+        const email = renderer.render(report, { backWithinThresholds });
         const input = buildSendEmailInput(email, options);
         let messageId: string | undefined;
         try {
@@ -119,19 +127,20 @@ export const emailReporter = defineReporter({
             { cause: error },
           );
         }
-        const listed = Math.min(report.findings.length, options.maxFindings);
+        const listed = backWithinThresholds ? 0 : Math.min(report.findings.length, options.maxFindings);
         deps.logger.debug("e-mail sent with SES", {
           reporter: ctx.reporterId,
           messageId,
           repository: report.repository,
           digest: report.digest,
           failedScan: isFailedScan(report.status),
+          backWithinThresholds,
           recipients: options.to.length + (options.cc?.length ?? 0),
         });
         return {
           status: "sent",
           ref: messageId,
-          detail: `${listed} of ${report.findings.length} findings listed, ${options.to.length + (options.cc?.length ?? 0)} recipient(s)`,
+          detail: `${backWithinThresholds ? "back-within-thresholds notice" : `${listed} of ${report.findings.length} findings listed`}, ${options.to.length + (options.cc?.length ?? 0)} recipient(s)`,
         };
       },
     };

@@ -25,6 +25,8 @@ export { type IdentityCheck, senderIdentityCandidates, verifySenderIdentity } fr
 export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 export {
   buildEmailView,
+  type ChangesView,
+  type EmailKind,
   type EmailView,
   type EmailViewOptions,
   type FindingView,

@@ -11,7 +11,7 @@ import {
 } from "@ecr-scan-reporter/core";
 import { EMAIL_TEMPLATE_NAMES } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
-import { buildEmailView, type EmailViewOptions } from "./view.js";
+import { buildEmailView, type EmailKind, type EmailViewOptions } from "./view.js";
 
 /**
  * The longest subject sent. RFC 5322 allows 998 characters a header line; mail clients show far fewer, and a
@@ -36,7 +36,8 @@ export interface EmailRenderOptions extends EmailViewOptions {
 
 /** Renders reports as e-mails; templates are compiled once, on first use. */
 export interface EmailRenderer {
-  render(report: ScanReport): RenderedEmail;
+  /** A report as an e-mail; `kind.backWithinThresholds` renders the short "back within thresholds" notice. */
+  render(report: ScanReport, kind?: EmailKind): RenderedEmail;
   /** Renders every template with sample views; throws a ReporterError naming a template that does not render. */
   check(): void;
 }
@@ -73,8 +74,8 @@ export function createEmailRenderer(
   const html = createTemplateRenderer({ ...common, escape: "html" });
   const plain = createTemplateRenderer({ ...common, escape: "none" });
   return {
-    render(report) {
-      const view = buildEmailView(report, options);
+    render(report, kind = {}) {
+      const view = buildEmailView(report, options, kind);
       const subjectLine = headerValue(renderNamed(plain, EMAIL_TEMPLATE_NAMES.subject, view));
       const subject = truncateText(subjectLine, SUBJECT_MAX_LENGTH) || FALLBACK_SUBJECT;
       const withSubject = { ...view, subject };
@@ -85,10 +86,12 @@ export function createEmailRenderer(
       };
     },
     check() {
-      const views = Object.values(templateCheckReports()).map((report) => ({
-        ...buildEmailView(report, options),
-        subject: "self-check",
-      }));
+      const { completed, failed } = templateCheckReports();
+      const views = [
+        buildEmailView(completed, options),
+        buildEmailView(failed, options),
+        buildEmailView(completed, options, { backWithinThresholds: true }),
+      ].map((view) => ({ ...view, subject: "self-check" }));
       checkTemplates("email", plain, {
         [EMAIL_TEMPLATE_NAMES.subject]: views,
         [EMAIL_TEMPLATE_NAMES.text]: views,
@@ -98,11 +101,15 @@ export function createEmailRenderer(
   };
 }
 
-/** Renders one report as `{ subject, html, text }`: pure, for documentation, previews and tests. */
+/**
+ * Renders one report as `{ subject, html, text }`: pure, for documentation, previews and tests. `kind` as for
+ * `EmailRenderer.render`.
+ */
 export function renderEmail(
   report: ScanReport,
   options: EmailRenderOptions = {},
   templates?: TemplateSource,
+  kind: EmailKind = {},
 ): RenderedEmail {
-  return createEmailRenderer(options, templates).render(report);
+  return createEmailRenderer(options, templates).render(report, kind);
 }

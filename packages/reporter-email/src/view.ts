@@ -1,4 +1,10 @@
 import {
+  BACK_WITHIN_THRESHOLDS,
+  backWithinThresholdsText,
+  type ChangeKind,
+  changeLines,
+  changesHeadline,
+  changesShort,
   countsSummary,
   type Finding,
   formatCvss,
@@ -43,6 +49,8 @@ const MAX = {
   url: 2_000,
   /** The image as it appears in the subject. */
   subjectImage: 120,
+  /** One line of the change wording (five ids of at most 80 characters, and the words around them). */
+  changes: 1_000,
 } as const;
 
 /** One severity's count, for the badges. */
@@ -74,10 +82,20 @@ export interface FindingView {
   url?: string;
 }
 
+/** What changed since the last report for the image (findings ledger), in core's wording; cleaned, not escaped. */
+export interface ChangesView {
+  /** One line per kind of change: `2 new since 2026-11-23: CVE-…, CVE-…`, `1 fixed: CVE-…`, or `No change since …`. */
+  lines: { kind: ChangeKind; text: string }[];
+  /** The lines joined with `; `. */
+  headline: string;
+  /** `2 new, 1 fixed`, or `unchanged`, for the subject. */
+  short: string;
+}
+
 /** What every e-mail template is rendered with (see README "The view model"). */
 export interface EmailView {
   subjectPrefix: string;
-  /** `CRITICAL` (the highest severity found), `Scan failed`, or `No findings`. */
+  /** `CRITICAL` (the highest severity found), `Scan failed`, `No findings`, or `Back within thresholds` (the notice). */
   headline: string;
   /** The colour of the headline band: the highest severity's, or purple for a failed scan. */
   headlineColor: string;
@@ -115,6 +133,15 @@ export interface EmailView {
   ignoredFindings: number;
   /** Set when the report was sent with fewer findings than its scan counted. */
   incompleteNote: string;
+  /**
+   * What changed since the last report for this image (findings ledger); absent without a ledger, on the first
+   * report and for a failed scan.
+   */
+  changes?: ChangesView;
+  /** True for the one "back within thresholds" notice, a short message instead of a report. */
+  backWithinThresholds: boolean;
+  /** The notice's sentence (`team-a/api:v1 is back within the thresholds: the scan of … found 1 low.`), else empty. */
+  notice: string;
   totalFindings: number;
   /** The findings listed (the first `maxFindings`, most severe first). */
   findings: FindingView[];
@@ -133,6 +160,11 @@ export interface EmailView {
 export interface EmailViewOptions {
   subjectPrefix?: string;
   maxFindings?: number;
+}
+
+/** What kind of message the view is for: a report (the default), or the "back within thresholds" notice. */
+export interface EmailKind {
+  backWithinThresholds?: boolean;
 }
 
 /** One line of untrusted text: controls and bidi overrides removed, line breaks made spaces, bounded. */
@@ -189,11 +221,35 @@ function findingView(finding: Finding, scanType: ScanType): FindingView {
   return view;
 }
 
+/** The changes of a report in core's wording, each line cleaned and bounded; undefined when there are none to tell. */
+function changesView(report: ScanReport): ChangesView | undefined {
+  const lines = changeLines(report).map((change) => ({
+    kind: change.kind,
+    text: line(change.text, MAX.changes),
+  }));
+  if (lines.length === 0) return undefined;
+  return {
+    lines,
+    headline: line(changesHeadline(report), 3 * MAX.changes),
+    short: changesShort(report) ?? "",
+  };
+}
+
+/** The inbox preview: what changed first (a preview shows ~100 characters), then what the message is about. */
+function summaryOf(changes: ChangesView | undefined, about: string): string {
+  return changes ? `${changes.headline} — ${about}` : about;
+}
+
 /**
  * The view model of one report: what the subject, HTML and text templates are rendered with. Every string from
  * the report is cleaned to one line and bounded here; the HTML template then escapes it (Handlebars `{{…}}`).
  */
-export function buildEmailView(report: ScanReport, options: EmailViewOptions = {}): EmailView {
+export function buildEmailView(
+  report: ScanReport,
+  options: EmailViewOptions = {},
+  kind: EmailKind = {},
+): EmailView {
+  const backWithinThresholds = kind.backWithinThresholds === true;
   const maxFindings = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   const repository = line(report.repository, MAX.repository);
   const digest = line(report.digest, MAX.id);
@@ -203,12 +259,20 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
 
   const failed = isFailedScan(report.status);
   const highestSeverity = report.verdict.highestSeverity ?? SEVERITIES.find((s) => report.counts[s] > 0);
-  const headline = failed ? "Scan failed" : (highestSeverity ?? "No findings");
-  const headlineColor = failed
-    ? FAILED_COLOR
-    : highestSeverity
-      ? SEVERITY_COLORS[highestSeverity]
-      : NO_FINDINGS_COLOR;
+  const headline = backWithinThresholds
+    ? BACK_WITHIN_THRESHOLDS
+    : failed
+      ? "Scan failed"
+      : (highestSeverity ?? "No findings");
+  const headlineColor = backWithinThresholds
+    ? NO_FINDINGS_COLOR
+    : failed
+      ? FAILED_COLOR
+      : highestSeverity
+        ? SEVERITY_COLORS[highestSeverity]
+        : NO_FINDINGS_COLOR;
+  const changes = changesView(report);
+  const notice = backWithinThresholds ? line(backWithinThresholdsText(report, imageLabel), MAX.changes) : "";
 
   const exceeded = mostSevereFirst(report.verdict.exceeded);
   const countsText = countsSummary(report.counts) || "no findings";
@@ -249,15 +313,23 @@ export function buildEmailView(report: ScanReport, options: EmailViewOptions = {
     exceededList: exceeded.join(", "),
     ignoredFindings: report.verdict.ignoredFindings,
     incompleteNote: incompleteNote(report) ?? "",
+    backWithinThresholds,
+    notice,
     totalFindings,
     findings,
     listedFindings: findings.length,
     moreFindings: totalFindings - findings.length,
-    summary: failed
-      ? `The scan of ${imageLabel} failed${statusDescription ? `: ${truncateText(statusDescription, 120)}` : "."}`
-      : `${countsText} in ${imageLabel}`,
+    summary: summaryOf(
+      changes,
+      backWithinThresholds
+        ? notice
+        : failed
+          ? `The scan of ${imageLabel} failed${statusDescription ? `: ${truncateText(statusDescription, 120)}` : "."}`
+          : `${countsText} in ${imageLabel}`,
+    ),
     subject: "",
   };
+  if (changes) view.changes = changes;
   if (highestSeverity !== undefined) view.highestSeverity = highestSeverity;
   const consoleUrl = safeHttpUrl(report.consoleUrl);
   if (consoleUrl?.startsWith("https:")) view.consoleUrl = consoleUrl;

@@ -379,3 +379,35 @@ describe("verify(): the sender must be a verified SES identity", () => {
     expect(sesMock.commandCalls(GetEmailIdentityCommand)).toHaveLength(1);
   });
 });
+
+describe("report(): the back-within-thresholds notice", () => {
+  const NOTICE = {
+    ...CTX,
+    notification: { kind: "back-within-thresholds", why: "back-within-thresholds" },
+  } as const;
+
+  it("sends the short notice for a report not due when the dispatch says so", async () => {
+    const { reporter } = createReporter();
+    const outcome = await reporter.report(cleanReport(), NOTICE);
+    expect(outcome).toEqual({
+      status: "sent",
+      ref: MESSAGE_ID,
+      detail: "back-within-thresholds notice, 1 recipient(s)",
+    });
+    const [input] = sentInputs();
+    expect(input?.Content?.Simple?.Subject?.Data).toBe(
+      "[ecr-scan-reporter] Back within thresholds: team-a/api:v1.4.3",
+    );
+    expect(input?.Content?.Simple?.Body?.Text?.Data).toContain("is back within the thresholds");
+  });
+
+  it("skips a report not due without the dispatch's word, and sends a due report as a report", async () => {
+    const { reporter } = createReporter();
+    expect(await reporter.report(cleanReport(), CTX)).toMatchObject({ status: "skipped" });
+    expect(sentInputs()).toEqual([]);
+    await reporter.report(overThresholdReport(), NOTICE);
+    expect(sentInputs()[0]?.Content?.Simple?.Subject?.Data).toBe(
+      "[ecr-scan-reporter] CRITICAL in team-a/api:v1.4.2 — 1 critical, 2 high",
+    );
+  });
+});

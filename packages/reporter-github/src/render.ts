@@ -151,6 +151,8 @@ export function checkTemplates(renderer: TemplateRenderer): void {
     [ISSUE_TEMPLATE]: [issueView(completed, completed.findings.length), issueView(failed, 0)],
     [COMMENT_TEMPLATE]: [
       ...events.map((event) => commentView(event, completed, undefined, 1)),
+      // Without the ledger's changes: the issue marker's comparison (the fallback) is shown instead.
+      commentView("updated", { ...completed, changes: undefined }, undefined),
       commentView("scan-failed", failed, undefined),
     ],
   });

@@ -1,4 +1,7 @@
 import {
+  backWithinThresholdsClause,
+  changeLines,
+  changesShort,
   cleanText,
   countsSummary,
   type Finding,
@@ -207,6 +210,20 @@ export interface CommentView {
   summary: string;
   /** For `duplicate`: the issue kept. */
   keptNumber?: number;
+  /** For `closed`: `is back within the thresholds: the scan of 2026-11-28 found 1 low.` (after the image's label). */
+  backWithin: string;
+  /**
+   * What changed since the last report for the image, as the findings ledger tells it (core's wording, up to 25 ids
+   * a kind as code spans): one notion of change in the product. When present, the comment shows it rather than
+   * `change`; absent without a ledger, on the ledger's first report for the image, and for a failed scan.
+   */
+  changes?: {
+    /** `1 new since 2026-11-23: `CVE-…``, `3 fixed: …`, or `No change since 2026-11-23`. */
+    lines: string[];
+    /** `1 new, 3 fixed`, or `unchanged`. */
+    short: string;
+  };
+  /** What the issue's hidden findings marker tells of the change: the fallback when the ledger tells nothing. */
   change: {
     /** False when the previous findings are unknown (the issue was opened for a failed scan, or edited by hand). */
     known: boolean;
@@ -245,6 +262,8 @@ export function commentView(
       completedAt: markdownText(report.completedAt, 40),
     },
     summary: exceededSummary(report),
+    // The clause holds counts and a date only; escaped anyway, as every string of a view is.
+    backWithin: markdownText(backWithinThresholdsClause(report), 400),
     change: {
       known: change?.known ?? false,
       counted: change?.newCount !== undefined,
@@ -260,6 +279,13 @@ export function commentView(
       moreFixedIds: Math.max(0, fixedIds.length - COMMENT_MAX_IDS),
     },
   };
+  const lines = changeLines(report, {
+    maxIds: COMMENT_MAX_IDS,
+    formatId: (id) => markdownCode(id, MAX_ID_CHARS),
+  });
+  if (lines.length > 0) {
+    view.changes = { lines: lines.map((line) => line.text), short: changesShort(report) ?? "" };
+  }
   const consoleUrl = safeLinkUrl(report.consoleUrl);
   if (consoleUrl) view.image.consoleUrl = consoleUrl;
   if (keptNumber !== undefined) view.keptNumber = keptNumber;

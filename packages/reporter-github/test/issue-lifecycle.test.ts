@@ -55,7 +55,9 @@ describe("issue lifecycle against the GitHub receiver (every request checked aga
     expect(closed).toMatchObject({ status: "sent", detail: "closed issue #1" });
     expect(issue).toMatchObject({ state: "closed", stateReason: "completed", labels: ["ecr-scan"] });
     const closeComment = receiver.comments[1]?.body ?? "";
-    expect(closeComment).toContain("is below the thresholds now");
+    expect(closeComment).toContain(
+      "**`team-a/api:v1.4.2` is back within the thresholds: the scan of 2026-11-28 found no vulnerabilities.** This issue is closed.",
+    );
     expect(closeComment).toContain("0 new, 3 fixed, 0 unchanged");
     expect(closeComment).toContain("- Fixed: `CVE-2023-44487`, `CVE-2024-3094`, `CVE-2024-6387`");
 

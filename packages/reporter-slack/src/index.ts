@@ -3,6 +3,7 @@ import { slackReporter } from "./slack-reporter.js";
 export {
   type BuiltSlackMessage,
   buildSlackMessage,
+  buildSlackNotice,
   type ContextBlock,
   createSlackRenderer,
   type HeaderBlock,
@@ -12,6 +13,7 @@ export {
   type SectionBlock,
   SLACK_BLOCK_OVERHEAD_CHARS,
   SLACK_BLOCKS_MAX_CHARS,
+  SLACK_CHANGES_MAX_CHARS,
   SLACK_FALLBACK_TEXT_MAX_CHARS,
   SLACK_HEADER_MAX_CHARS,
   SLACK_MAX_BLOCKS,
@@ -35,6 +37,9 @@ export {
 export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 export { defineSlackReporter, slackReporter } from "./slack-reporter.js";
 export {
+  type BackWithinView,
+  CHANGE_EMOJI,
+  type ChangesView,
   type FindingView,
   type HeaderView,
   type ImageView,

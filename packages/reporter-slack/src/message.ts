@@ -1,4 +1,5 @@
 import {
+  backWithinThresholdsTitle,
   checkTemplates,
   compareFindings,
   createTemplateRenderer,
@@ -14,7 +15,7 @@ import {
   slackMessageOptionsSchema,
 } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
-import { findingView, headerView, imageView, type MoreView } from "./view-model.js";
+import { backWithinView, findingView, headerView, imageView, type MoreView } from "./view-model.js";
 
 /** Slack's limits for a message's blocks (Block Kit reference). */
 export const SLACK_MAX_BLOCKS = 50;
@@ -22,6 +23,8 @@ export const SLACK_HEADER_MAX_CHARS = 150;
 export const SLACK_SECTION_TEXT_MAX_CHARS = 3000;
 /** The notification text: Slack truncates past 40,000 characters; a short one is what a notification shows. */
 export const SLACK_FALLBACK_TEXT_MAX_CHARS = 3000;
+/** The changes section is cut shorter than other sections, so the findings keep their room (see buildSlackMessage). */
+export const SLACK_CHANGES_MAX_CHARS = 1000;
 /**
  * What all the blocks of a message may use, counted as the characters of every string in a block plus
  * SLACK_BLOCK_OVERHEAD_CHARS a block. Slack refuses a message past roughly 13,000 characters of blocks
@@ -118,6 +121,11 @@ export function checkSlackTemplates(renderer: TemplateRenderer): void {
     "slack/finding.hbs": completed.findings.map((f, i) => findingView(image, f, i + 1, completed.scanType)),
     "slack/more.hbs": [{ ...image, count: 1, shown: 1 } satisfies MoreView],
     "slack/footer.hbs": [image, failedImage],
+    "slack/changes.hbs": [image],
+    "slack/back-within.hbs": [
+      backWithinView(completed),
+      backWithinView({ ...completed, changes: undefined }),
+    ],
   });
 }
 
@@ -155,11 +163,12 @@ function packSections(lines: readonly string[], maxSections: number): { sections
 }
 
 /**
- * Builds the Block Kit message of a report with a given renderer: header, counts, the most severe findings packed
+ * Builds the Block Kit message of a report with a given renderer: header, the changes since the last report (when
+ * the findings ledger tells them), counts, the most severe findings packed
  * into sections, "…and N more", footer — within 50 blocks, 150 header and 3,000 section characters, and 12,000
  * characters of blocks in all, whatever the report and the templates produce. The blocks without findings stay
- * below that total (header 150, counts, "more" and footer 3,000 each: at most about 9,750 with their type names,
- * block ids and 125 a block), so the findings get what is left, however many `maxFindings` asks for and however long each line is: the last ones
+ * below that total (header 150, changes 1,000, counts, "more" and footer 3,000 each: at most about 10,900 with
+ * their type names, block ids and 125 a block), so the findings get what is left, however many `maxFindings` asks for and however long each line is: the last ones
  * listed are dropped, one by one, into "…and N more" until the message fits.
  */
 export function buildSlackMessage(
@@ -182,6 +191,9 @@ export function buildSlackMessage(
     return { payload: message(text, blocks), shown: 0, omitted: 0 };
   }
 
+  // What changed since the last report comes first, before the counts (issue 14: one wording, core's).
+  const changes = image.changes ? render("changes", image) : "";
+  if (changes) blocks.push(section("changes", fitMrkdwn(changes, SLACK_CHANGES_MAX_CHARS)));
   const counts = render("counts", image);
   if (counts) blocks.push(section("counts", counts));
 
@@ -214,6 +226,22 @@ export function buildSlackMessage(
   return built;
 }
 
+/**
+ * The "back within thresholds" notice (issue 14): one section saying the image is within the thresholds again,
+ * what its scan still found and what was fixed, with a link to the console — no finding list.
+ */
+export function buildSlackNotice(
+  report: ScanReport,
+  options: Pick<SlackMessageOptions, "channelLabel">,
+  renderer: TemplateRenderer,
+): BuiltSlackMessage {
+  const view = backWithinView(report, options.channelLabel);
+  // `view.image` is escaped already, and the words around it need no escaping.
+  const text = fitMrkdwn(backWithinThresholdsTitle(view.image), SLACK_FALLBACK_TEXT_MAX_CHARS);
+  const body = renderer.render("slack/back-within.hbs", view).trim();
+  return { payload: message(text, [section("back-within", body || view.notice)]), shown: 0, omitted: 0 };
+}
+
 function message(text: string, blocks: SlackBlock[]): SlackMessage {
   return { text, blocks, unfurl_links: false, unfurl_media: false };
 }
@@ -221,13 +249,18 @@ function message(text: string, blocks: SlackBlock[]): SlackMessage {
 /**
  * The Slack message of a report, as the reporter would send it: a pure function for docs, previews and tests.
  * `options` are the reporter's message options (`maxFindings`, `channelLabel`, inline `templates`); `templates`
- * is a folder override source like the one the Lambda reads from its layer.
+ * is a folder override source like the one the Lambda reads from its layer. `kind.backWithinThresholds` renders the
+ * "back within thresholds" notice instead.
  */
 export function renderSlackMessage(
   report: ScanReport,
   options: SlackMessageOptionsInput = {},
   templates?: TemplateSource,
+  kind: { backWithinThresholds?: boolean } = {},
 ): SlackMessage {
   const parsed = slackMessageOptionsSchema.parse(options);
-  return buildSlackMessage(report, parsed, createSlackRenderer(parsed, templates)).payload;
+  const renderer = createSlackRenderer(parsed, templates);
+  return kind.backWithinThresholds
+    ? buildSlackNotice(report, parsed, renderer).payload
+    : buildSlackMessage(report, parsed, renderer).payload;
 }

@@ -1,11 +1,13 @@
 import {
   defineReporter,
   describeSecretRef,
+  isBackWithinThresholdsNotice,
   ReporterError,
   type ReporterPlugin,
 } from "@ecr-scan-reporter/core";
 import {
   buildSlackMessage,
+  buildSlackNotice,
   checkSlackTemplates,
   createSlackRenderer,
   renderSlackMessage,
@@ -57,10 +59,14 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
         },
 
         async report(report, ctx) {
-          if (!report.verdict.due) {
+          // The one notice that an image reference is back within the thresholds comes as a report not due.
+          const backWithinThresholds = isBackWithinThresholdsNotice(report, ctx);
+          if (!report.verdict.due && !backWithinThresholds) {
             return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
           }
-          const built = buildSlackMessage(report, options, renderer);
+          const built = backWithinThresholds
+            ? buildSlackNotice(report, options, renderer)
+            : buildSlackMessage(report, options, renderer);
           const url = await webhookUrl(ctx.reporterId);
           try {
             await postToWebhook(url, built.payload, deps.fetch, {
@@ -83,12 +89,15 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
             repository: report.repository,
             digest: report.digest,
             blocks: built.payload.blocks.length,
+            backWithinThresholds,
             shown: built.shown,
             omitted: built.omitted,
           });
           return {
             status: "sent",
-            detail: `${built.shown} of ${built.shown + built.omitted} findings listed, ${built.payload.blocks.length} blocks`,
+            detail: backWithinThresholds
+              ? "back-within-thresholds notice"
+              : `${built.shown} of ${built.shown + built.omitted} findings listed, ${built.payload.blocks.length} blocks`,
           };
         },
       };

@@ -1,4 +1,8 @@
 import {
+  backWithinThresholdsText,
+  type ChangeKind,
+  changeLines,
+  changesShort,
   type Finding,
   formatCvss,
   incompleteNote,
@@ -38,6 +42,22 @@ export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
   INFORMATIONAL: ":white_circle:",
   UNDEFINED: ":white_circle:",
 };
+
+/** The icon of each kind of change, before its line. */
+export const CHANGE_EMOJI: Readonly<Record<ChangeKind, string>> = {
+  new: ":new:",
+  raised: ":arrow_up:",
+  fixed: ":white_check_mark:",
+  unchanged: ":heavy_equals_sign:",
+};
+
+/** What changed since the last report for the image reference, in core's wording, escaped for mrkdwn. */
+export interface ChangesView {
+  /** One line per kind of change: `2 new since 2026-11-23: CVE-…, CVE-…`, `1 fixed: CVE-…`, or `No change since …`. */
+  lines: { kind: ChangeKind; emoji: string; text: string }[];
+  /** `2 new, 1 fixed`, or `unchanged`. */
+  short: string;
+}
 
 /** One severity's count, for the counts and fallback templates. */
 export interface SeverityCountView {
@@ -94,6 +114,17 @@ export interface ImageView {
   ignoredFindings: number;
   /** Set when the report was sent with fewer findings than its scan counted (escaped). */
   incompleteNote: string;
+  /**
+   * What changed since the last report for this image (findings ledger); undefined without a ledger, on the first
+   * report and for a failed scan.
+   */
+  changes: ChangesView | undefined;
+}
+
+/** What `slack/back-within.hbs` receives: the image view and the notice's sentence. */
+export interface BackWithinView extends ImageView {
+  /** `*team-a/api:v1* is back within the thresholds: the scan of 2026-11-28 found 1 low.` (mrkdwn, escaped) */
+  notice: string;
 }
 
 /** What `slack/finding.hbs` receives for one finding: the image view plus the finding's own fields. */
@@ -156,6 +187,23 @@ export function headerView(report: ScanReport): HeaderView {
   };
 }
 
+/** The changes of a report, escaped: the ids are the only untrusted part of the wording. */
+export function changesView(report: ScanReport): ChangesView | undefined {
+  const lines = changeLines(report, { formatId: (id) => mrkdwnLine(id, MAX.id) });
+  if (lines.length === 0) return undefined;
+  return {
+    lines: lines.map((line) => ({ kind: line.kind, emoji: CHANGE_EMOJI[line.kind], text: line.text })),
+    short: changesShort(report) ?? "",
+  };
+}
+
+/** The view of the "back within thresholds" notice. */
+export function backWithinView(report: ScanReport, channelLabel?: string): BackWithinView {
+  const image = imageView(report, channelLabel);
+  // The sentence around the image holds counts and a date only: nothing in it to escape.
+  return { ...image, notice: backWithinThresholdsText(report, `*${image.image}*`) };
+}
+
 /** The mrkdwn view of the image and its scan that every other template receives. */
 export function imageView(report: ScanReport, channelLabel?: string): ImageView {
   const exceeded = mostSevereFirst(report.verdict.exceeded);
@@ -196,6 +244,7 @@ export function imageView(report: ScanReport, channelLabel?: string): ImageView 
     highestSeverity: report.verdict.highestSeverity ?? "",
     ignoredFindings: report.verdict.ignoredFindings,
     incompleteNote: mrkdwnText(incompleteNote(report), MAX.statusDescription),
+    changes: changesView(report),
   };
 }
 

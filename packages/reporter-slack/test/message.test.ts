@@ -385,6 +385,8 @@ describe("templates", () => {
 
   it("ships every template the message uses", () => {
     expect(Object.keys(SHIPPED_TEMPLATES).sort()).toEqual([
+      "slack/back-within.hbs",
+      "slack/changes.hbs",
       "slack/counts.hbs",
       "slack/failed.hbs",
       "slack/fallback.hbs",

@@ -1,4 +1,7 @@
 import {
+  backWithinThresholdsText,
+  changeLines,
+  changesHeadline,
   type Finding,
   fixStatus,
   formatCvss,
@@ -33,6 +36,8 @@ const MAX = {
   description: 800,
   statusDescription: 2000,
   field: 200,
+  /** The change wording: five ids of at most 80 characters per kind, and the words around them. */
+  changes: 2000,
 } as const;
 
 /** The `Message` of a Publish with `MessageStructure: "json"`: one text per protocol, `default` for the rest. */
@@ -212,11 +217,24 @@ function consoleFoot(report: ScanReport): string {
   return `Open the image in the Amazon ECR console:\n${cleanLine(report.consoleUrl, 4 * MAX.url)}\n\n-- \nSent by ecr-scan-reporter.\n`;
 }
 
+/** The change wording on one line, first in the compact text (core's view kit: one wording in the product). */
+function changesLine(report: ScanReport): string {
+  const headline = changesHeadline(report);
+  return headline ? `${cleanLine(headline, MAX.changes)}\n` : "";
+}
+
+/** The change wording one kind a line, first in the e-mail text, with a blank line after it. */
+function changesBlock(report: ScanReport): string[] {
+  const lines = changeLines(report).map((line) => cleanLine(line.text, MAX.changes));
+  return lines.length > 0 ? [...lines, ""] : [];
+}
+
 function findingsDefaultText(report: ScanReport, maxFindings: number): ListedText {
   const total = report.findings.length;
   const ignored = report.verdict.ignoredFindings;
   const top = report.findings.slice(0, Math.min(maxFindings, DEFAULT_TEXT_TOP_FINDINGS));
   let head =
+    changesLine(report) +
     `ECR scan of ${imageText(report)}: ${vulnerabilities(totalOf(report))}` +
     `${verdictText(report)}.\n` +
     `Counts: ${nonZeroCounts(report)}${ignored > 0 ? ` (${ignored} ignored by policy)` : ""}\n`;
@@ -242,6 +260,7 @@ function findingsEmailText(report: ScanReport, maxFindings: number): ListedText 
   countLines.push(`  ${"Total".padEnd(width)}${String(totalOf(report)).padStart(6)}`);
   if (ignored > 0) countLines.push(`  (${plural(ignored, "finding")} ignored by policy, not counted)`);
   const head = [
+    ...changesBlock(report),
     `Amazon ECR scan findings for ${imageText(report)}`,
     "",
     `${vulnerabilities(totalOf(report))} found${verdictText(report)}.`,
@@ -293,6 +312,24 @@ function failureEmailText(report: ScanReport): ListedText {
   return { head, items: [], total: 0, more: () => "", foot: consoleFoot(report) };
 }
 
+/**
+ * The "back within thresholds" notice (issue 14): the image, what its latest scan still found and, when the ledger
+ * knows, what was fixed — no finding list. The compact text and the e-mail text (with the image's details).
+ */
+function noticeTexts(report: ScanReport): { default: ListedText; email: ListedText } {
+  const sentence = `${cleanLine(backWithinThresholdsText(report, imageText(report)), MAX.changes)}\n`;
+  const head = `${sentence}${changesLine(report)}`;
+  const none = { items: [], total: 0, more: () => "" };
+  return {
+    default: {
+      ...none,
+      head,
+      foot: `Digest: ${cleanLine(report.digest, MAX.field)}\nConsole: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+    },
+    email: { ...none, head: `${head}\n${detailLines(report).join("\n")}\n\n`, foot: consoleFoot(report) },
+  };
+}
+
 /** The short headline of a report, as used in the subject: the highest severity, NONE, or SCAN FAILED. */
 export function reportHeadline(report: ScanReport): string {
   if (isFailedScan(report.status)) return "SCAN FAILED";
@@ -303,15 +340,20 @@ export function reportHeadline(report: ScanReport): string {
  * Builds the JSON-structured message of a report: a compact `default` text (counts, top findings) for every
  * protocol but e-mail, and a longer `email` text listing up to `maxFindings` findings with package, fixed-in
  * version and URL. The finding lists are cut, with "...and N more findings", so that the message takes at most
- * `budgetBytes` UTF-8 bytes.
+ * `budgetBytes` UTF-8 bytes. When the report has changes to tell (core's `changeLines`), they come first in both
+ * texts. `backWithinThresholds` builds the short notice instead of a report.
  */
 export function buildSnsMessage(
   report: ScanReport,
-  options: { maxFindings: number; budgetBytes: number },
+  options: { maxFindings: number; budgetBytes: number; backWithinThresholds?: boolean },
 ): BuiltSnsMessage {
   const failed = isFailedScan(report.status);
-  const defaultText = failed ? failureDefaultText(report) : findingsDefaultText(report, options.maxFindings);
-  const emailText = failed ? failureEmailText(report) : findingsEmailText(report, options.maxFindings);
+  const notice = options.backWithinThresholds ? noticeTexts(report) : undefined;
+  const defaultText =
+    notice?.default ??
+    (failed ? failureDefaultText(report) : findingsDefaultText(report, options.maxFindings));
+  const emailText =
+    notice?.email ?? (failed ? failureEmailText(report) : findingsEmailText(report, options.maxFindings));
 
   // {"default":"…","email":"…"}
   const overhead = Buffer.byteLength(JSON.stringify({ default: "", email: "" }), "utf8");

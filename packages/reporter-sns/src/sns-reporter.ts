@@ -6,8 +6,11 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import {
+  BACK_WITHIN_THRESHOLDS,
+  changesShort,
   defineReporter,
   describeError,
+  isBackWithinThresholdsNotice,
   isFailedScan,
   ReporterError,
   reportImageLabel,
@@ -45,9 +48,31 @@ export function deduplicationId(report: {
     .digest("hex");
 }
 
-/** Builds the Publish request of one report, within every SNS limit (subject, attributes, 256 KiB). */
-export function planPublish(report: ScanReport, options: SnsReporterOptions): SnsPublishPlan {
-  const subject = buildSubject(options.subjectPrefix, reportHeadline(report), reportImageLabel(report));
+/**
+ * The subject's headline: `CRITICAL`, `CRITICAL (2 new)` when the ledger has changes to tell, `SCAN FAILED`, or
+ * `Back within thresholds:` for the notice.
+ */
+function subjectHeadline(report: ScanReport, backWithinThresholds: boolean): string {
+  if (backWithinThresholds) return `${BACK_WITHIN_THRESHOLDS}:`;
+  const changes = changesShort(report);
+  return changes ? `${reportHeadline(report)} (${changes})` : reportHeadline(report);
+}
+
+/**
+ * Builds the Publish request of one report, within every SNS limit (subject, attributes, 256 KiB); with
+ * `backWithinThresholds`, the short notice that the image is back within the thresholds instead.
+ */
+export function planPublish(
+  report: ScanReport,
+  options: SnsReporterOptions,
+  kind: { backWithinThresholds?: boolean } = {},
+): SnsPublishPlan {
+  const backWithinThresholds = kind.backWithinThresholds === true;
+  const subject = buildSubject(
+    options.subjectPrefix,
+    subjectHeadline(report, backWithinThresholds),
+    reportImageLabel(report),
+  );
   const attributes = messageAttributes(report);
   const attributeBytes = messageAttributesBytes(attributes);
   // The subject is not documented as part of the 256 KiB; counting it anyway costs at most 100 bytes.
@@ -55,6 +80,7 @@ export function planPublish(report: ScanReport, options: SnsReporterOptions): Sn
   const message = buildSnsMessage(report, {
     maxFindings: options.maxFindings,
     budgetBytes: SNS_MESSAGE_MAX_BYTES - fixedBytes,
+    backWithinThresholds,
   });
   const perProtocol = options.messageStructure === "json";
   const text = perProtocol ? message.message : message.body.email;
@@ -110,12 +136,14 @@ export const snsReporter = defineReporter({
       },
 
       async report(report, ctx) {
-        if (!report.verdict.due) {
+        // The one notice that an image reference is back within the thresholds comes as a report that is not due.
+        const backWithinThresholds = isBackWithinThresholdsNotice(report, ctx);
+        if (!report.verdict.due && !backWithinThresholds) {
           return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
         }
-        const plan = planPublish(report, options);
+        const plan = planPublish(report, options, { backWithinThresholds });
         const { listed, totalFindings } = plan.message;
-        if (listed.email < Math.min(totalFindings, options.maxFindings)) {
+        if (!backWithinThresholds && listed.email < Math.min(totalFindings, options.maxFindings)) {
           deps.logger.info("SNS message cut to fit 256 KiB", {
             reporter: ctx.reporterId,
             repository: report.repository,
@@ -139,12 +167,15 @@ export const snsReporter = defineReporter({
           repository: report.repository,
           digest: report.digest,
           failedScan: isFailedScan(report.status),
+          backWithinThresholds,
           bytes: plan.totalBytes,
         });
         return {
           status: "sent",
           ref: messageId,
-          detail: `${listed.email} of ${totalFindings} findings listed, ${plan.totalBytes} bytes`,
+          detail: backWithinThresholds
+            ? `back-within-thresholds notice, ${plan.totalBytes} bytes`
+            : `${listed.email} of ${totalFindings} findings listed, ${plan.totalBytes} bytes`,
         };
       },
     };

@@ -596,3 +596,135 @@ describe("verify", () => {
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });
+
+describe("changes since the last report (findings ledger)", () => {
+  const NEW_IDS = ["CVE-2024-10000", "CVE-2024-10001"];
+  function changedReport(changes: Partial<NonNullable<ScanReport["changes"]>> = {}) {
+    const findings = cycledFindings(14);
+    return reportWithFindings(findings, {
+      changes: {
+        firstReport: false,
+        previousScanAt: "2026-11-23T06:00:00.000Z",
+        newFindings: findings.filter((f) => NEW_IDS.includes(f.id)),
+        fixedFindings: [{ id: "CVE-2023-0001", severity: "HIGH", package: "libold" }],
+        severityRaised: [],
+        ...changes,
+      },
+    });
+  }
+
+  it("come first in both texts, and in short in the subject", async () => {
+    const { input, body } = await publishOf(changedReport());
+    expect(input.Subject).toBe("[ecr-scan-reporter] CRITICAL (2 new, 1 fixed) team-a/api:v1.2");
+    expect(body.default.split("\n").slice(0, 2)).toEqual([
+      "2 new since 2026-11-23: CVE-2024-10000, CVE-2024-10001; 1 fixed: CVE-2023-0001",
+      "ECR scan of team-a/api:v1.2: 14 vulnerabilities, over the policy thresholds for CRITICAL, HIGH.",
+    ]);
+    expect(body.email.split("\n").slice(0, 4)).toEqual([
+      "2 new since 2026-11-23: CVE-2024-10000, CVE-2024-10001",
+      "1 fixed: CVE-2023-0001",
+      "",
+      "Amazon ECR scan findings for team-a/api:v1.2",
+    ]);
+    expect(input.Subject).toMatch(SNS_SUBJECT);
+  });
+
+  it("say nothing on the first report for the image, and 'No change' when a report comes without any", async () => {
+    const first = await publishOf(changedReport({ firstReport: true, previousScanAt: undefined }));
+    expect(first.input.Subject).toBe("[ecr-scan-reporter] CRITICAL team-a/api:v1.2");
+    expect(first.body.default).toMatch(/^ECR scan of team-a\/api:v1\.2: /);
+    expect(first.body.email).toMatch(/^Amazon ECR scan findings for /);
+    snsMock.resetHistory();
+    const same = await publishOf(changedReport({ newFindings: [], fixedFindings: [] }));
+    expect(same.input.Subject).toBe("[ecr-scan-reporter] CRITICAL (unchanged) team-a/api:v1.2");
+    expect(same.body.default.split("\n")[0]).toBe("No change since 2026-11-23");
+  });
+
+  it("name at most five ids a kind, then count the rest", async () => {
+    const findings = cycledFindings(14);
+    const { body } = await publishOf(changedReport({ newFindings: findings.slice(0, 8), fixedFindings: [] }));
+    const ids = findings.slice(0, 5).map((f) => f.id);
+    expect(body.default.split("\n")[0]).toBe(`8 new since 2026-11-23: ${ids.join(", ")} and 3 more`);
+  });
+
+  it("keep a hostile id on its line, without control characters", async () => {
+    const [first, ...rest] = cycledFindings(3);
+    if (!first) throw new Error("no finding");
+    const hostile = { ...first, id: "<b>*CVE*</b>\r\nSubject: spoofed\u0007\u202E" };
+    const report = reportWithFindings([hostile, ...rest], {
+      changes: {
+        firstReport: false,
+        previousScanAt: "2026-11-23T06:00:00.000Z",
+        newFindings: [hostile],
+        fixedFindings: [],
+        severityRaised: [],
+      },
+    });
+    const { input, body } = await publishOf(report);
+    expect(body.default.split("\n")[0]).toBe("1 new since 2026-11-23: <b>*CVE*</b> Subject: spoofed");
+    for (const text of [body.default, body.email]) {
+      expect(text).not.toMatch(FORBIDDEN);
+      expect(text).not.toMatch(/^Subject:/m);
+    }
+    expect(input.Subject).toMatch(SNS_SUBJECT);
+  });
+});
+
+describe("back within thresholds", () => {
+  const NOTICE = {
+    ...CTX,
+    notification: { kind: "back-within-thresholds", why: "back-within-thresholds" },
+  } as const;
+  function withinReport() {
+    const findings = cycledFindings(10).filter((f) => f.severity === "MEDIUM" || f.severity === "LOW");
+    return reportWithFindings(findings, {
+      changes: {
+        firstReport: false,
+        previousScanAt: "2026-11-23T06:00:00.000Z",
+        newFindings: [],
+        fixedFindings: [{ id: "CVE-2024-10000", severity: "CRITICAL", package: "libexample-0" }],
+        severityRaised: [],
+      },
+    });
+  }
+
+  it("publishes a short notice, not a findings report, when the dispatch says so", async () => {
+    const report = withinReport();
+    expect(report.verdict.due).toBe(false);
+    const { reporter } = createReporter({ topicArn: TOPIC_ARN, messageStructure: "json" });
+    const outcome = await reporter.report(report, NOTICE);
+    expect(outcome).toMatchObject({
+      status: "sent",
+      detail: expect.stringContaining("back-within-thresholds notice"),
+    });
+    const input = snsMock.commandCalls(PublishCommand)[0]?.args[0].input as PublishCommandInput & {
+      Message: string;
+    };
+    const body: SnsMessageBody = JSON.parse(input.Message);
+    expect(input.Subject).toBe("[ecr-scan-reporter] Back within thresholds: team-a/api:v1.2");
+    expect(input.Subject).toMatch(SNS_SUBJECT);
+    const lead = [
+      "team-a/api:v1.2 is back within the thresholds: the scan of 2026-11-28 found 3 medium, 2 low.",
+      "1 fixed since 2026-11-23: CVE-2024-10000",
+    ];
+    expect(body.default.split("\n").slice(0, 2)).toEqual(lead);
+    expect(body.email.split("\n").slice(0, 2)).toEqual(lead);
+    expect(body.email).toContain("Repository: team-a/api");
+    for (const text of [body.default, body.email]) {
+      expect(text).not.toContain("Top findings");
+      expect(text).not.toMatch(/^\d+\. \[/m);
+    }
+    // The attributes are the report's, so a filter on the repository still sees the notice.
+    expect(input.MessageAttributes?.repository).toEqual({ DataType: "String", StringValue: "team-a/api" });
+  });
+
+  it("is skipped without the dispatch's word, and a due report stays a report", async () => {
+    const { reporter } = createReporter();
+    expect(await reporter.report(withinReport(), CTX)).toMatchObject({ status: "skipped" });
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    await reporter.report(reportWithFindings(cycledFindings(3)), NOTICE);
+    expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Subject).toBe(
+      "[ecr-scan-reporter] CRITICAL team-a/api:v1.2",
+    );
+  });
+});

@@ -311,6 +311,14 @@ export class DynamoDbSandbox {
   private readonly agent = new Agent({ keepAlive: true });
   private readonly admin: DynamoDBClient;
   private readonly batchGetUnprocessed: { fromKeys: number; processKeys: number } | false;
+  /**
+   * Capacity units each operation consumed, by operation: the ConsumedCapacity of its answers summed (requests that
+   * asked for it with ReturnConsumedCapacity), as dynalite computes it — the read and write request units on-demand
+   * billing charges.
+   */
+  readonly consumedCapacity: Record<string, number> = {};
+  /** Writes refused with ConditionalCheckFailedException, by operation: billed too, with no ConsumedCapacity. */
+  readonly conditionalCheckFailures: Record<string, number> = {};
 
   private constructor(
     private readonly server: Server,
@@ -493,9 +501,26 @@ export class DynamoDbSandbox {
       errorAnswer("InternalServerError", `The sandbox could not reach dynalite: ${String(error)}`, 500),
     );
     server.recordCall("dynamodb", operation, answer.status);
+    this.countCapacity(operation, answer);
     res.writeHead(answer.status, { ...answer.headers, "content-length": String(answer.body.length) });
     res.end(answer.body);
     return true;
+  }
+
+  /** Adds an answer's ConsumedCapacity (one entry, or one per table) or its conditional failure to the counts. */
+  private countCapacity(operation: string, answer: DynamoAnswer): void {
+    if (!answer.body.includes("ConsumedCapacity") && !answer.body.includes("ConditionalCheckFailed")) return;
+    const parsed = parseObject(answer.body);
+    if (answer.status !== 200) {
+      if (String(parsed?.__type ?? "").endsWith("#ConditionalCheckFailedException")) {
+        this.conditionalCheckFailures[operation] = (this.conditionalCheckFailures[operation] ?? 0) + 1;
+      }
+      return;
+    }
+    for (const entry of [parsed?.ConsumedCapacity ?? []].flat() as { CapacityUnits?: unknown }[]) {
+      if (typeof entry?.CapacityUnits !== "number") continue;
+      this.consumedCapacity[operation] = (this.consumedCapacity[operation] ?? 0) + entry.CapacityUnits;
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 export { AwsError } from "./aws-error.js";
-export { CVE_RECORDS, type CveRecord, severityOfScore } from "./data/cve-records.js";
+export { CVE_RECORDS, type CveRecord, FEED_UPDATE_CVE_RECORDS, severityOfScore } from "./data/cve-records.js";
 export {
   type BatchGetRequestItems,
   DYNAMODB_TARGET_PREFIX,

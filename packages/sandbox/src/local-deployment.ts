@@ -44,16 +44,11 @@ function secretReference(value: unknown, what: string): SecretReference {
   throw new Error(`module-policies.json: the local deployment's ${what} is neither a secret nor a parameter`);
 }
 
-/**
- * The ledger table's name as terraform/ledger.tf gives it, `<name_prefix>-ledger`, with the prefix the rendered
- * scan queue's name `<name_prefix>-scan` carries (terraform/locals.tf).
- */
+/** The ledger table's name as the module names it (module-policies.json, rendered from the module's plan). */
 export function ledgerTableNameOf(deployment: RenderedDeployment): string {
-  const scanQueue = deployment.queues.scan.name;
-  if (!scanQueue.endsWith("-scan")) {
-    throw new Error(`module-policies.json: the scan queue ${scanQueue} is not named <name_prefix>-scan`);
-  }
-  return `${scanQueue.slice(0, -"-scan".length)}-ledger`;
+  if (!deployment.ledger)
+    throw new Error("module-policies.json: the rendered deployment has no ledger table");
+  return deployment.ledger.tableName;
 }
 
 /** The names of the local deployment's resources that its policies allow. */
@@ -270,13 +265,14 @@ export class LocalDeployment {
   async runSchedule(): Promise<InvocationResult> {
     await this.ready();
     const region = this.options.sandbox.env().AWS_REGION;
+    const now = this.options.sandbox.now();
     return this.functions.scheduleScans.invoke({
       version: "0",
-      id: createHash("sha256").update(String(Date.now())).digest("hex").slice(0, 36),
+      id: createHash("sha256").update(String(now)).digest("hex").slice(0, 36),
       "detail-type": "Scheduled Event",
       source: "aws.events",
       account: "123456789012",
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      time: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
       region,
       resources: [`arn:aws:events:${region}:123456789012:rule/ecr-scan-reporter-schedule`],
       detail: {},
@@ -315,7 +311,8 @@ export class LocalDeployment {
     batchSize: number,
   ): Promise<boolean> {
     const { sqs } = this.options.sandbox;
-    if (!queue.messages.some((m) => m.visibleAt <= Date.now())) return false;
+    // Queue times are the sandbox's clock, which a test or the demo may have moved ahead of the real one.
+    if (!queue.messages.some((m) => m.visibleAt <= this.options.sandbox.now())) return false;
     if (!this.mappingAllows(key, queue, ["ReceiveMessage"])) return false;
     const messages = sqs.receive(queue, batchSize);
     if (messages.length === 0) return false;
@@ -385,7 +382,7 @@ export class LocalDeployment {
         }),
       );
       if (polled.some(Boolean)) continue;
-      const now = Date.now();
+      const now = sandbox.now();
       // A queue whose mapping is disabled is polled no more: its messages wait for no one.
       const soon = queues.some(
         ({ queue }) =>

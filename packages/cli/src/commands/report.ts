@@ -6,8 +6,9 @@ import {
   type Config,
   createEcrClient,
   createPackageResolver,
-  dispatchReport,
+  deliverReport,
   EcrGateway,
+  ledgerFromEnvironment,
   loadReporters,
   reportImage,
   type ScanReport,
@@ -122,16 +123,27 @@ export async function reportCommand(
         `wrote ${written.length} files to ${outDir}:\n${written.map((w) => `  ${w}\n`).join("")}`,
       );
   } else {
-    const result = await dispatchReport(report, reporters, { logger: deps.logger, source: "cli" });
-    if (options.json) printJson({ report, outcomes: result.outcomes });
+    // With LEDGER_TABLE_NAME (the module's table, or the sandbox's), a CLI send is change-aware like the Lambda's.
+    const result = await deliverReport(report, {
+      ledger: ledgerFromEnvironment(process.env, deps.logger),
+      reporters,
+      logger: deps.logger,
+      eventTime: new Date().toISOString(),
+      attempt: 1,
+      source: "cli",
+    });
+    if (options.json) printJson({ report, outcomes: result.outcomes, held: result.held });
     else {
       printTable(
         ["REPORTER", "OUTCOME", "DETAIL"],
-        result.outcomes.map((o) => [
-          o.reporter,
-          o.status,
-          "error" in o ? o.error : (o.detail ?? ("ref" in o ? (o.ref ?? "") : "")),
-        ]),
+        [
+          ...result.outcomes.map((o) => [
+            o.reporter,
+            o.status,
+            "error" in o ? o.error : (o.detail ?? ("ref" in o ? (o.ref ?? "") : "")),
+          ]),
+          ...result.held.map((h) => [h.reporter, "held", h.why]),
+        ],
       );
     }
     if (result.failed.length > 0) return 3;

@@ -28,7 +28,9 @@ const regexSchema = z
     try {
       return new RegExp(source);
     } catch (error) {
-      const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : "";
+      // `new RegExp` throws only SyntaxErrors, whose message opens with this prefix.
+      // Stryker disable next-line Regex: the prefix opens the message, so anchored or not its first match is the same
+      const why = (error as SyntaxError).message.replace(/^Invalid regular expression: /, "");
       ctx.addIssue({ code: "custom", message: `"${source}" is not a valid regular expression (${why})` });
       return z.NEVER;
     }
@@ -133,6 +135,12 @@ export const configSchema = z
           minSeverity: severitySchema
             .optional()
             .describe("Only reports with a finding at least this severe."),
+          notify: z
+            .enum(["changes", "always"])
+            .default("changes")
+            .describe(
+              'How noisy: "changes" sends a due report only when it is the first for the image reference, has new findings, raised severities or a changed verdict, and one notice when an image is back within the thresholds; "always" sends every due report. Both never send the same scan twice. Needs the findings ledger (LEDGER_TABLE_NAME); without it every due report is sent.',
+            ),
           options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
         }),
       )

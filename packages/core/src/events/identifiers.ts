@@ -54,6 +54,7 @@ export function parseRepositoryArn(arn: string): RepositoryArn | undefined {
 /** Parses `arn:aws:ecr:REGION:ACCOUNT:repository/NAME/sha256:HEX`; undefined when it is not one. */
 export function parseImageArn(arn: string): ImageArn | undefined {
   const slash = arn.lastIndexOf("/");
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut; with no slash (or one at 0) the checks below fail too
   if (slash < 0) return undefined;
   const imageDigest = arn.slice(slash + 1);
   if (!isImageDigest(imageDigest)) return undefined;

@@ -62,7 +62,10 @@ function eventBridgeEvent<Detail extends z.ZodType>(detail: Detail) {
     account: accountIdSchema,
     time: z.iso.datetime({
       offset: true,
-      error: (issue) => `${quoteValue(issue.input)} is not an ISO 8601 time`,
+      // For a string of another form only: a missing time or one of another type keeps zod's own words ("required"),
+      // not a quoted "undefined".
+      error: (issue) =>
+        issue.code === "invalid_format" ? `${quoteValue(issue.input)} is not an ISO 8601 time` : undefined,
     }),
     region: z.string().regex(REGION_PATTERN, {
       error: (issue) => `${quoteValue(issue.input)} is not an AWS region`,

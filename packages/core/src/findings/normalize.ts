@@ -17,7 +17,7 @@ const NOT_CURRENT_STATUSES = new Set(["CLOSED", "SUPPRESSED"]);
 /** Maps a severity as ECR or Inspector writes it to the model; anything unknown (Inspector's UNTRIAGED too) is UNDEFINED. */
 export function toSeverity(value: string | undefined): Severity {
   const upper = value?.toUpperCase();
-  return upper !== undefined && Object.hasOwn(SEVERITY_RANK, upper) ? (upper as Severity) : "UNDEFINED";
+  return SEVERITIES.find((severity) => severity === upper) ?? "UNDEFINED";
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -27,6 +27,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /** Feed titles are shown in one-line places (Slack headers, issue lists, subjects), so line breaks go. */
 function oneLine(text: string): string {
+  // Stryker disable next-line MethodExpression: callers pass text nonEmpty trimmed, and trim removes exactly \s
   return text.replace(/\s+/g, " ").trim();
 }
 
@@ -38,21 +39,20 @@ function parseScore(value: string | undefined): number | undefined {
 
 /** Converts one basic-scan finding (`{name, uri, severity, description, attributes}`) to the model. */
 export function normalizeBasicFinding(finding: ImageScanFinding): Finding {
-  const attributes = new Map<string, string>();
-  for (const { key, value } of finding.attributes ?? []) {
-    if (key && value !== undefined) attributes.set(key, value);
-  }
+  // The last attribute of a name that has a value, as a map built from the list would hold.
+  const attribute = (name: string) =>
+    finding.attributes?.findLast((entry) => entry.key === name && entry.value !== undefined)?.value;
   const id = nonEmpty(finding.name) ?? "UNKNOWN";
-  const packageName = nonEmpty(attributes.get("package_name"));
+  const packageName = nonEmpty(attribute("package_name"));
   return {
     id,
     severity: toSeverity(finding.severity),
     title: oneLine(packageName ? `${id} - ${packageName}` : id),
     description: nonEmpty(finding.description),
     packageName,
-    packageVersion: nonEmpty(attributes.get("package_version")),
+    packageVersion: nonEmpty(attribute("package_version")),
     // Older (Clair) findings carry only a CVSS v2 score; prefer v3 where both exist.
-    cvssScore: parseScore(attributes.get("CVSS3_SCORE")) ?? parseScore(attributes.get("CVSS2_SCORE")),
+    cvssScore: parseScore(attribute("CVSS3_SCORE")) ?? parseScore(attribute("CVSS2_SCORE")),
     url: nonEmpty(finding.uri),
   };
 }
@@ -74,7 +74,7 @@ export function normalizeEnhancedFinding(finding: EnhancedImageScanFinding): Fin
   const packageName = nonEmpty(pkg?.name);
   const baseScores = (details?.cvss ?? [])
     .map((cvss) => cvss.baseScore)
-    .filter((score): score is number => typeof score === "number" && Number.isFinite(score));
+    .filter((score): score is number => Number.isFinite(score));
   const title = nonEmpty(finding.title) ?? (packageName ? `${id} - ${packageName}` : id);
   return {
     id,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";
 
 /**
@@ -68,6 +69,13 @@ export interface ReportContext {
   attempt: number;
   /** The queue message (or CLI run) this report came from, for logs. */
   source?: string;
+  /**
+   * What the ledger-aware dispatch decided to send this reporter (ledger/notify.ts): `report`, a findings report,
+   * or `back-within-thresholds`, the one notice that an image reference last reported over the thresholds no
+   * longer is (its report is not due) — a short notice, not a findings report. Absent when the reporter is run
+   * outside that dispatch (CLI preview, older callers): then a due report is a report, as before.
+   */
+  notification?: { kind: NotificationKind; why: NotificationWhy };
 }
 
 /** What became of one report for one reporter. */

@@ -1,4 +1,5 @@
 import { describeError } from "../errors.js";
+import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";
 import { routeReport } from "../policy/policy.js";
 import type { ReportContext, ReporterLogger, ReportOutcome } from "./contract.js";
@@ -31,18 +32,31 @@ export function whyNotRouted(report: ScanReport, loaded: LoadedReporter): string
 export async function dispatchReport(
   report: ScanReport,
   reporters: readonly LoadedReporter[],
-  options: { logger: ReporterLogger; attempt?: number; only?: readonly string[]; source?: string },
+  options: {
+    logger: ReporterLogger;
+    attempt?: number;
+    only?: readonly string[];
+    source?: string;
+    /**
+     * Set by the ledger-aware delivery (use-cases/deliver-report.ts), which has already routed each reporter and
+     * decided what it is told: each reporter gets its notification in its context, and is not routed again.
+     */
+    notifications?: ReadonlyMap<string, { kind?: NotificationKind; why: NotificationWhy }>;
+  },
 ): Promise<DispatchResult> {
-  const selected = options.only ? reporters.filter((r) => options.only?.includes(r.id)) : reporters;
+  const { only } = options;
+  const selected = only ? reporters.filter((r) => only.includes(r.id)) : reporters;
   const outcomes = await Promise.all(
     selected.map(async (loaded): Promise<DispatchOutcome> => {
-      const notRouted = whyNotRouted(report, loaded);
+      const notification = options.notifications?.get(loaded.id);
+      const notRouted = options.notifications ? undefined : whyNotRouted(report, loaded);
       if (notRouted) return { reporter: loaded.id, status: "not-routed", detail: notRouted };
       const ctx: ReportContext = {
         reporterId: loaded.id,
         attempt: options.attempt ?? 1,
         source: options.source,
       };
+      if (notification?.kind) ctx.notification = { kind: notification.kind, why: notification.why };
       try {
         const outcome = await loaded.reporter.report(report, ctx);
         return { reporter: loaded.id, ...outcome };

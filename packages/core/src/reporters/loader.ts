@@ -33,7 +33,8 @@ export function reporterPluginProblem(candidate: unknown): string | undefined {
   if (typeof plugin.optionsSchema?.safeParse !== "function") missing.push("optionsSchema (a zod schema)");
   if (typeof plugin.create !== "function") missing.push("create (a function)");
   if (missing.length > 0) return `its default export is not a reporter plugin: missing ${missing.join(", ")}`;
-  if (plugin.contractVersion !== undefined && plugin.contractVersion > REPORTER_CONTRACT_VERSION) {
+  // A plugin without contractVersion is written for v1: Number(undefined) is NaN, which is never greater.
+  if (Number(plugin.contractVersion) > REPORTER_CONTRACT_VERSION) {
     return `it needs reporter contract v${plugin.contractVersion}, this release implements v${REPORTER_CONTRACT_VERSION}: upgrade ecr-scan-reporter`;
   }
   return undefined;
@@ -108,12 +109,20 @@ export async function loadReporters(
 }
 
 /** Runs each reporter's optional verify() once; returns the failures by reporter id instead of throwing. */
-export async function verifyReporters(reporters: readonly LoadedReporter[]) {
-  // async: a verify() that throws synchronously (a plain-JS plugin) becomes that reporter's failure too.
-  const results = await Promise.allSettled(reporters.map(async (r) => r.reporter.verify?.()));
-  return results.flatMap((result, i) =>
-    result.status === "rejected"
-      ? [{ reporter: reporters[i]?.id ?? "?", error: describeError(result.reason) }]
-      : [],
+export async function verifyReporters(
+  reporters: readonly LoadedReporter[],
+): Promise<{ reporter: string; error: string }[]> {
+  // The await inside try: a verify() that throws synchronously (a plain-JS plugin) becomes that reporter's failure
+  // too, not the whole check's.
+  const failures = await Promise.all(
+    reporters.map(async ({ id, reporter }) => {
+      try {
+        await reporter.verify?.();
+        return [];
+      } catch (error) {
+        return [{ reporter: id, error: describeError(error) }];
+      }
+    }),
   );
+  return failures.flat();
 }

@@ -42,10 +42,13 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
   hb.registerHelper("lower", (text: unknown) => String(text ?? "").toLowerCase());
 
   const prefix = `${options.reporter}/partials/`;
+  // A partial may exist only as an override (a folder's or an inline one): a replaced template may use it.
   const partialNames = new Set(
-    [...Object.keys(options.shipped), ...Object.keys(options.inline ?? {})].filter((n) =>
-      n.startsWith(prefix),
-    ),
+    [
+      ...Object.keys(options.shipped),
+      ...(options.overrides?.names?.() ?? []),
+      ...Object.keys(options.inline ?? {}),
+    ].filter((n) => n.startsWith(prefix)),
   );
   for (const name of partialNames) {
     hb.registerPartial(name.slice(prefix.length).replace(/\.hbs$/, ""), templateText(options, name));

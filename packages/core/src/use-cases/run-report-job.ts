@@ -2,12 +2,13 @@ import type { ECRClient } from "@aws-sdk/client-ecr";
 import { describeError, isRetryableAwsError } from "../errors.js";
 import type { ReportJob } from "../events/report-jobs.js";
 import { planFindingsWait, planReporterRetry } from "../events/report-jobs.js";
+import { disabledLedger, type FindingsLedger, LedgerError } from "../ledger/ledger.js";
 import type { ScanReport } from "../model.js";
 import type { ReportPolicy } from "../policy/policy.js";
 import { isFailedScan } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
-import { dispatchReport } from "../reporters/dispatcher.js";
 import type { LoadedReporter } from "../reporters/loader.js";
+import { type DeliveryResult, deliverReport } from "./deliver-report.js";
 import { reportImage } from "./report-image.js";
 
 /** What became of one report job, for the invocation's summary. */
@@ -17,6 +18,7 @@ export type ReportJobOutcome =
   | "partially-failed"
   | "fetch-retry"
   | "fetch-failed"
+  | "ledger-retry"
   | "awaiting-findings";
 
 export interface ReportJobResult {
@@ -47,6 +49,8 @@ export interface ReportJobDeps {
   policy: ReportPolicy;
   logger: ReporterLogger;
   requeue: RequeueReport;
+  /** The findings ledger (LEDGER_TABLE_NAME); without it every due report is sent, as before the ledger. */
+  ledger?: FindingsLedger;
 }
 
 /**
@@ -131,12 +135,27 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     report.completeness = { expectedFindings: event.expectedFindings, findingsRead };
   }
 
-  const result = await dispatchReport(report, deps.reporters, {
-    logger,
-    attempt: job.attempt,
-    only: job.only,
-    source: job.messageIds[0],
-  });
+  let result: DeliveryResult;
+  try {
+    result = await deliverReport(report, {
+      ledger: deps.ledger ?? disabledLedger(logger),
+      reporters: deps.reporters,
+      logger,
+      eventTime: event.time,
+      attempt: job.attempt,
+      only: job.only,
+      source: job.messageIds[0],
+    });
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    // Nothing was sent yet: SQS delivers the messages again, and the ledger decides then.
+    logger.warn("the findings ledger could not be read; the message will be retried", {
+      ...image,
+      table: error.tableName,
+      error: describeError(error),
+    });
+    return { retry: job.messageIds, outcome: "ledger-retry" };
+  }
   logger.info("report", {
     ...image,
     tags: report.tags,
@@ -145,6 +164,14 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     verdict: report.verdict,
     attempt: job.attempt,
     outcomes: Object.fromEntries(result.outcomes.map((o) => [o.reporter, o.status])),
+    held: Object.fromEntries(result.held.map((h) => [h.reporter, h.why])),
+    changes: report.changes && {
+      firstReport: report.changes.firstReport,
+      previousScanAt: report.changes.previousScanAt,
+      new: report.changes.newFindings.map((f) => f.id),
+      fixed: report.changes.fixedFindings.map((f) => f.id),
+      severityRaised: report.changes.severityRaised.map((r) => r.finding.id),
+    },
   });
   if (result.failed.length === 0) return { retry: [], outcome: report.verdict.due ? "reported" : "not-due" };
   const plan = planReporterRetry(job.attempt);

@@ -1,7 +1,10 @@
 import pLimit from "p-limit";
 import type { Config } from "../config/schema.js";
 import type { EcrGateway, ScanStartOutcome, ScanStartOutcomeName } from "../ecr-gateway.js";
-import type { ImageDetail, ScanType } from "../model.js";
+import { describeError } from "../errors.js";
+import { type FindingsLedger, type KnownScan, lastScanOf } from "../ledger/ledger.js";
+import { imageName, type LedgerImage } from "../ledger/records.js";
+import type { ImageDetail, LastScan, ScanType } from "../model.js";
 import {
   applyScanBudget,
   type PlanContext,
@@ -20,6 +23,8 @@ export interface RepositoryPlan {
   found: boolean;
   decisions: PlannedImage[];
   toScan: PlannedImage[];
+  /** Images whose last scan came from the findings ledger, by digest (no DescribeImageScanFindings call). */
+  fromLedger: ReadonlySet<string>;
 }
 
 export interface PlanRepositoryOptions {
@@ -30,6 +35,13 @@ export interface PlanRepositoryOptions {
   onlyPulledWithinMs?: number;
   maxScans: number;
   concurrency?: number;
+  /**
+   * The findings ledger: last scans are read from it in batches, and ECR is asked only about the images it does
+   * not know (whose answers it then records). Absent: every last scan comes from ECR.
+   */
+  ledger?: FindingsLedger;
+  /** Where the ledger's troubles are told (a ledger that cannot be read is a slower run, never a failed one). */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
 /** The planning options of a configuration's `scan` section, for one repository of a registry. */
@@ -59,7 +71,7 @@ export async function planRepository(
   options: PlanRepositoryOptions,
 ): Promise<RepositoryPlan> {
   const images = await gateway.listImages(repositoryName, options.registryId);
-  if (!images) return { repositoryName, found: false, decisions: [], toScan: [] };
+  if (!images) return { repositoryName, found: false, decisions: [], toScan: [], fromLedger: new Set() };
 
   const ctx: PlanContext = {
     now: options.now,
@@ -68,17 +80,73 @@ export async function planRepository(
     registryScanType: options.scanType,
   };
   const limit = pLimit(options.concurrency ?? DEFAULT_ECR_CONCURRENCY);
+  const screened = images.map((image) => ({ image, decision: screenImage(image, ctx) }));
+  const known = await knownScans(
+    screened.filter((s) => !s.decision).map((s) => s.image),
+    options,
+  );
+  const fromLedger = new Set<string>();
   const planned = await Promise.all(
-    images.map(async (image): Promise<PlannedImage> => {
-      const screened = screenImage(image, ctx);
-      if (screened) return { image, decision: screened };
-      const lastScan = await limit(() => gateway.getLastScan(image));
+    screened.map(async ({ image, decision }): Promise<PlannedImage> => {
+      if (decision) return { image, decision };
+      const remembered = known.get(imageName(ledgerImageOf(image)));
+      if (remembered) fromLedger.add(image.imageDigest);
+      const lastScan = remembered
+        ? lastScanOf(remembered)
+        : await limit(async () => {
+            const scan = await gateway.getLastScan(image);
+            if (scan) await rememberScan(image, scan, options);
+            return scan;
+          });
       if (!lastScan) return { image, decision: { action: "skip", reason: "gone" } };
       return { image, decision: planImageScan(image, lastScan, ctx) };
     }),
   );
   const { toScan, decisions } = applyScanBudget(planned, options.maxScans);
-  return { repositoryName, found: true, decisions, toScan };
+  return { repositoryName, found: true, decisions, toScan, fromLedger };
+}
+
+/** The ledger's key of an image DescribeImages listed. */
+function ledgerImageOf(image: ImageDetail): LedgerImage {
+  return { registryId: image.registryId, repository: image.repositoryName, digest: image.imageDigest };
+}
+
+/** The last scans the ledger knows of these images; none when there is no ledger or it cannot be read. */
+async function knownScans(
+  images: readonly ImageDetail[],
+  options: PlanRepositoryOptions,
+): Promise<Map<string, KnownScan>> {
+  if (!options.ledger || images.length === 0) return new Map();
+  try {
+    return await options.ledger.lastScans(images.map(ledgerImageOf));
+  } catch (error) {
+    options.warn?.("the findings ledger could not be read; last scans come from ECR", {
+      images: images.length,
+      error: describeError(error),
+    });
+    return new Map();
+  }
+}
+
+/** Records a last scan ECR told about, so that the next run need not ask: best effort, a failure costs a call. */
+async function rememberScan(
+  image: ImageDetail,
+  scan: LastScan,
+  options: PlanRepositoryOptions,
+): Promise<void> {
+  if (!options.ledger?.enabled || scan.kind !== "scanned" || !scan.completedAt) return;
+  try {
+    await options.ledger.recordScan(ledgerImageOf(image), {
+      status: scan.status,
+      completedAt: scan.completedAt.toISOString(),
+      description: scan.description,
+    });
+  } catch (error) {
+    options.warn?.("could not record a last scan in the findings ledger", {
+      imageDigest: image.imageDigest,
+      error: describeError(error),
+    });
+  }
 }
 
 /** The outcome of one StartImageScan, with the image it was for. */
@@ -123,7 +191,28 @@ export async function scanRepository(
 ): Promise<RepositoryScan> {
   const plan = await planRepository(gateway, repositoryName, options);
   const started = await startPlannedScans(gateway, plan.toScan, { concurrency: options.concurrency });
-  return { plan, started, counts: countScanRun(plan.decisions, started) };
+  const counts = countScanRun(plan.decisions, started);
+  // ECR's 24 h quota on an image the ledger thought stale: a scan happened that no event told the ledger of.
+  const missed = started.filter(
+    (s) => s.result.outcome === "quota" && plan.fromLedger.has(s.image.imageDigest),
+  );
+  if (missed.length > 0) {
+    counts.ledgerMissedScans = missed.length;
+    const limit = pLimit(options.concurrency ?? DEFAULT_ECR_CONCURRENCY);
+    await Promise.all(
+      missed.map(({ image }) =>
+        limit(async () => {
+          options.warn?.("ECR scanned this image within 24 h but the findings ledger missed the event", {
+            imageDigest: image.imageDigest,
+            tags: image.imageTags,
+          });
+          const scan = await gateway.getLastScan(image).catch(() => undefined);
+          if (scan) await rememberScan(image, scan, options);
+        }),
+      ),
+    );
+  }
+  return { plan, started, counts };
 }
 
 /** Counts of one repository run, in the shape the summary log line and the metrics use. */
@@ -134,6 +223,8 @@ export interface ScanRunCounts {
   outcomes: Partial<Record<ScanStartOutcomeName, number>>;
   /** StartImageScan failures a later retry could mend (throttling, 5xx). */
   retryableFailures: number;
+  /** Scans ECR refused with its 24 h quota although the ledger said the image was stale (a missed event). */
+  ledgerMissedScans?: number;
 }
 
 /** Tallies decisions and scan outcomes; pure. */
@@ -165,11 +256,13 @@ export function addScanRunCounts(total: ScanRunCounts, more: ScanRunCounts): Sca
     for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
     return out;
   };
+  const ledgerMissedScans = (total.ledgerMissedScans ?? 0) + (more.ledgerMissedScans ?? 0);
   return {
     images: total.images + more.images,
     decisions: sum(total.decisions, more.decisions),
     outcomes: sum(total.outcomes, more.outcomes),
     retryableFailures: total.retryableFailures + more.retryableFailures,
+    ...(ledgerMissedScans > 0 && { ledgerMissedScans }),
   };
 }
 

@@ -2,7 +2,8 @@ import type { ScanType } from "../model.js";
 
 /** A CVSS score with one decimal (`9.8`, `10.0`); "" when there is none. */
 export function formatCvss(score: number | undefined): string {
-  return typeof score === "number" && Number.isFinite(score) ? score.toFixed(1) : "";
+  // Number.isFinite is false for anything but a finite number (undefined too); it is no type guard, hence the cast.
+  return Number.isFinite(score) ? (score as number).toFixed(1) : "";
 }
 
 /**

@@ -1,5 +1,20 @@
 // The reporter view kit: how every reporter names an image, a severity, a score and a missing fix, and how it
 // checks its templates — one meaning each, whatever the target format escapes afterwards.
+export {
+  BACK_WITHIN_THRESHOLDS,
+  backWithinThresholdsClause,
+  backWithinThresholdsText,
+  backWithinThresholdsTitle,
+  CHANGES_MAX_IDS,
+  type ChangeKind,
+  type ChangeLine,
+  type ChangesTextOptions,
+  changeLines,
+  changesHeadline,
+  changesShort,
+  isBackWithinThresholdsNotice,
+  reportedChanges,
+} from "./changes.js";
 export { incompleteNote } from "./completeness.js";
 export { type FixStatus, fixStatus, formatCvss, missingFixText } from "./finding.js";
 export { type ImageRef, reportImageLabel, shortDigest } from "./image.js";

@@ -48,7 +48,8 @@ const CHECK_DIGEST = `sha256:${"0".repeat(64)}`;
 
 /**
  * Two small reports to build the views of a template self-check from: a completed scan (one finding with a fix,
- * one without, one ignored) and a failed one, so most branches of a template run.
+ * one without, one ignored, and changes since a previous report) and a failed one, so most branches of a template
+ * run.
  */
 export function templateCheckReports(): { completed: ScanReport; failed: ScanReport } {
   const completed: ScanReport = {
@@ -83,9 +84,20 @@ export function templateCheckReports(): { completed: ScanReport; failed: ScanRep
       highestSeverity: "CRITICAL",
       ignoredFindings: 1,
     },
+    // What the findings ledger tells (view/changes.ts), so the templates' change branches run too.
+    changes: {
+      firstReport: false,
+      previousScanAt: "2025-12-25T00:00:00.000Z",
+      newFindings: [{ id: "CVE-0000-0000", severity: "CRITICAL", title: "self-check", packageName: "pkg" }],
+      fixedFindings: [{ id: "CVE-0000-0002", severity: "HIGH", package: "old-pkg" }],
+      severityRaised: [
+        { finding: { id: "CVE-0000-0001", severity: "HIGH", title: "self-check" }, from: "LOW" },
+      ],
+    },
   };
+  const { changes: _none, ...withoutChanges } = completed;
   const failed: ScanReport = {
-    ...completed,
+    ...withoutChanges,
     status: "FAILED",
     statusDescription: "self-check",
     counts: emptySeverityCounts(),

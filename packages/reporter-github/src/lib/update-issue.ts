@@ -1,4 +1,9 @@
-import type { ReportOutcome } from "@ecr-scan-reporter/core";
+import {
+  changesShort,
+  type ReportChanges,
+  type ReportOutcome,
+  reportedChanges,
+} from "@ecr-scan-reporter/core";
 import { compareFindings, type FindingsChange, findingIdsOf, parseFindingsMarker } from "../markers.js";
 import { fitIssueBody, renderComment, renderIssueTitle } from "../render.js";
 import type { IssueFields, IssueSnapshot } from "./issues-api.js";
@@ -36,7 +41,12 @@ export async function closeIssue(step: ReportStep, issue: IssueSnapshot): Promis
   return { status: "sent", ref: issue.htmlUrl, detail: `closed issue #${issue.number}` };
 }
 
-function changeCounts(change: FindingsChange): string {
+/**
+ * What changed, as the outcome and the log say it: the ledger's changes when it tells them (core's short wording),
+ * else the counts of the issue marker's comparison.
+ */
+function changeCounts(change: FindingsChange, ledger: ReportChanges | undefined, short: string): string {
+  if (ledger) return short;
   if (change.newCount !== undefined) {
     return `${change.newCount} new, ${change.fixedCount ?? 0} fixed, ${change.unchangedCount ?? 0} unchanged`;
   }
@@ -55,8 +65,15 @@ export async function updateIssue(
   const { fields, change } = rewrite(step, issue);
   const title = renderIssueTitle(step.report);
   if (issue.title !== title) fields.title = title;
+  // One notion of change in the product: the findings ledger's (report.changes), which also knows raised
+  // severities. The issue's hidden findings marker is only the fallback, when the ledger tells nothing: no ledger
+  // configured, or the ledger's first report for the image while the issue remembers an earlier one.
+  const ledger = reportedChanges(step.report);
+  const news = ledger
+    ? ledger.newFindings.length + ledger.severityRaised.length + ledger.fixedFindings.length > 0
+    : change.changed;
   // An unchanged set of findings is no news: the body is refreshed quietly (a redelivered report changes nothing).
-  const commented = reopen || change.changed;
+  const commented = reopen || news;
   if (commented) {
     const event = reopen ? "reopened" : "updated";
     await step.api.comment(issue.number, renderComment(step.renderer, event, step.report, change));
@@ -67,7 +84,7 @@ export async function updateIssue(
   }
   const written = Object.keys(fields).length > 0;
   if (written) await step.api.update(issue.number, fields);
-  const counts = changeCounts(change);
+  const counts = changeCounts(change, ledger, changesShort(step.report) ?? "");
   step.logger.info(
     reopen ? "GitHub issue reopened: over thresholds again" : "GitHub issue updated",
     logFields(step, issue.number, { change: counts, commented }),

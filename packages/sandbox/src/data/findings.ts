@@ -25,6 +25,22 @@ export function findingCountForImage(digest: string): number {
   return n < 3 ? 0 : n - 3;
 }
 
+/** A package at one version, as a record names it: what a feed's new record is matched on. */
+const packageVersionOf = (record: CveRecord) => `${record.packageName}\n${record.packageVersion}`;
+
+/**
+ * The records a scan of an image finds: those its digest picks (recordsForImage), then each record of the feed's
+ * updates (`published`) about a package at a version the image has, as a scanner matches a feed's new entries
+ * against the packages it found. An image with no findings has no known package, so no update reaches it.
+ */
+export function recordsFoundIn(digest: string, published: readonly CveRecord[] = []): CveRecord[] {
+  const picked = recordsForImage(digest, findingCountForImage(digest));
+  const packages = new Set(picked.map(packageVersionOf));
+  const ids = new Set(picked.map((r) => r.id));
+  const updates = published.filter((r) => packages.has(packageVersionOf(r)) && !ids.has(r.id));
+  return [...picked, ...updates];
+}
+
 /** A CVE record as basic scanning reports it (DescribeImageScanFindings `findings[]`). */
 export function basicFindingFrom(record: CveRecord): BasicFinding {
   const attributes = [

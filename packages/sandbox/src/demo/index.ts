@@ -1,9 +1,13 @@
 export { wireLocalReporters } from "./local-reporters.js";
+export type { PassImageReport, PassSummary } from "./passes.js";
 export { type DemoOptions, type DemoSummary, runDemo } from "./run-demo.js";
 export {
+  DEMO_FEED_UPDATE,
   DEMO_REPOSITORIES,
   DEMO_SCAN_CONFIG,
   type ExpectedDecision,
+  expectedSecondPassDecision,
+  SECOND_PASS_AFTER_DAYS,
   type SeededImage,
   seedDemoRegistry,
 } from "./seed.js";

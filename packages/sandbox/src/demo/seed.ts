@@ -1,3 +1,4 @@
+import { type CveRecord, FEED_UPDATE_CVE_RECORDS } from "../data/cve-records.js";
 import type { EcrSandbox, SeedImage } from "../ecr.js";
 
 const DAY = 86_400_000;
@@ -47,6 +48,15 @@ export const DEMO_REPOSITORIES = [
   "platform/base-images",
 ] as const;
 
+/** How long after the first pass the demo's second scheduled pass runs: past the 7-day expiry of its configuration. */
+export const SECOND_PASS_AFTER_DAYS = 8;
+
+/**
+ * What the vulnerability feed publishes between the two passes: a few CVEs in package versions some of the demo's
+ * images carry (a CRITICAL, a HIGH and a MEDIUM), so that their rescans find something new and the others do not.
+ */
+export const DEMO_FEED_UPDATE: readonly CveRecord[] = FEED_UPDATE_CVE_RECORDS;
+
 /** The configuration the demo runs with (every reporter that has a local receiver is added by the demo). */
 export const DEMO_SCAN_CONFIG = {
   repositories: { include: "^team-", exclude: "sandbox" },
@@ -55,6 +65,26 @@ export const DEMO_SCAN_CONFIG = {
   notifyOnScanFailure: true,
   ignore: [{ id: "CVE-2011-3374", reason: "apt-key is not used at run time", until: "2027-06-30" }],
 } as const;
+
+/**
+ * The decision the second pass, SECOND_PASS_AFTER_DAYS after the first, is expected to take for a seeded image:
+ * whatever the first pass scanned is past the expiry (a failed scan is retried), so are the images it skipped as
+ * fresh or failed recently; an image still in progress, unsupported, not an image or not in use stays skipped.
+ */
+export function expectedSecondPassDecision(image: SeededImage): ExpectedDecision {
+  switch (image.expected) {
+    case "scan:never-scanned":
+    case "scan:expired":
+    case "scan:retry-failed":
+      return image.failsNextScan ? "scan:retry-failed" : "scan:expired";
+    case "skip:fresh":
+      return "scan:expired";
+    case "skip:failed-recently":
+      return "scan:retry-failed";
+    default:
+      return image.expected;
+  }
+}
 
 /**
  * Seeds a registry with every kind of image the planner tells apart, spread over a few dozen repositories, and

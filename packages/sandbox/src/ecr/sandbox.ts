@@ -1,3 +1,4 @@
+import type { CveRecord } from "../data/cve-records.js";
 import { EcrApi, type ScanRequestRecord } from "./api.js";
 import { type ScanEventListener, ScanSimulator } from "./scans.js";
 import { EcrImageStore } from "./store.js";
@@ -52,6 +53,19 @@ export class EcrSandbox {
   /** Publishes the enhanced findings held back after their scan event, with an Inspector2 Finding event each. */
   releaseLateFindings(): number {
     return this.scans.releaseLateFindings();
+  }
+
+  /**
+   * The vulnerability feed's update: scans that complete from now on also find these records in every image with
+   * the package version each names (newly published CVEs reaching images already scanned).
+   */
+  publishCves(records: readonly CveRecord[]): void {
+    this.scans.publishCves(records);
+  }
+
+  /** What publishCves added to the feed, in order. */
+  get publishedCves(): readonly CveRecord[] {
+    return this.scans.publishedCves();
   }
 
   /** Scans started and not finished yet. */

@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AwsError } from "../aws-error.js";
-import {
-  basicFindingFrom,
-  enhancedFindingFrom,
-  findingCountForImage,
-  recordsForImage,
-} from "../data/findings.js";
+import type { CveRecord } from "../data/cve-records.js";
+import { basicFindingFrom, enhancedFindingFrom, recordsFoundIn } from "../data/findings.js";
 import { isScannableImage } from "./store.js";
 import type {
   BasicFinding,
@@ -58,6 +54,8 @@ export class ScanSimulator {
   }[] = [];
   private pendingScans = 0;
   private idle: (() => void)[] = [];
+  /** Records the vulnerability feed published after the dataset (publishCves), in order. */
+  private readonly feedUpdates: CveRecord[] = [];
 
   constructor(private readonly options: EcrOptions) {}
 
@@ -124,10 +122,25 @@ export class ScanSimulator {
     this.completeScanLater(repository, image);
   }
 
+  /**
+   * The vulnerability feed publishes new records: every scan that completes from now on finds those about a package
+   * version the image has (data/findings.ts, recordsFoundIn), as a scanner's updated database does. Scans already
+   * complete keep what they found; a record published twice counts once.
+   */
+  publishCves(records: readonly CveRecord[]): void {
+    for (const record of records)
+      if (!this.feedUpdates.some((r) => r.id === record.id)) this.feedUpdates.push(record);
+  }
+
+  /** The records the feed published after the dataset, in order. */
+  publishedCves(): readonly CveRecord[] {
+    return this.feedUpdates;
+  }
+
   /** Basic findings for an image: the configured generator's, or a few real CVEs picked by digest. */
   private basicFindingsFor(repository: SandboxRepository, image: SandboxImage): BasicFinding[] {
     if (this.options.findingsFor) return this.options.findingsFor(repository.name, image);
-    return recordsForImage(image.digest, findingCountForImage(image.digest)).map(basicFindingFrom);
+    return recordsFoundIn(image.digest, this.feedUpdates).map(basicFindingFrom);
   }
 
   /** Runs `finish` after the scan duration, counting the scan as pending until then. */
@@ -147,7 +160,7 @@ export class ScanSimulator {
     image.scan = { status: "PENDING", findings: [], enhancedFindings: [] };
     this.later(() => {
       const at = new Date(this.options.now());
-      const records = recordsForImage(image.digest, findingCountForImage(image.digest));
+      const records = recordsFoundIn(image.digest, this.feedUpdates);
       const allFindings = records.map((r) =>
         enhancedFindingFrom(r, {
           accountId: this.options.accountId,

@@ -32,7 +32,18 @@ export interface RenderedDeployment {
   vpc: { subnetIds: string[]; securityGroupIds: string[] } | null;
   tracingMode: string | null;
   /** The findings ledger's table (null with `ledger_enabled = false`) and the key it is encrypted under, if a CMK. */
-  ledger: { tableName: string; kmsKeyArn: string | null } | null;
+  ledger: {
+    tableName: string;
+    kmsKeyArn: string | null;
+    /** The table as planned, to compare with core's LEDGER_TABLE (what the sandbox and the demo create). */
+    hashKey: string;
+    rangeKey: string;
+    attributes: { name: string; type: string }[];
+    billingMode: string;
+    ttlAttribute: string | null;
+    pointInTimeRecovery: boolean;
+    deletionProtection: boolean;
+  } | null;
   /** The configuration document the module hands the functions. */
   config: { reporters: { use: string; options?: Record<string, unknown> }[] } & Record<string, unknown>;
 }

@@ -1,0 +1,120 @@
+// The findings ledger (docs/architecture.md, "Findings ledger"): what the product remembers between scans.
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDbLedger } from "./dynamodb-ledger.js";
+import { disabledLedger, type FindingsLedger, type LedgerLogger } from "./ledger.js";
+
+export {
+  carryFirstSeen,
+  computeChanges,
+  findingIdentity,
+  type PreviousReport,
+  toCompactFinding,
+} from "./changes.js";
+export { decodeFinding, decodeFindings, encodeFinding, type FittedFindings, fitFindings } from "./compact.js";
+export {
+  BATCH_GET_MAX_KEYS,
+  CLAIM_TIMEOUT_MS,
+  DynamoDbLedger,
+  type DynamoDbLedgerOptions,
+  GONE_IMAGE_RETENTION_MS,
+  type LedgerStats,
+  MAX_BATCH_GET_ATTEMPTS,
+  MAX_ITEM_BYTES,
+} from "./dynamodb-ledger.js";
+export {
+  type ClaimOutcome,
+  disabledLedger,
+  type FindingsLedger,
+  type KnownScan,
+  LedgerError,
+  type LedgerLogger,
+  lastScanOf,
+  NO_LEDGER_MESSAGE,
+  type RecordScanOutcome,
+  type ReferenceHistory,
+  type ReportToRecord,
+  type ScanToRecord,
+  type SendClaim,
+  type SendRequest,
+} from "./ledger.js";
+export {
+  decideNotification,
+  type LastSent,
+  NOTIFY_MODES,
+  type NotificationDecision,
+  type NotificationInput,
+  type NotificationKind,
+  type NotificationWhy,
+  type NotifyMode,
+} from "./notify.js";
+export {
+  type ImageScanRecord,
+  type ItemKey,
+  imageKey,
+  imageName,
+  isoTimeOf,
+  type LastReportRecord,
+  LEDGER_SCHEMA_VERSION,
+  type LedgerImage,
+  type LedgerReference,
+  lastReportKey,
+  type Parsed,
+  parseImageFindingsItem,
+  parseImageItem,
+  parseLastReportItem,
+  parseSentItem,
+  referenceName,
+  referencesOf,
+  type SentRecord,
+  scanKeyOf,
+  sentKey,
+} from "./records.js";
+export {
+  createLedgerTableInput,
+  LEDGER_TABLE,
+  ledgerPointInTimeRecoveryInput,
+  ledgerTimeToLiveInput,
+} from "./table.js";
+
+/** The environment variable naming the ledger's table; unset, the product runs without a ledger. */
+export const LEDGER_TABLE_ENV = "LEDGER_TABLE_NAME";
+
+/**
+ * The ledger for a table name (from LEDGER_TABLE_NAME), or the stand-in without one. `client` is called only when
+ * there is a table, so a run without a ledger creates no DynamoDB client.
+ */
+export function openLedger(options: {
+  tableName: string | undefined;
+  client: () => Pick<DynamoDBClient, "send">;
+  logger: LedgerLogger;
+  now?: () => Date;
+}): FindingsLedger {
+  const tableName = options.tableName?.trim();
+  if (!tableName) return disabledLedger(options.logger);
+  return new DynamoDbLedger({
+    client: options.client(),
+    tableName,
+    logger: options.logger,
+    now: options.now,
+  });
+}
+
+/** Attempts per ledger call, first one included, unless AWS_MAX_ATTEMPTS says otherwise (as for ECR). */
+export const DEFAULT_LEDGER_MAX_ATTEMPTS = 8;
+
+/**
+ * The ledger of LEDGER_TABLE_NAME in an environment (a Lambda's, the CLI's), with a DynamoDB client that retries
+ * throttling adaptively like the product's other clients; the stand-in when the variable is unset.
+ */
+export function ledgerFromEnvironment(
+  env: Record<string, string | undefined>,
+  logger: LedgerLogger,
+): FindingsLedger {
+  const fromEnv = Number(env.AWS_MAX_ATTEMPTS);
+  const maxAttempts = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEDGER_MAX_ATTEMPTS;
+  return openLedger({
+    tableName: env[LEDGER_TABLE_ENV],
+    client: () => new DynamoDBClient({ retryMode: "adaptive", maxAttempts }),
+    logger,
+  });
+}

@@ -1,0 +1,158 @@
+// The figures of one scheduled pass of the demo, from what the functions logged: pure, so the demo's page and its
+// tests read the same numbers.
+
+/** One report as report-findings logged it. */
+export interface ReportLine {
+  repository: string;
+  digest: string;
+  tags: string[];
+  status: string;
+  counts: Record<string, number>;
+  verdict: { due: boolean; highestSeverity?: string };
+  outcomes: Record<string, string>;
+  /** Reporters the findings ledger kept quiet, and why ("unchanged", "not-due", "duplicate-scan", …). */
+  held?: Record<string, string>;
+  changes?: {
+    firstReport: boolean;
+    previousScanAt?: string;
+    new: string[];
+    fixed: string[];
+    severityRaised: string[];
+  };
+}
+
+/** One image's report in a pass, for the summary page and the tests. */
+export interface PassImageReport {
+  image: string;
+  digest: string;
+  highest: string;
+  counts: Record<string, number>;
+  due: boolean;
+  /** The reporters that sent it. */
+  sentTo: string[];
+  /** The reporters the ledger held it back from, and why. */
+  held: Record<string, string>;
+  /** Absent when the ledger could not compute changes. */
+  firstReport?: boolean;
+  /** Findings the ledger called new since the image reference's last report. */
+  newFindings: string[];
+  /** The CVEs published by the feed before this pass that this image's scan found (the sandbox's own account). */
+  newlyPublishedFound: string[];
+}
+
+/** What one scheduled pass did: schedule → scans → reports. */
+export interface PassSummary {
+  pass: number;
+  /** The sandbox's clock when the schedule ran (ISO 8601). */
+  at: string;
+  /** CVEs the vulnerability feed published just before this pass. */
+  newlyPublishedCves: string[];
+  decisions: Record<string, number>;
+  /** The planner took the decision the demo expects of each selected image (seed.ts). */
+  expectedDecisionsMatched: boolean;
+  scansStarted: number;
+  /** Scans the ledger took for stale that ECR refused with its 24 h quota (scan-images' `ledgerMissedScans`). */
+  ledgerMissedScans: number;
+  /** Scan completions report-findings reported. */
+  reports: number;
+  /** Of those, over the thresholds or a failed scan. */
+  reportsDue: number;
+  /** Reports sent, per reporter. */
+  reportsPerReporter: Record<string, number>;
+  /** Reports the ledger held back, per reporter and why. */
+  heldPerReporter: Record<string, Record<string, number>>;
+  /** Due reports at least one reporter was not sent because nothing changed since its last message. */
+  reportsHeldUnchanged: number;
+  /** Reports that were the first for their image reference. */
+  firstReports: number;
+  /** Reports with findings new since the reference's last report. */
+  reportsWithNewFindings: number;
+  highestSeverities: Record<string, number>;
+  findingsBySeverity: Record<string, number>;
+  /** The functions' AWS calls during this pass. */
+  awsCalls: Record<string, number>;
+  imageReports: PassImageReport[];
+}
+
+/** Calls made between two snapshots of the sandbox's call counts. */
+export function callsSince(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const calls: Record<string, number> = {};
+  for (const [k, n] of Object.entries(after)) if (n - (before[k] ?? 0) > 0) calls[k] = n - (before[k] ?? 0);
+  return calls;
+}
+
+/** The per-pass figures of the reports report-findings logged in one pass. */
+export function summariseReports(
+  reports: ReportLine[],
+  newlyPublishedFound: (digest: string) => string[],
+): Pick<
+  PassSummary,
+  | "reports"
+  | "reportsDue"
+  | "reportsPerReporter"
+  | "heldPerReporter"
+  | "reportsHeldUnchanged"
+  | "firstReports"
+  | "reportsWithNewFindings"
+  | "highestSeverities"
+  | "findingsBySeverity"
+  | "imageReports"
+> {
+  const reportsPerReporter: Record<string, number> = {};
+  const heldPerReporter: Record<string, Record<string, number>> = {};
+  const highestSeverities: Record<string, number> = {};
+  const findingsBySeverity: Record<string, number> = {
+    CRITICAL: 0,
+    HIGH: 0,
+    MEDIUM: 0,
+    LOW: 0,
+    INFORMATIONAL: 0,
+    UNDEFINED: 0,
+  };
+  let reportsHeldUnchanged = 0;
+  const imageReports: PassImageReport[] = [];
+  for (const report of reports) {
+    const sentTo = Object.entries(report.outcomes)
+      .filter(([, outcome]) => outcome === "sent")
+      .map(([reporter]) => reporter);
+    for (const reporter of sentTo) reportsPerReporter[reporter] = (reportsPerReporter[reporter] ?? 0) + 1;
+    const held = report.held ?? {};
+    for (const [reporter, why] of Object.entries(held)) {
+      const byWhy = heldPerReporter[reporter] ?? {};
+      byWhy[why] = (byWhy[why] ?? 0) + 1;
+      heldPerReporter[reporter] = byWhy;
+    }
+    if (report.verdict.due && Object.values(held).includes("unchanged")) reportsHeldUnchanged += 1;
+    const highest = report.status === "FAILED" ? "scan failed" : (report.verdict.highestSeverity ?? "none");
+    highestSeverities[highest] = (highestSeverities[highest] ?? 0) + 1;
+    for (const [s, n] of Object.entries(report.counts))
+      findingsBySeverity[s] = (findingsBySeverity[s] ?? 0) + n;
+    imageReports.push({
+      image: `${report.repository}:${report.tags[0] ?? report.digest.slice(0, 19)}`,
+      digest: report.digest,
+      highest,
+      counts: report.counts,
+      due: report.verdict.due,
+      sentTo,
+      held,
+      firstReport: report.changes?.firstReport,
+      newFindings: report.changes?.new ?? [],
+      newlyPublishedFound: report.status === "FAILED" ? [] : newlyPublishedFound(report.digest),
+    });
+  }
+  return {
+    reports: reports.length,
+    reportsDue: reports.filter((r) => r.verdict.due).length,
+    reportsPerReporter,
+    heldPerReporter,
+    reportsHeldUnchanged,
+    firstReports: imageReports.filter((r) => r.firstReport === true).length,
+    reportsWithNewFindings: imageReports.filter((r) => r.newFindings.length > 0).length,
+    highestSeverities,
+    findingsBySeverity,
+    imageReports,
+  };
+}
