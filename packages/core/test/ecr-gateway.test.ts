@@ -23,7 +23,13 @@ import {
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ECR_MAX_PAGE_SIZE, EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
+import {
+  ECR_MAX_PAGE_SIZE,
+  EcrGateway,
+  type ScanStartOutcome,
+  scanStartOutcomeOf,
+  toImageDetail,
+} from "../src/ecr-gateway.js";
 import type { ImageDetail, LastScan } from "../src/model.js";
 import { type PlanContext, planImageScan, screenImage } from "../src/planner.js";
 
@@ -583,5 +589,135 @@ describe("EcrGateway with a client of its own for StartImageScan", () => {
       "DescribeImageScanFindingsCommand",
     ]);
     expect(scanSend.mock.calls.map((c) => c[0].constructor.name)).toEqual(["StartImageScanCommand"]);
+  });
+});
+
+describe("scanStartOutcomeOf: errors of any shape", () => {
+  it.each([
+    ["a thrown string", "socket hang up"],
+    ["an object with no name", { detail: "odd" }],
+    ["null", null],
+  ])("reads %s as a failure that is not retried, described as it is", (_case, thrown) => {
+    expect(scanStartOutcomeOf(thrown)).toEqual({
+      outcome: "failed",
+      message: String(thrown),
+      retryable: false,
+    });
+  });
+
+  it("reads a nameless network error (a reset connection) as a failure a retry may mend", () => {
+    expect(scanStartOutcomeOf({ code: "ECONNRESET" })).toMatchObject({ outcome: "failed", retryable: true });
+  });
+
+  it.each([
+    "This feature is disabled",
+    "THIS FEATURE IS DISABLED for this registry",
+    "the registry is configured for Enhanced scanning",
+    "StartImageScan is only supported with basic scanning",
+  ])("reads the ValidationException %j as enhanced scanning", (message) => {
+    const error = new ValidationException({ message, $metadata: {} });
+    expect(scanStartOutcomeOf(error)).toEqual({
+      outcome: "enhanced",
+      message: `ValidationException: ${message}`,
+    });
+  });
+
+  it("names each outcome's error in its message", () => {
+    const error = new LimitExceededException({ message: "quota", $metadata: {} });
+    expect(scanStartOutcomeOf(error)).toEqual({ outcome: "quota", message: "LimitExceededException: quota" });
+  });
+});
+
+describe("EcrGateway: what ECR may leave out", () => {
+  it("skips a repository with no name, and reads a missing registry id or ARN as empty", async () => {
+    ecrMock.on(DescribeRepositoriesCommand).resolves({
+      repositories: [
+        { registryId: REGISTRY, repositoryArn: "arn:nameless" },
+        { repositoryName: "team-a/api" },
+      ],
+    });
+    await expect(gateway.listRepositories()).resolves.toEqual([
+      { registryId: "", repositoryName: "team-a/api", repositoryArn: "" },
+    ]);
+  });
+
+  it("reads a page with no repositories or images as none", async () => {
+    ecrMock.on(DescribeRepositoriesCommand).resolves({});
+    ecrMock.on(DescribeImagesCommand).resolves({});
+    await expect(gateway.listRepositories()).resolves.toEqual([]);
+    await expect(gateway.listImages("team-a/api")).resolves.toEqual([]);
+  });
+
+  it("maps an image detail with nothing in it to empty identifiers and no scan summary", () => {
+    expect(toImageDetail({})).toEqual({
+      registryId: "",
+      repositoryName: "",
+      imageDigest: "",
+      imageTags: [],
+      imagePushedAt: undefined,
+      lastRecordedPullTime: undefined,
+      imageManifestMediaType: undefined,
+      artifactMediaType: undefined,
+      imageStatus: undefined,
+      scanSummary: undefined,
+    });
+  });
+
+  it.each(["COMPLETE", "FAILED", "LIMIT_EXCEEDED"])(
+    "keeps DescribeImages' %s status as the last scan when it comes with its completion time",
+    (status) => {
+      const completedAt = new Date("2026-05-20T10:00:00Z");
+      const image = toImageDetail({
+        imageScanStatus: { status: status as "COMPLETE", description: "from DescribeImages" },
+        imageScanFindingsSummary: { imageScanCompletedAt: completedAt },
+        imageStatus: "ACTIVE",
+      });
+      expect(image.scanSummary).toEqual({
+        kind: "scanned",
+        status,
+        description: "from DescribeImages",
+        completedAt,
+      });
+      expect(image.imageStatus).toBe("ACTIVE");
+    },
+  );
+
+  it.each(["COMPLETE", "FAILED", "LIMIT_EXCEEDED"])(
+    "has no summary for a %s status without its completion time (the time is read from DescribeImageScanFindings)",
+    (status) => {
+      expect(
+        toImageDetail({ imageScanStatus: { status: status as "COMPLETE" } }).scanSummary,
+      ).toBeUndefined();
+    },
+  );
+
+  it.each(["IN_PROGRESS", "PENDING", "SCAN_ELIGIBILITY_EXPIRED"])(
+    "keeps a %s status without a completion time: its decision needs none",
+    (status) => {
+      expect(toImageDetail({ imageScanStatus: { status: status as "COMPLETE" } }).scanSummary).toEqual({
+        kind: "scanned",
+        status,
+        description: undefined,
+        completedAt: undefined,
+      });
+    },
+  );
+
+  it("leaves registryId out of DescribeImageScanFindings when it is not known", async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({});
+    await gateway.getLastScan(domainImage({ registryId: "" }));
+    expect(ecrMock.commandCalls(DescribeImageScanFindingsCommand)[0]?.args[0].input).toEqual({
+      repositoryName: "team-a/api",
+      imageId: { imageDigest: "sha256:abc" },
+      maxResults: 1,
+    });
+  });
+
+  it("reads a started scan whose answer has no status", async () => {
+    ecrMock.on(StartImageScanCommand).resolves({});
+    await expect(gateway.startImageScan(domainImage())).resolves.toEqual({
+      outcome: "started",
+      status: undefined,
+    });
   });
 });

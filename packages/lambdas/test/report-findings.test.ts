@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetTopicAttributesCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -10,8 +12,10 @@ import {
   RETRY_ENVELOPE_VERSION,
 } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
+import { captureHandlerOutput, logsWith, metricValues } from "./support/output.js";
 
 // The report-findings handler's wiring, from its source, with the AWS clients mocked: what reaches SQS, SNS and
 // the batch response. The same flow on the sandbox through the built bundle: test/report-findings.bundle.test.ts.
@@ -241,5 +245,187 @@ describe("report-findings handler", () => {
     const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
     expect(sent).toEqual([{ QueueUrl: DLQ, MessageBody: "{not json" }]);
     expect(ecr.commandCalls(DescribeImageScanFindingsCommand)).toHaveLength(0);
+  });
+});
+
+describe("report-findings handler: what it logs and measures", () => {
+  const context = {
+    functionName: "ecr-scan-reporter-report-findings",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:ecr-scan-reporter-report-findings",
+    memoryLimitInMB: "512",
+    awsRequestId: "req-7",
+    logGroupName: "/aws/lambda/ecr-scan-reporter-report-findings",
+    logStreamName: "stream",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+  const s3Event = {
+    version: "0",
+    id: "s3-event-1",
+    "detail-type": "Object Created",
+    source: "aws.s3",
+    account: "123456789012",
+    time: "2026-03-02T09:15:27Z",
+    region: "eu-west-1",
+    resources: [],
+    detail: {},
+  };
+
+  it("sums the batch: reports, dropped and retried messages, each outcome; logs why an event is ignored", async () => {
+    const output = captureHandlerOutput();
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const { handler } = await import("../src/report-findings.js");
+    const response = await handler(
+      sqsEventOf([
+        { messageId: "a", body: JSON.stringify(scanEvent) },
+        { messageId: "s3", body: JSON.stringify(s3Event) },
+        { messageId: "bad", body: "{not json" },
+      ]),
+      context,
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    const { logs, metrics } = output;
+    expect(logsWith(logs, "ignoring event")).toEqual([
+      expect.objectContaining({
+        level: "INFO",
+        messageId: "s3",
+        eventId: "s3-event-1",
+        reason: expect.stringContaining("is not a scan-completion event"),
+      }),
+    ]);
+    expect(logsWith(logs, "malformed report message moved to the dead-letter queue")).toEqual([
+      expect.objectContaining({ messageId: "bad", deadLettered: true }),
+    ]);
+    expect(logsWith(logs, "reporters ready")).toEqual([expect.objectContaining({ reporters: ["sns"] })]);
+    expect(logsWith(logs, "report-findings summary")).toEqual([
+      expect.objectContaining({
+        level: "INFO",
+        function_request_id: "req-7",
+        summary: { messages: 3, dropped: 2, reports: 1, outcomes: { reported: 1 }, messagesRetried: 0 },
+      }),
+    ]);
+    expect(new Set(logs.map((line) => line.service))).toEqual(new Set(["report-findings"]));
+    expect(new Set(metrics.map((line) => line.service))).toEqual(new Set(["report-findings"]));
+    const [dlqCall] = sqs.commandCalls(SendMessageCommand);
+    expect(await retrySettingsOf(dlqCall as { thisValue: unknown })).toEqual({
+      maxAttempts: 8,
+      mode: "adaptive",
+    });
+    expect(metricValues(metrics, "Reports")).toEqual([{ value: 1, dimensions: {} }]);
+    expect(metricValues(metrics, "MessagesDropped")).toEqual([{ value: 2, dimensions: {} }]);
+    expect(metricValues(metrics, "MessagesRetried")).toEqual([{ value: 0, dimensions: {} }]);
+  });
+
+  it("counts the messages SQS must deliver again, by outcome", async () => {
+    const output = captureHandlerOutput();
+    ecr
+      .on(DescribeImageScanFindingsCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: {} }));
+    const otherImage = {
+      ...scanEvent,
+      detail: { ...scanEvent.detail, "image-digest": `sha256:${"e".repeat(64)}` },
+    };
+    const response = await invoke([
+      { messageId: "a", body: JSON.stringify(scanEvent) },
+      { messageId: "b", body: JSON.stringify(otherImage) },
+    ]);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["a", "b"]);
+    expect(logsWith(output.logs, "report-findings summary")[0]?.summary).toEqual({
+      messages: 2,
+      dropped: 0,
+      reports: 2,
+      outcomes: { "fetch-retry": 2 },
+      messagesRetried: 2,
+    });
+    expect(metricValues(output.metrics, "Reports")).toEqual([{ value: 2, dimensions: {} }]);
+    expect(metricValues(output.metrics, "MessagesRetried")).toEqual([{ value: 2, dimensions: {} }]);
+    expect(metricValues(output.metrics, "MessagesDropped")).toEqual([{ value: 0, dimensions: {} }]);
+  });
+
+  it("warns when a reporter fails its check at cold start, and still tries it for the report", async () => {
+    const output = captureHandlerOutput();
+    sns
+      .on(GetTopicAttributesCommand)
+      .rejects(Object.assign(new Error("no topic"), { name: "NotFoundException" }));
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      logsWith(output.logs, "reporter verification failed; it will still be tried for each report"),
+    ).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        reporter: "sns",
+        error: expect.stringContaining("cannot read SNS topic"),
+      }),
+    ]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it("loads and checks the reporters once per cold start, not once per invocation", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    await invoke([{ messageId: "b", body: JSON.stringify(scanEvent) }]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(sns.commandCalls(GetTopicAttributesCommand)).toHaveLength(1);
+  });
+});
+
+describe("report-findings handler with a custom reporter package", () => {
+  /** A reporter package in a node_modules folder, as a Lambda layer holds it; its reports land on globalThis. */
+  function installReporter(nodeModules: string) {
+    const dir = join(nodeModules, "ecr-test-reporter");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "ecr-test-reporter", main: "index.mjs" }),
+    );
+    writeFileSync(
+      join(dir, "index.mjs"),
+      `export default {
+        name: "ecr-test-reporter",
+        optionsSchema: { safeParse: (data) => ({ success: true, data }) },
+        create: () => ({
+          async report(report) {
+            (globalThis.ecrTestReports ??= []).push(report.repository);
+            return { status: "sent" };
+          },
+        }),
+      };`,
+    );
+  }
+  const reports = () => (globalThis as { ecrTestReports?: string[] }).ecrTestReports ?? [];
+
+  beforeEach(() => {
+    const root = mkdtempSync(join(tmpdir(), "reporters-"));
+    onTestFinished(() => {
+      rmSync(root, { recursive: true, force: true });
+      delete (globalThis as { ecrTestReports?: string[] }).ecrTestReports;
+    });
+    vi.stubEnv("ECR_SCAN_REPORTER_REPORTERS_PATH", join(root, "node_modules"));
+    vi.stubEnv(
+      "ECR_SCAN_REPORTER_CONFIG",
+      JSON.stringify({ thresholds: { CRITICAL: 0 }, reporters: [{ use: "ecr-test-reporter" }] }),
+    );
+  });
+
+  it("loads it from the folder ECR_SCAN_REPORTER_REPORTERS_PATH names", async () => {
+    installReporter(process.env.ECR_SCAN_REPORTER_REPORTERS_PATH as string);
+    const response = await invoke([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(reports()).toEqual(["team-a/api"]);
+  });
+
+  it("tries to load the reporters again on the next invocation when they could not be loaded", async () => {
+    const { handler } = await import("../src/report-findings.js");
+    const event = sqsEventOf([{ messageId: "a", body: JSON.stringify(scanEvent) }]);
+    await expect(handler(event)).rejects.toThrow(/ecr-test-reporter/);
+    installReporter(process.env.ECR_SCAN_REPORTER_REPORTERS_PATH as string);
+    await expect(handler(event)).resolves.toEqual({ batchItemFailures: [] });
+    expect(reports()).toEqual(["team-a/api"]);
   });
 });

@@ -9,7 +9,9 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SCAN_MESSAGE_VERSION, type ScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
+import { captureHandlerOutput, logsWith, metricValues } from "./support/output.js";
 
 // The scan-images handler's wiring, from its source, with ECR and SQS mocked. The same on the sandbox through
 // the built bundle, with thousands of images: test/scan-images.bundle.test.ts.
@@ -130,5 +132,198 @@ describe("scan-images handler", () => {
       { QueueUrl: DLQ, MessageBody: '{"kind":"scan-repository"}' },
     ]);
     expect(ecr.commandCalls(StartImageScanCommand)).toHaveLength(2);
+  });
+});
+
+describe("scan-images handler: what it logs and measures", () => {
+  const context = {
+    functionName: "ecr-scan-reporter-scan-images",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:ecr-scan-reporter-scan-images",
+    memoryLimitInMB: "512",
+    awsRequestId: "req-42",
+    logGroupName: "/aws/lambda/ecr-scan-reporter-scan-images",
+    logStreamName: "stream",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+
+  it("logs each repository's decisions, scans and fate, and sums the batch in one line and in metrics", async () => {
+    const output = captureHandlerOutput();
+    // team-a/api: image 1 is scanned; image 2's scan reads a status the planner does not know, so it is skipped.
+    ecr
+      .on(DescribeImageScanFindingsCommand, {
+        repositoryName: "team-a/api",
+        imageId: { imageDigest: digest(2) },
+      })
+      .resolves({ imageScanStatus: { status: "WEIRD" as never } });
+    ecr.on(StartImageScanCommand).resolves({ imageScanStatus: { status: "IN_PROGRESS" } });
+    // team-b/web: both scans throttled past the SDK's retries; team-c/etl: not allowed to list; team-x/gone: deleted.
+    ecr
+      .on(StartImageScanCommand, { repositoryName: "team-b/web" })
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: {} }));
+    ecr
+      .on(DescribeImagesCommand, { repositoryName: "team-c/etl" })
+      .rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException", $metadata: {} }));
+    ecr.on(DescribeImagesCommand, { repositoryName: "team-x/gone" }).rejects(
+      Object.assign(new Error("no such repository"), {
+        name: "RepositoryNotFoundException",
+        $metadata: {},
+      }),
+    );
+
+    const { handler } = await import("../src/scan-images.js");
+    const response = await handler(
+      sqsEventOf([
+        { messageId: "a", body: JSON.stringify(message("team-a/api")) },
+        { messageId: "bad", body: "{not json" },
+        { messageId: "b", body: JSON.stringify(message("team-b/web")) },
+        { messageId: "c", body: JSON.stringify(message("team-c/etl")) },
+        { messageId: "gone", body: JSON.stringify(message("team-x/gone")) },
+      ]),
+      context,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "b" }]);
+
+    const { logs, metrics } = output;
+    const of = (messageId: string, repositoryName: string) => ({ messageId, repositoryName, runId: "run-1" });
+    expect(logsWith(logs, "skip")).toEqual([
+      expect.objectContaining({
+        level: "DEBUG",
+        ...of("a", "team-a/api"),
+        imageDigest: digest(2),
+        reason: "unknown-status",
+        detail: "scan status WEIRD",
+      }),
+    ]);
+    // The batch's messages are processed at once: lines of different messages come in any order.
+    const requested = logsWith(logs, "scan requested").sort((x, y) =>
+      `${x.messageId}${x.imageDigest}`.localeCompare(`${y.messageId}${y.imageDigest}`),
+    );
+    expect(requested[0]).toMatchObject({
+      level: "INFO",
+      ...of("a", "team-a/api"),
+      imageDigest: digest(1),
+      tags: ["v1"],
+      outcome: "started",
+      status: "IN_PROGRESS",
+    });
+    expect(requested.slice(1)).toEqual(
+      [1, 2].map((n) =>
+        expect.objectContaining({
+          ...of("b", "team-b/web"),
+          imageDigest: digest(n),
+          outcome: "failed",
+          retryable: true,
+          message: "scan requested",
+        }),
+      ),
+    );
+    expect(logsWith(logs, "repository scanned").find((line) => line.messageId === "a")).toMatchObject({
+      ...of("a", "team-a/api"),
+      counts: {
+        images: 2,
+        decisions: { "scan:never-scanned": 1, "skip:unknown-status": 1 },
+        outcomes: { started: 1 },
+        retryableFailures: 0,
+      },
+    });
+    expect(logsWith(logs, "repository will be retried")).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        ...of("b", "team-b/web"),
+        error: "RetryableAwsError: 2 scan(s) failed with a retryable error",
+      }),
+    ]);
+    expect(logsWith(logs, "repository could not be scanned; not retried")).toEqual([
+      expect.objectContaining({
+        level: "ERROR",
+        ...of("c", "team-c/etl"),
+        error: "AccessDeniedException: not allowed",
+      }),
+    ]);
+    expect(logsWith(logs, "repository no longer exists; nothing to scan")).toEqual([
+      expect.objectContaining({ level: "WARN", ...of("gone", "team-x/gone") }),
+    ]);
+    expect(logsWith(logs, "malformed scan message moved to the dead-letter queue")).toEqual([
+      expect.objectContaining({ messageId: "bad", reason: "the body is not JSON", deadLettered: true }),
+    ]);
+
+    const [summary, ...more] = logsWith(logs, "scan-images summary");
+    expect(more).toEqual([]);
+    expect(summary).toMatchObject({
+      level: "INFO",
+      // The invocation's context is on every line.
+      function_request_id: "req-42",
+      summary: {
+        messages: 5,
+        messagesRetried: 1,
+        images: 4,
+        decisions: {
+          "scan:never-scanned": 3,
+          "skip:unknown-status": 1,
+          "message:malformed": 1,
+          "message:failed": 1,
+        },
+        outcomes: { started: 1, failed: 2 },
+        retryableFailures: 2,
+      },
+    });
+
+    // Every line names the function; so does every metric line.
+    expect(new Set(logs.map((line) => line.service))).toEqual(new Set(["scan-images"]));
+    expect(new Set(metrics.map((line) => line.service))).toEqual(new Set(["scan-images"]));
+    // The dead-letter queue is written through a client that rides out throttling.
+    const [dlqCall] = sqs.commandCalls(SendMessageCommand);
+    expect(await retrySettingsOf(dlqCall as { thisValue: unknown })).toEqual({
+      maxAttempts: 8,
+      mode: "adaptive",
+    });
+    expect(metricValues(metrics, "ImagesSeen")).toEqual([{ value: 4, dimensions: {} }]);
+    expect(metricValues(metrics, "ScansStarted")).toEqual([{ value: 1, dimensions: {} }]);
+    expect(metricValues(metrics, "MessagesRetried")).toEqual([{ value: 1, dimensions: {} }]);
+    expect(metricValues(metrics, "ScanRequests")).toEqual(
+      expect.arrayContaining([
+        { value: 1, dimensions: { outcome: "started" } },
+        { value: 2, dimensions: { outcome: "failed" } },
+      ]),
+    );
+    expect(metricValues(metrics, "ScanRequests")).toHaveLength(2);
+    expect(metricValues(metrics, "ImageDecisions")).toHaveLength(4);
+    expect(metricValues(metrics, "ImageDecisions")).toEqual(
+      expect.arrayContaining([
+        { value: 3, dimensions: { decision: "scan:never-scanned" } },
+        { value: 1, dimensions: { decision: "skip:unknown-status" } },
+        { value: 1, dimensions: { decision: "message:malformed" } },
+        { value: 1, dimensions: { decision: "message:failed" } },
+      ]),
+    );
+  });
+
+  it("counts two malformed and two failed messages, and reports no scan started as zero", async () => {
+    const output = captureHandlerOutput();
+    ecr
+      .on(DescribeImagesCommand)
+      .rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException", $metadata: {} }));
+    const response = await invoke([
+      { messageId: "bad-1", body: "{not json" },
+      { messageId: "bad-2", body: "[]" },
+      { messageId: "c", body: JSON.stringify(message("team-c/etl")) },
+      { messageId: "d", body: JSON.stringify(message("team-d/etl")) },
+    ]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(logsWith(output.logs, "scan-images summary")[0]?.summary).toEqual({
+      messages: 4,
+      messagesRetried: 0,
+      images: 0,
+      decisions: { "message:malformed": 2, "message:failed": 2 },
+      outcomes: {},
+      retryableFailures: 0,
+    });
+    expect(metricValues(output.metrics, "ScansStarted")).toEqual([{ value: 0, dimensions: {} }]);
+    expect(metricValues(output.metrics, "ScanRequests")).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { SqsSandbox } from "@ecr-scan-reporter/sandbox";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import {
   ENTRY_RETRY_BASE_DELAY_MS,
   MAX_ENTRY_RETRIES,
@@ -132,5 +132,110 @@ describe("sendScanMessages against the sandbox's SendMessageBatch", () => {
       calls: 1 + MAX_ENTRY_RETRIES,
     });
     expect(queue.messages).toEqual([]);
+  });
+});
+
+describe("sendScanMessages: what it reports of failed entries", () => {
+  beforeEach(() => sqsMock.reset());
+
+  it("names the repository of a failed entry in a later chunk by that chunk's ids, with SQS's code and message", async () => {
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => {
+      const failing = input.Entries.length === 3 ? ["2"] : [];
+      return {
+        Successful: input.Entries.filter((e) => !failing.includes(e.Id)).map((e) => ({
+          Id: e.Id,
+          MessageId: e.Id,
+          MD5OfMessageBody: "",
+        })),
+        Failed: failing.map((Id) => ({
+          Id,
+          SenderFault: true,
+          Code: "InvalidMessageContents",
+          Message: "bad byte",
+        })),
+      };
+    });
+    const result = await sendScanMessages(
+      new SQSClient({}),
+      "https://sqs/queue",
+      Array.from({ length: 13 }, (_, i) => message(i)),
+      { sleep: async () => {} },
+    );
+    expect(result).toEqual({
+      sent: 12,
+      failed: [{ repositoryName: "team-a/svc-12", reason: "InvalidMessageContents: bad byte" }],
+      calls: 2,
+    });
+  });
+
+  it("says so when SQS gives no code or message, and names an entry it did not send by its id", async () => {
+    // An answer with no Successful list, failing an id that was sent and one that was not.
+    sqsMock.on(SendMessageBatchCommand).resolves({
+      Failed: [
+        { Id: "0", SenderFault: true, Code: undefined as never },
+        { Id: "7", SenderFault: false, Code: "InternalError", Message: "oops" },
+      ],
+    });
+    const waits: number[] = [];
+    const result = await sendScanMessages(new SQSClient({}), "https://sqs/queue", [message(0)], {
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(result).toEqual({
+      sent: 0,
+      failed: [
+        { repositoryName: "team-a/svc-0", reason: "error: no message" },
+        { repositoryName: "entry 7", reason: "InternalError: oops" },
+      ],
+      calls: 1,
+    });
+    // Nothing it sent can be re-sent: no second round.
+    expect(waits).toEqual([]);
+  });
+
+  it("waits on the real clock between rounds when no sleep is given", async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Failed: [{ Id: "0", SenderFault: false, Code: "InternalError" }] })
+      .resolves({ Successful: [{ Id: "0", MessageId: "m", MD5OfMessageBody: "" }] });
+    let done = false;
+    const run = sendScanMessages(new SQSClient({}), "https://sqs/queue", [message(0)]).finally(() => {
+      done = true;
+    });
+    await vi.advanceTimersByTimeAsync(ENTRY_RETRY_BASE_DELAY_MS - 1);
+    expect(done).toBe(false);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(run).resolves.toEqual({ sent: 1, failed: [], calls: 2 });
+  });
+});
+
+describe("QueueSendError", () => {
+  const failures = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ repositoryName: `team/r${i}`, reason: "AccessDenied: no" }));
+
+  it("names every repository that could not be queued, and what to check", () => {
+    const error = new QueueSendError(failures(2));
+    expect(error.code).toBe("QUEUE_SEND_FAILED");
+    expect(error.message).toBe(
+      "2 repository message(s) could not be sent to the scan queue: team/r0 (AccessDenied: no), team/r1 (AccessDenied: no). " +
+        "Check the queue policy and the function's sqs:SendMessage permission.",
+    );
+  });
+
+  it("names the first 20 and marks that there are more", () => {
+    const error = new QueueSendError(failures(21));
+    expect(error.message).toMatch(/^21 repository message\(s\) could not be sent/);
+    expect(error.message).toContain("team/r19 (AccessDenied: no), …. Check");
+    expect(error.message).not.toContain("team/r20");
+  });
+
+  it("marks nothing more when there are exactly 20", () => {
+    const error = new QueueSendError(failures(20));
+    expect(error.message).toContain("team/r19 (AccessDenied: no). Check");
+    expect(error.message).not.toContain("…");
   });
 });

@@ -4,10 +4,13 @@ import {
   GetRegistryScanningConfigurationCommand,
 } from "@aws-sdk/client-ecr";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SCAN_MESSAGE_VERSION } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { MAX_ENTRY_RETRIES } from "../src/scan-queue.js";
+import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest } from "./support/handler-env.js";
+import { captureHandlerOutput, logsWith, metricValues } from "./support/output.js";
 
 // The schedule-scans handler's wiring, from its source, with ECR and SQS mocked. On the sandbox through the
 // built bundle: test/schedule-scans.bundle.test.ts.
@@ -119,7 +122,110 @@ describe("schedule-scans handler", () => {
 
   it("fails with a message that names the variable when SCAN_QUEUE_URL is missing", async () => {
     vi.stubEnv("SCAN_QUEUE_URL", "");
-    await expect(invoke()).rejects.toThrow(/SCAN_QUEUE_URL is not set/);
+    await expect(invoke()).rejects.toThrow(
+      "The environment variable SCAN_QUEUE_URL is not set: it names the queue scan-images reads.",
+    );
     expect(ecr.commandCalls(DescribeRepositoriesCommand)).toHaveLength(0);
+  });
+});
+
+describe("schedule-scans handler: its messages, summary and metrics", () => {
+  const acceptAll = () =>
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })),
+      Failed: [],
+    }));
+
+  it("queues a versioned scan-repository message per selected repository, tagged with the run", async () => {
+    acceptAll();
+    await invoke();
+    const calls = sqs.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((c) => c.args[0].input.QueueUrl)).toEqual([QUEUE]);
+    const bodies = calls
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => JSON.parse(e.MessageBody ?? ""));
+    expect(bodies).toEqual(
+      ["team-a/api", "team-b/web"].map((repositoryName) => ({
+        version: SCAN_MESSAGE_VERSION,
+        kind: "scan-repository",
+        registryId: "123456789012",
+        repositoryName,
+        scanType: "BASIC",
+        runId: "req-1",
+      })),
+    );
+  });
+
+  it("names a run invoked without a context by its start time", async () => {
+    acceptAll();
+    vi.useFakeTimers({ now: new Date("2026-03-02T09:00:00Z"), toFake: ["Date"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { handler } = await import("../src/schedule-scans.js");
+    const summary = await handler({});
+    expect(summary.runId).toBe(`run-${Date.parse("2026-03-02T09:00:00Z")}`);
+  });
+
+  it("logs and returns the run's summary, and measures what it queued", async () => {
+    const output = captureHandlerOutput();
+    acceptAll();
+    const summary = await invoke();
+    const expected = {
+      runId: "req-1",
+      scanType: "BASIC",
+      repositories: 3,
+      selected: 2,
+      notSelected: 1,
+      messagesSent: 2,
+      messagesFailed: 0,
+      sqsCalls: 1,
+    };
+    expect(summary).toEqual(expected);
+    expect(logsWith(output.logs, "schedule-scans summary")).toEqual([
+      expect.objectContaining({ level: "INFO", function_request_id: "req-1", summary: expected }),
+    ]);
+    expect(new Set(output.logs.map((line) => line.service))).toEqual(new Set(["schedule-scans"]));
+    expect(new Set(output.metrics.map((line) => line.service))).toEqual(new Set(["schedule-scans"]));
+    const [call] = sqs.commandCalls(SendMessageBatchCommand);
+    expect(await retrySettingsOf(call as { thisValue: unknown })).toEqual({
+      maxAttempts: 8,
+      mode: "adaptive",
+    });
+    expect(metricValues(output.metrics, "RepositoriesSelected")).toEqual([{ value: 2, dimensions: {} }]);
+    expect(metricValues(output.metrics, "ScanMessagesSent")).toEqual([{ value: 2, dimensions: {} }]);
+    expect(metricValues(output.metrics, "ScanMessagesFailed")).toEqual([{ value: 0, dimensions: {} }]);
+  });
+
+  it("says in its summary line that Inspector rescans an enhanced registry", async () => {
+    const output = captureHandlerOutput();
+    ecr
+      .on(GetRegistryScanningConfigurationCommand)
+      .resolves({ scanningConfiguration: { scanType: "ENHANCED" } });
+    await invoke();
+    expect(
+      logsWith(
+        output.logs,
+        "schedule-scans summary: registry uses enhanced scanning, Amazon Inspector rescans by itself",
+      ),
+    ).toEqual([
+      expect.objectContaining({ summary: expect.objectContaining({ selected: 2, messagesSent: 0 }) }),
+    ]);
+    expect(metricValues(output.metrics, "ScanMessagesSent")).toEqual([{ value: 0, dimensions: {} }]);
+  });
+
+  it("publishes its metrics, failures counted, before it fails the run", async () => {
+    const output = captureHandlerOutput();
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: [{ Id: "0", MessageId: "0", MD5OfMessageBody: "" }],
+      Failed: input.Entries.slice(1).map((e) => ({ Id: e.Id, SenderFault: true, Code: "AccessDenied" })),
+    }));
+    await expect(invoke()).rejects.toMatchObject({ code: "QUEUE_SEND_FAILED" });
+    expect(metricValues(output.metrics, "ScanMessagesSent")).toEqual([{ value: 1, dimensions: {} }]);
+    expect(metricValues(output.metrics, "ScanMessagesFailed")).toEqual([{ value: 1, dimensions: {} }]);
+    expect(logsWith(output.logs, "schedule-scans summary")[0]?.summary).toMatchObject({
+      messagesSent: 1,
+      messagesFailed: 1,
+    });
   });
 });
