@@ -1,17 +1,43 @@
 import { readFileSync } from "node:fs";
 // The named export: under NodeNext the default import of this CommonJS module types as the module object.
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { describe, expect, it } from "vitest";
-import { configJsonSchema, configJsonSchemaText } from "../src/config/json-schema.js";
-import {
-  CONFIG_ENV,
-  CONFIG_PARAMETER_ENV,
-  loadConfigFromEnvironment,
-  type ParameterReader,
-  parseConfig,
-  parseConfigText,
-} from "../src/config/load.js";
-import { ConfigError, EcrScanReporterError } from "../src/errors.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ParameterReader } from "../src/config/load.js";
+import { loadFresh } from "./support/fresh-modules.js";
+
+// The schema is built while its module loads: each test loads it afresh (support/fresh-modules.ts says why).
+let configJsonSchema: typeof import("../src/config.js").configJsonSchema;
+let configJsonSchemaText: typeof import("../src/config.js").configJsonSchemaText;
+let configSchema: typeof import("../src/config.js").configSchema;
+let loadConfigFromEnvironment: typeof import("../src/config.js").loadConfigFromEnvironment;
+let parseConfig: typeof import("../src/config.js").parseConfig;
+let parseConfigText: typeof import("../src/config.js").parseConfigText;
+let problemsFromIssues: typeof import("../src/config.js").problemsFromIssues;
+let ConfigError: typeof import("../src/errors.js").ConfigError;
+let EcrScanReporterError: typeof import("../src/errors.js").EcrScanReporterError;
+type ConfigError = import("../src/errors.js").ConfigError;
+type EcrScanReporterError = import("../src/errors.js").EcrScanReporterError;
+
+beforeEach(async () => {
+  const [config, errors] = await loadFresh(() =>
+    Promise.all([import("../src/config.js"), import("../src/errors.js")]),
+  );
+  ({
+    configJsonSchema,
+    configJsonSchemaText,
+    configSchema,
+    loadConfigFromEnvironment,
+    parseConfig,
+    parseConfigText,
+    problemsFromIssues,
+  } = config);
+  ({ ConfigError, EcrScanReporterError } = errors);
+});
+
+// The documented names of the variables a Lambda reads its configuration from, written out: they are an interface.
+const CONFIG_ENV = "ECR_SCAN_REPORTER_CONFIG";
+const CONFIG_PARAMETER_ENV = "ECR_SCAN_REPORTER_CONFIG_PARAMETER";
 
 const DAY_MS = 86_400_000;
 
@@ -208,13 +234,116 @@ describe("parseConfig", () => {
   });
 });
 
+describe("parseConfig: what a config author reads", () => {
+  /** The problems of a document that must be invalid. */
+  const problemsOf = (document: unknown) => configErrorOf(() => parseConfig(document, "test")).problems;
+
+  it("quotes a bad regular expression with the engine's reason, whatever the text of the pattern", () => {
+    expect(problemsOf({ repositories: { include: "^team-(" } })).toEqual([
+      {
+        path: "repositories.include",
+        reason: '"^team-(" is not a valid regular expression (/^team-(/: Unterminated group)',
+      },
+    ]);
+    // Text in the pattern that looks like zod's "Invalid input: " prefix is the user's and stays.
+    expect(problemsOf({ reporters: [{ use: "sns", repositories: "Invalid input: (" }] })).toEqual([
+      {
+        path: "reporters[0].repositories",
+        reason:
+          '"Invalid input: (" is not a valid regular expression (/Invalid input: (/: Unterminated group)',
+      },
+    ]);
+  });
+
+  it("says what was expected and what was given for a value of the wrong type, without zod's prefix", () => {
+    expect(problemsOf({ notifyOnScanFailure: "yes" })).toEqual([
+      { path: "notifyOnScanFailure", reason: "expected boolean, received string" },
+    ]);
+    expect(problemsOf({ ignore: [{ reason: "r" }] })).toEqual([{ path: "ignore[0].id", reason: "required" }]);
+  });
+
+  it("says only that a date is badly written when it does not look like one", () => {
+    for (const until of ["31/01/2027", "12027-01-31", "2027-01-311", "2027-1-31", "2027-01-1"]) {
+      expect(problemsOf({ ignore: [{ id: "CVE-2023-4863", reason: "r", until }] })).toEqual([
+        { path: "ignore[0].until", reason: "must be a date like 2027-01-31" },
+      ]);
+    }
+  });
+
+  it("rejects an ignore entry with an empty id or reason", () => {
+    expect(problemsOf({ ignore: [{ id: "", reason: "" }] }).map((p) => p.path)).toEqual([
+      "ignore[0].id",
+      "ignore[0].reason",
+    ]);
+  });
+
+  it("bounds maxScansPerRun between 1 and the registry's 100,000", () => {
+    expect(problemsOf({ scan: { maxScansPerRun: 0 } }).map((p) => p.path)).toEqual(["scan.maxScansPerRun"]);
+    expect(problemsOf({ scan: { maxScansPerRun: 100_001 } }).map((p) => p.path)).toEqual([
+      "scan.maxScansPerRun",
+    ]);
+    expect(parseConfig({ scan: { maxScansPerRun: 1 } }, "test").scan.maxScansPerRun).toBe(1);
+    expect(parseConfig({ scan: { maxScansPerRun: 100_000 } }, "test").scan.maxScansPerRun).toBe(100_000);
+  });
+
+  it("accepts any non-negative whole threshold, and turns a negative one down", () => {
+    expect(parseConfig({ thresholds: { LOW: 250 } }, "test").thresholds.LOW).toBe(250);
+    expect(problemsOf({ thresholds: { LOW: -1 } }).map((p) => p.path)).toEqual(["thresholds.LOW"]);
+  });
+
+  it("reports its own checks to a zod consumer of configSchema as custom issues with the message", () => {
+    const result = configSchema.safeParse({ scan: { expiry: "soon" }, repositories: { exclude: "(" } });
+    expect(result.error?.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: "custom",
+          path: ["scan", "expiry"],
+          message: '"soon" is not a duration like 7d, 12h or 30m',
+        }),
+        expect.objectContaining({ code: "custom", path: ["repositories", "exclude"] }),
+      ]),
+    );
+  });
+});
+
+describe("problemsFromIssues", () => {
+  // Only zod's own message for a missing value ("Invalid input: expected string, received undefined") is shortened
+  // to "required": a reporter's options schema may word its problems as it likes.
+  it("keeps a reporter's own words for a missing option, even when they mention what was received", () => {
+    const optionsSchema = z
+      .strictObject({
+        topicArn: z.string({ error: "set topicArn, the SNS topic to publish to (received undefined)" }),
+        to: z.array(z.string()).optional(),
+      })
+      .refine((options) => options.to !== undefined, {
+        path: ["to"],
+        message: "name the recipients: expected a list of addresses, received undefined",
+      });
+    const issues = optionsSchema.safeParse({ topicArn: undefined }).error?.issues ?? [];
+    expect(problemsFromIssues(issues, ["reporters", 0, "options"])).toEqual([
+      {
+        path: "reporters[0].options.topicArn",
+        reason: "set topicArn, the SNS topic to publish to (received undefined)",
+      },
+    ]);
+    const refined = optionsSchema.safeParse({ topicArn: "arn:aws:sns:eu-west-1:123456789012:t" }).error
+      ?.issues;
+    expect(problemsFromIssues(refined ?? [])).toEqual([
+      { path: "to", reason: "name the recipients: expected a list of addresses, received undefined" },
+    ]);
+  });
+});
+
 describe("parseConfigText", () => {
   it("turns text that is not JSON into a ConfigError", () => {
     const error = configErrorOf(() => parseConfigText('{ "scan": { "expiry": "7d", } ', "config.json"));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.problems).toHaveLength(1);
+    // The whole document is at fault: no path, so the message lists the bare reason.
+    expect(error.problems[0]?.path).toBe("");
     expect(error.problems[0]?.reason).toMatch(/^not valid JSON: SyntaxError/);
     expect(error.message).toContain("(config.json)");
+    expect(error.message).toContain("\n  - not valid JSON: SyntaxError");
   });
 
   it("parses valid JSON text", () => {
@@ -294,11 +423,14 @@ describe("loadConfigFromEnvironment", () => {
     expect(error.message).toContain('"/ecr-scan-reporter/config" is empty');
   });
 
-  it("fails with CONFIG_NOT_FOUND naming both variables when neither is set", async () => {
-    const error = await rejectionOf(loadConfigFromEnvironment({}, failingReader));
-    expect(error.code).toBe("CONFIG_NOT_FOUND");
-    expect(error.message).toContain(CONFIG_ENV);
-    expect(error.message).toContain(CONFIG_PARAMETER_ENV);
+  it("fails with CONFIG_NOT_FOUND naming both variables when neither is set, or both are empty", async () => {
+    for (const env of [{}, { [CONFIG_ENV]: "", [CONFIG_PARAMETER_ENV]: "" }]) {
+      const error = await rejectionOf(loadConfigFromEnvironment(env, failingReader));
+      expect(error.code).toBe("CONFIG_NOT_FOUND");
+      expect(error.message).toBe(
+        "No configuration: set ECR_SCAN_REPORTER_CONFIG to the JSON document, or ECR_SCAN_REPORTER_CONFIG_PARAMETER to the name of an SSM parameter holding it.",
+      );
+    }
   });
 });
 
@@ -313,8 +445,14 @@ describe("the JSON Schema", () => {
     ).toBe(configJsonSchemaText());
   });
 
-  const ajv = new Ajv2020({ allErrors: true });
-  const validate = ajv.compile(configJsonSchema());
+  // Compiled once per distinct schema: the fresh modules of each test generate the same one.
+  const compiled = new Map<string, ReturnType<Ajv2020["compile"]>>();
+  let validate: ReturnType<Ajv2020["compile"]>;
+  beforeEach(() => {
+    const text = configJsonSchemaText();
+    validate = compiled.get(text) ?? new Ajv2020({ allErrors: true }).compile(configJsonSchema());
+    compiled.set(text, validate);
+  });
 
   it("accepts the documented example, which the zod schema also parses", () => {
     const valid = validate(DOCUMENTED_EXAMPLE);

@@ -1,6 +1,15 @@
 import { ECRServiceException, LimitExceededException, ServerException } from "@aws-sdk/client-ecr";
 import { describe, expect, it } from "vitest";
-import { isRetryableAwsError, RetryableAwsError } from "../src/errors.js";
+import {
+  ConfigError,
+  describeError,
+  EcrScanReporterError,
+  isRetryableAwsError,
+  MessageError,
+  ReporterError,
+  RetryableAwsError,
+  SecretError,
+} from "../src/errors.js";
 
 const named = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: {}, ...extra });
@@ -39,7 +48,67 @@ describe("isRetryableAwsError", () => {
     ["an aborted call", named("AbortError")],
     ["a string", "ThrottlingException"],
     ["null", null],
+    ["undefined", undefined],
   ])("does not retry %s", (_why, error) => {
     expect(isRetryableAwsError(error)).toBe(false);
+  });
+});
+
+describe("the project's errors", () => {
+  // Each error is made in the test, not in the table: Stryker credits a test only with code that runs during it.
+  it.each([
+    ["MessageError", () => new MessageError("bad body"), "MESSAGE_INVALID", "bad body"],
+    ["RetryableAwsError", () => new RetryableAwsError("throttled"), "AWS_RETRYABLE", "throttled"],
+    ["SecretError", () => new SecretError("no such secret"), "SECRET_UNAVAILABLE", "no such secret"],
+    [
+      "ReporterError",
+      () => new ReporterError("slack#2", "HTTP 404"),
+      "REPORTER_FAILED",
+      "reporter slack#2: HTTP 404",
+    ],
+  ])("%s carries its stable code, its own name and the message", (name, make, code, message) => {
+    const error = make();
+    expect(error).toBeInstanceOf(EcrScanReporterError);
+    expect(error.code).toBe(code);
+    expect(error.name).toBe(name);
+    expect(error.message).toBe(message);
+  });
+
+  it("keeps the cause and names the reporter of a ReporterError", () => {
+    const cause = new Error("socket hang up");
+    const error = new ReporterError("github", "could not open the issue", { cause });
+    expect(error.reporter).toBe("github");
+    expect(error.cause).toBe(cause);
+  });
+
+  it("lists every configuration problem on its own line, a problem without a path as its bare reason", () => {
+    const error = new ConfigError(
+      [
+        { path: "scan.expiry", reason: "required" },
+        { path: "", reason: "not valid JSON: SyntaxError: oops" },
+      ],
+      "config.json",
+    );
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toBe(
+      "Invalid ecr-scan-reporter configuration (config.json), 2 problem(s):\n" +
+        "  - scan.expiry: required\n" +
+        "  - not valid JSON: SyntaxError: oops",
+    );
+    // The user's mistake, not a bug: the "stack" is the message alone, with no frames to hide it.
+    expect(error.stack).toBe(`ConfigError: ${error.message}`);
+  });
+});
+
+describe("describeError", () => {
+  it("names an Error by its name and message", () => {
+    expect(describeError(new TypeError("x is not a function"))).toBe("TypeError: x is not a function");
+    expect(describeError(new SecretError("gone"))).toBe("SecretError: gone");
+  });
+
+  it("writes any other thrown value as text", () => {
+    expect(describeError("plain text")).toBe("plain text");
+    expect(describeError(42)).toBe("42");
+    expect(describeError(undefined)).toBe("undefined");
   });
 });

@@ -1,21 +1,49 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { MessageError } from "../src/errors.js";
-import {
-  buildRetryMessageBody,
-  coalesceScanCompletions,
-  isImageDigest,
-  isRepositoryName,
-  parseImageArn,
-  parseReportQueueMessage,
-  parseRepositoryArn,
-  parseScanEvent,
-  RETRY_ENVELOPE_VERSION,
-  type ReportQueueMessage,
-  SCAN_EVENT_TYPES,
-  type ScanCompleted,
-  scanCompletionKey,
-} from "../src/events/index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { ReportQueueMessage, ScanCompleted } from "../src/events/index.js";
+import { loadFresh } from "./support/fresh-modules.js";
+
+// The event schemas are built while their module loads: each test loads them afresh (support/fresh-modules.ts).
+type EventsModule = typeof import("../src/events/index.js");
+let buildRetryMessageBody: EventsModule["buildRetryMessageBody"];
+let coalesceScanCompletions: EventsModule["coalesceScanCompletions"];
+let isImageDigest: EventsModule["isImageDigest"];
+let isRepositoryName: EventsModule["isRepositoryName"];
+let parseImageArn: EventsModule["parseImageArn"];
+let parseReportQueueMessage: EventsModule["parseReportQueueMessage"];
+let parseRepositoryArn: EventsModule["parseRepositoryArn"];
+let parseScanEvent: EventsModule["parseScanEvent"];
+let RETRY_ENVELOPE_VERSION: EventsModule["RETRY_ENVELOPE_VERSION"];
+let SCAN_EVENT_TYPES: EventsModule["SCAN_EVENT_TYPES"];
+let scanCompletionKey: EventsModule["scanCompletionKey"];
+let quoteValue: typeof import("../src/events/schemas.js").quoteValue;
+let MessageError: typeof import("../src/errors.js").MessageError;
+type MessageError = import("../src/errors.js").MessageError;
+
+beforeEach(async () => {
+  const [events, schemas, errors] = await loadFresh(() =>
+    Promise.all([
+      import("../src/events/index.js"),
+      import("../src/events/schemas.js"),
+      import("../src/errors.js"),
+    ]),
+  );
+  ({
+    buildRetryMessageBody,
+    coalesceScanCompletions,
+    isImageDigest,
+    isRepositoryName,
+    parseImageArn,
+    parseReportQueueMessage,
+    parseRepositoryArn,
+    parseScanEvent,
+    RETRY_ENVELOPE_VERSION,
+    SCAN_EVENT_TYPES,
+    scanCompletionKey,
+  } = events);
+  ({ quoteValue } = schemas);
+  ({ MessageError } = errors);
+});
 
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into fixtures and edit them freely
 type Json = Record<string, any>;
@@ -430,6 +458,89 @@ describe("targeted-retry envelope", () => {
     const message = messageErrorOf(body, "m-9").message;
     expect(message).toMatch(/^report-queue message m-9 \(in a retry envelope\): "Inspector2 Scan" event/);
     expect(message).toContain('detail.image-digest: "sha256:nope"');
+  });
+});
+
+describe("what a malformed event's message says", () => {
+  it("names a bad repository name and the names ECR accepts", () => {
+    const document = fixture("ecr-image-scan-complete-tagged");
+    document.detail["repository-name"] = "Team-A/api";
+    expect(messageErrorOf(JSON.stringify(document)).message).toContain(
+      'detail.repository-name: "Team-A/api" is not an ECR repository name (2-256 characters: lower-case letters and digits, separated by ".", "_", "-" or "/")',
+    );
+  });
+
+  it.each([
+    ["junk before it", "my eu-west-1"],
+    ["junk after it", "eu-west-1a"],
+    ["no number", "eu-west"],
+    ["upper case", "EU-WEST-1"],
+  ])("rejects a region with %s", (_what, region) => {
+    const document = fixture("ecr-image-scan-complete-tagged");
+    document.region = region;
+    expect(messageErrorOf(JSON.stringify(document)).message).toContain(
+      `region: ${JSON.stringify(region)} is not an AWS region`,
+    );
+  });
+
+  it.each([
+    ["a region of three parts", "us-gov-west-1"],
+    ["a region numbered past 9, as AWS may add", "ap-southeast-12"],
+  ])("accepts %s", (_what, region) => {
+    const document = fixture("ecr-image-scan-complete-tagged");
+    document.region = region;
+    expect(completionOf(document).region).toBe(region);
+  });
+
+  it("says a missing or non-string time is one, rather than quoting it as a badly written time", () => {
+    const document = fixture("ecr-image-scan-complete-tagged");
+    delete document.time;
+    expect(messageErrorOf(JSON.stringify(document)).message).toMatch(/: time: required$/);
+    document.time = 1_772_442_927;
+    expect(messageErrorOf(JSON.stringify(document)).message).toMatch(
+      /: time: expected string, received number$/,
+    );
+  });
+
+  it("accepts an event time with a UTC offset instead of Z", () => {
+    const document = fixture("ecr-image-scan-complete-tagged");
+    document.time = "2026-03-02T10:15:27+01:00";
+    expect(completionOf(document).time).toBe("2026-03-02T10:15:27+01:00");
+  });
+
+  it("keeps a zod consumer's view of the schemas' own checks: a custom issue with the message", async () => {
+    const { inspector2ScanEventSchema } = await import("../src/events/index.js");
+    const document = fixture("inspector2-scan");
+    document.detail["repository-name"] = "amazon/amazon-ecs-sample";
+    const result = inspector2ScanEventSchema.safeParse(document);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        code: "custom",
+        path: ["detail", "repository-name"],
+        message:
+          '"amazon/amazon-ecs-sample" is not an ECR repository ARN like arn:aws:ecr:REGION:ACCOUNT:repository/NAME',
+      }),
+    ]);
+  });
+});
+
+describe("quoteValue", () => {
+  it("quotes a string as JSON, so quotes and line breaks in it stay visible", () => {
+    expect(quoteValue("team-a/api")).toBe('"team-a/api"');
+    expect(quoteValue('say "hi"\n')).toBe('"say \\"hi\\"\\n"');
+  });
+
+  it("quotes the JSON text of any other value", () => {
+    expect(quoteValue(42)).toBe('"42"');
+    expect(quoteValue({ a: 1 })).toBe('"{\\"a\\":1}"');
+    expect(quoteValue(null)).toBe('"null"');
+    // No JSON text at all: its String() form.
+    expect(quoteValue(undefined)).toBe('"undefined"');
+  });
+
+  it("cuts a value longer than 120 characters, so a huge value cannot flood a log line", () => {
+    expect(quoteValue("x".repeat(120))).toBe(`"${"x".repeat(120)}"`);
+    expect(quoteValue(`${"x".repeat(120)}tail`)).toBe(`"${"x".repeat(120)}…"`);
   });
 });
 

@@ -1,5 +1,20 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger, REDACTED, redactingReplacer, redactSecrets } from "../src/logger.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { loadFresh } from "./support/fresh-modules.js";
+
+// The secret patterns are built while the module loads: each test loads it afresh (support/fresh-modules.ts).
+type LoggerModule = typeof import("../src/logger.js");
+let createLogger: LoggerModule["createLogger"];
+let redactingReplacer: LoggerModule["redactingReplacer"];
+let redactSecrets: LoggerModule["redactSecrets"];
+let toReporterLogger: LoggerModule["toReporterLogger"];
+beforeEach(async () => {
+  ({ createLogger, redactingReplacer, redactSecrets, toReporterLogger } = await loadFresh(
+    () => import("../src/logger.js"),
+  ));
+});
+
+/** What a reader of the logs sees in place of a secret, written out: the exported constant could be anything. */
+const REDACTED = "[redacted]";
 
 // Secret-shaped values, built so that no scanner mistakes this file for a leak.
 const SLACK_HOOK = [
@@ -13,6 +28,7 @@ const GITHUB_TOKEN = `ghp_${"A1b2C3d4E5".repeat(3)}abcdef`;
 const GITHUB_PAT = `github_pat_${"11ABCDEFG0".repeat(3)}_xyz`;
 const SLACK_TOKEN = `xoxb-${"1234567890"}-${"abcdefghij"}`;
 const ACCESS_KEY = `AKIA${"ABCDEFGHIJKLMNOP"}`;
+const LOGIC_APP_HOOK = `https://prod-12.westeurope.logic.azure.com:443/workflows/${"0a".repeat(16)}/triggers/manual/paths/invoke?sig=${"Xy".repeat(10)}`;
 
 const stringify = (value: unknown) => JSON.stringify(value, redactingReplacer);
 
@@ -20,6 +36,7 @@ describe("redactSecrets", () => {
   it.each([
     ["a Slack incoming-webhook URL", SLACK_HOOK],
     ["a Teams webhook URL", TEAMS_HOOK],
+    ["a Power Automate (Logic Apps) workflow URL", LOGIC_APP_HOOK],
     ["a classic GitHub token", GITHUB_TOKEN],
     ["a fine-grained GitHub token", GITHUB_PAT],
     ["a Slack bot token", SLACK_TOKEN],
@@ -55,6 +72,8 @@ describe("redactingReplacer", () => {
     ["api_key", "k-123"],
     ["clientSecret", "abc"],
     ["privateKey", "-----BEGIN KEY-----"],
+    ["private_key", "-----BEGIN KEY-----"],
+    ["api-key", "k-123"],
     ["token", 12345],
     ["password", true],
   ])("hides the value of the key %s whatever it holds (%s)", (key, value) => {
@@ -168,5 +187,49 @@ describe("createLogger", () => {
     expect(entry.error.message).toBe(`POST ${REDACTED} returned 404 no_service`);
     expect(output).toContain(`POST ${REDACTED} returned 404 no_service`);
     expect(output).not.toContain("hooks.slack.com");
+  });
+
+  it("gives reporters a logger whose every level writes the message and the fields they pass", () => {
+    vi.stubEnv("POWERTOOLS_DEV", "");
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "DEBUG");
+    const reporterLogger = toReporterLogger(createLogger("ecr-scan-reporter-test"));
+    const captured = captureOutput();
+
+    reporterLogger.debug("rendering", { template: "slack/finding.hbs" });
+    reporterLogger.info("sent", { ref: "1712345678.000100" });
+    reporterLogger.warn("rate limited", { retryAfterSeconds: 3, token: GITHUB_TOKEN });
+    reporterLogger.error("failed", { status: 404 });
+
+    const entries = [...captured.stdout, ...captured.stderr].map(
+      (line) => JSON.parse(line) as Record<string, unknown>,
+    );
+    const byLevel = Object.fromEntries(entries.map((entry) => [entry.level, entry]));
+    expect(entries).toHaveLength(4);
+    expect(byLevel.DEBUG).toMatchObject({ message: "rendering", template: "slack/finding.hbs" });
+    expect(byLevel.INFO).toMatchObject({ message: "sent", ref: "1712345678.000100" });
+    expect(byLevel.WARN).toMatchObject({ message: "rate limited", retryAfterSeconds: 3, token: REDACTED });
+    expect(byLevel.ERROR).toMatchObject({ message: "failed", status: 404 });
+  });
+
+  it("gives reporters a logger that writes a bare message when they pass no fields", () => {
+    vi.stubEnv("POWERTOOLS_DEV", "");
+    vi.stubEnv("POWERTOOLS_LOG_LEVEL", "DEBUG");
+    const reporterLogger = toReporterLogger(createLogger("ecr-scan-reporter-test"));
+    const captured = captureOutput();
+
+    reporterLogger.debug("d");
+    reporterLogger.info("i");
+    reporterLogger.warn("w");
+    reporterLogger.error("e");
+
+    const entries = [...captured.stdout, ...captured.stderr].map(
+      (line) => JSON.parse(line) as Record<string, unknown>,
+    );
+    expect(entries.map((entry) => [entry.level, entry.message])).toEqual([
+      ["DEBUG", "d"],
+      ["INFO", "i"],
+      ["WARN", "w"],
+      ["ERROR", "e"],
+    ]);
   });
 });

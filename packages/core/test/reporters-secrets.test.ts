@@ -1,7 +1,11 @@
-import { describe, expect, it, vi } from "vitest";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SecretError } from "../src/errors.js";
-import { type SecretRef, secretRefSchema } from "../src/reporters/contract.js";
+import type { SecretRef } from "../src/reporters/contract.js";
 import { createSecretResolver, type SecretFetchers } from "../src/reporters/secrets.js";
+import { loadFresh } from "./support/fresh-modules.js";
 
 const SLACK_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a-AbCdEf";
 const JSON_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks-XyZ123";
@@ -121,6 +125,12 @@ describe("createSecretResolver", () => {
     expect(error.message).not.toContain(WEBHOOK_TEXT);
   });
 
+  it("refuses a jsonKey whose value is an empty string", async () => {
+    const resolve = createSecretResolver(fakeFetchers({ [JSON_ARN]: JSON.stringify({ url: "" }) }));
+    const error = await secretErrorOf(resolve({ secretArn: JSON_ARN, jsonKey: "url" }));
+    expect(error.message).toBe(`Secrets Manager secret ${JSON_ARN} has no string at jsonKey "url".`);
+  });
+
   it("handles a JSON secret that is null", async () => {
     const resolve = createSecretResolver(fakeFetchers({ [JSON_ARN]: "null" }));
     const error = await secretErrorOf(resolve({ secretArn: JSON_ARN, jsonKey: "url" }));
@@ -151,12 +161,11 @@ describe("createSecretResolver", () => {
 
     const error = await secretErrorOf(resolve({ secretArn: SLACK_ARN }));
 
-    expect(error.message).toContain(SLACK_ARN);
-    expect(error.message).toContain("ResourceNotFoundException");
+    expect(error.message).toBe(
+      `Could not read the Secrets Manager secret ${SLACK_ARN} (ResourceNotFoundException). Check that it exists in this region and that the function may read it.`,
+    );
     expect(error.message).not.toContain(WEBHOOK_TEXT);
-    expect(error.message).not.toContain("can't find");
-    expect(error.message).not.toContain("kms:Decrypt");
-    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.cause).toEqual(new Error("ResourceNotFoundException"));
   });
 
   it("names the parameter and the decrypt permission when an SSM fetch fails", async () => {
@@ -208,7 +217,79 @@ describe("createSecretResolver", () => {
   });
 });
 
+describe("powertoolsSecretFetchers", () => {
+  // Powertools keeps its cache for the life of the process: every test reads names no other test reads.
+  const unique = () => `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const secretsManager = mockClient(SecretsManagerClient);
+  const ssm = mockClient(SSMClient);
+  beforeEach(() => {
+    secretsManager.reset();
+    ssm.reset();
+    vi.stubEnv("AWS_REGION", "eu-west-1");
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+  afterAll(() => {
+    secretsManager.restore();
+    ssm.restore();
+  });
+  // The fetchers are built while their module loads: each test loads it afresh (support/fresh-modules.ts).
+  const freshFetchers = async () =>
+    (await loadFresh(() => import("../src/reporters/secrets.js"))).powertoolsSecretFetchers;
+
+  it("reads a secret by its ARN, and keeps it for an hour", async () => {
+    const powertoolsSecretFetchers = await freshFetchers();
+    const arn = `${SLACK_ARN}-${unique()}`;
+    secretsManager.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: "slack-value" });
+    vi.useFakeTimers({ toFake: ["Date"] });
+
+    await expect(powertoolsSecretFetchers.secret(arn)).resolves.toBe("slack-value");
+    vi.setSystemTime(Date.now() + 59 * 60_000);
+    await expect(powertoolsSecretFetchers.secret(arn)).resolves.toBe("slack-value");
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    await expect(powertoolsSecretFetchers.secret(arn)).resolves.toBe("slack-value");
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it("reads a parameter decrypted (SecureString), and keeps it for an hour", async () => {
+    const powertoolsSecretFetchers = await freshFetchers();
+    const name = `${TOKEN_PARAMETER}-${unique()}`;
+    ssm
+      .on(GetParameterCommand, { Name: name, WithDecryption: true })
+      .resolves({ Parameter: { Name: name, Type: "SecureString", Value: "token-value" } });
+    vi.useFakeTimers({ toFake: ["Date"] });
+
+    await expect(powertoolsSecretFetchers.parameter(name)).resolves.toBe("token-value");
+    vi.setSystemTime(Date.now() + 59 * 60_000);
+    await expect(powertoolsSecretFetchers.parameter(name)).resolves.toBe("token-value");
+    expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: name, WithDecryption: true },
+    ]);
+
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    await powertoolsSecretFetchers.parameter(name);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+
+  it("is what a resolver uses when given no fetchers", async () => {
+    const fresh = await loadFresh(() => import("../src/reporters/secrets.js"));
+    const arn = `${SLACK_ARN}-${unique()}`;
+    secretsManager.on(GetSecretValueCommand, { SecretId: arn }).resolves({ SecretString: " from AWS \n" });
+    await expect(fresh.createSecretResolver()({ secretArn: arn })).resolves.toBe("from AWS");
+  });
+});
+
 describe("secretRefSchema", () => {
+  // The schema is built while its module loads: each test loads it afresh (support/fresh-modules.ts).
+  let secretRefSchema: typeof import("../src/reporters/contract.js").secretRefSchema;
+  beforeEach(async () => {
+    ({ secretRefSchema } = await loadFresh(() => import("../src/reporters/contract.js")));
+  });
+
   it.each<{ what: string; ref: SecretRef }>([
     { what: "a Secrets Manager ARN", ref: { secretArn: SLACK_ARN } },
     { what: "an ARN with a jsonKey", ref: { secretArn: JSON_ARN, jsonKey: "teamA" } },
@@ -225,6 +306,8 @@ describe("secretRefSchema", () => {
   it.each([
     { what: "a bare string (a value, not a reference)", input: `https://${WEBHOOK_TEXT}` },
     { what: "a non-ARN secret", input: { secretArn: "slack-a" } },
+    { what: "text before the ARN", input: { secretArn: `x${SLACK_ARN}` } },
+    { what: "a second line after the ARN", input: { secretArn: `${SLACK_ARN}\nslack-b` } },
     {
       what: "an ARN of another service",
       input: { secretArn: "arn:aws:ssm:eu-west-1:123456789012:parameter/x" },
@@ -237,6 +320,8 @@ describe("secretRefSchema", () => {
     { what: "an empty jsonKey", input: { secretArn: SLACK_ARN, jsonKey: "" } },
     { what: "a jsonKey on a parameter", input: { parameter: TOKEN_PARAMETER, jsonKey: "x" } },
     { what: "a parameter with a space", input: { parameter: "/ecr scan/token" } },
+    { what: "a parameter name with a space", input: { parameter: "github token" } },
+    { what: "a parameter path without its leading slash", input: { parameter: "ecr-scan-reporter/token" } },
     { what: "a parameter with a trailing slash", input: { parameter: "/ecr-scan-reporter/" } },
     { what: "an unknown key", input: { secretArn: SLACK_ARN, value: "x" } },
     { what: "an empty object", input: {} },
@@ -247,6 +332,21 @@ describe("secretRefSchema", () => {
   it("explains a non-ARN secret in words a config author can act on", () => {
     const result = secretRefSchema.safeParse({ secretArn: "slack-a" });
     expect(result.success).toBe(false);
-    expect(JSON.stringify(result.error?.issues)).toContain("must be a Secrets Manager secret ARN");
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ["secretArn"],
+        message: "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)",
+      }),
+    ]);
+  });
+
+  it("explains a bad parameter name with an example of a good one", () => {
+    const result = secretRefSchema.safeParse({ parameter: "github token" });
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        path: ["parameter"],
+        message: "must be an SSM parameter name like /ecr-scan-reporter/token",
+      }),
+    ]);
   });
 });

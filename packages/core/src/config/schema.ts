@@ -8,9 +8,10 @@ export interface Duration {
   ms: number;
 }
 
+/** A duration like 7d, 12h or 30m (each use describes itself: a description here would show nowhere). */
 const durationSchema = z
   .string()
-  .meta({ description: "A duration like 7d, 12h or 30m.", pattern: "^[0-9]+[dhm]$" })
+  .meta({ pattern: "^[0-9]+[dhm]$" })
   .transform((text, ctx): Duration => {
     const ms = parseDuration(text);
     if (ms === undefined || ms === 0) {
@@ -20,10 +21,10 @@ const durationSchema = z
     return { text, ms };
   });
 
+/** A JavaScript regular expression, matched against repository names (each use describes itself). */
 const regexSchema = z
   .string()
   .min(1)
-  .describe("A JavaScript regular expression, matched against repository names.")
   .transform((source, ctx): RegExp => {
     try {
       return new RegExp(source);
@@ -36,7 +37,8 @@ const regexSchema = z
     }
   });
 
-const severitySchema = z.enum(SEVERITIES).describe("A severity, upper case.");
+/** A severity, upper case (each use describes itself). */
+const severitySchema = z.enum(SEVERITIES);
 
 const dateSchema = z
   .string()
