@@ -124,6 +124,34 @@ describe("applyIgnoreList", () => {
     expect(outcome.expiredEntries).toEqual([]);
   });
 
+  it("matches an entry whose id has stray spaces around it", () => {
+    const outcome = applyIgnoreList(
+      findings,
+      "team-a/web-app",
+      [ignoreEntry({ id: " CVE-2024-3094\t" })],
+      NOW,
+    );
+    expect(outcome.kept.map((f) => f.id)).toEqual(["CVE-2023-4863", "GHSA-h5c8-rqwp-cp95"]);
+    expect(outcome.ignored).toBe(1);
+  });
+
+  it("weighs every entry of an id, whatever their order: an active one wins, expired ones are all named", () => {
+    const active = ignoreEntry({ id: "CVE-2023-4863", until: "2026-12-31" });
+    const expired = ignoreEntry({ id: "cve-2023-4863", until: "2025-12-31" });
+    const alsoExpired = ignoreEntry({ id: "CVE-2023-4863", until: "2026-01-31", reason: "second thoughts" });
+    expect(applyIgnoreList(findings, "team-a/web-app", [active, expired], NOW).ignored).toBe(1);
+
+    const outcome = applyIgnoreList(findings, "team-a/web-app", [expired, alsoExpired], NOW);
+    expect(outcome.ignored).toBe(0);
+    expect(outcome.expiredEntries).toEqual([expired, alsoExpired]);
+  });
+
+  it("keeps every finding, as a copy, when no entry is in scope", () => {
+    const outcome = applyIgnoreList(findings, "team-a/web-app", [], NOW);
+    expect(outcome).toEqual({ kept: findings, ignored: 0, expiredEntries: [] });
+    expect(outcome.kept).not.toBe(findings);
+  });
+
   it("reads the `until` dates of a parsed configuration", () => {
     const { ignore } = configSchema.parse({
       ignore: [{ id: "CVE-2023-4863", until: "2026-03-15", reason: "patched upstream next week" }],

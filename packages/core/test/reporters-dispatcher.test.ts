@@ -199,6 +199,31 @@ describe("dispatchReport", () => {
     });
   });
 
+  it("with the delivery's notifications, routes no one again and tells each reporter what its notification is", async () => {
+    // Neither would be routed on its own: the report is within thresholds and slack's `repositories` does not match.
+    const slack = fake("slack", { repositories: /^legacy\// });
+    const sns = fake("sns");
+    const notifications = new Map([
+      ["slack", { kind: "back-within-thresholds" as const, why: "back-within-thresholds" as const }],
+      ["sns", { why: "no-ledger" as const }],
+    ]);
+
+    const result = await dispatchReport(withinThresholdsReport(), [slack.loaded, sns.loaded], {
+      logger: recordingLogger(),
+      notifications,
+    });
+
+    expect(result.outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+    expect(slack.report.mock.calls[0]?.[1]).toEqual({
+      reporterId: "slack",
+      attempt: 1,
+      source: undefined,
+      notification: { kind: "back-within-thresholds", why: "back-within-thresholds" },
+    });
+    // No kind decided (no ledger): the context carries no notification at all.
+    expect(sns.report.mock.calls[0]?.[1]).not.toHaveProperty("notification");
+  });
+
   it("does not give a report to a reporter whose `repositories` does not match", async () => {
     const teamA = fake("slack", { repositories: /^team-a\// });
     const teamB = fake("slack#2", { repositories: /^team-b\// });
