@@ -4,8 +4,11 @@ import {
   fmt,
   fmtSpread,
   type Goal,
+  type LedgerReportFigures,
+  type LedgerReportResult,
   type ReportCaseResult,
   type ScheduleResult,
+  type SteadyStateResult,
 } from "./results.js";
 
 const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -27,6 +30,10 @@ export function renderSummary(input: {
   coldRuns: number;
   goals: Goal[];
   totalS: number;
+  /** The scheduler in steady state, every image in the findings ledger. */
+  steadyStates?: SteadyStateResult[];
+  /** report-findings' work on the ledger per report. */
+  ledgerReports?: LedgerReportResult[];
 }): string {
   const { schedules, reports, bundles, settings } = input;
   const lines: string[] = [];
@@ -40,6 +47,7 @@ export function renderSummary(input: {
   for (const note of settings.notes) lines.push(`- ${note}`);
   lines.push("");
 
+  const scheduleSectionAt = lines.length;
   lines.push("## Schedule at scale", "");
   lines.push(
     row([
@@ -83,6 +91,9 @@ export function renderSummary(input: {
   for (const s of schedules) lines.push(`- ${s.benchmark}: ${s.repetitionNote}`);
   lines.push("");
 
+  // A part the bench did not run (--only) leaves its section out.
+  if (schedules.length === 0) lines.length = scheduleSectionAt;
+  const reportSectionAt = lines.length;
   lines.push("## Report at size (report-findings, every built-in reporter)", "");
   lines.push(
     row([
@@ -131,6 +142,12 @@ export function renderSummary(input: {
     if (r.problems.length) lines.push(`- ${r.kind} problems: ${r.problems.join("; ")}`);
   lines.push("");
 
+  // A part the bench did not run (--only) leaves its section out.
+  if (reports.length === 0) lines.length = reportSectionAt;
+  if (input.steadyStates?.length) lines.push(...steadyStateSection(input.steadyStates));
+  if (input.ledgerReports?.length) lines.push(...ledgerReportSection(input.ledgerReports));
+
+  const coldStartSectionAt = lines.length;
   lines.push(`## Cold start (fresh Node process per import, ${input.coldRuns} imports each)`, "");
   lines.push(
     row([
@@ -157,6 +174,9 @@ export function renderSummary(input: {
   }
   lines.push("");
 
+  // A part the bench did not run (--only) leaves its section out.
+  if (bundles.length === 0) lines.length = coldStartSectionAt;
+  const costSectionAt = lines.length;
   lines.push("## Cost inputs", "");
   lines.push(
     row([
@@ -209,8 +229,135 @@ export function renderSummary(input: {
   if (schedules[0]) for (const note of schedules[0].costPer1000Images.notes) lines.push(`- ${note}`);
   lines.push("");
 
+  // A part the bench did not run (--only) leaves its section out.
+  if (schedules.length === 0 && reports.length === 0) lines.length = costSectionAt;
   lines.push("## Goals", "");
   for (const g of input.goals) lines.push(`- ${g.pass ? "PASS" : "FAIL"} ${g.goal}: ${g.detail}`);
   lines.push("");
   return lines.join("\n");
+}
+
+const STEADY_OPERATIONS = [
+  "ecr:DescribeRepositories",
+  "ecr:GetRegistryScanningConfiguration",
+  "ecr:DescribeImages",
+  "ecr:DescribeImageScanFindings",
+  "dynamodb:BatchGetItem",
+  "dynamodb:UpdateItem",
+  "ecr:StartImageScan",
+];
+
+/** The scheduler's steady state: calls per image a day after a run that put every image in the ledger. */
+function steadyStateSection(results: SteadyStateResult[]): string[] {
+  const lines = ["## Schedule in steady state (every image in the findings ledger)", ""];
+  lines.push(
+    row(["", ...results.map((r) => `${r.benchmark} (${r.repetitions} run${r.repetitions > 1 ? "s" : ""})`)]),
+  );
+  lines.push(row(["---", ...results.map(() => "---:")]));
+  const add = (label: string, f: (r: SteadyStateResult) => string) =>
+    lines.push(row([label, ...results.map(f)]));
+  add("images", (r) => fmt(r.images));
+  add("first run: wall time (s), the ledger learns every image", (r) =>
+    fmtSpread(r.figures.firstRun.wallTimeS, 1),
+  );
+  add("first run: calls", (r) =>
+    Object.entries(r.figures.firstRun.callsPerOperation)
+      .map(([op, n]) => `${op} ${fmtSpread(n)}`)
+      .join(", "),
+  );
+  add("measured run, a day later: wall time (s)", (r) => fmtSpread(r.figures.wallTimeS, 1));
+  for (const op of STEADY_OPERATIONS) {
+    add(`calls ${op}`, (r) => {
+      const c = r.figures.callsPerOperation[op];
+      return c ? fmtSpread(c) : "0";
+    });
+  }
+  add("read calls per image (ECR + DynamoDB, StartImageScan not counted)", (r) =>
+    fmtSpread(r.figures.readCallsPerImage, 4),
+  );
+  add("  … ECR", (r) => fmtSpread(r.figures.ecrReadCallsPerImage, 4));
+  add("  … DynamoDB", (r) => fmtSpread(r.figures.dynamodbReadCallsPerImage, 4));
+  add("DynamoDB read request units per image", (r) => fmtSpread(r.figures.dynamodbReadUnitsPerImage, 3));
+  add("DynamoDB writes", (r) => fmtSpread(r.figures.dynamodbWriteCalls));
+  add(
+    "scans due (past the 7-day expiry) / started / of fresh images",
+    (r) =>
+      `${fmtSpread(r.figures.scansDue)} / ${fmtSpread(r.figures.scansStarted)} / ${fmtSpread(r.figures.scansOfFreshImages)}`,
+  );
+  add("scans the ledger missed", (r) => fmtSpread(r.figures.ledgerMissedScans));
+  add("throttling answers met", (r) => fmtSpread(r.figures.throttlesTotal));
+  add("peak RSS scan-images (MB)", (r) => fmtSpread(r.figures.peakRssMbScanImages, 1));
+  add("billed duration scan-images, all batches (s)", (r) => fmtSpread(r.figures.durationSScanImages, 1));
+  lines.push("");
+  for (const r of results) lines.push(`- ${r.benchmark}: ${r.repetitionNote}`);
+  lines.push("");
+  return lines;
+}
+
+const ledgerCells = (f: LedgerReportFigures) => [
+  `${f.readCalls + f.writeCalls}: ${Object.entries(f.calls)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ")}`,
+  fmtSpread(f.readUnits, 1),
+  fmtSpread(f.writeUnits, 1),
+  fmtSpread(f.conditionalCheckFailures),
+  fmtSpread(f.invocationMs),
+  fmtSpread(f.peakRssMb, 1),
+  `${fmt(f.tableItems)} / ${fmt(f.tableBytes / 1024, 1)}`,
+];
+
+/** report-findings with the ledger: DynamoDB calls, capacity, time and memory per report. */
+function ledgerReportSection(results: LedgerReportResult[]): string[] {
+  const lines = ["## Report with the findings ledger (report-findings, every built-in reporter)", ""];
+  lines.push(
+    row([
+      "report",
+      "runs",
+      "DynamoDB calls",
+      "read units",
+      "write units",
+      "conditional failures",
+      "invocation (ms)",
+      "peak RSS (MB)",
+      "table after: items / KiB",
+    ]),
+  );
+  lines.push(row(["---", "---:", "---", "---:", "---:", "---:", "---:", "---:", "---:"]));
+  for (const r of results) {
+    lines.push(
+      row([`${fmt(r.findings)} findings, first report`, String(r.repetitions), ...ledgerCells(r.first)]),
+    );
+    if (r.rescan) {
+      lines.push(
+        row([
+          `${fmt(r.findings)} findings, rescan a week later, nothing new`,
+          String(r.repetitions),
+          ...ledgerCells(r.rescan),
+        ]),
+      );
+    }
+    if (r.withoutLedger) {
+      lines.push(
+        row([
+          `${fmt(r.findings)} findings, no ledger (reference)`,
+          "1",
+          "0",
+          "0",
+          "0",
+          "0",
+          fmt(r.withoutLedger.invocationMs),
+          fmt(r.withoutLedger.peakRssMb, 1),
+          "–",
+        ]),
+      );
+    }
+  }
+  lines.push("");
+  lines.push(
+    "- Read and write units are the ConsumedCapacity DynamoDB (dynalite) answered, summed: what on-demand billing charges as read and write request units. A refused conditional write is billed too and carries none; it is counted apart. Peak RSS is the process's, so a rescan's is at least its first report's.",
+  );
+  for (const r of results)
+    if (r.problems.length) lines.push(`- ${r.kind} problems: ${r.problems.join("; ")}`);
+  lines.push("");
+  return lines;
 }

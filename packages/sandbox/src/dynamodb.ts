@@ -39,6 +39,8 @@ import type { AwsHttpServer } from "./server.js";
 // | IAM: dynamodb:<Operation> on the table (or index) ARN;          | the sandbox (iam/requests.ts)              |
 // | AccessDeniedException, HTTP 400, IAM's words                    |                                            |
 // | Call counts (`dynamodb:<Operation>`), injected faults           | the sandbox (server.ts)                    |
+// | Consumed capacity per operation (the answers' ConsumedCapacity  | the sandbox (countCapacity), from          |
+// | summed) and refused conditional writes, for the bench           | dynalite's answers                         |
 // | Throttling (rateLimits): ThrottlingException on an on-demand    | the sandbox (throttlingError)              |
 // | table, ProvisionedThroughputExceededException on a provisioned  |                                            |
 // | one, ThrottlingException for control-plane operations           |                                            |

@@ -24,6 +24,7 @@ export async function demoCommand(options: {
       options: r.options,
       ...(r.repositories ? { repositories: r.repositories.source } : {}),
       ...(r.minSeverity ? { minSeverity: r.minSeverity } : {}),
+      notify: r.notify,
     }));
     reportersPath = resolve(path, "..", "node_modules");
   }

@@ -36,9 +36,14 @@ const packageVersionOf = (record: CveRecord) => `${record.packageName}\n${record
 export function recordsFoundIn(digest: string, published: readonly CveRecord[] = []): CveRecord[] {
   const picked = recordsForImage(digest, findingCountForImage(digest));
   const packages = new Set(picked.map(packageVersionOf));
+  const found = [...picked];
   const ids = new Set(picked.map((r) => r.id));
-  const updates = published.filter((r) => packages.has(packageVersionOf(r)) && !ids.has(r.id));
-  return [...picked, ...updates];
+  for (const record of published) {
+    if (!packages.has(packageVersionOf(record)) || ids.has(record.id)) continue;
+    ids.add(record.id);
+    found.push(record);
+  }
+  return found;
 }
 
 /** A CVE record as basic scanning reports it (DescribeImageScanFindings `findings[]`). */
