@@ -1,15 +1,27 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ImageDetail, LastScan } from "../src/model.js";
-import {
-  applyScanBudget,
-  FAILED_SCAN_RETRY_AFTER_MS,
-  isContainerImage,
-  type PlanContext,
-  type PlannedImage,
-  planImageScan,
-  type ScanDecision,
-  screenImage,
-} from "../src/planner.js";
+import type { PlanContext, PlannedImage, ScanDecision } from "../src/planner.js";
+import { loadFresh } from "./support/fresh-modules.js";
+
+// The planner's constants (the 24-hour retry delay, the media types) are set while its module loads: each test
+// loads it afresh (support/fresh-modules.ts says why).
+let applyScanBudget: typeof import("../src/planner.js").applyScanBudget;
+let compareScanUrgency: typeof import("../src/planner.js").compareScanUrgency;
+let FAILED_SCAN_RETRY_AFTER_MS: number;
+let isContainerImage: typeof import("../src/planner.js").isContainerImage;
+let planImageScan: typeof import("../src/planner.js").planImageScan;
+let screenImage: typeof import("../src/planner.js").screenImage;
+
+beforeEach(async () => {
+  ({
+    applyScanBudget,
+    compareScanUrgency,
+    FAILED_SCAN_RETRY_AFTER_MS,
+    isContainerImage,
+    planImageScan,
+    screenImage,
+  } = await loadFresh(() => import("../src/planner.js")));
+});
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -73,7 +85,7 @@ describe("planImageScan", () => {
     {
       name: "COMPLETE 1 day ago → skip fresh",
       lastScan: scanned("COMPLETE", ago(DAY)),
-      expected: { action: "skip", reason: "fresh" },
+      expected: { action: "skip", reason: "fresh", detail: `scanned ${ago(DAY).toISOString()}` },
     },
     {
       name: "COMPLETE exactly at the expiry → still fresh",
@@ -160,12 +172,12 @@ describe("planImageScan", () => {
     },
     {
       name: "FAILED exactly 24 h ago → scan again",
-      lastScan: scanned("FAILED", ago(FAILED_SCAN_RETRY_AFTER_MS)),
+      lastScan: scanned("FAILED", ago(24 * HOUR)),
       expected: { action: "scan", reason: "retry-failed", priority: 2 },
     },
     {
       name: "FAILED 1 ms short of 24 h → skip failed-recently",
-      lastScan: scanned("FAILED", ago(FAILED_SCAN_RETRY_AFTER_MS - 1)),
+      lastScan: scanned("FAILED", ago(24 * HOUR - 1)),
       expected: { action: "skip", reason: "failed-recently" },
     },
     {
@@ -193,7 +205,11 @@ describe("planImageScan", () => {
     {
       name: "ACTIVE → skip enhanced-scanning",
       lastScan: scanned("ACTIVE", ago(30 * DAY)),
-      expected: { action: "skip", reason: "enhanced-scanning" },
+      expected: {
+        action: "skip",
+        reason: "enhanced-scanning",
+        detail: "scan status ACTIVE (continuous scanning)",
+      },
     },
     // unknown statuses: do not scan, say why
     {
@@ -332,7 +348,11 @@ describe("planImageScan", () => {
       name: "ENHANCED registry, never scanned → skip enhanced-scanning",
       lastScan: never,
       ctx: { registryScanType: "ENHANCED" },
-      expected: { action: "skip", reason: "enhanced-scanning" },
+      expected: {
+        action: "skip",
+        reason: "enhanced-scanning",
+        detail: "Amazon Inspector rescans continuously",
+      },
     },
     {
       name: "ENHANCED registry, COMPLETE long ago → skip enhanced-scanning",
@@ -450,25 +470,26 @@ describe("applyScanBudget", () => {
     return { image: img, decision: planImageScan(img, lastScan, ctx()) };
   };
 
-  // Given in a deliberately scrambled order.
-  const retryFailed = plan("sha256:01", scanned("FAILED", ago(3 * DAY)));
-  const expiredRecent = plan("sha256:02", scanned("COMPLETE", ago(10 * DAY)));
-  const neverB = plan("sha256:0b", never);
-  const fresh = plan("sha256:03", scanned("COMPLETE", ago(DAY)));
-  const expiredOldest = plan("sha256:04", scanned("COMPLETE", ago(40 * DAY)));
-  const neverA = plan("sha256:0a", never);
-  const inProgress = plan("sha256:05", scanned("IN_PROGRESS"));
-  const expiredMiddle = plan("sha256:06", scanned("COMPLETE", ago(20 * DAY)));
-  const planned = [
-    retryFailed,
-    expiredRecent,
-    neverB,
-    fresh,
-    expiredOldest,
-    neverA,
-    inProgress,
-    expiredMiddle,
-  ];
+  let neverA: PlannedImage;
+  let neverB: PlannedImage;
+  let expiredOldest: PlannedImage;
+  let planned: PlannedImage[];
+  beforeEach(() => {
+    neverA = plan("sha256:0a", never);
+    neverB = plan("sha256:0b", never);
+    expiredOldest = plan("sha256:04", scanned("COMPLETE", ago(40 * DAY)));
+    // Given in a deliberately scrambled order.
+    planned = [
+      plan("sha256:01", scanned("FAILED", ago(3 * DAY))),
+      plan("sha256:02", scanned("COMPLETE", ago(10 * DAY))),
+      neverB,
+      plan("sha256:03", scanned("COMPLETE", ago(DAY))),
+      expiredOldest,
+      neverA,
+      plan("sha256:05", scanned("IN_PROGRESS")),
+      plan("sha256:06", scanned("COMPLETE", ago(20 * DAY))),
+    ];
+  });
 
   it("orders scans: never scanned first, then the oldest scan first, then failed scans", () => {
     const { toScan } = applyScanBudget(planned, 100);
@@ -515,5 +536,60 @@ describe("applyScanBudget", () => {
     const copy = planned.map((p) => ({ image: p.image, decision: { ...p.decision } }));
     applyScanBudget(planned, 1);
     expect(planned).toEqual(copy);
+  });
+});
+
+describe("compareScanUrgency", () => {
+  const plannedAs = (digest: string, decision: ScanDecision): PlannedImage => ({
+    image: image({ imageDigest: digest }),
+    decision,
+  });
+  const neverScanned = (digest: string) =>
+    plannedAs(digest, { action: "scan", reason: "never-scanned", priority: 0 });
+  const expired = (digest: string, lastScannedAt: Date) =>
+    plannedAs(digest, { action: "scan", reason: "expired", priority: 1, lastScannedAt });
+  const retryFailed = (digest: string, lastScannedAt: Date) =>
+    plannedAs(digest, { action: "scan", reason: "retry-failed", priority: 2, lastScannedAt });
+
+  it("puts the more urgent reason first, however old the other's last scan", () => {
+    const failedLongAgo = retryFailed("sha256:01", ago(300 * DAY));
+    const expiredLately = expired("sha256:02", ago(8 * DAY));
+    expect(compareScanUrgency(failedLongAgo, expiredLately)).toBeGreaterThan(0);
+    expect(compareScanUrgency(expiredLately, failedLongAgo)).toBeLessThan(0);
+    expect(compareScanUrgency(neverScanned("sha256:09"), expiredLately)).toBeLessThan(0);
+  });
+
+  it("puts the older last scan first within a reason", () => {
+    const older = expired("sha256:09", ago(30 * DAY));
+    const newer = expired("sha256:01", ago(10 * DAY));
+    expect(compareScanUrgency(older, newer)).toBe(-1);
+    expect(compareScanUrgency(newer, older)).toBe(1);
+  });
+
+  it("orders by digest when nothing else differs, and calls an image as urgent as itself", () => {
+    const a = neverScanned("sha256:0a");
+    const b = neverScanned("sha256:0b");
+    expect(compareScanUrgency(a, b)).toBe(-1);
+    expect(compareScanUrgency(b, a)).toBe(1);
+    expect(compareScanUrgency(a, a)).toBe(0);
+    const sameTime = ago(10 * DAY);
+    expect(compareScanUrgency(expired("sha256:0b", sameTime), expired("sha256:0a", sameTime))).toBe(1);
+  });
+
+  it("leaves skips where they are: only scans are ordered", () => {
+    const skip = plannedAs("sha256:00", { action: "skip", reason: "fresh" });
+    const scan = neverScanned("sha256:0f");
+    expect(compareScanUrgency(skip, scan)).toBe(0);
+    expect(compareScanUrgency(scan, skip)).toBe(0);
+    expect(compareScanUrgency(skip, skip)).toBe(0);
+  });
+});
+
+describe("the failed-scan retry delay", () => {
+  it("is ECR's 24 hours", () => {
+    expect(FAILED_SCAN_RETRY_AFTER_MS).toBe(24 * HOUR);
+    expect(planImageScan(image(), scanned("FAILED", ago(23 * HOUR)), ctx())).toMatchObject({
+      reason: "failed-recently",
+    });
   });
 });

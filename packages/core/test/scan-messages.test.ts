@@ -1,6 +1,19 @@
-import { describe, expect, it } from "vitest";
-import { MessageError } from "../src/errors.js";
-import { parseScanRepositoryMessage, SCAN_MESSAGE_VERSION } from "../src/scan-messages.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadFresh } from "./support/fresh-modules.js";
+
+// The message schema is built while its module loads: each test loads it afresh (support/fresh-modules.ts says why).
+let parseScanRepositoryMessage: typeof import("../src/scan-messages.js").parseScanRepositoryMessage;
+let SCAN_MESSAGE_VERSION: number;
+let MessageError: typeof import("../src/errors.js").MessageError;
+type MessageError = import("../src/errors.js").MessageError;
+
+beforeEach(async () => {
+  const [messages, errors] = await loadFresh(() =>
+    Promise.all([import("../src/scan-messages.js"), import("../src/errors.js")]),
+  );
+  ({ parseScanRepositoryMessage, SCAN_MESSAGE_VERSION } = messages);
+  ({ MessageError } = errors);
+});
 
 const GOOD = {
   version: 1,
@@ -70,5 +83,18 @@ describe("parseScanRepositoryMessage", () => {
   it("rejects another kind of message", () => {
     const error = messageErrorOf(JSON.stringify({ ...GOOD, kind: "report-image" }));
     expect(error.message).toContain("kind: ");
+  });
+
+  it("takes a registry id of exactly 12 digits", () => {
+    for (const registryId of ["1234567890123", "x123456789012", "12345678901x"]) {
+      expect(messageErrorOf(JSON.stringify({ ...GOOD, registryId })).message, registryId).toContain(
+        "registryId: ",
+      );
+    }
+  });
+
+  it("separates the problems it lists with semicolons", () => {
+    const error = messageErrorOf(JSON.stringify({ ...GOOD, kind: "report-image", runId: "" }));
+    expect(error.message).toMatch(/^not a scan-repository message v1: kind: [^;]+; runId: [^;]+$/);
   });
 });

@@ -9,9 +9,20 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
-import { EcrGateway } from "../src/ecr-gateway.js";
+import { EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
+import type { ImageDetail, LastScan } from "../src/model.js";
+import type { PlannedImage } from "../src/planner.js";
 import { reportImage } from "../src/use-cases/report-image.js";
-import { planOptionsOf, scanRepository } from "../src/use-cases/scan-repository.js";
+import {
+  addScanRunCounts,
+  countScanRun,
+  emptyScanRunCounts,
+  type PlanRepositoryOptions,
+  planOptionsOf,
+  planRepository,
+  type ScanRunCounts,
+  scanRepository,
+} from "../src/use-cases/scan-repository.js";
 import { selectRepositories } from "../src/use-cases/select-repositories.js";
 
 // The use cases the Lambdas and the CLI share, with ECR mocked.
@@ -140,5 +151,177 @@ describe("scanRepository", () => {
       outcomes: { started: 1 },
       retryableFailures: 0,
     });
+  });
+});
+
+/** An image of team-a/api, digest `sha256:<c × 64>`. */
+function imageOf(c: string, overrides: Partial<ImageDetail> = {}): ImageDetail {
+  return {
+    registryId: "123456789012",
+    repositoryName: "team-a/api",
+    imageDigest: `sha256:${c.repeat(64)}`,
+    imageTags: [],
+    imageManifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+    ...overrides,
+  };
+}
+
+/**
+ * A gateway over a fixed repository: `images` (undefined: the repository is gone), each image's last scan by
+ * digest (missing: the image is gone), StartImageScan answering `start`; records the calls and the most
+ * StartImageScan calls in flight at once.
+ */
+function fakeGateway(
+  images: ImageDetail[] | undefined,
+  lastScans: Record<string, LastScan>,
+  start: (image: ImageDetail) => ScanStartOutcome = () => ({ outcome: "started" }),
+) {
+  const calls = { getLastScan: [] as string[], startImageScan: [] as string[], maxInFlight: 0 };
+  let inFlight = 0;
+  const gateway = {
+    listImages: async () => images,
+    getLastScan: async (image: ImageDetail) => {
+      calls.getLastScan.push(image.imageDigest);
+      return lastScans[image.imageDigest];
+    },
+    startImageScan: async (image: ImageDetail) => {
+      calls.startImageScan.push(image.imageDigest);
+      inFlight += 1;
+      calls.maxInFlight = Math.max(calls.maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      return start(image);
+    },
+  } as unknown as EcrGateway;
+  return { gateway, calls };
+}
+
+const PLAN_OPTIONS: PlanRepositoryOptions = {
+  scanType: "BASIC",
+  now: new Date("2026-03-10T00:00:00Z"),
+  expiryMs: 7 * 86_400_000,
+  maxScans: 100,
+};
+
+describe("planRepository", () => {
+  it("returns an empty plan, not found, for a repository deleted after it was listed", async () => {
+    const { gateway, calls } = fakeGateway(undefined, {});
+    expect(await planRepository(gateway, "team-a/gone", PLAN_OPTIONS)).toMatchObject({
+      repositoryName: "team-a/gone",
+      found: false,
+      decisions: [],
+      toScan: [],
+    });
+    expect(calls.getLastScan).toEqual([]);
+  });
+
+  it("says found for a repository with no image", async () => {
+    const { gateway } = fakeGateway([], {});
+    expect(await planRepository(gateway, "team-a/empty", PLAN_OPTIONS)).toMatchObject({
+      repositoryName: "team-a/empty",
+      found: true,
+      decisions: [],
+      toScan: [],
+    });
+  });
+
+  it("reads no last scan of an image the planner decides without it", async () => {
+    const artifact = imageOf("a", { artifactMediaType: "application/vnd.cncf.helm.config.v1+json" });
+    const { gateway, calls } = fakeGateway([artifact, imageOf("b")], {
+      [imageOf("b").imageDigest]: { kind: "never" },
+    });
+    const plan = await planRepository(gateway, "team-a/api", PLAN_OPTIONS);
+    expect(calls.getLastScan).toEqual([imageOf("b").imageDigest]);
+    expect(plan.decisions.map((p) => [p.image.imageDigest, p.decision.action, p.decision.reason])).toEqual([
+      [artifact.imageDigest, "skip", "not-an-image"],
+      [imageOf("b").imageDigest, "scan", "never-scanned"],
+    ]);
+  });
+
+  it("skips an image deleted between listing it and reading its last scan as gone", async () => {
+    const { gateway } = fakeGateway([imageOf("a")], {});
+    const plan = await planRepository(gateway, "team-a/api", PLAN_OPTIONS);
+    expect(plan.decisions).toEqual([{ image: imageOf("a"), decision: { action: "skip", reason: "gone" } }]);
+    expect(plan.toScan).toEqual([]);
+  });
+});
+
+describe("scanRepository", () => {
+  it("starts no more scans at once than the concurrency it is given", async () => {
+    const images = ["1", "2", "3", "4"].map((c) => imageOf(c));
+    const never = Object.fromEntries(images.map((i) => [i.imageDigest, { kind: "never" } as LastScan]));
+    const { gateway, calls } = fakeGateway(images, never);
+    const { started } = await scanRepository(gateway, "team-a/api", { ...PLAN_OPTIONS, concurrency: 1 });
+    expect(started).toHaveLength(4);
+    expect(calls.maxInFlight).toBe(1);
+
+    const wide = fakeGateway(images, never);
+    await scanRepository(wide.gateway, "team-a/api", { ...PLAN_OPTIONS, concurrency: 4 });
+    expect(wide.calls.maxInFlight).toBe(4);
+  });
+});
+
+describe("countScanRun", () => {
+  const planned = (c: string, decision: PlannedImage["decision"]): PlannedImage => ({
+    image: imageOf(c),
+    decision,
+  });
+
+  it("tallies decisions by action and reason, outcomes by name, and only the failures a retry could mend", () => {
+    const decisions = [
+      planned("1", { action: "scan", reason: "never-scanned", priority: 0 }),
+      planned("2", { action: "scan", reason: "never-scanned", priority: 0 }),
+      planned("3", { action: "skip", reason: "fresh" }),
+      planned("4", { action: "scan", reason: "expired", priority: 1 }),
+    ];
+    const outcomes: ScanStartOutcome[] = [
+      { outcome: "started" },
+      { outcome: "failed", message: "ThrottlingException: slow down", retryable: true },
+      { outcome: "failed", message: "AccessDeniedException: no", retryable: false },
+      { outcome: "quota", message: "LimitExceededException: once a day" },
+    ];
+    const started = outcomes.map((result, i) => ({ image: imageOf(String(i + 1)), result }));
+    expect(countScanRun(decisions, started)).toEqual({
+      images: 4,
+      decisions: { "scan:never-scanned": 2, "skip:fresh": 1, "scan:expired": 1 },
+      outcomes: { started: 1, failed: 2, quota: 1 },
+      retryableFailures: 1,
+    });
+  });
+});
+
+describe("addScanRunCounts", () => {
+  it("adds every count of one repository to the running total, keeping keys only one side has", () => {
+    const total: ScanRunCounts = {
+      images: 5,
+      decisions: { "skip:fresh": 3, "scan:expired": 2 },
+      outcomes: { started: 2 },
+      retryableFailures: 1,
+    };
+    const more: ScanRunCounts = {
+      images: 3,
+      decisions: { "skip:fresh": 1, "scan:never-scanned": 2 },
+      outcomes: { started: 1, failed: 1 },
+      retryableFailures: 2,
+    };
+    expect(addScanRunCounts(total, more)).toEqual({
+      images: 8,
+      decisions: { "skip:fresh": 4, "scan:expired": 2, "scan:never-scanned": 2 },
+      outcomes: { started: 3, failed: 1 },
+      retryableFailures: 3,
+    });
+    // The running total is not changed in place.
+    expect(total.decisions).toEqual({ "skip:fresh": 3, "scan:expired": 2 });
+  });
+
+  it("starts from nothing counted", () => {
+    expect(emptyScanRunCounts()).toEqual({ images: 0, decisions: {}, outcomes: {}, retryableFailures: 0 });
+    const one: ScanRunCounts = {
+      images: 1,
+      decisions: { "skip:fresh": 1 },
+      outcomes: {},
+      retryableFailures: 0,
+    };
+    expect(addScanRunCounts(emptyScanRunCounts(), one)).toEqual(one);
   });
 });
