@@ -100,13 +100,13 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     return { retry: [], outcome: "fetch-failed" };
   }
 
+  const { expectedFindings } = event;
   const countedMore =
     !isFailedScan(report.status) &&
-    event.expectedFindings !== undefined &&
-    findingsRead < event.expectedFindings;
-  const wait = countedMore
-    ? planFindingsWait(event.expectedFindings, findingsRead, job.findingsWaits)
-    : undefined;
+    // Stryker disable next-line ConditionalExpression: there for the type; `n < undefined` is false anyway
+    expectedFindings !== undefined &&
+    findingsRead < expectedFindings;
+  const wait = countedMore ? planFindingsWait(expectedFindings, findingsRead, job.findingsWaits) : undefined;
   if (wait) {
     const request = {
       job,
@@ -115,7 +115,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       reporters: job.only,
       ...wait,
     } as const;
-    const waiting = { ...image, expectedFindings: event.expectedFindings, findingsRead, ...wait };
+    const waiting = { ...image, expectedFindings, findingsRead, ...wait };
     try {
       if (await deps.requeue(request)) {
         logger.info("fewer findings than the scan event counted; the report waits for the rest", waiting);
@@ -130,9 +130,9 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       return { retry: job.messageIds, outcome: "awaiting-findings" };
     }
   }
-  if (countedMore && event.expectedFindings !== undefined) {
+  if (countedMore) {
     // Out of waits (or nowhere to wait): send what is there, once, and say so.
-    report.completeness = { expectedFindings: event.expectedFindings, findingsRead };
+    report.completeness = { expectedFindings, findingsRead };
   }
 
   let result: DeliveryResult;
