@@ -123,6 +123,19 @@ describe("the Terraform module's config documents", () => {
     return JSON.parse(text as string);
   }
 
+  it("carries each reporter's notify to the functions, the schema's default where the variable leaves it out", () => {
+    const config = parseConfig(documentOf("notify_per_reporter"), "terraform plan (notify)");
+    expect(config.reporters.map((r) => [r.use, r.notify])).toEqual([
+      ["sns", "always"],
+      ["slack", "changes"],
+      ["github", "always"],
+      ["email", "changes"],
+      ["metrics", "always"],
+      ["@acme/ecr-reporter-teams", "always"],
+      ["@acme/ecr-reporter-jira", "changes"],
+    ]);
+  });
+
   it("parses the default plan's document with the core schema", () => {
     const config = parseConfig(documentOf("default_reporters"), "terraform plan (defaults)");
 
@@ -141,7 +154,12 @@ describe("the Terraform module's config documents", () => {
     expect(config.notifyOnScanFailure).toBe(true);
     expect(config.ignore).toEqual([]);
     expect(config.reporters).toEqual([
-      { use: "sns", options: { topicArn: "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" } },
+      {
+        use: "sns",
+        // The module leaves `notify` out when the variable does not set it: the schema's default applies.
+        notify: "changes",
+        options: { topicArn: "arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings" },
+      },
     ]);
     expect(reporterOptionProblems(config, BUILT_IN_PLUGINS)).toEqual([]);
   });
