@@ -1,44 +1,18 @@
 // deliverReport with a real DynamoDbLedger on the sandbox's DynamoDB (dynalite behind the sandbox), and reporters
 // that record what they are handed: the decisions of the ledger-aware delivery, one at a time.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ReporterEntry } from "../src/config/schema.js";
-import { DynamoDbLedger } from "../src/ledger/dynamodb-ledger.js";
 import { disabledLedger, type FindingsLedger, LedgerError } from "../src/ledger/ledger.js";
-import { createLedgerTableInput } from "../src/ledger/table.js";
 import type { Finding, ScanReport } from "../src/model.js";
 import type { ReportContext, Reporter, ReportOutcome } from "../src/reporters/contract.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
 import { countsOf, recordingLogger, scanReport, withinThresholdsReport } from "../src/testing/index.js";
 import { deliverReport } from "../src/use-cases/deliver-report.js";
+import { useLedgerTables } from "./support/ledger-tables.js";
 
 type ReportFn = (report: ScanReport, ctx: ReportContext) => Promise<ReportOutcome>;
 
-let sandbox: Sandbox;
-let client: DynamoDBClient;
-let tables = 0;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = new DynamoDBClient({
-    endpoint: sandbox.endpoint,
-    region: sandbox.region,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await sandbox?.close();
-});
-
-async function freshLedger(): Promise<FindingsLedger> {
-  const tableName = `deliver-${++tables}`;
-  await client.send(new CreateTableCommand(createLedgerTableInput(tableName)));
-  return new DynamoDbLedger({ client, tableName, logger: recordingLogger() });
-}
+const { freshLedger } = useLedgerTables("deliver");
 
 function reporter(
   id: string,

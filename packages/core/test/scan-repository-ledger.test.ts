@@ -1,12 +1,8 @@
 // The scheduler with the findings ledger: last scans come from a real DynamoDbLedger on the sandbox's DynamoDB, ECR
 // is a gateway over a fixed repository that records what it is asked.
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EcrGateway, ScanStartOutcome } from "../src/ecr-gateway.js";
-import { DynamoDbLedger } from "../src/ledger/dynamodb-ledger.js";
 import { disabledLedger, type FindingsLedger } from "../src/ledger/ledger.js";
-import { createLedgerTableInput } from "../src/ledger/table.js";
 import type { ImageDetail, LastScan } from "../src/model.js";
 import { recordingLogger } from "../src/testing/index.js";
 import {
@@ -14,31 +10,9 @@ import {
   planRepository,
   scanRepository,
 } from "../src/use-cases/scan-repository.js";
+import { useLedgerTables } from "./support/ledger-tables.js";
 
-let sandbox: Sandbox;
-let client: DynamoDBClient;
-let tables = 0;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = new DynamoDBClient({
-    endpoint: sandbox.endpoint,
-    region: sandbox.region,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await sandbox?.close();
-});
-
-async function freshLedger(): Promise<DynamoDbLedger> {
-  const tableName = `schedule-${++tables}`;
-  await client.send(new CreateTableCommand(createLedgerTableInput(tableName)));
-  return new DynamoDbLedger({ client, tableName, logger: recordingLogger() });
-}
+const { freshLedger } = useLedgerTables("schedule");
 
 const NOW = new Date("2026-03-10T00:00:00Z");
 const DAY = 86_400_000;
