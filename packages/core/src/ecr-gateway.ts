@@ -130,15 +130,21 @@ export class EcrGateway {
   }
 
   /**
-   * Every image of a repository, all pages of DescribeImages at 1,000 a page; `undefined` when the
-   * repository no longer exists (deleted between listing and scanning).
+   * Every image of a repository (or its tagged images only), all pages of DescribeImages at 1,000 a page;
+   * `undefined` when the repository no longer exists (deleted between listing and scanning).
    */
-  async listImages(repositoryName: string, registryId?: string): Promise<ImageDetail[] | undefined> {
+  async listImages(
+    repositoryName: string,
+    registryId?: string,
+    options: { taggedOnly?: boolean } = {},
+  ): Promise<ImageDetail[] | undefined> {
     const images: ImageDetail[] = [];
+    // Tagged only: ECR filters, so a repository of many untagged builds costs fewer pages.
+    const filter = options.taggedOnly ? { tagStatus: "TAGGED" as const } : undefined;
     try {
       for await (const page of paginateDescribeImages(
         { client: this.client, pageSize: ECR_MAX_PAGE_SIZE },
-        { repositoryName, registryId },
+        { repositoryName, registryId, filter },
       )) {
         for (const detail of page.imageDetails ?? []) images.push(toImageDetail(detail));
       }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "MESSAGE_INVALID"
   | "AWS_RETRYABLE"
   | "QUEUE_SEND_FAILED"
+  | "DIGEST_FAILED"
   | "REPORTER_FAILED"
   | "SECRET_UNAVAILABLE";
 

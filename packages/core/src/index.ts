@@ -1,6 +1,14 @@
 // The whole public API of @ecr-scan-reporter/core. The subpaths `./config`, `./events`, `./reporter` and
 // `./testing` each give one audience its part; everything they export is exported here too.
 export * from "./config.js";
+export {
+  buildDigest,
+  type DigestInputs,
+  type DigestRouteInput,
+  type ImageInUse,
+  periodKeyOf,
+  periodStartOf,
+} from "./digest/build.js";
 export { createEcrClient, ECR_MAX_ATTEMPTS, ScanQuotaAwareRetryStrategy } from "./ecr-client.js";
 export {
   ECR_MAX_PAGE_SIZE,
@@ -44,6 +52,7 @@ export {
   buildFailureReport,
   buildScanReport,
   type ReportSubject,
+  registryConsoleUrl,
 } from "./findings/report.js";
 export * from "./ledger/index.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
@@ -98,6 +107,7 @@ export {
   type HeldReport,
 } from "./use-cases/deliver-report.js";
 export { type ImageToReport, reportImage } from "./use-cases/report-image.js";
+export { runCoverage } from "./use-cases/run-coverage.js";
 export {
   type ReportJobDeps,
   type ReportJobOutcome,
@@ -122,3 +132,14 @@ export {
   startPlannedScans,
 } from "./use-cases/scan-repository.js";
 export { type RegistrySelection, selectRepositories } from "./use-cases/select-repositories.js";
+export {
+  type BuildDigestsOptions,
+  type BuiltDigests,
+  buildDigests,
+  type DigestOutcome,
+  digestRoutes,
+  type RouteDigest,
+  type SendDigestsOptions,
+  type SendDigestsResult,
+  sendDigests,
+} from "./use-cases/send-digests.js";

@@ -32,7 +32,13 @@ export type ScanDecision =
       /** When the scan that is being redone completed or failed, if known. */
       lastScannedAt?: Date;
     }
-  | { action: "skip"; reason: SkipReason; detail?: string };
+  | {
+      action: "skip";
+      reason: SkipReason;
+      detail?: string;
+      /** For a `budget` skip: why the image was due a scan (never scanned, expired…), for coverage. */
+      deferred?: ScanReason;
+    };
 
 /** What the planner needs of the configuration and the run. */
 export interface PlanContext {
@@ -179,7 +185,12 @@ export function applyScanBudget(planned: readonly PlannedImage[], maxScans: numb
     if (p.decision.action !== "scan" || kept.has(p)) return p;
     return {
       image: p.image,
-      decision: { action: "skip", reason: "budget", detail: `over ${maxScans} scans per run` },
+      decision: {
+        action: "skip",
+        reason: "budget",
+        detail: `over ${maxScans} scans per run`,
+        deferred: p.decision.reason,
+      },
     };
   });
   return { toScan: scans.slice(0, maxScans), decisions };

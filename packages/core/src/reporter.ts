@@ -1,6 +1,18 @@
 // `@ecr-scan-reporter/core/reporter`: what a reporter package needs, and nothing of the scanning side. The
 // contract, the model it receives, secrets, templates and the escaping for each target.
 
+export {
+  DEFAULT_DIGEST_PERIOD_DAYS,
+  DIGEST_TOP_CHANGES,
+  DIGEST_TOP_IMAGES,
+  type Digest,
+  type DigestChange,
+  type DigestChangeList,
+  type DigestCoverage,
+  type DigestImage,
+  type DigestPeriod,
+  type DigestRoute,
+} from "./digest/model.js";
 export { ReporterError, SecretError } from "./errors.js";
 export { imageConsoleUrl } from "./findings/report.js";
 export type { NotificationKind, NotificationWhy } from "./ledger/notify.js";
@@ -20,6 +32,7 @@ export {
 export { highestSeverityOf, isFailedScan } from "./policy/policy.js";
 export {
   type AnyReporterPlugin,
+  type DigestContext,
   defineReporter,
   type PreviewFile,
   REPORTER_CONTRACT_VERSION,
@@ -62,9 +75,12 @@ export {
   changesShort,
   checkTemplates,
   countsSummary,
+  digestPeriodName,
   type FixStatus,
   fixStatus,
+  formatAge,
   formatCvss,
+  formatDelta,
   type ImageRef,
   incompleteNote,
   isBackWithinThresholdsNotice,
@@ -75,6 +91,7 @@ export {
   severityName,
   severityRank,
   shortDigest,
+  templateCheckDigests,
   templateCheckReports,
   templatesOptionSchema,
 } from "./view/index.js";

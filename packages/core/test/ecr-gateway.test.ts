@@ -22,7 +22,7 @@ import {
   ValidationException,
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ECR_MAX_PAGE_SIZE,
   EcrGateway,
@@ -720,4 +720,10 @@ describe("EcrGateway: what ECR may leave out", () => {
       status: undefined,
     });
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecrMock.restore();
 });

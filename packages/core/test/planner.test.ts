@@ -516,11 +516,14 @@ describe("applyScanBudget", () => {
     // Every image keeps its place in the input order; only the over-budget scans change.
     expect(decisions.map((p) => p.image.imageDigest)).toEqual(planned.map((p) => p.image.imageDigest));
     const byDigest = new Map(decisions.map((p) => [p.image.imageDigest, p.decision]));
+    // A budget skip keeps why the image was due a scan (a digest's coverage counts it stale or never scanned).
+    const due = new Map(planned.map((p) => [p.image.imageDigest, p.decision.reason]));
     for (const digest of ["sha256:06", "sha256:02", "sha256:01"]) {
       expect(byDigest.get(digest)).toEqual({
         action: "skip",
         reason: "budget",
         detail: "over 3 scans per run",
+        deferred: due.get(digest),
       });
     }
     for (const kept of [neverA, neverB, expiredOldest]) {

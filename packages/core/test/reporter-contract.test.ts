@@ -4,6 +4,8 @@ import type { NotificationKind, NotificationWhy } from "../src/ledger/notify.js"
 import * as reporterEntry from "../src/reporter.js";
 import {
   type AnyReporterPlugin,
+  type Digest,
+  type DigestContext,
   defineReporter,
   type PreviewFile,
   REPORTER_CONTRACT_VERSION,
@@ -60,7 +62,11 @@ describe("the reporter contract", () => {
       source?: string;
       notification?: { kind: NotificationKind; why: NotificationWhy };
     }>();
-    expect(REPORTER_CONTRACT_VERSION).toBe(1);
+    expectTypeOf<Reporter["digest"]>().toEqualTypeOf<
+      ((digest: Digest, ctx: DigestContext) => Promise<ReportOutcome>) | undefined
+    >();
+    expectTypeOf<DigestContext>().toEqualTypeOf<{ reporterId: string; attempt: number; source?: string }>();
+    expect(REPORTER_CONTRACT_VERSION).toBe(2);
   });
 
   it("exports from @ecr-scan-reporter/core/reporter what a reporter package needs", () => {
@@ -107,6 +113,13 @@ describe("the reporter contract", () => {
         "shortDigest",
         "templateCheckReports",
         "templatesOptionSchema",
+        "DEFAULT_DIGEST_PERIOD_DAYS",
+        "DIGEST_TOP_CHANGES",
+        "DIGEST_TOP_IMAGES",
+        "digestPeriodName",
+        "formatAge",
+        "formatDelta",
+        "templateCheckDigests",
       ].sort(),
     );
   });

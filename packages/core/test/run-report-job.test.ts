@@ -1,6 +1,6 @@
 import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import type { ReportJob } from "../src/events/report-jobs.js";
 import type { ScanCompleted } from "../src/events/scan-event.js";
@@ -342,4 +342,10 @@ describe("runReportJob: some reporters fail", () => {
       extra: { ...IMAGE, error: "Error: SQS is down" },
     });
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecrMock.restore();
 });

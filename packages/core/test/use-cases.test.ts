@@ -7,7 +7,7 @@ import {
   StartImageScanCommand,
 } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
 import type { ImageDetail, LastScan } from "../src/model.js";
@@ -324,4 +324,10 @@ describe("addScanRunCounts", () => {
     };
     expect(addScanRunCounts(emptyScanRunCounts(), one)).toEqual(one);
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecrMock.restore();
 });

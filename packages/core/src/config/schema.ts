@@ -143,6 +143,12 @@ export const configSchema = z
             .describe(
               'How noisy: "changes" sends a due report only when it is the first for the image reference, has new findings, raised severities or a changed verdict, and one notice when an image is back within the thresholds; "always" sends every due report. Both never send the same scan twice. Needs the findings ledger (LEDGER_TABLE_NAME); without it every due report is sent.',
             ),
+          digest: z
+            .boolean()
+            .optional()
+            .describe(
+              "Send this entry a periodic digest (send-digests, on digest_schedule_expression): on by default for reporters that support digests; false turns it off.",
+            ),
           options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
         }),
       )

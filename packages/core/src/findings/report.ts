@@ -51,6 +51,11 @@ function consoleOrigin(region: string): string {
   return `https://${region}.console.aws.amazon.com`;
 }
 
+/** The ECR console's list of the account's private repositories in a region. */
+export function registryConsoleUrl(region: string): string {
+  return `${consoleOrigin(region)}/ecr/private-registry/repositories?region=${encodeURIComponent(region)}`;
+}
+
 /** `sha256:…` reads as the console writes it; `:` is legal in a path segment, everything else unsafe is escaped. */
 function pathSegment(text: string): string {
   return encodeURIComponent(text).replace(/%3A/gi, ":");

@@ -1,40 +1,31 @@
 import { randomUUID } from "node:crypto";
-import {
-  type AttributeValue,
-  BatchGetItemCommand,
-  type ConsumedCapacity,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, UpdateItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import type { CompactFinding } from "../model.js";
+import { type AttributeMap, fromItem, toItem, type WritableValue } from "./attributes.js";
+import { encodeFinding, severityRankOf } from "./compact.js";
 import {
-  type AttributeMap,
-  fromItem,
-  itemBytes,
-  toAttributeValue,
-  toItem,
-  type WritableValue,
-} from "./attributes.js";
-import { type FittedFindings, fitFindings } from "./compact.js";
-import {
-  type ClaimOutcome,
-  type FindingsLedger,
-  type KnownScan,
-  LedgerError,
-  type LedgerLogger,
-  type RecordScanOutcome,
-  type ReferenceHistory,
-  type ReportToRecord,
-  type ScanToRecord,
-  type SendClaim,
-  type SendRequest,
+  CHANGE_LOG_RETENTION_MS,
+  type ChangeLogEntry,
+  COVERAGE_COUNTS,
+  COVERAGE_RETENTION_MS,
+  changeLogPartition,
+  coverageKey,
+  type RepositoryCoverage,
+} from "./digest-records.js";
+import type {
+  ClaimOutcome,
+  FindingsLedger,
+  KnownScan,
+  RecordScanOutcome,
+  ReferenceHistory,
+  ReportToRecord,
+  ScanToRecord,
+  SendClaim,
+  SendRequest,
 } from "./ledger.js";
 import {
   IMAGE_PREFIX,
   type ImageFindingsRecord,
-  type ItemKey,
   imageFindingsKey,
   imageKey,
   imageName,
@@ -51,144 +42,31 @@ import {
   type SentRecord,
   sentKey,
 } from "./records.js";
+import { summarizeFindings, summaryAttributes, summaryOf } from "./summary.js";
+import {
+  describeMany,
+  keyText,
+  LedgerTable,
+  notOlderCondition,
+  Placeholders,
+  updateExpression,
+} from "./table-client.js";
+import { sameIndexEntry, VULNERABILITY_SORT_PREFIX, vulnerabilityIndexItem } from "./vulnerability-index.js";
 
-/** BatchGetItem reads at most 100 keys per call. */
-export const BATCH_GET_MAX_KEYS = 100;
-/** DynamoDB's item size limit (400 KB, attribute names included). */
-export const MAX_ITEM_BYTES = 400 * 1024;
-/** Room left under the limit for what the size estimate might miss (attributes of another version, rounding). */
-const ITEM_SAFETY_BYTES = 2 * 1024;
 /** A claim older than this is abandoned (the Lambda died mid-send) and may be claimed again. */
 export const CLAIM_TIMEOUT_MS = 15 * 60_000;
 /** How long the record of an image gone from the registry is kept before the table's TTL deletes it. */
 export const GONE_IMAGE_RETENTION_MS = 30 * 24 * 3_600_000;
-/** BatchGetItem calls per chunk of keys while DynamoDB returns some unprocessed; what is left is unknown. */
-export const MAX_BATCH_GET_ATTEMPTS = 5;
 /** Attempts of a claim whose condition failed but whose item, read back, shows neither a send nor a live claim. */
 const MAX_CLAIM_ATTEMPTS = 3;
-
-type Operation = "BatchGetItem" | "GetItem" | "PutItem" | "UpdateItem";
-const READ_OPERATIONS = new Set<Operation>(["BatchGetItem", "GetItem"]);
-
-/** Calls and consumed capacity since the ledger was created, for `pnpm bench`. */
-export interface LedgerStats {
-  calls: Partial<Record<Operation, number>>;
-  readCapacityUnits: number;
-  writeCapacityUnits: number;
-  /** BatchGetItem calls made again for keys DynamoDB left unprocessed. */
-  unprocessedRetries: number;
-  /** Keys still unprocessed after the last attempt, read as unknown. */
-  unknownKeys: number;
-}
-
-export interface DynamoDbLedgerOptions {
-  client: Pick<DynamoDBClient, "send">;
-  tableName: string;
-  logger: LedgerLogger;
-  now?: () => Date;
-  /** The wait between BatchGetItem attempts; replaced in tests. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Exponential back-off with jitter: about 50, 100, 200, 400 ms, at most one second. */
-function batchBackoffMs(attempt: number): number {
-  return Math.min(1000, 50 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-}
-
-function errorName(error: unknown): string {
-  return typeof error === "object" && error !== null && "name" in error ? String(error.name) : "";
-}
-
-const isConditionFailure = (error: unknown) => errorName(error) === "ConditionalCheckFailedException";
-
-/** Placeholders of one expression: every name as `#name`, every value as `:key`. */
-class Placeholders {
-  readonly names: Record<string, string> = {};
-  readonly values: AttributeMap = {};
-
-  name(attribute: string): string {
-    this.names[`#${attribute}`] = attribute;
-    return `#${attribute}`;
-  }
-
-  value(key: string, value: WritableValue): string {
-    this.values[`:${key}`] = toAttributeValue(value);
-    return `:${key}`;
-  }
-}
-
-/** "SET #a = :a, …" for the defined attributes, "REMOVE #b, …" for the others and for `remove`. */
-function updateExpression(
-  p: Placeholders,
-  set: Record<string, WritableValue | undefined>,
-  remove: readonly string[] = [],
-): string {
-  const assignments: string[] = [];
-  const removals = remove.map((attribute) => p.name(attribute));
-  for (const [attribute, value] of Object.entries(set)) {
-    if (value === undefined) removals.push(p.name(attribute));
-    else assignments.push(`${p.name(attribute)} = ${p.value(attribute, value)}`);
-  }
-  const parts = [`SET ${assignments.join(", ")}`];
-  if (removals.length > 0) parts.push(`REMOVE ${removals.join(", ")}`);
-  return parts.join(" ");
-}
-
-/**
- * "Not older than what is stored": the item is absent, holds no time, holds an earlier or equal time, or was
- * written in another record format (read as absent, so overwritten).
- */
-function notOlderCondition(p: Placeholders, timeAttribute: string, time: string): string {
-  const name = p.name(timeAttribute);
-  const schema = p.name("schema");
-  const version = p.value("schema", LEDGER_SCHEMA_VERSION);
-  return `attribute_not_exists(${name}) OR ${name} <= ${p.value(timeAttribute, time)} OR attribute_not_exists(${schema}) OR ${schema} <> ${version}`;
-}
-
-function describeMany(names: readonly string[]): string {
-  if (names.length <= 3) return names.join(", ");
-  return `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
-}
-
-function keyOf(item: AttributeMap): ItemKey {
-  return { pk: item.pk?.S ?? "", sk: item.sk?.S ?? "" };
-}
-
-const keyText = (key: ItemKey) => `${key.pk}\n${key.sk}`;
 
 /**
  * The findings ledger on one DynamoDB table (table.ts): batched reads, conditional writes, every item read checked
  * record by record (records.ts). A condition that fails is a domain answer ("stale", "already-sent"), never an
  * error; any other failure throws a LedgerError naming the table and the image or references.
  */
-export class DynamoDbLedger implements FindingsLedger {
+export class DynamoDbLedger extends LedgerTable implements FindingsLedger {
   readonly enabled = true;
-  readonly tableName: string;
-  private readonly client: Pick<DynamoDBClient, "send">;
-  private readonly logger: LedgerLogger;
-  private readonly now: () => Date;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly counters: LedgerStats = {
-    calls: {},
-    readCapacityUnits: 0,
-    writeCapacityUnits: 0,
-    unprocessedRetries: 0,
-    unknownKeys: 0,
-  };
-
-  constructor(options: DynamoDbLedgerOptions) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-    this.logger = options.logger;
-    this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? defaultSleep;
-  }
-
-  stats(): LedgerStats {
-    return { ...this.counters, calls: { ...this.counters.calls } };
-  }
 
   async lastScans(images: readonly LedgerImage[]): Promise<Map<string, KnownScan>> {
     const scans = new Map<string, KnownScan>();
@@ -204,13 +82,15 @@ export class DynamoDbLedger implements FindingsLedger {
       const { status, completedAt, description } = parsed.record;
       const known: KnownScan = { status, completedAt };
       if (description !== undefined) known.description = description;
+      const summary = summaryOf(item);
+      if (summary) known.summary = summary;
       scans.set(String(item.pk).slice(IMAGE_PREFIX.length), known);
     }
     return scans;
   }
 
   async recordScan(
-    image: LedgerImage,
+    image: LedgerImage & { tags?: readonly string[] },
     scan: ScanToRecord,
     findings?: readonly CompactFinding[],
   ): Promise<RecordScanOutcome> {
@@ -218,6 +98,8 @@ export class DynamoDbLedger implements FindingsLedger {
     const completedAt = isoTimeOf(scan.completedAt);
     const updatedAt = this.now().toISOString();
     const p = new Placeholders();
+    // The summary goes with the findings: a failed rescan leaves the last complete scan's summary (and findings).
+    const summary = findings ? summaryAttributes(summarizeFindings(findings)) : {};
     const written = await this.conditionalWrite("UpdateItem", name, () =>
       this.client.send(
         new UpdateItemCommand({
@@ -232,6 +114,7 @@ export class DynamoDbLedger implements FindingsLedger {
               description: scan.description,
               updatedAt,
               schema: LEDGER_SCHEMA_VERSION,
+              ...summary,
             },
             ["expiresAt"],
           ),
@@ -243,14 +126,83 @@ export class DynamoDbLedger implements FindingsLedger {
       ),
     );
     if (!written) return "stale";
-    // The stored findings stay those of the last complete scan: a failed rescan records none.
-    if (findings) await this.putImageFindings(image, completedAt, findings, updatedAt);
+    if (findings && (await this.putImageFindings(image, completedAt, findings, updatedAt))) {
+      await this.syncVulnerabilityIndex({ ...image, tags: image.tags ?? [] }, findings, completedAt);
+    }
     return "recorded";
   }
 
+  async recordChanges(entry: ChangeLogEntry): Promise<void> {
+    const at = new Date(entry.at);
+    const attributes = {
+      pk: changeLogPartition(at),
+      sk: `${isoTimeOf(at)}#${entry.registryId}/${entry.repository}@${entry.digest}`,
+      schema: LEDGER_SCHEMA_VERSION,
+      at: isoTimeOf(at),
+      registryId: entry.registryId,
+      repository: entry.repository,
+      digest: entry.digest,
+      references: entry.references,
+      fixed: entry.fixedFindings.map(encodeFinding),
+      raised: entry.raisedFindings.map(encodeFinding),
+      expiresAt: Math.floor((at.getTime() + CHANGE_LOG_RETENTION_MS) / 1000),
+    };
+    // New findings can be many (a rebuild on another base image): the most severe that fit.
+    const fitted = this.fit(entry.newFindings, attributes, `change log of ${attributes.sk}`);
+    await this.call("PutItem", attributes.sk, () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem({ ...attributes, new: fitted.entries }),
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      ),
+    );
+  }
+
+  async recordCoverage(coverage: RepositoryCoverage): Promise<void> {
+    const p = new Placeholders();
+    const counts = Object.fromEntries(COVERAGE_COUNTS.map((name) => [name, coverage[name]]));
+    const expiresAt = Math.floor((Date.parse(coverage.at) + COVERAGE_RETENTION_MS) / 1000);
+    const subject = `coverage of ${coverage.registryId}/${coverage.repository}`;
+    await this.call("UpdateItem", subject, () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: toItem({ ...coverageKey(coverage.registryId, coverage.repository) }),
+          UpdateExpression: updateExpression(p, {
+            schema: LEDGER_SCHEMA_VERSION,
+            runId: coverage.runId,
+            at: isoTimeOf(coverage.at),
+            ...counts,
+            expiresAt,
+          }),
+          ExpressionAttributeNames: p.names,
+          ExpressionAttributeValues: p.values,
+          ReturnConsumedCapacity: "TOTAL",
+        }),
+      ),
+    );
+  }
+
   async readImageFindings(image: LedgerImage): Promise<ImageFindingsRecord | undefined> {
-    const item = await this.getItem(imageFindingsKey(image), imageName(image), false);
-    return this.parsed(item && fromItem(item), parseImageFindingsItem);
+    return (await this.readImagesFindings([image])).get(imageName(image));
+  }
+
+  async readImagesFindings(images: readonly LedgerImage[]): Promise<Map<string, ImageFindingsRecord>> {
+    const records = new Map<string, ImageFindingsRecord>();
+    if (images.length === 0) return records;
+    // BatchGetItem, not GetItem: one grant for every ledger read, and up to 100 images a call (a response over
+    // 16 MB leaves keys unprocessed, which batchGet asks for again).
+    const { items } = await this.batchGet(
+      images.map(imageFindingsKey),
+      `findings of ${describeMany(images.map(imageName))}`,
+    );
+    for (const item of items) {
+      const record = this.parsed(item, parseImageFindingsItem);
+      if (record) records.set(String(item.pk).slice(IMAGE_PREFIX.length), record);
+    }
+    return records;
   }
 
   async markImageGone(image: LedgerImage): Promise<void> {
@@ -413,7 +365,7 @@ export class DynamoDbLedger implements FindingsLedger {
     findingsAt: string,
     findings: readonly CompactFinding[],
     updatedAt: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const attributes = {
       ...imageFindingsKey(image),
       schema: LEDGER_SCHEMA_VERSION,
@@ -437,6 +389,51 @@ export class DynamoDbLedger implements FindingsLedger {
     );
     if (!written)
       this.logger.debug("later findings already recorded for this image", { image: imageName(image) });
+    return written;
+  }
+
+  /**
+   * Brings the image's vulnerability-index items in step with its findings: reads the items there are (one Query
+   * of the image's partition) and writes only the difference. Reading what is there, rather than trusting the
+   * previous FINDINGS item, mends an index left behind by an earlier write that failed half-way.
+   */
+  private async syncVulnerabilityIndex(
+    image: LedgerImage & { tags: readonly string[] },
+    findings: readonly CompactFinding[],
+    findingsAt: string,
+  ): Promise<void> {
+    const name = imageName(image);
+    const { items } = await this.queryAll(
+      {
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: toItem({
+          ":pk": imageKey(image).pk,
+          ":prefix": VULNERABILITY_SORT_PREFIX,
+        }),
+      },
+      `vulnerability index of ${name}`,
+    );
+    const held = new Map(items.map((item) => [String(item.sk), item]));
+    const wanted = new Map<string, ReturnType<typeof vulnerabilityIndexItem>>();
+    // Two findings of one identity (the same CVE in two versions of a package) share a key: the most severe (the
+    // first of equals) is indexed. A BatchWriteItem with the same key twice would be refused whole.
+    const rank = new Map<string, number>();
+    for (const finding of findings) {
+      const item = vulnerabilityIndexItem(image, finding, findingsAt);
+      const key = String(item.sk);
+      if ((rank.get(key) ?? Number.POSITIVE_INFINITY) <= severityRankOf(finding.severity)) continue;
+      rank.set(key, severityRankOf(finding.severity));
+      wanted.set(key, item);
+    }
+    const requests: WriteRequest[] = [];
+    for (const [sk, item] of wanted) {
+      const stored = held.get(sk);
+      if (!stored || !sameIndexEntry(stored, item)) requests.push({ PutRequest: { Item: toItem(item) } });
+    }
+    for (const sk of held.keys()) {
+      if (!wanted.has(sk)) requests.push({ DeleteRequest: { Key: toItem({ pk: imageKey(image).pk, sk }) } });
+    }
+    await this.batchWrite(requests, `vulnerability index of ${name}`);
   }
 
   private async claimReference(
@@ -518,143 +515,6 @@ export class DynamoDbLedger implements FindingsLedger {
         }
       }),
     );
-  }
-
-  /** The findings that fit in the item beside its other attributes, logged when some had to be left out. */
-  private fit(
-    findings: readonly CompactFinding[],
-    otherAttributes: Record<string, WritableValue | undefined>,
-    subject: string,
-  ): FittedFindings {
-    const budget =
-      MAX_ITEM_BYTES - ITEM_SAFETY_BYTES - itemBytes(toItem(otherAttributes)) - "findings".length;
-    const fitted = fitFindings(findings, budget);
-    if (fitted.truncated) {
-      this.logger.warn("findings left out of the ledger item to fit DynamoDB's item size limit", {
-        tableName: this.tableName,
-        subject,
-        kept: fitted.entries.length,
-        total: findings.length,
-      });
-    }
-    return fitted;
-  }
-
-  private parsed<T>(
-    item: Record<string, unknown> | undefined,
-    parse: (item: Record<string, unknown>) => { record: T | undefined; reason?: string },
-  ): T | undefined {
-    if (!item) return undefined;
-    const parsed = parse(item);
-    if (parsed.record === undefined) this.ignore(item, parsed.reason ?? "unreadable");
-    return parsed.record;
-  }
-
-  private ignore(item: Record<string, unknown>, reason: string): void {
-    this.logger.warn("ledger item ignored", {
-      tableName: this.tableName,
-      pk: String(item.pk),
-      sk: String(item.sk),
-      reason,
-    });
-  }
-
-  private async getItem(key: ItemKey, subject: string, consistent = true): Promise<AttributeMap | undefined> {
-    const output = await this.call("GetItem", subject, () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: toItem({ ...key }),
-          ConsistentRead: consistent,
-          ReturnConsumedCapacity: "TOTAL",
-        }),
-      ),
-    );
-    return output.Item;
-  }
-
-  /**
-   * Reads the keys 100 per call, calling again (with back-off, a bounded number of times) for the keys DynamoDB
-   * leaves unprocessed under load; the keys still unprocessed after that are returned as unknown, and logged.
-   */
-  private async batchGet(
-    keys: readonly ItemKey[],
-    subject: string,
-  ): Promise<{ items: Record<string, unknown>[]; unknown: ItemKey[] }> {
-    const unique = [...new Map(keys.map((key) => [keyText(key), key])).values()];
-    const items: Record<string, unknown>[] = [];
-    const unknown: ItemKey[] = [];
-    for (let start = 0; start < unique.length; start += BATCH_GET_MAX_KEYS) {
-      let pending: AttributeMap[] = unique
-        .slice(start, start + BATCH_GET_MAX_KEYS)
-        .map((key) => toItem({ ...key }));
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        const output = await this.call("BatchGetItem", subject, () =>
-          this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: { [this.tableName]: { Keys: pending } },
-              ReturnConsumedCapacity: "TOTAL",
-            }),
-          ),
-        );
-        items.push(...(output.Responses?.[this.tableName] ?? []).map(fromItem));
-        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (pending.length === 0) break;
-        if (attempt >= MAX_BATCH_GET_ATTEMPTS) {
-          this.counters.unknownKeys += pending.length;
-          this.logger.warn("ledger keys still unprocessed after retries: read as unknown", {
-            tableName: this.tableName,
-            subject,
-            unknownKeys: pending.length,
-            attempts: attempt,
-          });
-          unknown.push(...pending.map(keyOf));
-          break;
-        }
-        this.counters.unprocessedRetries++;
-        await this.sleep(batchBackoffMs(attempt));
-      }
-    }
-    return { items, unknown };
-  }
-
-  /** A conditional write: true when written, false when its condition failed (the domain's answer). */
-  private async conditionalWrite(
-    operation: Operation,
-    subject: string,
-    run: () => Promise<{ ConsumedCapacity?: ConsumedCapacity }>,
-    onConditionFailure?: (failure: { Item?: Record<string, AttributeValue> }) => void,
-  ): Promise<boolean> {
-    try {
-      await this.call(operation, subject, run, { rethrow: isConditionFailure });
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      onConditionFailure?.(error as { Item?: Record<string, AttributeValue> });
-      return false;
-    }
-  }
-
-  /** One DynamoDB call, counted with its consumed capacity; an error becomes a LedgerError (unless `rethrow`). */
-  private async call<T extends { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }>(
-    operation: Operation,
-    subject: string,
-    run: () => Promise<T>,
-    options: { rethrow?: (error: unknown) => boolean } = {},
-  ): Promise<T> {
-    this.counters.calls[operation] = (this.counters.calls[operation] ?? 0) + 1;
-    let output: T;
-    try {
-      output = await run();
-    } catch (error) {
-      if (options.rethrow?.(error)) throw error;
-      throw new LedgerError(operation, this.tableName, subject, error);
-    }
-    const consumed = [output.ConsumedCapacity ?? []].flat();
-    const units = consumed.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-    if (READ_OPERATIONS.has(operation)) this.counters.readCapacityUnits += units;
-    else this.counters.writeCapacityUnits += units;
-    return output;
   }
 }
 

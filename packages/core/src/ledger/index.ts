@@ -1,5 +1,6 @@
 // The findings ledger (docs/architecture.md, "Findings ledger"): what the product remembers between scans.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDbDigestLedger } from "./digest-ledger.js";
 import { DynamoDbLedger } from "./dynamodb-ledger.js";
 import { disabledLedger, type FindingsLedger, type LedgerLogger } from "./ledger.js";
 
@@ -12,15 +13,46 @@ export {
 } from "./changes.js";
 export { decodeFinding, decodeFindings, encodeFinding, type FittedFindings, fitFindings } from "./compact.js";
 export {
-  BATCH_GET_MAX_KEYS,
+  type DigestClaim,
+  type DigestClaimOutcome,
+  type DigestLedger,
+  DynamoDbDigestLedger,
+} from "./digest-ledger.js";
+export {
+  CHANGE_LOG_RETENTION_MS,
+  type ChangeLogEntry,
+  COVERAGE_COUNTS,
+  changeLogPartition,
+  changeLogPartitions,
+  coverageKey,
+  type DigestState,
+  digestStateKey,
+  type RepositoryCoverage,
+} from "./digest-records.js";
+export {
   CLAIM_TIMEOUT_MS,
   DynamoDbLedger,
-  type DynamoDbLedgerOptions,
   GONE_IMAGE_RETENTION_MS,
-  type LedgerStats,
-  MAX_BATCH_GET_ATTEMPTS,
-  MAX_ITEM_BYTES,
 } from "./dynamodb-ledger.js";
+export {
+  compareExposedImages,
+  countExposedImages,
+  type ExposedImage,
+  type ExposedVulnerability,
+  type Exposure,
+  ExposureError,
+  type ExposureOptions,
+  type ExposureStats,
+  type ExposureTarget,
+  exposureJson,
+  exposureQueryInput,
+  groupExposure,
+  highestVersion,
+  parsePackageArgument,
+  queryExposure,
+  tagsPointingAt,
+  vulnerabilityIdCandidates,
+} from "./exposure.js";
 export {
   type ClaimOutcome,
   disabledLedger,
@@ -69,12 +101,31 @@ export {
   scanKeyOf,
   sentKey,
 } from "./records.js";
+export { decodeCounts, encodeCounts, type ImageSummary, summarizeFindings, summaryOf } from "./summary.js";
 export {
   createLedgerTableInput,
   LEDGER_TABLE,
   ledgerPointInTimeRecoveryInput,
   ledgerTimeToLiveInput,
+  PACKAGE_INDEX,
+  VULNERABILITY_INDEX,
 } from "./table.js";
+export {
+  BATCH_GET_MAX_KEYS,
+  type DynamoDbLedgerOptions,
+  type LedgerStats,
+  MAX_BATCH_GET_ATTEMPTS,
+  MAX_ITEM_BYTES,
+} from "./table-client.js";
+export {
+  parseVulnerabilityIndexItem,
+  sameIndexEntry,
+  VULNERABILITY_SORT_PREFIX,
+  type VulnerabilityIndexEntry,
+  vulnerabilityIndexItem,
+  vulnerabilityIndexKey,
+  vulnerabilitySortKey,
+} from "./vulnerability-index.js";
 
 /** The environment variable naming the ledger's table; unset, the product runs without a ledger. */
 export const LEDGER_TABLE_ENV = "LEDGER_TABLE_NAME";
@@ -110,11 +161,28 @@ export function ledgerFromEnvironment(
   env: Record<string, string | undefined>,
   logger: LedgerLogger,
 ): FindingsLedger {
+  return openLedger({ tableName: env[LEDGER_TABLE_ENV], client: () => ledgerClientFor(env), logger });
+}
+
+/**
+ * Both sides of the ledger of a table (the findings ledger and the digests' side) on one DynamoDB client, for
+ * send-digests and the CLI's `digest` (digests need a table: there is no stand-in).
+ */
+export function openDigestLedgers(
+  tableName: string,
+  env: Record<string, string | undefined>,
+  logger: LedgerLogger,
+): { ledger: DynamoDbLedger; digestLedger: DynamoDbDigestLedger } {
+  const client = ledgerClientFor(env);
+  return {
+    ledger: new DynamoDbLedger({ client, tableName, logger }),
+    digestLedger: new DynamoDbDigestLedger({ client, tableName, logger }),
+  };
+}
+
+/** A DynamoDB client that retries throttling adaptively, AWS_MAX_ATTEMPTS times (else the ledger's default). */
+export function ledgerClientFor(env: Record<string, string | undefined>): DynamoDBClient {
   const fromEnv = Number(env.AWS_MAX_ATTEMPTS);
   const maxAttempts = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_LEDGER_MAX_ATTEMPTS;
-  return openLedger({
-    tableName: env[LEDGER_TABLE_ENV],
-    client: () => new DynamoDBClient({ retryMode: "adaptive", maxAttempts }),
-    logger,
-  });
+  return new DynamoDBClient({ retryMode: "adaptive", maxAttempts });
 }

@@ -1,6 +1,7 @@
 import { describeError, isRetryableAwsError } from "../errors.js";
 import type { CompactFinding, LastScan } from "../model.js";
 import type { ReporterLogger } from "../reporters/contract.js";
+import type { ChangeLogEntry, RepositoryCoverage } from "./digest-records.js";
 import {
   type ImageFindingsRecord,
   type LastReportRecord,
@@ -9,6 +10,7 @@ import {
   referenceName,
   type SentRecord,
 } from "./records.js";
+import type { ImageSummary } from "./summary.js";
 
 /** The logger the ledger writes to: the project's structured logger, or any ReporterLogger. */
 export type LedgerLogger = Pick<ReporterLogger, "debug" | "info" | "warn">;
@@ -19,6 +21,8 @@ export interface KnownScan {
   /** ISO 8601. */
   completedAt: string;
   description?: string;
+  /** Open findings by severity and the oldest CRITICAL/HIGH, of the last complete scan (digests read it). */
+  summary?: ImageSummary;
 }
 
 /** A scan to record: completed, failed, or any other status an ECR scan event carries. */
@@ -92,12 +96,18 @@ export interface FindingsLedger {
    * are kept otherwise). Never replaces a later scan already recorded: "stale" then.
    */
   recordScan(
-    image: LedgerImage,
+    image: LedgerImage & { tags?: readonly string[] },
     scan: ScanToRecord,
     findings?: readonly CompactFinding[],
   ): Promise<RecordScanOutcome>;
+  /** Appends what one report called new, fixed and raised to the day's change log (digests read it). */
+  recordChanges(entry: ChangeLogEntry): Promise<void>;
+  /** Records what a scheduled run decided about one repository's images (a digest's coverage). */
+  recordCoverage(coverage: RepositoryCoverage): Promise<void>;
   /** The findings of the image's last complete scan, as recorded by recordScan; undefined when unknown. */
   readImageFindings(image: LedgerImage): Promise<ImageFindingsRecord | undefined>;
+  /** The same for many images, keyed by records.ts `imageName` (100 a read call); unknown images are absent. */
+  readImagesFindings(images: readonly LedgerImage[]): Promise<Map<string, ImageFindingsRecord>>;
   /** Marks an image known to be gone from the registry, so that its record expires (the table's TTL). */
   markImageGone(image: LedgerImage): Promise<void>;
   /** The history of each reference, keyed by records.ts `referenceName`, with what each named reporter was sent. */
@@ -138,8 +148,13 @@ export function disabledLedger(logger: LedgerLogger): FindingsLedger {
     async recordScan() {
       return "disabled";
     },
+    async recordChanges() {},
+    async recordCoverage() {},
     async readImageFindings() {
       return undefined;
+    },
+    async readImagesFindings() {
+      return new Map();
     },
     async markImageGone() {},
     async readReferences(refs) {

@@ -6,9 +6,11 @@ import type {
 
 /**
  * The findings ledger's table, as the Terraform module creates it and the sandbox and the demo create it "as the
- * module would" (a test compares the two). One table, a string partition key and a string sort key, no secondary
- * index; on-demand billing, encryption with KMS, point-in-time recovery, and a TTL attribute that expires the
- * records of images gone from the registry.
+ * module would" (a test compares the two). One table, a string partition key and a string sort key; on-demand
+ * billing, encryption with KMS, point-in-time recovery, and a TTL attribute that expires the records of images gone
+ * from the registry. Two sparse global secondary indexes over the vulnerability-index items (one per image and
+ * finding, records.ts `VULN#`): by vulnerability id, and by package name, for `exposure` ("which images contain
+ * CVE-X / log4j-core 2.14?") without scanning the table.
  */
 export const LEDGER_TABLE = {
   partitionKey: "pk",
@@ -20,6 +22,18 @@ export const LEDGER_TABLE = {
   attributeDefinitions: [
     { AttributeName: "pk", AttributeType: "S" },
     { AttributeName: "sk", AttributeType: "S" },
+    { AttributeName: "vulnerability", AttributeType: "S" },
+    { AttributeName: "image", AttributeType: "S" },
+    { AttributeName: "package", AttributeType: "S" },
+  ],
+  /**
+   * Projection ALL: the items are small (~300 bytes) and a query must answer without a read of the table per image.
+   * `by-package` leaves out findings without a package name (a key attribute may not be empty): nothing to find by
+   * package there.
+   */
+  globalSecondaryIndexes: [
+    { name: "by-vulnerability", hashKey: "vulnerability", rangeKey: "image" },
+    { name: "by-package", hashKey: "package", rangeKey: "vulnerability" },
   ],
   billingMode: "PAY_PER_REQUEST",
   /** Epoch seconds; DynamoDB deletes an item some time after it has passed. */
@@ -28,6 +42,9 @@ export const LEDGER_TABLE = {
   deletionProtection: true,
   sseType: "KMS",
 } as const;
+
+export const VULNERABILITY_INDEX = LEDGER_TABLE.globalSecondaryIndexes[0].name;
+export const PACKAGE_INDEX = LEDGER_TABLE.globalSecondaryIndexes[1].name;
 
 /** CreateTable as the module creates the table; `kmsKeyArn` for a customer managed key (else the AWS managed one). */
 export function createLedgerTableInput(
@@ -38,6 +55,14 @@ export function createLedgerTableInput(
     TableName: tableName,
     KeySchema: LEDGER_TABLE.keySchema.map((key) => ({ ...key })),
     AttributeDefinitions: LEDGER_TABLE.attributeDefinitions.map((attribute) => ({ ...attribute })),
+    GlobalSecondaryIndexes: LEDGER_TABLE.globalSecondaryIndexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.hashKey, KeyType: "HASH" },
+        { AttributeName: index.rangeKey, KeyType: "RANGE" },
+      ],
+      Projection: { ProjectionType: "ALL" },
+    })),
     BillingMode: LEDGER_TABLE.billingMode,
     SSESpecification: {
       Enabled: true,

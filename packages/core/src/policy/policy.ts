@@ -40,7 +40,7 @@ export function isFailedScan(status: ScanStatus | undefined): boolean {
 }
 
 /** `search` ignores and restores `lastIndex`, so a regex built with the `g` or `y` flag cannot flip-flop. */
-function matchesRepository(pattern: RegExp, repository: string): boolean {
+export function matchesRepository(pattern: RegExp, repository: string): boolean {
   return repository.search(pattern) !== -1;
 }
 

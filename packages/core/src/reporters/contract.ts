@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Digest } from "../digest/model.js";
 import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";
 
@@ -6,7 +7,7 @@ import type { ScanReport } from "../model.js";
  * The version of the reporter contract this release implements. A reporter package may declare the version it
  * was written for; a breaking change to the interfaces below bumps it (see "Writing a reporter").
  */
-export const REPORTER_CONTRACT_VERSION = 1;
+export const REPORTER_CONTRACT_VERSION = 2;
 
 /** A secret given by reference, never by value: a Secrets Manager secret or an SSM SecureString parameter. */
 export const secretRefSchema = z.union([
@@ -78,6 +79,16 @@ export interface ReportContext {
   notification?: { kind: NotificationKind; why: NotificationWhy };
 }
 
+/** What send-digests tells a reporter about the current digest delivery. */
+export interface DigestContext {
+  /** The reporter's id in this configuration (`slack`, `slack#2`). */
+  reporterId: string;
+  /** 1 for the first try of this digest, 2+ for retries. */
+  attempt: number;
+  /** The scheduled invocation (or CLI run) this digest came from, for logs. */
+  source?: string;
+}
+
 /** What became of one report for one reporter. */
 export interface ReportOutcome {
   status: "sent" | "skipped";
@@ -99,6 +110,11 @@ export interface Reporter {
   /** Checks what can be checked without sending (the secret resolves, the topic exists); called once at cold start. */
   verify?(): Promise<void>;
   report(report: ScanReport, ctx: ReportContext): Promise<ReportOutcome>;
+  /**
+   * Contract v2, optional: sends one digest (a route's periodic picture of the registry). A reporter without it is
+   * left out of digests; send-digests calls it at most once per route and period.
+   */
+  digest?(digest: Digest, ctx: DigestContext): Promise<ReportOutcome>;
 }
 
 /**
@@ -121,6 +137,8 @@ export interface ReporterPlugin<O = unknown> {
    * `ecr-scan-reporter report --out DIR` and by the documentation's examples.
    */
   preview?(report: ScanReport, options: O, deps: Pick<ReporterDeps, "templates" | "clock">): PreviewFile[];
+  /** Contract v2, optional: renders what `digest()` would send, without sending (`digest --out DIR`, the docs). */
+  previewDigest?(digest: Digest, options: O, deps: Pick<ReporterDeps, "templates" | "clock">): PreviewFile[];
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   SENTINEL_SECRET,
 } from "./conformance.js";
 export { countsOf, failedReport, scanReport, withinThresholdsReport } from "./report-factories.js";
+export { allClearDigest, emptyLedgerDigest, hostileDigest, sampleDigest } from "./sample-digests.js";
 export {
   cleanReport,
   failedScanReport,

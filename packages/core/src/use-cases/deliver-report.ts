@@ -1,10 +1,11 @@
 import { describeError } from "../errors.js";
-import { carryFirstSeen, computeChanges } from "../ledger/changes.js";
+import { carryFirstSeen, computeChanges, toCompactFinding } from "../ledger/changes.js";
 import type { FindingsLedger, ReferenceHistory, SendClaim } from "../ledger/ledger.js";
 import { LedgerError } from "../ledger/ledger.js";
 import { decideNotification, type LastSent, type NotificationDecision } from "../ledger/notify.js";
 import {
   type LastReportRecord,
+  type LedgerReference,
   referenceName,
   referencesOf,
   type SentRecord,
@@ -15,6 +16,40 @@ import { isFailedScan, routeReport } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
 import { type DispatchOutcome, dispatchReport, whyNotRouted } from "../reporters/dispatcher.js";
 import type { LoadedReporter } from "../reporters/loader.js";
+
+/**
+ * Appends the report's changes to the ledger's change log, which digests read. Keyed by the scan's completion, so a
+ * redelivery or a targeted retry writes the same item again. A failure costs the digest a line, never the report.
+ */
+async function logChanges(
+  ledger: FindingsLedger,
+  report: ScanReport,
+  refs: readonly LedgerReference[],
+  completedAt: string,
+  logger: ReporterLogger,
+): Promise<void> {
+  const changes = report.changes;
+  if (!changes || changes.firstReport) return;
+  if (changes.newFindings.length + changes.fixedFindings.length + changes.severityRaised.length === 0) return;
+  try {
+    await ledger.recordChanges({
+      at: completedAt,
+      registryId: report.registryId,
+      repository: report.repository,
+      digest: report.digest,
+      references: refs.map(referenceName),
+      newFindings: changes.newFindings.map((finding) => toCompactFinding(finding)),
+      fixedFindings: changes.fixedFindings,
+      raisedFindings: changes.severityRaised.map(({ finding }) => toCompactFinding(finding)),
+    });
+  } catch (error) {
+    logger.warn("changes not recorded in the findings ledger's change log (digests will miss them)", {
+      repository: report.repository,
+      digest: report.digest,
+      error: describeError(error),
+    });
+  }
+}
 
 /** A reporter the ledger kept quiet for this scan, and why (one log field, one summary count). */
 export interface HeldReport {
@@ -111,7 +146,7 @@ export async function deliverReport(
       ? undefined
       : carryFirstSeen(report.findings, previous?.findings, completedAt);
     await ledger.recordScan(
-      image,
+      { ...image, tags: report.tags },
       { status: report.status, completedAt, description: report.statusDescription },
       findingsToKeep,
     );
@@ -128,6 +163,7 @@ export async function deliverReport(
   if (!known) previous = undefined;
   if (known && !failedScan) {
     report.changes = computeChanges(report.findings, previous && { ...previous });
+    await logChanges(ledger, report, refs, completedAt, logger);
   }
 
   const decisions = new Map<string, NotificationDecision>();

@@ -16,6 +16,7 @@ export {
   reportedChanges,
 } from "./changes.js";
 export { incompleteNote } from "./completeness.js";
+export { digestPeriodName, formatAge, formatDelta, templateCheckDigests } from "./digest.js";
 export { type FixStatus, fixStatus, formatCvss, missingFixText } from "./finding.js";
 export { type ImageRef, reportImageLabel, shortDigest } from "./image.js";
 export { countsSummary, mostSevereFirst, severityName, severityRank } from "./severity.js";

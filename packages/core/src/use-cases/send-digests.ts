@@ -1,0 +1,269 @@
+import pLimit from "p-limit";
+import type { Config } from "../config/schema.js";
+import { buildDigest, type DigestInputs, type ImageInUse, periodStartOf } from "../digest/build.js";
+import type { Digest } from "../digest/model.js";
+import type { EcrGateway } from "../ecr-gateway.js";
+import { describeError } from "../errors.js";
+import type { DigestLedger } from "../ledger/digest-ledger.js";
+import type { DigestState } from "../ledger/digest-records.js";
+import type { FindingsLedger, KnownScan } from "../ledger/ledger.js";
+import { imageName } from "../ledger/records.js";
+import { summarizeFindings } from "../ledger/summary.js";
+import { isContainerImage } from "../planner.js";
+import { matchesRepository } from "../policy/policy.js";
+import type { ReporterLogger } from "../reporters/contract.js";
+import type { LoadedReporter } from "../reporters/loader.js";
+import { isRepositorySelected } from "../repository-filter.js";
+
+/** ECR and ledger reads in flight at once: DescribeImages per repository, FINDINGS reads of unsummarized images. */
+const READ_CONCURRENCY = 8;
+
+/** What happened to one route's digest. */
+export type DigestOutcome =
+  | { reporter: string; status: "sent"; ref?: string; detail?: string }
+  | { reporter: string; status: "skipped"; detail?: string }
+  | { reporter: string; status: "held"; why: "already-sent" | "in-flight" }
+  | { reporter: string; status: "failed"; error: string };
+
+export interface SendDigestsResult {
+  periodKey: string;
+  outcomes: DigestOutcome[];
+  /** Reporter ids whose digest failed: a retry of the invocation sends those, and only those. */
+  failed: string[];
+  /** Reporter entries that would take a digest but whose reporter has none (contract v1), or turned off. */
+  withoutDigest: string[];
+  repositories: number;
+  images: number;
+  /** Images whose findings had to be read whole, having no summary on their SCAN item (recorded before summaries). */
+  imagesSummarizedOnRead: number;
+}
+
+/** One route's digest, built and not sent. */
+export interface RouteDigest {
+  loaded: LoadedReporter;
+  digest: Digest;
+}
+
+/** Every route's digest of one invocation, and what was read to build them. */
+export interface BuiltDigests {
+  digests: RouteDigest[];
+  /** Reporter entries that would take a digest but whose reporter has none (contract v1). */
+  withoutDigest: string[];
+  repositories: number;
+  images: number;
+  /** Images whose findings had to be read whole, having no summary on their SCAN item (recorded before summaries). */
+  imagesSummarizedOnRead: number;
+}
+
+export interface SendDigestsOptions {
+  gateway: EcrGateway;
+  ledger: FindingsLedger;
+  digestLedger: DigestLedger;
+  reporters: readonly LoadedReporter[];
+  config: Pick<Config, "repositories" | "thresholds">;
+  account: string;
+  region: string;
+  /** The schedule's time: the period's end, and (to the minute) its key. */
+  now: Date;
+  periodKey: string;
+  logger: ReporterLogger;
+  attempt?: number;
+  source?: string;
+}
+
+/** The reporter entries that take digests: the reporter has `digest`, and the entry does not say `digest: false`. */
+export function digestRoutes(reporters: readonly LoadedReporter[]): {
+  routes: LoadedReporter[];
+  withoutDigest: string[];
+} {
+  const routes: LoadedReporter[] = [];
+  const withoutDigest: string[] = [];
+  for (const loaded of reporters) {
+    if (loaded.entry.digest === false) continue;
+    if (typeof loaded.reporter.digest === "function") routes.push(loaded);
+    else if (loaded.entry.digest === true) withoutDigest.push(loaded.id);
+  }
+  return { routes, withoutDigest };
+}
+
+/** What building the digests needs: the sending options without the delivery's attempt and source. */
+export type BuildDigestsOptions = Omit<SendDigestsOptions, "attempt" | "source">;
+
+/**
+ * Gathers once what every route needs (the tagged images of the selected repositories from ECR, their summaries,
+ * the period's change log and the latest run's coverage from the ledger) and builds each route's digest. It only
+ * reads: nothing is claimed or sent (sendDigests does that; the CLI's `digest --out` previews what it built).
+ */
+export async function buildDigests(options: BuildDigestsOptions): Promise<BuiltDigests> {
+  const { logger, digestLedger } = options;
+  const { routes, withoutDigest } = digestRoutes(options.reporters);
+  for (const id of withoutDigest) {
+    logger.warn(
+      `reporter ${id} has digest: true but does not support digests (reporter contract v1): skipped`,
+      {
+        reporter: id,
+      },
+    );
+  }
+  const built: BuiltDigests = {
+    digests: [],
+    withoutDigest,
+    repositories: 0,
+    images: 0,
+    imagesSummarizedOnRead: 0,
+  };
+  if (routes.length === 0) return built;
+
+  const states = await digestLedger.digestStates(routes.map((route) => route.id));
+  const inputs = await gatherInputs(options, routes, states, built);
+  built.digests = routes.map((loaded) => ({
+    loaded,
+    digest: buildDigest(inputs, { reporterId: loaded.id, rule: loaded.entry, state: states.get(loaded.id) }),
+  }));
+  return built;
+}
+
+/**
+ * "Send the digests" (docs/architecture.md, "Digests"): builds each route's digest (buildDigests) and sends it
+ * under a claim, so that a retried or doubled invocation sends nothing twice. One failing reporter never stops the
+ * others; its claim is released for the retry.
+ */
+export async function sendDigests(options: SendDigestsOptions): Promise<SendDigestsResult> {
+  const { digests, ...built } = await buildDigests(options);
+  const outcomes = await Promise.all(digests.map(({ loaded, digest }) => sendOne(options, loaded, digest)));
+  return {
+    periodKey: options.periodKey,
+    outcomes,
+    failed: outcomes.filter((outcome) => outcome.status === "failed").map((o) => o.reporter),
+    ...built,
+  };
+}
+
+/** The counts buildDigests reports, filled in while gathering. */
+type ReadCounts = Pick<BuiltDigests, "repositories" | "images" | "imagesSummarizedOnRead">;
+
+async function gatherInputs(
+  options: BuildDigestsOptions,
+  routes: readonly LoadedReporter[],
+  states: ReadonlyMap<string, DigestState>,
+  result: ReadCounts,
+): Promise<DigestInputs> {
+  const { gateway, ledger, digestLedger, now } = options;
+  const anyRoute = (name: string) =>
+    routes.some(({ entry }) => !entry.repositories || matchesRepository(entry.repositories, name));
+  const repositories = (await gateway.listRepositories()).filter(
+    (r) => isRepositorySelected(r.repositoryName, options.config.repositories) && anyRoute(r.repositoryName),
+  );
+  const limit = pLimit(READ_CONCURRENCY);
+  const listed = await Promise.all(
+    repositories.map((r) =>
+      limit(
+        async () => (await gateway.listImages(r.repositoryName, r.registryId, { taggedOnly: true })) ?? [],
+      ),
+    ),
+  );
+  // An OCI artifact (a signature, an SBOM) or an archived image is not an image in use: nothing runs it.
+  const inUse = listed
+    .flat()
+    .filter((image) => isContainerImage(image) && (image.imageStatus ?? "ACTIVE") === "ACTIVE");
+  const images: ImageInUse[] = inUse.map((image) => ({
+    registryId: image.registryId,
+    repository: image.repositoryName,
+    digest: image.imageDigest,
+    tags: image.imageTags,
+  }));
+  result.repositories = repositories.length;
+  result.images = images.length;
+
+  const scans = new Map<string, KnownScan>(await ledger.lastScans(images));
+  await summarizeOnRead(ledger, images, scans, result);
+
+  const earliest = new Date(
+    Math.min(...routes.map((route) => periodStartOf(states.get(route.id), now).getTime())),
+  );
+  const [changes, coverage] = await Promise.all([
+    digestLedger.changesBetween(earliest, now),
+    digestLedger.coverage(repositories.map((r) => r.registryId)),
+  ]);
+  return {
+    account: options.account,
+    region: options.region,
+    now,
+    periodKey: options.periodKey,
+    images,
+    scans,
+    changes: changes.entries,
+    changesIgnored: changes.ignored,
+    coverage,
+    repositories,
+    thresholds: options.config.thresholds,
+  };
+}
+
+/**
+ * Images recorded before SCAN items carried a summary (or whose summary could not be read): their FINDINGS item is
+ * read once and summarized here. The next scan of each writes the summary, so this fades out.
+ */
+async function summarizeOnRead(
+  ledger: FindingsLedger,
+  images: readonly ImageInUse[],
+  scans: Map<string, KnownScan>,
+  result: ReadCounts,
+): Promise<void> {
+  const unsummarized = images.filter((image) => {
+    const scan = scans.get(imageName(image));
+    return scan !== undefined && scan.summary === undefined;
+  });
+  const findings = await ledger.readImagesFindings(unsummarized);
+  for (const [name, record] of findings) {
+    const scan = scans.get(name);
+    if (!scan) continue;
+    scans.set(name, { ...scan, summary: summarizeFindings(record.findings) });
+    result.imagesSummarizedOnRead++;
+  }
+}
+
+async function sendOne(
+  options: SendDigestsOptions,
+  loaded: LoadedReporter,
+  digest: Digest,
+): Promise<DigestOutcome> {
+  const { digestLedger, logger } = options;
+  const reporter = loaded.id;
+  const claimed = await digestLedger.claimDigest(reporter, options.periodKey);
+  if (claimed.outcome !== "claimed") {
+    logger.info(`digest for ${reporter} held: ${claimed.outcome}`, {
+      reporter,
+      periodKey: options.periodKey,
+    });
+    return { reporter, status: "held", why: claimed.outcome };
+  }
+  try {
+    const send = loaded.reporter.digest;
+    if (!send) throw new TypeError(`reporter ${reporter} has no digest()`);
+    const outcome = await send.call(loaded.reporter, digest, {
+      reporterId: reporter,
+      attempt: options.attempt ?? 1,
+      source: options.source,
+    });
+    await digestLedger.completeDigest(claimed.claim, digest.open.counts, options.now);
+    logger.info(`digest for ${reporter}: ${outcome.status}`, {
+      reporter,
+      periodKey: options.periodKey,
+      outcome,
+      open: digest.open.counts,
+      overThresholds: digest.overThresholds.total,
+    });
+    return { reporter, ...outcome };
+  } catch (error) {
+    const message = describeError(error);
+    logger.error(`digest for ${reporter} failed`, { reporter, periodKey: options.periodKey, error: message });
+    await digestLedger.releaseDigest(claimed.claim).catch((releaseError: unknown) => {
+      logger.warn("digest claim not released; a retry waits for it to expire", {
+        reporter,
+        error: describeError(releaseError),
+      });
+    });
+    return { reporter, status: "failed", error: message };
+  }
+}

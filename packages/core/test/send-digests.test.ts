@@ -1,0 +1,177 @@
+// The send-digests use case on the sandbox's DynamoDB: what it gathers (images in use, summaries, also of images
+// recorded before summaries), which entries are routes, and that a period is sent once per route even when a
+// reporter fails and the run is retried. The registry side is a stand-in gateway: ECR's own behaviour is the
+// gateway's tests' business.
+import { describe, expect, it } from "vitest";
+import type { Digest } from "../src/digest/model.js";
+import type { EcrGateway } from "../src/ecr-gateway.js";
+import type { ImageDetail } from "../src/model.js";
+import type { Reporter } from "../src/reporters/contract.js";
+import type { LoadedReporter } from "../src/reporters/loader.js";
+import { recordingLogger } from "../src/testing/index.js";
+import { sendDigests } from "../src/use-cases/send-digests.js";
+import { type DigestTable, useDigestTables } from "./support/digest-tables.js";
+
+const { freshTable } = useDigestTables("send-digests");
+
+const REGISTRY = "123456789012";
+const NOW = new Date("2026-11-30T08:00:00.000Z");
+const SCANNED = "2026-11-29T06:00:00.000Z";
+
+function image(
+  repositoryName: string,
+  hex: string,
+  tags: string[],
+  extra: Partial<ImageDetail> = {},
+): ImageDetail {
+  return {
+    registryId: REGISTRY,
+    repositoryName,
+    imageDigest: `sha256:${hex.repeat(64)}`,
+    imageTags: tags,
+    ...extra,
+  };
+}
+
+const API = image("team-a/api", "a", ["v1"]);
+const WEB = image("team-a/web", "b", ["latest"]);
+const SIGNATURE = image("team-a/api", "c", ["sha256-aaaa.sig"], {
+  artifactMediaType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+});
+const ARCHIVED = image("team-a/web", "d", ["old"], { imageStatus: "ARCHIVED" });
+
+/** A registry of two repositories: the use case lists them and their tagged images. */
+function gateway(images: readonly ImageDetail[]): EcrGateway {
+  const names = [...new Set(images.map((i) => i.repositoryName))];
+  return {
+    listRepositories: async () =>
+      names.map((repositoryName) => ({ registryId: REGISTRY, repositoryName, repositoryArn: "" })),
+    listImages: async (repositoryName: string) => images.filter((i) => i.repositoryName === repositoryName),
+  } as unknown as EcrGateway;
+}
+
+/** A reporter entry whose reporter keeps the digests it is sent, and can be told to fail. */
+function route(id: string, entry: Partial<LoadedReporter["entry"]> = {}, failing = { times: 0 }) {
+  const sent: Digest[] = [];
+  const reporter: Reporter = {
+    async report() {
+      return { status: "sent" };
+    },
+    async digest(digest) {
+      if (failing.times-- > 0) throw new Error("the target answered 500");
+      sent.push(digest);
+      return { status: "sent", ref: `${id}-${sent.length}` };
+    },
+  };
+  const loaded: LoadedReporter = {
+    id,
+    plugin: { name: id, optionsSchema: {} as never, create: () => reporter },
+    entry: { use: id, notify: "changes", ...entry } as LoadedReporter["entry"],
+    options: {},
+    reporter,
+  };
+  return { loaded, sent };
+}
+
+async function recordFindings(
+  table: DigestTable,
+  detail: ImageDetail,
+  ids: [string, "CRITICAL" | "HIGH" | "LOW"][],
+) {
+  await table.ledger.recordScan(
+    {
+      registryId: REGISTRY,
+      repository: detail.repositoryName,
+      digest: detail.imageDigest,
+      tags: detail.imageTags,
+    },
+    { status: "COMPLETE", completedAt: SCANNED },
+    ids.map(([id, severity]) => ({ id, severity, package: "openssl", firstSeen: "2026-11-01T00:00:00Z" })),
+  );
+}
+
+function run(table: DigestTable, reporters: LoadedReporter[], images: readonly ImageDetail[], now = NOW) {
+  return sendDigests({
+    gateway: gateway(images),
+    ledger: table.ledger,
+    digestLedger: table.digestLedger,
+    reporters,
+    config: {
+      repositories: {},
+      thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+    },
+    account: REGISTRY,
+    region: "eu-west-1",
+    now,
+    periodKey: `${now.toISOString().slice(0, 16)}Z`,
+    logger: recordingLogger(),
+  });
+}
+
+describe("sendDigests", () => {
+  it("counts the tagged images in use only: not signatures, not archived images", async () => {
+    const table = await freshTable();
+    for (const detail of [API, WEB, SIGNATURE, ARCHIVED])
+      await recordFindings(table, detail, [["CVE-1", "HIGH"]]);
+    const { loaded, sent } = route("slack");
+    const result = await run(table, [loaded], [API, WEB, SIGNATURE, ARCHIVED]);
+    expect(result.images).toBe(2);
+    expect(sent[0]?.open).toMatchObject({ images: 2, imagesWithFindings: 2, imagesUnknown: 0 });
+    expect(sent[0]?.open.counts.HIGH).toBe(2);
+  });
+
+  it("summarizes an image recorded before SCAN items carried a summary from its findings, in one batch read", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [
+      ["CVE-1", "CRITICAL"],
+      ["CVE-2", "HIGH"],
+      ["CVE-3", "LOW"],
+    ]);
+    // The SCAN item as [4/8] wrote it: no summary attributes.
+    const [scan] = await table.partition(`IMAGE#${REGISTRY}/team-a/api@${API.imageDigest}`, "SCAN");
+    const { summaryCounts: _counts, summaryOldest: _oldest, ...legacy } = scan as Record<string, never>;
+    await table.putRaw(legacy);
+    const { loaded, sent } = route("email");
+    const result = await run(table, [loaded], [API]);
+    expect(result.imagesSummarizedOnRead).toBe(1);
+    expect(sent[0]?.open.counts).toMatchObject({ CRITICAL: 1, HIGH: 1, LOW: 1 });
+    expect(sent[0]?.overThresholds.top[0]?.oldestOpen).toMatchObject({ id: "CVE-1", openDays: 29 });
+    expect(table.ledger.stats().calls.GetItem).toBeUndefined();
+  });
+
+  it("leaves out entries with digest: false and reporters without digest(), naming those that asked for one", async () => {
+    const table = await freshTable();
+    const on = route("slack");
+    const off = route("sns", { digest: false });
+    const v1 = route("@acme/teams", { digest: true });
+    delete v1.loaded.reporter.digest;
+    const result = await run(table, [on.loaded, off.loaded, v1.loaded], [API]);
+    expect(result.outcomes.map((o) => [o.reporter, o.status])).toEqual([["slack", "sent"]]);
+    expect(result.withoutDigest).toEqual(["@acme/teams"]);
+    expect(off.sent).toEqual([]);
+  });
+
+  it("sends each route once per period: a failed reporter alone is sent again by the retry", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [["CVE-1", "CRITICAL"]]);
+    const slack = route("slack", {}, { times: 1 });
+    const email = route("email");
+    const first = await run(table, [slack.loaded, email.loaded], [API]);
+    expect(first.failed).toEqual(["slack"]);
+    expect(email.sent).toHaveLength(1);
+
+    const retry = await run(table, [slack.loaded, email.loaded], [API]);
+    expect(retry.outcomes).toEqual([
+      expect.objectContaining({ reporter: "slack", status: "sent" }),
+      { reporter: "email", status: "held", why: "already-sent" },
+    ]);
+    expect(slack.sent).toHaveLength(1);
+    expect(email.sent).toHaveLength(1);
+
+    // The next period compares with this one: the counts sent are the previous counts.
+    const nextWeek = new Date(NOW.getTime() + 7 * 86_400_000);
+    await run(table, [slack.loaded, email.loaded], [API], nextWeek);
+    expect(email.sent[1]?.open.previous?.CRITICAL).toBe(1);
+    expect(email.sent[1]?.period.start).toBe(NOW.toISOString());
+  });
+});
