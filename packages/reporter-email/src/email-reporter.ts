@@ -73,6 +73,7 @@ export const emailReporter = defineReporter({
   name: "email",
   optionsSchema: emailOptionsSchema,
   receives: "due",
+  contractVersion: 2,
   preview(report, options, deps) {
     const renderer = createEmailRenderer(
       {
@@ -87,6 +88,18 @@ export const emailReporter = defineReporter({
       { name: "email.html", content: email.html },
       { name: "email.txt", content: email.text },
       { name: "email.eml", content: toEml(buildSendEmailInput(email, options), deps.clock()) },
+    ];
+  },
+  previewDigest(digest, options, deps) {
+    const renderer = createEmailRenderer(
+      { subjectPrefix: options.subjectPrefix, templates: options.templates },
+      deps.templates,
+    );
+    const email = renderer.renderDigest(digest);
+    return [
+      { name: "email-digest.html", content: email.html },
+      { name: "email-digest.txt", content: email.text },
+      { name: "email-digest.eml", content: toEml(buildSendEmailInput(email, options), deps.clock()) },
     ];
   },
   create(options, deps) {
@@ -141,6 +154,35 @@ export const emailReporter = defineReporter({
           status: "sent",
           ref: messageId,
           detail: `${backWithinThresholds ? "back-within-thresholds notice" : `${listed} of ${report.findings.length} findings listed`}, ${options.to.length + (options.cc?.length ?? 0)} recipient(s)`,
+        };
+      },
+
+      async digest(digest, ctx) {
+        // The same sender, recipients and configuration set as the reports: one SendEmail call.
+        const email = renderer.renderDigest(digest);
+        const input = buildSendEmailInput(email, options);
+        let messageId: string | undefined;
+        try {
+          ({ MessageId: messageId } = await ses.send(new SendEmailCommand(input)));
+        } catch (error) {
+          throw new ReporterError(
+            ctx.reporterId,
+            `SES SendEmail of the digest ${digest.period.key} from ${sender} failed: ${describeError(error)}${sendErrorHint(error, options)}`,
+            { cause: error },
+          );
+        }
+        const recipients = options.to.length + (options.cc?.length ?? 0);
+        deps.logger.debug("digest e-mail sent with SES", {
+          reporter: ctx.reporterId,
+          messageId,
+          period: digest.period.key,
+          emptyLedger: digest.emptyLedger,
+          recipients,
+        });
+        return {
+          status: "sent",
+          ref: messageId,
+          detail: `digest ${digest.period.key}, ${recipients} recipient(s)`,
         };
       },
     };

@@ -1,5 +1,21 @@
 import { emailReporter } from "./email-reporter.js";
 
+export {
+  BAR_TRACK_COLOR,
+  type BarSegment,
+  type BarView,
+  barWidths,
+  buildEmailDigestView,
+  type DigestChangesView,
+  type DigestChangeView,
+  type DigestCoverageView,
+  type DigestImageView,
+  type DigestSeverityView,
+  type EmailDigestView,
+  type EmailDigestViewOptions,
+  subjectCounts,
+  TEXT_BAR_WIDTH,
+} from "./digest-view.js";
 export { buildSendEmailInput, emailReporter } from "./email-reporter.js";
 export { type EmlMessage, formatEml, toEml } from "./eml.js";
 export { domainOf, formatMailbox, type Mailbox, type MailboxParse, parseMailbox } from "./mailbox.js";
@@ -19,6 +35,7 @@ export {
   type EmailRenderOptions,
   type RenderedEmail,
   renderEmail,
+  renderEmailDigest,
   SUBJECT_MAX_LENGTH,
 } from "./render.js";
 export { type IdentityCheck, senderIdentityCandidates, verifySenderIdentity } from "./sender-identity.js";

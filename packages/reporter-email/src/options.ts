@@ -15,6 +15,9 @@ export const EMAIL_TEMPLATE_NAMES = {
   subject: "email/subject.hbs",
   html: "email/body.html.hbs",
   text: "email/body.txt.hbs",
+  digestSubject: "email/digest-subject.hbs",
+  digestHtml: "email/digest.html.hbs",
+  digestText: "email/digest.txt.hbs",
 } as const;
 
 const mailboxSchema = z.string().transform((text, ctx): Mailbox => {

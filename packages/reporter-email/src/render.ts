@@ -1,14 +1,17 @@
 import {
   checkTemplates,
   createTemplateRenderer,
+  type Digest,
   describeError,
   headerValue,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
+  templateCheckDigests,
   templateCheckReports,
   truncateText,
 } from "@ecr-scan-reporter/core";
+import { buildEmailDigestView } from "./digest-view.js";
 import { EMAIL_TEMPLATE_NAMES } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 import { buildEmailView, type EmailKind, type EmailViewOptions } from "./view.js";
@@ -19,6 +22,7 @@ import { buildEmailView, type EmailKind, type EmailViewOptions } from "./view.js
  */
 export const SUBJECT_MAX_LENGTH = 200;
 const FALLBACK_SUBJECT = "ecr-scan-reporter report";
+const FALLBACK_DIGEST_SUBJECT = "ecr-scan-reporter digest";
 
 /** One report as an e-mail. */
 export interface RenderedEmail {
@@ -38,6 +42,8 @@ export interface EmailRenderOptions extends EmailViewOptions {
 export interface EmailRenderer {
   /** A report as an e-mail; `kind.backWithinThresholds` renders the short "back within thresholds" notice. */
   render(report: ScanReport, kind?: EmailKind): RenderedEmail;
+  /** A digest as an e-mail, from the digest templates. */
+  renderDigest(digest: Digest): RenderedEmail;
   /** Renders every template with sample views; throws a ReporterError naming a template that does not render. */
   check(): void;
 }
@@ -73,17 +79,37 @@ export function createEmailRenderer(
   const common = { reporter: "email", shipped: SHIPPED_TEMPLATES, overrides, inline: options.templates };
   const html = createTemplateRenderer({ ...common, escape: "html" });
   const plain = createTemplateRenderer({ ...common, escape: "none" });
+  /** Subject (one header-safe line, cut to 200), then the two bodies with the subject in their view. */
+  const renderAll = (
+    view: object,
+    names: { subject: string; html: string; text: string },
+    fallbackSubject: string,
+  ): RenderedEmail => {
+    const subjectLine = headerValue(renderNamed(plain, names.subject, view));
+    const subject = truncateText(subjectLine, SUBJECT_MAX_LENGTH) || fallbackSubject;
+    const withSubject = { ...view, subject };
+    return {
+      subject,
+      html: renderNamed(html, names.html, withSubject),
+      text: tidyText(renderNamed(plain, names.text, withSubject)),
+    };
+  };
+  const reportNames = {
+    subject: EMAIL_TEMPLATE_NAMES.subject,
+    html: EMAIL_TEMPLATE_NAMES.html,
+    text: EMAIL_TEMPLATE_NAMES.text,
+  };
+  const digestNames = {
+    subject: EMAIL_TEMPLATE_NAMES.digestSubject,
+    html: EMAIL_TEMPLATE_NAMES.digestHtml,
+    text: EMAIL_TEMPLATE_NAMES.digestText,
+  };
   return {
     render(report, kind = {}) {
-      const view = buildEmailView(report, options, kind);
-      const subjectLine = headerValue(renderNamed(plain, EMAIL_TEMPLATE_NAMES.subject, view));
-      const subject = truncateText(subjectLine, SUBJECT_MAX_LENGTH) || FALLBACK_SUBJECT;
-      const withSubject = { ...view, subject };
-      return {
-        subject,
-        html: renderNamed(html, EMAIL_TEMPLATE_NAMES.html, withSubject),
-        text: tidyText(renderNamed(plain, EMAIL_TEMPLATE_NAMES.text, withSubject)),
-      };
+      return renderAll(buildEmailView(report, options, kind), reportNames, FALLBACK_SUBJECT);
+    },
+    renderDigest(digest) {
+      return renderAll(buildEmailDigestView(digest, options), digestNames, FALLBACK_DIGEST_SUBJECT);
     },
     check() {
       const { completed, failed } = templateCheckReports();
@@ -97,6 +123,14 @@ export function createEmailRenderer(
         [EMAIL_TEMPLATE_NAMES.text]: views,
       });
       checkTemplates("email", html, { [EMAIL_TEMPLATE_NAMES.html]: views });
+      const digestViews = templateCheckDigests("email")
+        .map((digest) => buildEmailDigestView(digest, options))
+        .map((view) => ({ ...view, subject: "self-check" }));
+      checkTemplates("email", plain, {
+        [EMAIL_TEMPLATE_NAMES.digestSubject]: digestViews,
+        [EMAIL_TEMPLATE_NAMES.digestText]: digestViews,
+      });
+      checkTemplates("email", html, { [EMAIL_TEMPLATE_NAMES.digestHtml]: digestViews });
     },
   };
 }
@@ -112,4 +146,13 @@ export function renderEmail(
   kind: EmailKind = {},
 ): RenderedEmail {
   return createEmailRenderer(options, templates).render(report, kind);
+}
+
+/** Renders one digest as `{ subject, html, text }`: pure, for `--out` previews, documentation and tests. */
+export function renderEmailDigest(
+  digest: Digest,
+  options: EmailRenderOptions = {},
+  templates?: TemplateSource,
+): RenderedEmail {
+  return createEmailRenderer(options, templates).renderDigest(digest);
 }

@@ -168,7 +168,7 @@ export interface EmailKind {
 }
 
 /** One line of untrusted text: controls and bidi overrides removed, line breaks made spaces, bounded. */
-function line(text: string | undefined, max: number): string {
+export function line(text: string | undefined, max: number): string {
   if (text === undefined) return "";
   // Bound the work before the regexes run on something huge.
   const bounded = text.length > max * 4 ? text.slice(0, max * 4) : text;
@@ -192,7 +192,7 @@ export function safeHttpUrl(raw: string | undefined): string | undefined {
 }
 
 /** `2026-11-28T06:12:31.000Z` → `2026-11-28 06:12:31 UTC`; anything unparseable is shown cleaned. */
-function formatTimestamp(iso: string | undefined): string {
+export function formatTimestamp(iso: string | undefined): string {
   if (iso === undefined) return "";
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return line(iso, 40);

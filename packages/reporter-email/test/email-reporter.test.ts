@@ -23,7 +23,7 @@ import {
   untaggedReport,
 } from "@ecr-scan-reporter/core/testing";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import emailReporterDefault, { emailReporter, renderEmail, senderIdentityCandidates } from "../src/index.js";
 import { BASE_OPTIONS, CTX, createReporter, emailDeps } from "./support.js";
 
@@ -410,4 +410,10 @@ describe("report(): the back-within-thresholds notice", () => {
       "[ecr-scan-reporter] CRITICAL in team-a/api:v1.4.2 — 1 critical, 2 high",
     );
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  sesMock.restore();
 });

@@ -99,7 +99,8 @@ describe("options", () => {
     expect(problems({ ...base, maxFindings: 5_000 })).toHaveLength(1);
     expect(problems({ ...base, templates: { "slack/finding.hbs": "x" } })).toEqual([
       "templates.slack/finding.hbs: is not a template of the email reporter; the names are " +
-        "email/body.html.hbs, email/body.txt.hbs, email/subject.hbs (or email/partials/NAME.hbs)",
+        "email/body.html.hbs, email/body.txt.hbs, email/digest-subject.hbs, email/digest.html.hbs, " +
+        "email/digest.txt.hbs, email/subject.hbs (or email/partials/NAME.hbs)",
     ]);
     expect(problems({ ...base, templates: { "email/subject.hbs": "{{#if failed}}" } })).toEqual([
       expect.stringMatching(

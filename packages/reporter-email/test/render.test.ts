@@ -308,12 +308,18 @@ describe("template overrides", () => {
     expect(renderEmail(overThresholdReport(), {}, folder).subject).toBe("from the folder");
   });
 
-  it("ships the three templates and the partials they use", () => {
+  it("ships the three report templates, the three digest templates and the partials they use", () => {
     expect(Object.keys(SHIPPED_TEMPLATES).sort()).toEqual([
       "email/body.html.hbs",
       "email/body.txt.hbs",
+      "email/digest-subject.hbs",
+      "email/digest.html.hbs",
+      "email/digest.txt.hbs",
       "email/partials/counts-text.hbs",
       "email/partials/counts.hbs",
+      "email/partials/digest-bar.hbs",
+      "email/partials/digest-changes-text.hbs",
+      "email/partials/digest-changes.hbs",
       "email/partials/finding-row.hbs",
       "email/partials/finding-text.hbs",
       "email/subject.hbs",

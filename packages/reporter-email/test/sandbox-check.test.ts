@@ -1,6 +1,6 @@
 import { GetAccountCommand, GetEmailIdentityCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { BASE_OPTIONS, createReporter } from "./support.js";
 
 // verify() in an account in the SES sandbox: the recipients it names, and those it could not ask about. The
@@ -39,4 +39,10 @@ describe("verify() in the SES sandbox", () => {
     expect(warnings[0]?.message).toContain("no ses:GetEmailIdentity on them): sec@partner.example");
     expect(warnings[0]?.extra).toEqual({ recipients: ["sec@partner.example"], region: "eu-west-1" });
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  sesMock.restore();
 });

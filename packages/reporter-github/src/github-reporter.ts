@@ -9,12 +9,14 @@ import {
   type ScanReport,
 } from "@ecr-scan-reporter/core";
 import { type ClientTuning, DEFAULT_BASE_URL } from "./client.js";
+import { fitDigestBody, renderDigestComment, renderDigestTitle } from "./digest-render.js";
 import {
   type CreateState,
   closedAsDuplicateOutcome,
   createIssue,
   openedOutcome,
 } from "./lib/create-issue.js";
+import { sendDigest } from "./lib/digest-issue.js";
 import { findIssue } from "./lib/find-issue.js";
 import { type IssueSnapshot, issuesApi } from "./lib/issues-api.js";
 import { lazyClient } from "./lib/lazy-client.js";
@@ -23,7 +25,7 @@ import type { ReportStep } from "./lib/step.js";
 import { closeIssue, commentFailure, updateIssue } from "./lib/update-issue.js";
 import { verifyRepository } from "./lib/verify.js";
 import { type IssueAction, planIssueAction } from "./lifecycle.js";
-import { imageMarker, imageReferenceOf } from "./markers.js";
+import { digestMarker, imageMarker, imageReferenceOf } from "./markers.js";
 import { type GitHubReporterOptions, githubOptionsSchema } from "./options.js";
 import { checkTemplates, createGitHubRenderer, fitIssueBody, renderIssueTitle } from "./render.js";
 import { imageLabelText } from "./view.js";
@@ -98,6 +100,22 @@ export function createGitHubReporter(
       const marker = imageMarker(imageReferenceOf(report));
       return oneAtATime(marker, () => handle(report, ctx, marker));
     },
+
+    digest(digest, ctx) {
+      // One digest per route at a time within this process: a second one finds the issue the first opened.
+      const marker = digestMarker(digest.route.reporterId);
+      return oneAtATime(marker, async () =>
+        sendDigest({
+          api: issuesApi(await client(), { owner, repo }, ctx.reporterId),
+          digest,
+          marker,
+          options,
+          logger: deps.logger,
+          reporterId: ctx.reporterId,
+          state,
+        }),
+      );
+    },
   };
 }
 
@@ -110,6 +128,15 @@ export function defineGitHubReporter(tuning: ClientTuning = {}): ReporterPlugin<
     name: "github",
     optionsSchema: githubOptionsSchema,
     receives: "all",
+    contractVersion: 2,
+    previewDigest(digest) {
+      // Without GitHub there are no per-image issues to link, and no previous digest to compare with.
+      return [
+        { name: "digest-issue-title.txt", content: `${renderDigestTitle(digest)}\n` },
+        { name: "digest-issue-body.md", content: fitDigestBody(digest).body },
+        { name: "digest-comment.md", content: `${renderDigestComment(digest, undefined, "updated")}\n` },
+      ];
+    },
     preview(report, options, deps) {
       const renderer = createGitHubRenderer({ templates: options.templates, overrides: deps.templates });
       const body = fitIssueBody(report, { maxFindings: options.maxFindings, renderer }).body;
@@ -125,6 +152,7 @@ export function defineGitHubReporter(tuning: ClientTuning = {}): ReporterPlugin<
 /**
  * Built-in `github` reporter: one issue per image (repository and tag, or digest when untagged), found again by a
  * hidden marker and a label, opened, updated, closed and reopened as the scans change. It receives every report,
- * due or not, since a scan within the thresholds closes the issue.
+ * due or not, since a scan within the thresholds closes the issue. Contract v2: one tracking issue per route for its
+ * digests, its body replaced each period, with a comment on what changed.
  */
 export const githubReporter = defineGitHubReporter();

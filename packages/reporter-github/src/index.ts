@@ -8,11 +8,25 @@ export {
   type GitHubClient,
   GitHubOctokit,
 } from "./client.js";
+export {
+  type DigestCommentEvent,
+  digestHeadline,
+  type FittedDigestBody,
+  fitDigestBody,
+  type ImageIssueLookup,
+  renderDigestComment,
+  renderDigestTitle,
+} from "./digest-render.js";
 export { createGitHubReporter, defineGitHubReporter, githubReporter } from "./github-reporter.js";
+export { imageIssueIndex, imageIssueLookup } from "./lib/digest-issue.js";
 export { type ExistingIssue, type IssueAction, planIssueAction } from "./lifecycle.js";
 export { markdownCode, markdownText } from "./markdown.js";
 export {
   compareFindings,
+  type DigestBodyState,
+  defuseMarkers,
+  digestMarker,
+  digestStateMarker,
   FINDING_HASHES_MAX_CHARS,
   FINDING_IDS_MAX_CHARS,
   type FindingsChange,
@@ -23,7 +37,9 @@ export {
   hasImageMarker,
   type ImageReference,
   imageMarker,
+  imageMarkerOf,
   imageReferenceOf,
+  parseDigestStateMarker,
   parseFindingsMarker,
 } from "./markers.js";
 export {

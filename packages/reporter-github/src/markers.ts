@@ -204,3 +204,63 @@ export function compareFindings(
   }
   return base;
 }
+
+// --- The digest's tracking issue ---------------------------------------------------------------------------------
+//
+//   <!-- ecr-scan-reporter:digest=github%232 -->
+//   <!-- ecr-scan-reporter:digest-state=v1;period=2026-11-30T08%3A00Z;over=3 -->
+//
+// The digest marker is how a route's tracking issue is found again (one issue per route, the reporter id); the state
+// marker is what the next digest's comment compares with, and tells a retried digest of the same period.
+
+/** The digest marker of a route (a reporter id like `github` or `github#2`), percent-encoded like a tag. */
+export function digestMarker(route: string): string {
+  return `${MARKER_PREFIX}digest=${encodePart(route, /[A-Za-z0-9._-]/)}${MARKER_SUFFIX}`;
+}
+
+/** True when an issue body carries this digest marker (matched whole). */
+export function hasDigestMarker(body: string | null | undefined, marker: string): boolean {
+  return body?.includes(marker) ?? false;
+}
+
+/** What a digest body remembers for the next digest of its route. */
+export interface DigestBodyState {
+  /** The period key of the digest the body shows. */
+  period: string;
+  /** How many images were over the thresholds then. */
+  overThresholds: number;
+}
+
+export function digestStateMarker(state: DigestBodyState): string {
+  const period = encodePart(state.period, /[A-Za-z0-9._:+-]/);
+  return `${MARKER_PREFIX}digest-state=v1;period=${period};over=${state.overThresholds}${MARKER_SUFFIX}`;
+}
+
+/** Reads the digest state marker back; undefined when there is none or it is damaged. */
+export function parseDigestStateMarker(body: string | null | undefined): DigestBodyState | undefined {
+  const match = /<!-- ecr-scan-reporter:digest-state=v1;period=([^\s;]+);over=(\d+) -->/.exec(body ?? "");
+  if (!match?.[1]) return undefined;
+  try {
+    return { period: decodeURIComponent(match[1]), overThresholds: Number(match[2]) };
+  } catch {
+    return undefined; // a hand-edited marker with a broken escape: the previous digest is unknown
+  }
+}
+
+const IMAGE_MARKERS = /<!-- ecr-scan-reporter:image=[^\s]+ -->/g;
+
+/**
+ * The image marker of an issue body: the last one, since the real marker is appended after the rendered text, where
+ * untrusted text in a code span could show something that looks like one. Undefined when there is none.
+ */
+export function imageMarkerOf(body: string | null | undefined): string | undefined {
+  return body?.match(IMAGE_MARKERS)?.at(-1);
+}
+
+/**
+ * Text shown in a body with the markers' prefix broken (`ecr-scan-reporter\:`), so that untrusted text — a tag or
+ * a package name in a code span, which cannot be escaped — can never pass for a marker of an image or of a route.
+ */
+export function defuseMarkers(text: string): string {
+  return text.split(MARKER_PREFIX).join("<!-- ecr-scan-reporter\\:");
+}

@@ -1,5 +1,12 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { defineReporter, type ScanReport, SEVERITIES } from "@ecr-scan-reporter/core";
+import {
+  type Digest,
+  defineReporter,
+  type ScanReport,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from "@ecr-scan-reporter/core";
 import { z } from "zod";
 
 const optionsSchema = z.strictObject({
@@ -14,46 +21,136 @@ const optionsSchema = z.strictObject({
   perRepository: z.boolean().default(true),
 });
 
-type MetricsOptions = z.output<typeof optionsSchema>;
+export type MetricsOptions = z.output<typeof optionsSchema>;
+
+/** One EMF line: the given metrics (Count) with the given dimensions, serialized by Powertools. */
+function emfLine(
+  options: MetricsOptions,
+  at: Date,
+  dimensions: Record<string, string>,
+  metrics: readonly (readonly [name: string, value: number])[],
+): string {
+  const emf = new Metrics({ namespace: options.namespace, serviceName: "ecr-scan-reporter" });
+  emf.setTimestamp(at);
+  emf.addDimensions(dimensions);
+  for (const [name, value] of metrics) emf.addMetric(name, MetricUnit.Count, value);
+  // Serialized by Powertools, written by the caller: Lambda to stdout, the CLI to --out.
+  const text = JSON.stringify(emf.serializeMetrics());
+  emf.clearMetrics();
+  return text;
+}
 
 /** The EMF lines of one report: Findings per (Repository ×) Severity, and ScanFailed (per Repository). */
 function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string[] {
   const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
-  const line = (dimensions: Record<string, string>, name: string, value: number) => {
-    const metrics = new Metrics({ namespace: options.namespace, serviceName: "ecr-scan-reporter" });
-    metrics.setTimestamp(at);
-    metrics.addDimensions(dimensions);
-    metrics.addMetric(name, MetricUnit.Count, value);
-    // Serialized by Powertools, written by the caller: Lambda to stdout, the CLI to --out.
-    const text = JSON.stringify(metrics.serializeMetrics());
-    metrics.clearMetrics();
-    return text;
-  };
   return [
     ...SEVERITIES.map((severity) =>
-      line({ ...repository, Severity: severity }, "Findings", report.counts[severity]),
+      emfLine(options, at, { ...repository, Severity: severity }, [["Findings", report.counts[severity]]]),
     ),
-    line(repository, "ScanFailed", report.status === "FAILED" ? 1 : 0),
+    emfLine(options, at, repository, [["ScanFailed", report.status === "FAILED" ? 1 : 0]]),
   ];
+}
+
+/**
+ * A CloudWatch dimension value: ASCII without control characters, at least one non-space character, at most 1,024
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html); cut to 255, what an
+ * alarm's dimension takes. A route is a reporter id (`metrics`, `metrics#2`), so this only guards odd ones.
+ */
+export function dimensionValue(text: string): string {
+  return (
+    text
+      .replace(/[^\x20-\x7E]/g, "")
+      .trim()
+      .slice(0, 255)
+      .trim() || "unknown"
+  );
+}
+
+/** The severities a digest counts: at or above the route's minSeverity (a 0 below it would mean "not counted"). */
+function countedSeverities(digest: Pick<Digest, "route">): Severity[] {
+  const min = digest.route.minSeverity;
+  return min ? SEVERITIES.filter((s) => severityRank(s) <= severityRank(min)) : [...SEVERITIES];
+}
+
+/**
+ * The EMF gauges of one digest, each with the route (the reporter id) as a dimension, so two metrics entries with
+ * different filters never mix: OpenFindings per Severity, then ImagesInUse and ImagesOverThresholds, then the
+ * coverage gauges ImagesNeverScanned and ImagesStale of the latest scheduled run. A gauge whose value is unknown is
+ * not written — nothing from the ledger when it holds nothing yet for the route (`emptyLedger`: a 0 would read as
+ * "all clear"), no coverage before a scheduled run is recorded — so dashboards show a gap, not a false zero.
+ */
+export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date): string[] {
+  const route = { Route: dimensionValue(digest.route.reporterId) };
+  const lines: string[] = [];
+  if (!digest.emptyLedger) {
+    for (const severity of countedSeverities(digest)) {
+      lines.push(
+        emfLine(options, at, { ...route, Severity: severity }, [
+          ["OpenFindings", digest.open.counts[severity]],
+        ]),
+      );
+    }
+    lines.push(
+      emfLine(options, at, route, [
+        ["ImagesInUse", digest.open.images],
+        ["ImagesOverThresholds", digest.overThresholds.total],
+      ]),
+    );
+  }
+  const coverage = digest.coverage;
+  if (coverage) {
+    lines.push(
+      emfLine(options, at, route, [
+        ["ImagesNeverScanned", coverage.neverScanned],
+        ["ImagesStale", coverage.stale],
+      ]),
+    );
+  }
+  return lines;
 }
 
 /**
  * Built-in `metrics` reporter: CloudWatch Embedded Metric Format lines, one per severity with Repository and
  * Severity as dimensions, plus ScanFailed per repository. No API call: CloudWatch Logs turns the lines into
  * metrics, so users can alarm on counts. It receives every report, due or not, so the series stay continuous.
+ * Contract v2: each digest adds its route's gauges (digestEmfLines), for dashboards and alarms per team.
  */
 export const metricsReporter = defineReporter({
   name: "metrics",
   receives: "all",
+  contractVersion: 2,
   optionsSchema,
   create(options, deps) {
     return {
+      async digest(digest) {
+        const lines = digestEmfLines(digest, options, deps.clock());
+        if (lines.length === 0) {
+          return {
+            status: "skipped",
+            detail:
+              "the ledger holds nothing yet for this route and no scheduled run is recorded: no gauge is known",
+          };
+        }
+        for (const line of lines) deps.writeLine(line);
+        return { status: "sent", detail: `${lines.length} EMF digest lines in ${options.namespace}` };
+      },
+
       async report(report) {
         const lines = emfLines(report, options, deps.clock());
         for (const line of lines) deps.writeLine(line);
         return { status: "sent", detail: `${lines.length} EMF lines in ${options.namespace}` };
       },
     };
+  },
+  previewDigest(digest, options, deps) {
+    return [
+      {
+        name: "metrics-digest.emf.jsonl",
+        content: digestEmfLines(digest, options, deps.clock())
+          .map((line) => `${line}\n`)
+          .join(""),
+      },
+    ];
   },
   preview(report, options, deps) {
     return [

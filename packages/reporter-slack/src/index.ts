@@ -1,6 +1,29 @@
 import { slackReporter } from "./slack-reporter.js";
 
 export {
+  type BuiltSlackDigest,
+  buildSlackDigest,
+  checkSlackDigestTemplates,
+  renderSlackDigest,
+  SLACK_DIGEST_CHANGES_MAX_CHARS,
+  SLACK_DIGEST_COVERAGE_MAX_CHARS,
+  SLACK_DIGEST_FOOTER_MAX_CHARS,
+  SLACK_DIGEST_IMAGE_LINE_MAX_CHARS,
+  SLACK_DIGEST_MORE_MAX_CHARS,
+  SLACK_DIGEST_SUMMARY_MAX_CHARS,
+} from "./digest-message.js";
+export type {
+  CoverageView,
+  DigestChangesView,
+  DigestChangeView,
+  DigestHeaderView,
+  DigestImageView,
+  DigestMoreImagesView,
+  DigestView,
+  SeverityDeltaView,
+} from "./digest-view.js";
+
+export {
   type BuiltSlackMessage,
   buildSlackMessage,
   buildSlackNotice,

@@ -5,6 +5,7 @@ import {
   ReporterError,
   type ReporterPlugin,
 } from "@ecr-scan-reporter/core";
+import { buildSlackDigest, checkSlackDigestTemplates, renderSlackDigest } from "./digest-message.js";
 import {
   buildSlackMessage,
   buildSlackNotice,
@@ -26,14 +27,19 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
     name: "slack",
     optionsSchema: slackOptionsSchema,
     receives: "due",
-    contractVersion: 1,
+    contractVersion: 2,
     preview(report, { webhookUrl: _secret, pacing: _pacing, ...messageOptions }, deps) {
       const message = renderSlackMessage(report, messageOptions, deps.templates);
       return [{ name: "slack-message.json", content: `${JSON.stringify(message, null, 2)}\n` }];
     },
+    previewDigest(digest, { webhookUrl: _secret, pacing: _pacing, ...messageOptions }, deps) {
+      const message = renderSlackDigest(digest, messageOptions, deps.templates);
+      return [{ name: "slack-digest.json", content: `${JSON.stringify(message, null, 2)}\n` }];
+    },
     create(options, deps) {
       const renderer = createSlackRenderer(options, deps.templates);
       checkSlackTemplates(renderer);
+      checkSlackDigestTemplates(renderer);
 
       /** The webhook URL, checked; errors name the secret reference, never its value. */
       async function webhookUrl(reporterId: string): Promise<string> {
@@ -98,6 +104,38 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
             detail: backWithinThresholds
               ? "back-within-thresholds notice"
               : `${built.shown} of ${built.shown + built.omitted} findings listed, ${built.payload.blocks.length} blocks`,
+          };
+        },
+
+        async digest(digest, ctx) {
+          // One message to the same webhook as the reports, through the same pacing and rate-limit handling.
+          const built = buildSlackDigest(digest, options, renderer);
+          const url = await webhookUrl(ctx.reporterId);
+          try {
+            await postToWebhook(url, built.payload, deps.fetch, {
+              tuning: { ...tuning, ...options.pacing },
+              onRateLimited: (notice) =>
+                deps.logger.warn("Slack rate limit", {
+                  reporter: ctx.reporterId,
+                  digest: digest.period.key,
+                  ...notice,
+                }),
+            });
+          } catch (error) {
+            // No `cause`: the original error of fetch or @slack/webhook may quote the URL.
+            const reason = error instanceof SlackSendError ? error.message : "sending to Slack failed";
+            throw new ReporterError(ctx.reporterId, `${reason} (digest ${digest.period.key})`);
+          }
+          deps.logger.debug("digest posted to Slack", {
+            reporter: ctx.reporterId,
+            period: digest.period.key,
+            blocks: built.payload.blocks.length,
+            shownImages: built.shownImages,
+            omittedImages: built.omittedImages,
+          });
+          return {
+            status: "sent",
+            detail: `digest ${digest.period.key}: ${built.shownImages} of ${built.shownImages + built.omittedImages} images over the thresholds listed, ${built.payload.blocks.length} blocks`,
           };
         },
       };

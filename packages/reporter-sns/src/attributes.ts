@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
-import type { ScanReport } from "@ecr-scan-reporter/core";
+import type { Digest, ScanReport } from "@ecr-scan-reporter/core";
 import { highestSeverityOf, SEVERITIES } from "@ecr-scan-reporter/core";
 import { cleanLine } from "./untrusted-text.js";
 
@@ -58,4 +58,43 @@ export function messageAttributesBytes(attributes: Record<string, MessageAttribu
     bytes += Buffer.byteLength(value.StringValue ?? "", "utf8");
   }
   return bytes;
+}
+
+/**
+ * The attributes of a digest's Publish: `kind` = `digest` (report messages carry no `kind`, so a policy can take
+ * digests only, `["digest"]`, or leave them out, `[{ "exists": false }]`), the route, and the report attributes
+ * that apply to a digest, with the open findings' counts; ten, SNS's most.
+ */
+export const DIGEST_MESSAGE_ATTRIBUTE_NAMES = [
+  "kind",
+  "route",
+  "account",
+  "highestSeverity",
+  "critical",
+  "high",
+  "medium",
+  "low",
+  "total",
+  "imagesOverThresholds",
+] as const;
+export type DigestMessageAttributeName = (typeof DIGEST_MESSAGE_ATTRIBUTE_NAMES)[number];
+
+/** The message attributes of a digest's Publish. */
+export function digestMessageAttributes(
+  digest: Digest,
+): Record<DigestMessageAttributeName, MessageAttributeValue> {
+  const counts = digest.open.counts;
+  return {
+    kind: text("digest"),
+    route: text(digest.route.reporterId),
+    account: text(digest.account),
+    // NONE when nothing is open, and when the ledger knows nothing yet (the text says which).
+    highestSeverity: text(highestSeverityOf(counts) ?? "NONE"),
+    critical: count(counts.CRITICAL),
+    high: count(counts.HIGH),
+    medium: count(counts.MEDIUM),
+    low: count(counts.LOW),
+    total: count(SEVERITIES.reduce((sum, severity) => sum + counts[severity], 0)),
+    imagesOverThresholds: count(digest.overThresholds.total),
+  };
 }

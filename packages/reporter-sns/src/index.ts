@@ -1,6 +1,21 @@
 import { snsReporter } from "./sns-reporter.js";
 
-export { MESSAGE_ATTRIBUTE_NAMES, type MessageAttributeName, messageAttributes } from "./attributes.js";
+export {
+  DIGEST_MESSAGE_ATTRIBUTE_NAMES,
+  type DigestMessageAttributeName,
+  digestMessageAttributes,
+  MESSAGE_ATTRIBUTE_NAMES,
+  type MessageAttributeName,
+  messageAttributes,
+} from "./attributes.js";
+export {
+  type BuiltDigestMessage,
+  buildDigestMessage,
+  DIGEST_DEFAULT_TEXT_TOP_IMAGES,
+  digestHeadline,
+  digestShortSummary,
+} from "./digest-message.js";
+export { digestDeduplicationId, planDigestPublish, type SnsDigestPublishPlan } from "./digest-publish.js";
 export {
   type BuiltSnsMessage,
   buildSnsMessage,

@@ -118,7 +118,8 @@ export function imageText(report: Pick<ScanReport, "repository" | "tags" | "dige
   });
 }
 
-function tagsText(tags: readonly string[]): string {
+/** `v1.2, latest`, the first 20 tags cleaned (then `(+N more)`), or `(untagged)`. */
+export function tagsText(tags: readonly string[]): string {
   if (tags.length === 0) return "(untagged)";
   const listed = tags.slice(0, MAX.tagsListed).map((tag) => cleanLine(tag, MAX.tag));
   const rest = tags.length - listed.length;

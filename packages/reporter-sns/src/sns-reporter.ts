@@ -17,6 +17,7 @@ import {
   type ScanReport,
 } from "@ecr-scan-reporter/core";
 import { messageAttributes, messageAttributesBytes } from "./attributes.js";
+import { planDigestPublish } from "./digest-publish.js";
 import { type BuiltSnsMessage, buildSnsMessage, reportHeadline, SNS_MESSAGE_MAX_BYTES } from "./message.js";
 import {
   DEFAULT_MESSAGE_GROUP_ID,
@@ -101,11 +102,25 @@ export function planPublish(
 /**
  * Built-in `sns` reporter: publishes each due report to an SNS topic, with message attributes that subscription
  * filter policies can test: the full report as one text by default, or per protocol (`messageStructure: "json"`,
- * a compact `default` text and a longer `email` text, at the cost of the attributes).
+ * a compact `default` text and a longer `email` text, at the cost of the attributes). Contract v2: each digest is
+ * one more message on the same topic, with `kind` = `digest` among its attributes.
  */
 export const snsReporter = defineReporter({
   name: "sns",
   optionsSchema: snsOptionsSchema,
+  contractVersion: 2,
+  previewDigest(digest, options) {
+    const { input, message } = planDigestPublish(digest, options);
+    return [
+      { name: "sns-digest-publish.json", content: `${JSON.stringify(input, null, 2)}\n` },
+      ...(options.messageStructure === "json"
+        ? [
+            { name: "sns-digest-default.txt", content: message.body.default },
+            { name: "sns-digest-email.txt", content: message.body.email },
+          ]
+        : [{ name: "sns-digest-message.txt", content: message.body.email }]),
+    ];
+  },
   preview(report, options) {
     const { input, message } = planPublish(report, options);
     return [
@@ -121,6 +136,16 @@ export const snsReporter = defineReporter({
   create(options, deps) {
     const sns = deps.awsClient(SNSClient);
     const topicArn = options.topicArn;
+    /** Publishes one request; a failure is the reporter's error, naming the topic. */
+    async function publish(input: PublishCommandInput, reporterId: string): Promise<string | undefined> {
+      try {
+        return (await sns.send(new PublishCommand(input))).MessageId;
+      } catch (error) {
+        throw new ReporterError(reporterId, `Publish to ${topicArn} failed: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+    }
     return {
       async verify() {
         try {
@@ -152,14 +177,7 @@ export const snsReporter = defineReporter({
             bytes: plan.totalBytes,
           });
         }
-        let messageId: string | undefined;
-        try {
-          ({ MessageId: messageId } = await sns.send(new PublishCommand(plan.input)));
-        } catch (error) {
-          throw new ReporterError(ctx.reporterId, `Publish to ${topicArn} failed: ${describeError(error)}`, {
-            cause: error,
-          });
-        }
+        const messageId = await publish(plan.input, ctx.reporterId);
         deps.logger.debug("published to SNS", {
           reporter: ctx.reporterId,
           topicArn,
@@ -176,6 +194,37 @@ export const snsReporter = defineReporter({
           detail: backWithinThresholds
             ? `back-within-thresholds notice, ${plan.totalBytes} bytes`
             : `${listed.email} of ${totalFindings} findings listed, ${plan.totalBytes} bytes`,
+        };
+      },
+
+      async digest(digest, ctx) {
+        const plan = planDigestPublish(digest, options);
+        if (
+          plan.message.listLimit <
+          Math.max(
+            digest.overThresholds.top.length,
+            digest.newFindings.top.length,
+            digest.fixedFindings.top.length,
+          )
+        ) {
+          deps.logger.info("SNS digest lists cut to fit 256 KiB", {
+            reporter: ctx.reporterId,
+            listLimit: plan.message.listLimit,
+            bytes: plan.totalBytes,
+          });
+        }
+        const messageId = await publish(plan.input, ctx.reporterId);
+        deps.logger.debug("digest published to SNS", {
+          reporter: ctx.reporterId,
+          topicArn,
+          messageId,
+          period: digest.period.key,
+          bytes: plan.totalBytes,
+        });
+        return {
+          status: "sent",
+          ref: messageId,
+          detail: `digest of ${digest.period.key}, ${plan.totalBytes} bytes`,
         };
       },
     };

@@ -18,7 +18,7 @@ import {
 } from "@ecr-scan-reporter/core";
 import { mustNotUse, recordingAwsClient, testDeps } from "@ecr-scan-reporter/core/testing";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import snsReporterDefault, {
   buildSubject,
   deduplicationId,
@@ -727,4 +727,10 @@ describe("back within thresholds", () => {
       "[ecr-scan-reporter] CRITICAL team-a/api:v1.2",
     );
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  snsMock.restore();
 });

@@ -1,0 +1,430 @@
+import {
+  countsSummary,
+  type Digest,
+  type DigestChange,
+  type DigestChangeList,
+  type DigestCoverage,
+  type DigestImage,
+  digestPeriodName,
+  formatAge,
+  formatDelta,
+  mostSevereFirst,
+  reportImageLabel,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+  severityName,
+  severityRank,
+  shortDigest,
+  truncateText,
+} from "@ecr-scan-reporter/core";
+import { linkableUrl, mrkdwnLine, plainTextLine } from "./mrkdwn.js";
+import { SEVERITY_EMOJI } from "./view-model.js";
+
+// The views the digest templates receive. As for reports, every string that came from an image, a feed or the
+// configuration (repository names, tags, ids, package names, the route's regex) is escaped for mrkdwn here, before
+// any template sees it, and bounded first, so no entity is ever cut and no template can forget to escape.
+const MAX = {
+  id: 100,
+  packageName: 200,
+  version: 100,
+  image: 300,
+  tag: 128,
+  reference: 300,
+  route: 200,
+  label: 150,
+} as const;
+
+/** The severities a digest always shows, even at 0; less severe ones only when they had findings. */
+const ALWAYS_SHOWN: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+
+/** `2026-11-30` from an ISO 8601 instant; anything unparsable is shown cleaned. */
+export function formatDay(iso: string | undefined): string {
+  if (!iso) return "";
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? mrkdwnLine(iso, 40) : new Date(time).toISOString().slice(0, 10);
+}
+
+/** `2026-11-30 02:00 UTC` from an ISO 8601 instant; anything unparsable is shown cleaned. */
+export function formatMinute(iso: string | undefined): string {
+  if (!iso) return "";
+  const time = Date.parse(iso);
+  return Number.isNaN(time)
+    ? mrkdwnLine(iso, 40)
+    : `${new Date(time).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+const _DAY_MS = 86_400_000;
+
+/** The severities a digest shows: at or above the route's minSeverity; below LOW only when they had findings. */
+export function shownSeverities(
+  counts: SeverityCounts,
+  previous: SeverityCounts | undefined,
+  minSeverity: Severity | undefined,
+): Severity[] {
+  return SEVERITIES.filter((severity) => {
+    if (minSeverity && severityRank(severity) > severityRank(minSeverity)) return false;
+    return ALWAYS_SHOWN.includes(severity) || counts[severity] > 0 || (previous?.[severity] ?? 0) > 0;
+  });
+}
+
+/** `2 critical, 9 high`: the open CRITICAL and HIGH counts, else the most severe non-zero one; "" when none. */
+export function headlineCounts(counts: SeverityCounts): string {
+  const urgent = countsSummary(counts, ["CRITICAL", "HIGH"]);
+  if (urgent) return urgent;
+  const worst = SEVERITIES.find((severity) => counts[severity] > 0);
+  return worst ? countsSummary(counts, [worst]) : "";
+}
+
+/** True when no finding at all is open in the counts. */
+export function noneOpen(counts: SeverityCounts): boolean {
+  return SEVERITIES.every((severity) => (counts[severity] ?? 0) === 0);
+}
+
+/** One severity's open count and its change since the previous digest. */
+export interface SeverityDeltaView {
+  severity: Severity;
+  /** `critical`… */
+  label: string;
+  emoji: string;
+  count: number;
+  /** The count at the previous digest; undefined for the first digest of the route. */
+  previous: number | undefined;
+  hasPrevious: boolean;
+  /** `+2`, `−1`, `±0`; empty for the first digest. */
+  delta: string;
+  /** The count changed since the previous digest. */
+  changed: boolean;
+}
+
+/** The plain-text view of the header (Slack does not parse a header): cleaned, not entity-escaped. */
+export interface DigestHeaderView {
+  /** `Weekly digest` */
+  title: string;
+  periodName: string;
+  /** `2026-11-23` */
+  start: string;
+  end: string;
+  /** The route's repositories regex, or `all repositories`. */
+  route: string;
+  reporterId: string;
+}
+
+/** What every digest template but the header receives; strings escaped for mrkdwn. */
+export interface DigestView {
+  /** `Weekly digest` */
+  title: string;
+  /** `Weekly`, `Daily`, `Monthly`, `10-day` */
+  periodName: string;
+  /** `2026-11-23` */
+  start: string;
+  end: string;
+  /** `2026-11-23`, the day of the previous digest; empty for the first. */
+  previousDigestAt: string;
+  firstDigest: boolean;
+  reporterId: string;
+  /** The route's repositories regex (escaped), empty when the route covers every repository. */
+  repositories: string;
+  /** The regex, or `all repositories`. */
+  routeLabel: string;
+  /** `HIGH` when the route counts HIGH and above only; empty otherwise. */
+  minSeverity: string;
+  /** `high`, or empty. */
+  minSeverityLabel: string;
+  account: string;
+  region: string;
+  /** The ECR console's repositories page, link-ready, or undefined. */
+  consoleUrl: string | undefined;
+  channelLabel: string;
+  /** The ledger knows nothing yet of the route's images: say so, never "all clear". */
+  emptyLedger: boolean;
+  /** No open finding in the route's images (and the ledger knows them). */
+  allClear: boolean;
+  open: {
+    images: number;
+    imagesWithFindings: number;
+    imagesUnknown: number;
+    /** All open findings counted. */
+    total: number;
+    /** `2 critical, 9 high, 31 medium`: the non-zero counts. */
+    summary: string;
+    /** `2 critical, 9 high`: CRITICAL and HIGH, else the most severe non-zero count. */
+    headline: string;
+  };
+  /** The severities shown, most severe first, with their change since the previous digest. */
+  severities: SeverityDeltaView[];
+  overThresholds: { total: number };
+  newFindings: { total: number; partial: boolean };
+  fixedFindings: { total: number; partial: boolean };
+  coverage: CoverageView | undefined;
+}
+
+/** One image over the thresholds, for `slack/digest-image.hbs`. */
+export interface DigestImageView extends DigestView {
+  /** 1 for the worst. */
+  index: number;
+  /** `repository:tag`, or `repository@sha256:<12 hex>` when untagged. */
+  image: string;
+  repository: string;
+  tags: string[];
+  /** How many tags beyond the first. */
+  moreTags: number;
+  shortDigest: string;
+  /** The image in the ECR console, link-ready, or undefined. */
+  imageUrl: string | undefined;
+  /** The emoji of the most severe severity over its threshold. */
+  emoji: string;
+  /** The non-zero counts, most severe first, each marked when over its threshold. */
+  counts: { severity: Severity; label: string; count: number; exceeded: boolean }[];
+  /** `critical, high` */
+  exceededList: string;
+  oldestOpen:
+    | {
+        id: string;
+        severity: Severity;
+        label: string;
+        package: string;
+        firstSeen: string;
+        age: string;
+        openDays: number;
+      }
+    | undefined;
+  scannedAt: string;
+}
+
+/** "…and K more images", for `slack/digest-more-images.hbs`. */
+export interface DigestMoreImagesView extends DigestView {
+  /** Images over the thresholds not listed. */
+  count: number;
+  /** Images listed. */
+  shown: number;
+}
+
+/** One finding that changed this period. */
+export interface DigestChangeView {
+  id: string;
+  severity: Severity;
+  label: string;
+  emoji: string;
+  package: string;
+  version: string;
+  fixedIn: string;
+  /** The image references it changed on (at most 5), escaped. */
+  references: string[];
+  referenceList: string;
+  /** References beyond those listed. */
+  moreReferences: number;
+}
+
+/** New or fixed findings of the period, for `slack/digest-changes.hbs` (rendered once for each kind). */
+export interface DigestChangesView extends DigestView {
+  kind: "new" | "fixed";
+  isNew: boolean;
+  /** `New this period` / `Fixed this period` */
+  heading: string;
+  total: number;
+  changes: DigestChangeView[];
+  /** Findings not listed. */
+  more: number;
+  /** The period's log could not be read in full. */
+  partial: boolean;
+}
+
+/** The coverage of the latest scheduled run (numbers only; nothing in it is untrusted). */
+export interface CoverageView {
+  /** `2026-11-30 02:00 UTC` */
+  runAt: string;
+  repositories: number;
+  images: number;
+  scanned: number;
+  stale: number;
+  neverScanned: number;
+  unsupported: number;
+  notImages: number;
+  notInUse: number;
+  archived: number;
+  enhanced: number;
+  repositoriesWithoutRun: number;
+  /** The non-zero counts in words, in the order above: `17 scanned`, `1 stale`… */
+  parts: string[];
+  /** Every image the run counted has a recent scan (none stale, none never scanned). */
+  allScanned: boolean;
+}
+
+function coverageView(coverage: DigestCoverage | undefined): CoverageView | undefined {
+  if (!coverage) return undefined;
+  const parts = (
+    [
+      [coverage.scanned, "scanned"],
+      [coverage.stale, "stale"],
+      [coverage.neverScanned, "never scanned"],
+      [coverage.unsupported, "unsupported"],
+      [coverage.notImages, "not images"],
+      [coverage.notInUse, "not in use"],
+      [coverage.archived, "archived"],
+    ] as const
+  )
+    .filter(([count]) => count > 0)
+    .map(([count, words]) => `${count} ${words}`);
+  return {
+    runAt: formatMinute(coverage.runAt),
+    repositories: coverage.repositories,
+    images: coverage.images,
+    scanned: coverage.scanned,
+    stale: coverage.stale,
+    neverScanned: coverage.neverScanned,
+    unsupported: coverage.unsupported,
+    notImages: coverage.notImages,
+    notInUse: coverage.notInUse,
+    archived: coverage.archived,
+    enhanced: coverage.enhanced,
+    repositoriesWithoutRun: coverage.repositoriesWithoutRun,
+    parts,
+    allScanned: coverage.stale === 0 && coverage.neverScanned === 0,
+  };
+}
+
+/** The header's plain-text view. */
+export function digestHeaderView(digest: Digest): DigestHeaderView {
+  const periodName = digestPeriodName(digest.period);
+  return {
+    title: `${periodName} digest`,
+    periodName,
+    start: plainTextLine(formatDay(digest.period.start)),
+    end: plainTextLine(formatDay(digest.period.end)),
+    route: digest.route.repositories
+      ? truncateText(plainTextLine(digest.route.repositories), MAX.route)
+      : "all repositories",
+    reporterId: truncateText(plainTextLine(digest.route.reporterId), MAX.label),
+  };
+}
+
+/** The mrkdwn view every digest template but the header receives. */
+export function digestView(digest: Digest, channelLabel?: string): DigestView {
+  const periodName = digestPeriodName(digest.period);
+  const { counts, previous } = digest.open;
+  const repositories = mrkdwnLine(digest.route.repositories, MAX.route);
+  const minSeverity = digest.route.minSeverity;
+  const severities = shownSeverities(counts, previous, minSeverity).map(
+    (severity): SeverityDeltaView => ({
+      severity,
+      label: severityName(severity, "lower"),
+      emoji: SEVERITY_EMOJI[severity],
+      count: counts[severity] ?? 0,
+      previous: previous?.[severity],
+      hasPrevious: previous !== undefined,
+      delta: previous ? formatDelta(counts[severity] ?? 0, previous[severity] ?? 0) : "",
+      changed: previous !== undefined && (counts[severity] ?? 0) !== (previous[severity] ?? 0),
+    }),
+  );
+  return {
+    title: `${periodName} digest`,
+    periodName,
+    start: formatDay(digest.period.start),
+    end: formatDay(digest.period.end),
+    previousDigestAt: formatDay(digest.period.previousDigestAt),
+    firstDigest: previous === undefined,
+    reporterId: mrkdwnLine(digest.route.reporterId, MAX.label),
+    repositories,
+    routeLabel: repositories || "all repositories",
+    minSeverity: minSeverity ?? "",
+    minSeverityLabel: minSeverity ? severityName(minSeverity, "lower") : "",
+    account: mrkdwnLine(digest.account, 40),
+    region: mrkdwnLine(digest.region, 40),
+    consoleUrl: linkableUrl(digest.consoleUrl),
+    channelLabel: mrkdwnLine(channelLabel, MAX.label),
+    emptyLedger: digest.emptyLedger,
+    allClear: !digest.emptyLedger && noneOpen(counts),
+    open: {
+      images: digest.open.images,
+      imagesWithFindings: digest.open.imagesWithFindings,
+      imagesUnknown: digest.open.imagesUnknown,
+      total: SEVERITIES.reduce((sum, severity) => sum + (counts[severity] ?? 0), 0),
+      summary: countsSummary(counts),
+      headline: headlineCounts(counts),
+    },
+    severities,
+    overThresholds: { total: digest.overThresholds.total },
+    newFindings: { total: digest.newFindings.total, partial: digest.newFindings.partial === true },
+    fixedFindings: { total: digest.fixedFindings.total, partial: digest.fixedFindings.partial === true },
+    coverage: coverageView(digest.coverage),
+  };
+}
+
+/** The view of one image over the thresholds. */
+export function digestImageView(base: DigestView, image: DigestImage, index: number): DigestImageView {
+  const tags = image.tags.map((tag) => mrkdwnLine(tag, MAX.tag)).filter((tag) => tag !== "");
+  const repository = mrkdwnLine(image.repository, MAX.image);
+  const exceeded = mostSevereFirst(image.exceeded);
+  const worst = exceeded[0] ?? SEVERITIES.find((severity) => image.counts[severity] > 0) ?? "UNDEFINED";
+  const oldest = image.oldestOpen;
+  return {
+    ...base,
+    index,
+    image: mrkdwnLine(
+      reportImageLabel({ repository: image.repository, tags: image.tags, digest: image.digest }),
+      MAX.image,
+    ),
+    repository,
+    tags,
+    moreTags: Math.max(0, tags.length - 1),
+    shortDigest: mrkdwnLine(shortDigest(image.digest), MAX.image),
+    imageUrl: linkableUrl(image.consoleUrl),
+    emoji: SEVERITY_EMOJI[worst],
+    counts: SEVERITIES.filter((severity) => (image.counts[severity] ?? 0) > 0).map((severity) => ({
+      severity,
+      label: severityName(severity, "lower"),
+      count: image.counts[severity],
+      exceeded: exceeded.includes(severity),
+    })),
+    exceededList: exceeded.map((severity) => severityName(severity, "lower")).join(", "),
+    oldestOpen: oldest
+      ? {
+          id: mrkdwnLine(oldest.id, MAX.id) || "unnamed",
+          severity: oldest.severity,
+          label: severityName(oldest.severity, "lower"),
+          package: mrkdwnLine(oldest.package, MAX.packageName),
+          firstSeen: formatDay(oldest.firstSeen),
+          age: formatAge(oldest.openDays),
+          openDays: oldest.openDays,
+        }
+      : undefined,
+    scannedAt: formatMinute(image.scannedAt),
+  };
+}
+
+function changeView(change: DigestChange): DigestChangeView {
+  const references = change.references.map((ref) => mrkdwnLine(ref, MAX.reference)).filter((r) => r !== "");
+  return {
+    id: mrkdwnLine(change.id, MAX.id) || "unnamed",
+    severity: change.severity,
+    label: severityName(change.severity, "lower"),
+    emoji: SEVERITY_EMOJI[change.severity] ?? SEVERITY_EMOJI.UNDEFINED,
+    package: mrkdwnLine(change.package, MAX.packageName),
+    version: mrkdwnLine(change.version, MAX.version),
+    fixedIn: mrkdwnLine(change.fixedIn, MAX.version),
+    references,
+    referenceList: references.join(", "),
+    moreReferences: Math.max(0, change.referenceCount - references.length),
+  };
+}
+
+/** The view of the new (or fixed) findings with the first `listed` of them named. */
+export function digestChangesView(
+  base: DigestView,
+  kind: "new" | "fixed",
+  list: DigestChangeList,
+  listed: number,
+): DigestChangesView {
+  const changes = list.top.slice(0, listed).map(changeView);
+  return {
+    ...base,
+    kind,
+    isNew: kind === "new",
+    heading: kind === "new" ? "New this period" : "Fixed this period",
+    total: list.total,
+    changes,
+    more: Math.max(0, list.total - changes.length),
+    partial: list.partial === true,
+  };
+}
