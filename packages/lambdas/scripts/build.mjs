@@ -13,7 +13,7 @@ const repoRoot = join(packageDir, "..", "..");
 const distDir = join(repoRoot, "terraform", "dist");
 
 /** The functions Terraform deploys, by folder name under terraform/dist/. */
-export const FUNCTIONS = ["schedule-scans", "scan-images", "report-findings"];
+export const FUNCTIONS = ["schedule-scans", "scan-images", "report-findings", "send-digests"];
 
 // Zip entries carry a DOS timestamp; a fixed one keeps the archive identical from build to build.
 const FIXED_MTIME = new Date("2000-01-01T00:00:00Z");

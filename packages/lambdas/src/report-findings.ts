@@ -1,27 +1,20 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
-  type Config,
   createEcrClient,
   createLogger,
-  createPackageResolver,
-  LAYER_NODE_MODULES,
-  type LoadedReporter,
-  loadReporters,
   MessageError,
   parseReportQueueMessage,
   planReportJobs,
   type ReportRequest,
   runReportJob,
   toReporterLogger,
-  verifyReporters,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit from "p-limit";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { sqsRequeue } from "./report-queue.js";
-import { createLambdaReporterDeps } from "./reporter-deps.js";
+import { getLambdaReporters } from "./reporters.js";
 import { createLedger, createMetrics, getConfig } from "./runtime.js";
 
 /** Reports built at once in one invocation; each holds its findings in memory. */
@@ -34,35 +27,11 @@ const ecr = createEcrClient();
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const ledger = createLedger(reporterLogger);
 
-let reportersPromise: Promise<LoadedReporter[]> | undefined;
-
-/** Loads, validates and verifies the configured reporters once per cold start; a failure is not cached. */
-function getReporters(config: Config): Promise<LoadedReporter[]> {
-  reportersPromise ??= (async () => {
-    const reporters = await loadReporters(
-      config.reporters,
-      BUILT_IN_REPORTERS,
-      createLambdaReporterDeps(logger),
-      // Custom reporter packages come from a Lambda layer (/opt/nodejs/node_modules) unless told otherwise.
-      createPackageResolver(process.env.ECR_SCAN_REPORTER_REPORTERS_PATH || LAYER_NODE_MODULES),
-    );
-    for (const failure of await verifyReporters(reporters)) {
-      logger.warn("reporter verification failed; it will still be tried for each report", failure);
-    }
-    logger.info("reporters ready", { reporters: reporters.map((r) => r.id) });
-    return reporters;
-  })().catch((error: unknown) => {
-    reportersPromise = undefined;
-    throw error;
-  });
-  return reportersPromise;
-}
-
 /** The report-queue consumer: one report per image per batch, reporters dispatched, partial batch failures. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   if (context) logger.addContext(context);
   const config = await getConfig();
-  const reporters = await getReporters(config);
+  const reporters = await getLambdaReporters(config, logger);
 
   const requests: ReportRequest[] = [];
   let dropped = 0;

@@ -14,6 +14,8 @@ import {
   parseScanRepositoryMessage,
   planOptionsOf,
   RetryableAwsError,
+  runCoverage,
+  type ScanRepositoryMessage,
   type ScanRunCounts,
   scanRepository,
   toReporterLogger,
@@ -76,6 +78,7 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
     }
     total.counts = addScanRunCounts(total.counts, counts);
     logger.info("repository scanned", { ...log, counts });
+    if (plan.found) await recordCoverage(message, runCoverage(plan.decisions, started), log);
     if (counts.retryableFailures > 0) {
       // The scans already started now read IN_PROGRESS, so the retry only redoes the ones that failed.
       throw new RetryableAwsError(`${counts.retryableFailures} scan(s) failed with a retryable error`);
@@ -87,6 +90,25 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
     }
     logger.error("repository could not be scanned; not retried", { ...log, error: describeError(error) });
     total.counts.decisions["message:failed"] = (total.counts.decisions["message:failed"] ?? 0) + 1;
+  }
+}
+
+/** What this run decided about the repository's images, for digests; a ledger failure costs the coverage only. */
+async function recordCoverage(
+  message: ScanRepositoryMessage,
+  coverage: ReturnType<typeof runCoverage>,
+  log: Record<string, unknown>,
+) {
+  try {
+    await ledger.recordCoverage({
+      registryId: message.registryId,
+      repository: message.repositoryName,
+      runId: message.runId,
+      at: new Date().toISOString(),
+      ...coverage,
+    });
+  } catch (error) {
+    logger.warn("coverage not recorded in the findings ledger", { ...log, error: describeError(error) });
   }
 }
 

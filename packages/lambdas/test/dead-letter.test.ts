@@ -2,7 +2,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { MessageError } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { deadLetterMalformedMessage } from "../src/dead-letter.js";
 
 const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/scan-dlq";
@@ -74,4 +74,10 @@ describe("deadLetterMalformedMessage", () => {
       ],
     ]);
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  sqsMock.restore();
 });

@@ -12,7 +12,7 @@ import {
   RETRY_ENVELOPE_VERSION,
 } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
 import { captureHandlerOutput, logsWith, metricValues } from "./support/output.js";
@@ -428,4 +428,12 @@ describe("report-findings handler with a custom reporter package", () => {
     await expect(handler(event)).resolves.toEqual({ batchItemFailures: [] });
     expect(reports()).toEqual(["team-a/api"]);
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecr.restore();
+  sns.restore();
+  sqs.restore();
 });

@@ -1,7 +1,7 @@
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ReportJob } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { sqsRequeue } from "../src/report-queue.js";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/report";
@@ -90,4 +90,10 @@ describe("sqsRequeue", () => {
       expect(sentInputs()).toEqual([]);
     },
   );
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  sqsMock.restore();
 });

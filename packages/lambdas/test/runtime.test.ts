@@ -2,7 +2,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 // runtime.ts holds the configuration promise as module state: each test imports it afresh (a cold start).
 const ssm = mockClient(SSMClient);
@@ -134,4 +134,11 @@ describe("createLedger", () => {
     const [call] = dynamodb.commandCalls(UpdateItemCommand);
     expect(call?.args[0].input.TableName).toBe("ecr-scan-reporter-ledger");
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ssm.restore();
+  dynamodb.restore();
 });

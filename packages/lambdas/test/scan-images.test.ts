@@ -8,7 +8,7 @@ import {
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SCAN_MESSAGE_VERSION, type ScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest, sqsEventOf } from "./support/handler-env.js";
 import { captureHandlerOutput, logsWith, metricValues } from "./support/output.js";
@@ -326,4 +326,11 @@ describe("scan-images handler: what it logs and measures", () => {
     expect(metricValues(output.metrics, "ScansStarted")).toEqual([{ value: 0, dimensions: {} }]);
     expect(metricValues(output.metrics, "ScanRequests")).toEqual([]);
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecr.restore();
+  sqs.restore();
 });

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ScanRepositoryMessage } from "@ecr-scan-reporter/core";
 import { SqsSandbox } from "@ecr-scan-reporter/sandbox";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import {
   ENTRY_RETRY_BASE_DELAY_MS,
   MAX_ENTRY_RETRIES,
@@ -238,4 +238,10 @@ describe("QueueSendError", () => {
     expect(error.message).toContain("team/r19 (AccessDenied: no). Check");
     expect(error.message).not.toContain("…");
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  sqsMock.restore();
 });

@@ -6,7 +6,7 @@ import {
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SCAN_MESSAGE_VERSION } from "@ecr-scan-reporter/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { MAX_ENTRY_RETRIES } from "../src/scan-queue.js";
 import { retrySettingsOf } from "./support/clients.js";
 import { freshHandlerPerTest } from "./support/handler-env.js";
@@ -228,4 +228,11 @@ describe("schedule-scans handler: its messages, summary and metrics", () => {
       messagesFailed: 1,
     });
   });
+});
+
+// A class mock replaces send() on every client of the class: give it back for the files that run after this one
+// in the same worker (the unit project shares modules between files).
+afterAll(() => {
+  ecr.restore();
+  sqs.restore();
 });
