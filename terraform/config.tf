@@ -37,6 +37,7 @@ locals {
       repositories = local.reporters.sns.repositories
       minSeverity  = local.reporters.sns.min_severity
       notify       = local.reporters.sns.notify
+      digest       = local.reporters.sns.digest
       options = {
         topicArn         = local.sns_topic_arn
         subjectPrefix    = local.reporters.sns.subject_prefix
@@ -49,6 +50,7 @@ locals {
       repositories = local.reporters.slack.repositories
       minSeverity  = local.reporters.slack.min_severity
       notify       = local.reporters.slack.notify
+      digest       = local.reporters.slack.digest
       options = {
         webhookUrl   = local.slack_webhook_ref
         channelLabel = local.reporters.slack.channel_label
@@ -60,6 +62,7 @@ locals {
       repositories = local.reporters.github.repositories
       minSeverity  = local.reporters.github.min_severity
       notify       = local.reporters.github.notify
+      digest       = local.reporters.github.digest
       options = {
         owner       = local.reporters.github.owner
         repo        = local.reporters.github.repo
@@ -75,6 +78,7 @@ locals {
       repositories = local.reporters.email.repositories
       minSeverity  = local.reporters.email.min_severity
       notify       = local.reporters.email.notify
+      digest       = local.reporters.email.digest
       options = {
         from             = local.reporters.email.from
         to               = local.reporters.email.to
@@ -90,6 +94,7 @@ locals {
       repositories = local.reporters.metrics.repositories
       minSeverity  = local.reporters.metrics.min_severity
       notify       = local.reporters.metrics.notify
+      digest       = local.reporters.metrics.digest
       options = {
         namespace     = local.reporters.metrics.namespace
         perRepository = local.reporters.metrics.per_repository
@@ -106,6 +111,7 @@ locals {
     repositories    = try(reporter.repositories, null)
     min_severity    = try(reporter.min_severity, null)
     notify          = try(reporter.notify, null)
+    digest          = try(reporter.digest, null) == null ? null : tobool(reporter.digest)
     secret_arns     = try(reporter.secret_arns, null) == null ? [] : [for arn in reporter.secret_arns : tostring(arn)]
     parameter_names = try(reporter.parameter_names, null) == null ? [] : [for name in reporter.parameter_names : tostring(name)]
   }]
@@ -115,6 +121,7 @@ locals {
     repositories = reporter.repositories
     minSeverity  = reporter.min_severity
     notify       = reporter.notify
+    digest       = reporter.digest
     options      = reporter.options
   }]
 
@@ -145,6 +152,7 @@ locals {
       repositories = reporter.repositories
       minSeverity  = reporter.min_severity
       notify       = reporter.notify
+      digest       = reporter.digest
       options      = local.options_placeholder
     } : k => v if v != null }],
   )

@@ -1,4 +1,4 @@
-# What the three functions share: the bundles in dist/ (built by `pnpm build`, committed), their environment, and
+# What the four functions share: the bundles in dist/ (built by `pnpm build`, committed), their environment, and
 # the optional VPC, tracing and log encryption settings.
 
 locals {
@@ -6,6 +6,7 @@ locals {
     schedule_scans  = "${path.module}/dist/schedule-scans.zip"
     scan_images     = "${path.module}/dist/scan-images.zip"
     report_findings = "${path.module}/dist/report-findings.zip"
+    send_digests    = "${path.module}/dist/send-digests.zip"
   }
 
   # The namespace of the functions' own EMF metrics; the metrics reporter's namespace when it is enabled, so that

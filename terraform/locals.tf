@@ -7,13 +7,17 @@ locals {
 
   tags = merge({ "ecr-scan-reporter" = var.name_prefix }, var.tags)
 
-  # The three functions: the names of their bundles in dist/ are the short names.
+  # The four functions: the names of their bundles in dist/ are the short names. send-digests exists only with
+  # digests (digests.tf); its names are written out all the same, as the ARNs below are.
   function_names = {
     schedule_scans  = "${var.name_prefix}-schedule-scans"
     scan_images     = "${var.name_prefix}-scan-images"
     report_findings = "${var.name_prefix}-report-findings"
+    send_digests    = "${var.name_prefix}-send-digests"
   }
-  log_group_names = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
+  # The functions this instance deploys (the alarms watch each one).
+  deployed_function_names = { for key, name in local.function_names : key => name if key != "send_digests" || local.digests_enabled }
+  log_group_names         = { for key, name in local.function_names : key => "/aws/lambda/${name}" }
 
   queue_names = {
     scan         = "${var.name_prefix}-scan"
@@ -21,10 +25,12 @@ locals {
     report       = "${var.name_prefix}-report"
     report_dlq   = "${var.name_prefix}-report-dlq"
     schedule_dlq = "${var.name_prefix}-schedule-dlq"
+    digest_dlq   = "${var.name_prefix}-digest-dlq"
   }
 
   rule_names = {
     schedule           = "${var.name_prefix}-schedule"
+    digests            = "${var.name_prefix}-digests"
     ecr_image_scan     = "${var.name_prefix}-ecr-image-scan"
     inspector2_scan    = "${var.name_prefix}-inspector2-scan"
     inspector2_finding = "${var.name_prefix}-inspector2-finding"

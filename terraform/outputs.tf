@@ -28,6 +28,16 @@ output "report_findings_function_arn" {
   value       = aws_lambda_function.report_findings.arn
 }
 
+output "send_digests_function_name" {
+  description = "Name of the send-digests function; null without digests (digest_schedule_expression = null or ledger_enabled = false)."
+  value       = local.digests_enabled ? aws_lambda_function.send_digests[0].function_name : null
+}
+
+output "send_digests_function_arn" {
+  description = "ARN of the send-digests function; null without digests."
+  value       = local.digests_enabled ? aws_lambda_function.send_digests[0].arn : null
+}
+
 output "scan_queue_url" {
   description = "URL of the scan queue (one message per repository to scan)."
   value       = aws_sqs_queue.scan.url
@@ -78,6 +88,16 @@ output "schedule_dlq_arn" {
   value       = aws_sqs_queue.schedule_dlq.arn
 }
 
+output "digest_dlq_url" {
+  description = "URL of the digests' dead-letter queue: digest schedule events EventBridge could not deliver to send-digests, and the records of digest runs that failed after Lambda's retries; null without digests."
+  value       = local.digests_enabled ? aws_sqs_queue.digest_dlq[0].url : null
+}
+
+output "digest_dlq_arn" {
+  description = "ARN of the digests' dead-letter queue; null without digests."
+  value       = local.digests_enabled ? aws_sqs_queue.digest_dlq[0].arn : null
+}
+
 output "sns_topic_arn" {
   description = "ARN of the SNS reporter's topic (created or given); null when the sns reporter is not enabled."
   value       = local.sns_create_topic ? aws_sns_topic.findings[0].arn : local.sns_topic_arn
@@ -108,9 +128,19 @@ output "report_findings_role_arn" {
   value       = aws_iam_role.report_findings.arn
 }
 
+output "send_digests_role_arn" {
+  description = "ARN of the send-digests function's role; null without digests."
+  value       = local.digests_enabled ? aws_iam_role.send_digests[0].arn : null
+}
+
 output "schedule_rule_name" {
   description = "Name of the EventBridge rule that runs schedule-scans."
   value       = aws_cloudwatch_event_rule.schedule.name
+}
+
+output "digest_rule_name" {
+  description = "Name of the EventBridge rule that runs send-digests; null without digests."
+  value       = local.digests_enabled ? aws_cloudwatch_event_rule.digests[0].name : null
 }
 
 output "report_rule_names" {

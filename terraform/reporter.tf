@@ -43,9 +43,15 @@ locals {
     inspector2_finding = "ecr-scan-reporter: Inspector finding changes (enhanced scanning) to the report queue."
   }
 
-  # Layers of report-findings: the custom reporters' (once each), then the template overrides.
+  # Layers of the functions that run the reporters (report-findings, send-digests): the custom reporters' (once
+  # each), then the template overrides.
   custom_reporter_layers = distinct([for reporter in local.custom_reporters : reporter.layer_arn])
   report_findings_layers = concat(local.custom_reporter_layers, var.templates_layer_arn == null ? [] : [var.templates_layer_arn])
+  # Layers are mounted under /opt: reporter packages in nodejs/node_modules, templates in ecr-scan-reporter/.
+  reporter_layer_environment = merge(
+    length(local.custom_reporters) == 0 ? {} : { ECR_SCAN_REPORTER_REPORTERS_PATH = "/opt/nodejs/node_modules" },
+    var.templates_layer_arn == null ? {} : { ECR_SCAN_REPORTER_TEMPLATES_PATH = "/opt/ecr-scan-reporter/templates" },
+  )
 }
 
 resource "aws_sqs_queue" "report_dlq" {
@@ -193,9 +199,7 @@ resource "aws_lambda_function" "report_findings" {
         REPORT_QUEUE_URL        = aws_sqs_queue.report.url
         REPORT_DLQ_URL          = aws_sqs_queue.report_dlq.url
       },
-      # Layers are mounted under /opt: reporter packages in nodejs/node_modules, templates in ecr-scan-reporter/.
-      length(local.custom_reporters) == 0 ? {} : { ECR_SCAN_REPORTER_REPORTERS_PATH = "/opt/nodejs/node_modules" },
-      var.templates_layer_arn == null ? {} : { ECR_SCAN_REPORTER_TEMPLATES_PATH = "/opt/ecr-scan-reporter/templates" },
+      local.reporter_layer_environment,
     )
   }
 
@@ -224,6 +228,7 @@ resource "aws_lambda_function" "report_findings" {
   depends_on = [aws_iam_role_policy.report_findings]
 
   lifecycle {
+    # Checked once, here: send-digests has the same layers.
     precondition {
       condition     = length(local.report_findings_layers) <= 5
       error_message = "report-findings would have ${length(local.report_findings_layers)} layers; Lambda allows 5. Ship several custom reporters in one layer, or the templates in a reporter layer."

@@ -64,7 +64,7 @@ resource "aws_lambda_function" "schedule_scans" {
       error_message = "The configuration document has ${local.config_bytes} bytes, too many for Lambda's 4 KB environment: set config_storage = \"parameter\" (or \"auto\")."
     }
 
-    # Checked once, here: the three functions share the VPC settings.
+    # Checked once, here: the functions share the VPC settings.
     precondition {
       condition     = (length(var.vpc_subnet_ids) == 0) == (length(var.vpc_security_group_ids) == 0)
       error_message = "vpc_subnet_ids and vpc_security_group_ids go together: give both to attach the functions to a VPC, or neither."

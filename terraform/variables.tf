@@ -63,6 +63,17 @@ variable "schedule_expression" {
   }
 }
 
+variable "digest_schedule_expression" {
+  description = "EventBridge schedule expression of the digests (UTC): send-digests then sends each reporter entry that takes digests one summary of the registry per period (open findings by severity and their change, the images over the thresholds, new and fixed findings, the latest scheduled run's coverage), at most once per period. The default is Mondays at 08:00 UTC. null: no digests, and no send-digests function, rule or DLQ. Digests are built from the findings ledger: with ledger_enabled = false there are none either."
+  type        = string
+  default     = "cron(0 8 ? * MON *)"
+
+  validation {
+    condition     = var.digest_schedule_expression == null ? true : can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^()]+\\))$", var.digest_schedule_expression))
+    error_message = "digest_schedule_expression must be an EventBridge schedule expression like \"cron(0 8 ? * MON *)\" or \"rate(7 days)\", or null for no digests."
+  }
+}
+
 variable "thresholds" {
   description = "Findings tolerated per severity before a report is due; a severity left out (or null) never triggers a report. The object given replaces the default as a whole."
   type = object({
@@ -122,7 +133,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
@@ -134,6 +145,7 @@ variable "reporters" {
       repositories        = optional(string)
       min_severity        = optional(string)
       notify              = optional(string)
+      digest              = optional(bool)
     }), {})
     slack = optional(object({
       enabled                = optional(bool, true)
@@ -144,6 +156,7 @@ variable "reporters" {
       repositories           = optional(string)
       min_severity           = optional(string)
       notify                 = optional(string)
+      digest                 = optional(bool)
     }))
     github = optional(object({
       enabled          = optional(bool, true)
@@ -158,6 +171,7 @@ variable "reporters" {
       repositories     = optional(string)
       min_severity     = optional(string)
       notify           = optional(string)
+      digest           = optional(bool)
     }))
     email = optional(object({
       enabled           = optional(bool, true)
@@ -171,6 +185,7 @@ variable "reporters" {
       repositories      = optional(string)
       min_severity      = optional(string)
       notify            = optional(string)
+      digest            = optional(bool)
     }))
     metrics = optional(object({
       enabled        = optional(bool, true)
@@ -179,6 +194,7 @@ variable "reporters" {
       repositories   = optional(string)
       min_severity   = optional(string)
       notify         = optional(string)
+      digest         = optional(bool)
     }))
   })
   default  = {}
@@ -244,7 +260,7 @@ variable "reporters" {
 }
 
 variable "custom_reporters" {
-  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
   # `any`, not list(object({ options = any, … })): Terraform gives all elements of a list one type, so two
   # reporters whose options differ in shape could not be passed together. The shape is checked below instead.
   type     = any
@@ -253,16 +269,17 @@ variable "custom_reporters" {
 
   validation {
     condition = can(concat(var.custom_reporters, [])) && alltrue([for reporter in var.custom_reporters : try(
-      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "secret_arns", "parameter_names"])) == 0
+      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "secret_arns", "parameter_names"])) == 0
       && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
       && (try(reporter.options, null) == null || can(keys(reporter.options)))
       && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
       && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
       && (try(reporter.notify, null) == null || can(tostring(reporter.notify)))
+      && (try(reporter.digest, null) == null || can(tobool(reporter.digest)))
       && (try(reporter.secret_arns, null) == null || can([for arn in tolist(reporter.secret_arns) : tostring(arn)]))
       && (try(reporter.parameter_names, null) == null || can([for name in tolist(reporter.parameter_names) : tostring(name)]))
     , false)])
-    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), secret_arns and parameter_names (lists of strings); no other attributes."
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest (a boolean), secret_arns and parameter_names (lists of strings); no other attributes."
   }
 
   validation {
@@ -576,6 +593,30 @@ variable "report_findings_timeout" {
   validation {
     condition     = var.report_findings_timeout == floor(var.report_findings_timeout) && var.report_findings_timeout >= 1 && var.report_findings_timeout <= 900
     error_message = "report_findings_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "send_digests_memory_size" {
+  description = "Memory of send-digests, in MB (it holds the ledger's picture of every image in use while it builds the digests)."
+  type        = number
+  default     = 1024
+  nullable    = false
+
+  validation {
+    condition     = var.send_digests_memory_size == floor(var.send_digests_memory_size) && var.send_digests_memory_size >= 128 && var.send_digests_memory_size <= 10240
+    error_message = "send_digests_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "send_digests_timeout" {
+  description = "Timeout of send-digests, in seconds: one invocation reads the ledger and sends every route's digest (the GitHub reporter paces its writes)."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.send_digests_timeout == floor(var.send_digests_timeout) && var.send_digests_timeout >= 1 && var.send_digests_timeout <= 900
+    error_message = "send_digests_timeout must be a whole number of seconds from 1 to 900."
   }
 }
 

@@ -11,7 +11,12 @@ describe("the module's IAM policies as the sandbox has them", () => {
     expect(committedModulePolicies()).toEqual(rendered);
     // What the local deployment's run relies on: every function has a policy, named for the sandbox's account.
     const local = rendered.deployments.local_deployment;
-    expect(Object.keys(local.functions).sort()).toEqual(["report-findings", "scan-images", "schedule-scans"]);
+    expect(Object.keys(local.functions).sort()).toEqual([
+      "report-findings",
+      "scan-images",
+      "schedule-scans",
+      "send-digests",
+    ]);
     expect([local.accountId, local.region]).toEqual(["123456789012", "eu-west-1"]);
   }, 240_000);
 });

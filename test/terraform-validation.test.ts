@@ -52,6 +52,11 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.scan_images_memory_size",
     "var.scan_images_timeout",
   ],
+  bad_digest_schedule_send_digests_limits: [
+    "var.digest_schedule_expression",
+    "var.send_digests_memory_size",
+    "var.send_digests_timeout",
+  ],
   github_without_token_secret_by_name_report_findings_limits: [
     "var.reporters: reporters.github needs exactly one of",
     "var.custom_reporters: custom_reporters[].secret_arns must be",
@@ -88,6 +93,9 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.ledger_kms_key_arn",
   ],
   slack_with_two_webhook_references: ["var.reporters: reporters.slack needs exactly one of"],
+  custom_reporter_digest_must_be_a_boolean: [
+    "var.custom_reporters: custom_reporters must be a list of objects",
+  ],
   configuration_set_with_a_space: ["var.reporters: reporters.email: from must be"],
   finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes: [
     "aws_cloudwatch_event_rule.report",

@@ -24,7 +24,7 @@ run "large_document_goes_to_ssm" {
   }
 
   assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
       fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG_PARAMETER == aws_ssm_parameter.config[0].name && !can(fn.environment[0].variables.ECR_SCAN_REPORTER_CONFIG)
     ])
     error_message = "The functions are given the name of the parameter that holds the document, instead of the document."
@@ -32,7 +32,7 @@ run "large_document_goes_to_ssm" {
 
   # The functions read the parameter at cold start with their own roles.
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       anytrue([for s in jsondecode(policy).Statement : s.Effect == "Allow" && contains(flatten([s.Action]), "ssm:GetParameter") && contains(flatten([s.Resource]), "arn:aws:ssm:eu-west-1:123456789012:parameter${aws_ssm_parameter.config[0].name}")])
     ])
     error_message = "Every function may read the config parameter."

@@ -14,6 +14,7 @@ run "default_plan" {
       [aws_lambda_function.schedule_scans, "dist/schedule-scans.zip"],
       [aws_lambda_function.scan_images, "dist/scan-images.zip"],
       [aws_lambda_function.report_findings, "dist/report-findings.zip"],
+      [aws_lambda_function.send_digests[0], "dist/send-digests.zip"],
     ] : endswith(pair[0].filename, pair[1]) && pair[0].source_code_hash == filebase64sha256(pair[1])])
     error_message = "Each function is deployed from its own committed bundle in dist/, with that bundle's hash (a rebuilt bundle is redeployed)."
   }
@@ -23,6 +24,7 @@ run "default_plan" {
       [aws_lambda_function.schedule_scans, aws_cloudwatch_log_group.schedule_scans],
       [aws_lambda_function.scan_images, aws_cloudwatch_log_group.scan_images],
       [aws_lambda_function.report_findings, aws_cloudwatch_log_group.report_findings],
+      [aws_lambda_function.send_digests[0], aws_cloudwatch_log_group.send_digests[0]],
     ] : pair[0].logging_config[0].log_group == pair[1].name])
     error_message = "Each function logs to the log group the module creates for it (with its retention and key), not to one Lambda would create."
   }
@@ -33,7 +35,7 @@ run "default_plan" {
   }
 
   assert {
-    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] :
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq, aws_sqs_queue.digest_dlq[0]] :
       queue.sqs_managed_sse_enabled == true && queue.kms_master_key_id == null
     ])
     error_message = "Without a KMS key every queue is still encrypted at rest, with SQS-managed SSE."
@@ -187,17 +189,17 @@ run "settings_are_passed_through" {
   # A second instance in the same region must not collide with the first: every name carries the prefix.
   assert {
     condition = alltrue([for name in concat(
-      [for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] : fn.function_name],
-      [for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] : queue.name],
-      [for rule in concat([aws_cloudwatch_event_rule.schedule], values(aws_cloudwatch_event_rule.report)) : rule.name],
-      [for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings] : role.name],
+      [for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] : fn.function_name],
+      [for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq, aws_sqs_queue.digest_dlq[0]] : queue.name],
+      [for rule in concat([aws_cloudwatch_event_rule.schedule, aws_cloudwatch_event_rule.digests[0]], values(aws_cloudwatch_event_rule.report)) : rule.name],
+      [for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings, aws_iam_role.send_digests[0]] : role.name],
       [aws_sns_topic.findings[0].name, aws_dynamodb_table.ledger[0].name],
     ) : startswith(name, "scans-")])
     error_message = "Functions, queues, rules, roles, the topic and the ledger table are named after name_prefix."
   }
 
   assert {
-    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings, aws_cloudwatch_log_group.send_digests[0]] :
       group.retention_in_days == 90 && startswith(group.name, "/aws/lambda/scans-")
     ])
     error_message = "Log groups follow log_retention_days and name_prefix."
@@ -229,14 +231,14 @@ run "kms_key_encrypts_everything" {
   }
 
   assert {
-    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq] :
+    condition = alltrue([for queue in [aws_sqs_queue.scan, aws_sqs_queue.scan_dlq, aws_sqs_queue.report, aws_sqs_queue.report_dlq, aws_sqs_queue.schedule_dlq, aws_sqs_queue.digest_dlq[0]] :
       queue.kms_master_key_id == var.kms_key_arn
     ])
     error_message = "With a KMS key every queue is encrypted with it."
   }
 
   assert {
-    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings, aws_cloudwatch_log_group.send_digests[0]] :
       group.kms_key_id == var.kms_key_arn
     ])
     error_message = "With a KMS key the log groups are encrypted with it."
@@ -248,7 +250,7 @@ run "kms_key_encrypts_everything" {
   }
 
   assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
       fn.kms_key_arn == var.kms_key_arn
     ])
     error_message = "With a KMS key the functions' environment is encrypted with it."
@@ -270,7 +272,7 @@ run "log_key_for_the_log_groups" {
   }
 
   assert {
-    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings] :
+    condition = alltrue([for group in [aws_cloudwatch_log_group.schedule_scans, aws_cloudwatch_log_group.scan_images, aws_cloudwatch_log_group.report_findings, aws_cloudwatch_log_group.send_digests[0]] :
       group.kms_key_id == var.log_kms_key_arn
     ])
     error_message = "log_kms_key_arn encrypts the log groups."

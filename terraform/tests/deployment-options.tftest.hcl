@@ -13,7 +13,7 @@ run "organisation_roles" {
   }
 
   assert {
-    condition = alltrue([for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings] :
+    condition = alltrue([for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings, aws_iam_role.send_digests[0]] :
       role.path == var.role_path && role.permissions_boundary == var.role_permissions_boundary
     ])
     error_message = "Every role gets the path and the permissions boundary."
@@ -24,14 +24,14 @@ run "no_vpc_or_tracing_by_default" {
   command = plan
 
   assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
       length(fn.vpc_config) == 0 && length(fn.tracing_config) == 0
     ])
     error_message = "By default the functions are in no VPC and keep Lambda's default tracing."
   }
 
   assert {
-    condition = length(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = length(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : s if anytrue([for a in flatten([s.Action]) : startswith(a, "ec2:") || startswith(a, "xray:")])]
     ])) == 0
     error_message = "Without a VPC or active tracing, no EC2 or X-Ray permission."
@@ -47,7 +47,7 @@ run "functions_in_a_vpc" {
   }
 
   assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
       fn.vpc_config[0].subnet_ids == toset(var.vpc_subnet_ids) && fn.vpc_config[0].security_group_ids == toset(var.vpc_security_group_ids)
     ])
     error_message = "Every function is attached to the subnets, with the security groups."
@@ -55,7 +55,7 @@ run "functions_in_a_vpc" {
 
   # The permissions Lambda needs to manage the functions' network interfaces with their roles.
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       length(setsubtract(
         ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
         flatten([for s in jsondecode(policy).Statement : s.Action if s.Effect == "Allow"]),
@@ -65,7 +65,7 @@ run "functions_in_a_vpc" {
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) :
         r == "*" ? alltrue([for a in flatten([s.Action]) : contains(["ecr:GetRegistryScanningConfiguration", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], a)]) : startswith(r, "arn:aws:") && strcontains(r, ":eu-west-1:123456789012:")
       ] if anytrue([for a in flatten([s.Action]) : startswith(a, "ec2:")])]
@@ -82,14 +82,14 @@ run "active_tracing" {
   }
 
   assert {
-    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings] :
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
       fn.tracing_config[0].mode == "Active"
     ])
     error_message = "Every function traces its invocations."
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       length(setsubtract(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], flatten([for s in jsondecode(policy).Statement : s.Action if s.Effect == "Allow"]))) == 0
     ])
     error_message = "Every role may send its traces to X-Ray (actions without a resource type: \"*\")."

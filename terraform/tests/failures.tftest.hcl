@@ -1,5 +1,6 @@
 # Failures are never silent: what EventBridge cannot deliver, and the scheduled runs that fail, land in a
-# dead-letter queue; optional alarms watch every DLQ and every function.
+# dead-letter queue; optional alarms watch every DLQ and every function. (The digests' own wiring to their DLQ:
+# digests.tftest.hcl.)
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -23,7 +24,7 @@ run "undeliverable_events_are_dead_lettered" {
   }
 
   assert {
-    condition = alltrue([for target in concat([aws_cloudwatch_event_target.schedule], values(aws_cloudwatch_event_target.report)) :
+    condition = alltrue([for target in concat([aws_cloudwatch_event_target.schedule, aws_cloudwatch_event_target.digests[0]], values(aws_cloudwatch_event_target.report)) :
       length(target.retry_policy) == 1 && target.retry_policy[0].maximum_retry_attempts > 0 && target.retry_policy[0].maximum_event_age_in_seconds <= 86400
     ])
     error_message = "Every EventBridge target retries, within EventBridge's 24 hours."
@@ -87,7 +88,7 @@ run "alarms_watch_every_dlq_and_function" {
 
   assert {
     condition = toset([for alarm in aws_cloudwatch_metric_alarm.dead_letters : alarm.dimensions.QueueName]) == toset([
-      aws_sqs_queue.scan_dlq.name, aws_sqs_queue.report_dlq.name, aws_sqs_queue.schedule_dlq.name,
+      aws_sqs_queue.scan_dlq.name, aws_sqs_queue.report_dlq.name, aws_sqs_queue.schedule_dlq.name, aws_sqs_queue.digest_dlq[0].name,
     ])
     error_message = "One alarm per dead-letter queue."
   }
@@ -101,7 +102,7 @@ run "alarms_watch_every_dlq_and_function" {
 
   assert {
     condition = toset([for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.dimensions.FunctionName]) == toset([
-      aws_lambda_function.schedule_scans.function_name, aws_lambda_function.scan_images.function_name, aws_lambda_function.report_findings.function_name,
+      aws_lambda_function.schedule_scans.function_name, aws_lambda_function.scan_images.function_name, aws_lambda_function.report_findings.function_name, aws_lambda_function.send_digests[0].function_name,
     ])
     error_message = "One alarm per function."
   }

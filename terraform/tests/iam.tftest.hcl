@@ -12,56 +12,56 @@ run "default_policies" {
   command = plan
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : s.Effect == "Allow" && can(regex("^[A-Za-z0-9]+$", s.Sid))]
     ]))
     error_message = "Every statement allows, and has a Sid (the proof on the sandbox names statements by it)."
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       length(distinct([for s in jsondecode(policy).Statement : s.Sid])) == length(jsondecode(policy).Statement)
     ])
     error_message = "No two statements of a policy share a Sid."
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : [for action in flatten([s.Action]) : !strcontains(action, "*") && action != "iam:PassRole"]]
     ]))
     error_message = "No action has a wildcard, and no role may pass roles."
   }
 
   assert {
-    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")]
     ]) == ["ecr:GetRegistryScanningConfiguration"]
     error_message = "The only statement on \"*\" is ecr:GetRegistryScanningConfiguration, which has no resource type."
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" || can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]]
     ]))
     error_message = "Every other resource is an ARN of this account and region."
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : startswith(r, "arn:aws:ecr:") ? r == "arn:aws:ecr:eu-west-1:123456789012:repository/*" : true]]
     ]))
     error_message = "ECR actions are granted on the region's repositories."
   }
 
   assert {
-    condition = alltrue(flatten([for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings] :
+    condition = alltrue(flatten([for role in [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings, aws_iam_role.send_digests[0]] :
       [for s in jsondecode(role.assume_role_policy).Statement : s.Effect == "Allow" && s.Principal == { Service = "lambda.amazonaws.com" } && s.Action == "sts:AssumeRole" && !can(s.Condition)]
     ]))
     error_message = "Only Lambda may assume the roles."
   }
 
   assert {
-    condition     = [aws_iam_role.schedule_scans.name, aws_iam_role.scan_images.name, aws_iam_role.report_findings.name] == ["ecr-scan-reporter-schedule-scans-eu-west-1", "ecr-scan-reporter-scan-images-eu-west-1", "ecr-scan-reporter-report-findings-eu-west-1"]
+    condition     = [aws_iam_role.schedule_scans.name, aws_iam_role.scan_images.name, aws_iam_role.report_findings.name, aws_iam_role.send_digests[0].name] == ["ecr-scan-reporter-schedule-scans-eu-west-1", "ecr-scan-reporter-scan-images-eu-west-1", "ecr-scan-reporter-report-findings-eu-west-1", "ecr-scan-reporter-send-digests-eu-west-1"]
     error_message = "Role names carry the region, so regional instances do not collide in IAM."
   }
 }
@@ -76,15 +76,15 @@ run "kms_key_policies" {
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : alltrue([for r in flatten([s.Resource]) : r == var.kms_key_arn]) if anytrue([for a in flatten([s.Action]) : startswith(a, "kms:")])]
     ]))
     error_message = "Without secrets, the key given is the only one the functions may use."
   }
 }
 
-# Keys the module does not manage (a secret encrypted in another account, a given topic's key): report-findings,
-# which reads the secrets and publishes, may use them; the other functions may not.
+# Keys the module does not manage (a secret encrypted in another account, a given topic's key): report-findings and
+# send-digests, which run the reporters (read the secrets and publish), may use them; the other functions may not.
 run "reporter_keys" {
   command = plan
 
@@ -97,19 +97,19 @@ run "reporter_keys" {
   }
 
   assert {
-    condition = alltrue([for key in var.kms_key_arns :
-      anytrue([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] : [for key in var.kms_key_arns :
+      anytrue([for s in jsondecode(policy).Statement :
         s.Effect == "Allow" && contains(flatten([s.Resource]), key) && length(setsubtract(["kms:GenerateDataKey", "kms:Decrypt"], flatten([s.Action]))) == 0 && !can(s.Condition)
       ])
-    ])
-    error_message = "report-findings may decrypt secrets and publish to a topic under each key of kms_key_arns."
+    ]]))
+    error_message = "report-findings and send-digests may decrypt secrets and publish to a topic under each key of kms_key_arns."
   }
 
   assert {
     condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] :
       [for s in jsondecode(policy).Statement : [for key in var.kms_key_arns : !contains(flatten([s.Resource]), key)]]
     ]))
-    error_message = "Only report-findings gets the reporters' keys."
+    error_message = "Only the functions that run the reporters get their keys."
   }
 }
 
@@ -141,7 +141,7 @@ run "enhanced_scanning_policy" {
   }
 
   assert {
-    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : flatten([s.Action]) if contains(flatten([s.Resource]), "*")]
     ]) == ["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings"]
     error_message = "With enhanced_scanning, report-findings may also inspector2:ListFindings (no resource type: \"*\"), and nothing else is added on \"*\"."

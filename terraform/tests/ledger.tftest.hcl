@@ -17,9 +17,29 @@ run "ledger_by_default" {
   assert {
     condition = (aws_dynamodb_table.ledger[0].billing_mode == "PAY_PER_REQUEST"
       && aws_dynamodb_table.ledger[0].hash_key == "pk" && aws_dynamodb_table.ledger[0].range_key == "sk"
-      && toset([for a in aws_dynamodb_table.ledger[0].attribute : "${a.name}:${a.type}"]) == toset(["pk:S", "sk:S"])
-    && length(aws_dynamodb_table.ledger[0].global_secondary_index) == 0 && length(aws_dynamodb_table.ledger[0].local_secondary_index) == 0)
-    error_message = "The table is on demand, keyed by the strings pk and sk, with no index (the single-table design of docs/architecture.md)."
+    && length(aws_dynamodb_table.ledger[0].local_secondary_index) == 0)
+    error_message = "The table is on demand, keyed by the strings pk and sk, with no local index (the single-table design of docs/architecture.md)."
+  }
+
+  # core's LEDGER_TABLE.globalSecondaryIndexes (packages/sandbox/test/ledger-table.test.ts compares the two).
+  assert {
+    condition = (toset([for index in aws_dynamodb_table.ledger[0].global_secondary_index : "${index.name}:${index.hash_key}:${index.range_key}:${index.projection_type}"]) == toset([
+      "by-vulnerability:vulnerability:image:ALL",
+      "by-package:package:vulnerability:ALL",
+    ]))
+    error_message = "The table has the two indexes of the vulnerability-index items: by-vulnerability (vulnerability, image) and by-package (package, vulnerability), each projecting every attribute."
+  }
+
+  assert {
+    condition     = toset([for a in aws_dynamodb_table.ledger[0].attribute : "${a.name}:${a.type}"]) == toset(["pk:S", "sk:S", "vulnerability:S", "image:S", "package:S"])
+    error_message = "The key attributes of the table and of its indexes are declared, as strings, and no other attribute."
+  }
+
+  assert {
+    condition = alltrue([for index in aws_dynamodb_table.ledger[0].global_secondary_index :
+      length(coalesce(index.non_key_attributes, [])) == 0 && length(index.on_demand_throughput) == 0
+    ])
+    error_message = "The indexes are on demand like the table (no throughput set), and project everything (no attribute list)."
   }
 
   assert {
@@ -45,8 +65,9 @@ run "ledger_by_default" {
   assert {
     condition = (aws_lambda_function.scan_images.environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
       && aws_lambda_function.report_findings.environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
+      && aws_lambda_function.send_digests[0].environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
     && !contains(keys(aws_lambda_function.schedule_scans.environment[0].variables), "LEDGER_TABLE_NAME"))
-    error_message = "scan-images and report-findings are told the table's name; schedule-scans, which never uses it, is not."
+    error_message = "scan-images, report-findings and send-digests are told the table's name; schedule-scans, which never uses it, is not."
   }
 
   assert {
@@ -63,31 +84,41 @@ run "ledger_by_default" {
     condition = (one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "TrackReportsInLedger"]) == {
       Sid      = "TrackReportsInLedger"
       Effect   = "Allow"
-      Action   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+      Action   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
       Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"
     })
-    error_message = "report-findings may read, record, claim, mark and release, on the table only."
+    error_message = "report-findings may read, record, read and write the image's vulnerability index items (a Query of its partition, batches of writes), claim, mark and release, on the table only."
   }
 
   assert {
-    condition = alltrue([for pair in [["schedule_scans", aws_iam_role_policy.schedule_scans.policy], ["scan_images", aws_iam_role_policy.scan_images.policy], ["report_findings", aws_iam_role_policy.report_findings.policy]] :
+    condition = (one([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s if s.Sid == "TrackDigestsInLedger"]) == {
+      Sid      = "TrackDigestsInLedger"
+      Effect   = "Allow"
+      Action   = ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+      Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"
+    })
+    error_message = "send-digests may read (in batches, one item, by key range) and claim its sends, on the table only (not its indexes: no /index/ ARN)."
+  }
+
+  assert {
+    condition = alltrue([for pair in [["schedule_scans", aws_iam_role_policy.schedule_scans.policy], ["scan_images", aws_iam_role_policy.scan_images.policy], ["report_findings", aws_iam_role_policy.report_findings.policy], ["send_digests", aws_iam_role_policy.send_digests[0].policy]] :
       [for s in jsondecode(pair[1]).Statement : s.Sid if anytrue([for a in flatten([s.Action]) : startswith(a, "dynamodb:")])] == (
-        { schedule_scans = [], scan_images = ["TrackScansInLedger"], report_findings = ["TrackReportsInLedger"] }[pair[0]]
+        { schedule_scans = [], scan_images = ["TrackScansInLedger"], report_findings = ["TrackReportsInLedger"], send_digests = ["TrackDigestsInLedger"] }[pair[0]]
       )
     ])
     error_message = "No other statement grants a DynamoDB action, and schedule-scans none."
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : s.Sid != "DecryptLedgerTable" && !anytrue([for a in flatten([s.Action]) : startswith(a, "kms:")])]
     ]))
     error_message = "Under the AWS managed key no function is granted a KMS action: its key policy lets the account use it through DynamoDB."
   }
 }
 
-# The ledger's own key, another than the module's: the table is under it, and the two functions that use the table
-# may decrypt with it, through DynamoDB only.
+# The ledger's own key, another than the module's: the table is under it, and the three functions that use the
+# table may decrypt with it, through DynamoDB only.
 run "ledger_key_of_its_own" {
   command = plan
 
@@ -102,7 +133,7 @@ run "ledger_key_of_its_own" {
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       one([for s in jsondecode(policy).Statement : s if s.Sid == "DecryptLedgerTable"]) == {
         Sid       = "DecryptLedgerTable"
         Effect    = "Allow"
@@ -111,7 +142,7 @@ run "ledger_key_of_its_own" {
         Condition = { StringEquals = { "kms:ViaService" = "dynamodb.eu-west-1.amazonaws.com" } }
       }
     ])
-    error_message = "scan-images and report-findings may decrypt with the ledger's key, only through DynamoDB of the region."
+    error_message = "scan-images, report-findings and send-digests may decrypt with the ledger's key, only through DynamoDB of the region."
   }
 
   assert {
@@ -136,7 +167,7 @@ run "ledger_under_the_module_key" {
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : s.Sid if contains(flatten([s.Resource]), var.kms_key_arn)] == ["UseModuleKey"]
     ])
     error_message = "The key is granted once, by UseModuleKey."
@@ -174,7 +205,8 @@ run "ledger_settings" {
   }
 }
 
-# Without the ledger: no table, nothing told, nothing granted (not even with a key given for it).
+# Without the ledger: no table, nothing told, nothing granted (not even with a key given for it), and no digests,
+# which are built from it (although digest_schedule_expression keeps its default).
 run "ledger_off" {
   command = plan
 
@@ -186,6 +218,12 @@ run "ledger_off" {
   assert {
     condition     = length(aws_dynamodb_table.ledger) == 0 && output.ledger_table_name == null && output.ledger_table_arn == null
     error_message = "No table, and both outputs null."
+  }
+
+  assert {
+    condition = (length(aws_lambda_function.send_digests) == 0 && length(aws_cloudwatch_event_rule.digests) == 0 && length(aws_iam_role.send_digests) == 0
+    && length(aws_sqs_queue.digest_dlq) == 0 && output.send_digests_function_name == null)
+    error_message = "Without the ledger there is nothing to build digests from: no send-digests, no digest schedule, role or DLQ."
   }
 
   assert {

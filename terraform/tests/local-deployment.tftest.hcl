@@ -43,8 +43,14 @@ run "local_deployment" {
   assert {
     condition = (output.ledger_table_name == "ecr-scan-reporter-ledger"
       && contains([for s in jsondecode(aws_iam_role_policy.scan_images.policy).Statement : s.Sid], "TrackScansInLedger")
-    && contains([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid], "TrackReportsInLedger"))
+      && contains([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid], "TrackReportsInLedger")
+    && contains([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s.Sid], "TrackDigestsInLedger"))
     error_message = "The local deployment has the ledger, and the policies the sandbox enforces grant its use."
+  }
+
+  assert {
+    condition     = length(aws_lambda_function.send_digests) == 1 && length(aws_sqs_queue.digest_dlq) == 1
+    error_message = "The local deployment has the digests: scripts/render-iam.ts renders send-digests' policy and its DLQ."
   }
 }
 

@@ -159,8 +159,10 @@ run "every_reporter" {
   }
 
   assert {
-    condition     = !can(aws_lambda_function.scan_images.environment[0].variables.ECR_SCAN_REPORTER_REPORTERS_PATH) && length(coalesce(aws_lambda_function.scan_images.layers, [])) == 0
-    error_message = "Only report-findings gets the layers."
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images] :
+      !can(fn.environment[0].variables.ECR_SCAN_REPORTER_REPORTERS_PATH) && length(coalesce(fn.layers, [])) == 0
+    ]) && aws_lambda_function.send_digests[0].layers == aws_lambda_function.report_findings.layers
+    error_message = "Only report-findings and send-digests, which run the reporters, get the layers."
   }
 
   assert {
@@ -177,11 +179,11 @@ run "every_reporter" {
     condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy] : [
       for s in jsondecode(policy).Statement : [for action in flatten([s.Action]) : length(regexall("^(secretsmanager|ssm|kms|ses|sns):", action)) == 0]
     ]]))
-    error_message = "Only report-findings may read the reporters' secrets, send e-mail or publish."
+    error_message = "Only report-findings and send-digests, which run the reporters, may read the reporters' secrets, send e-mail or publish."
   }
 
   assert {
-    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy] : [
+    condition = alltrue(flatten([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] : [
       for s in jsondecode(policy).Statement : [for r in flatten([s.Resource]) : r == "*" ? contains(["ecr:GetRegistryScanningConfiguration", "inspector2:ListFindings", "ses:GetAccount"], s.Action) : can(regex("^arn:aws:[a-z0-9-]+:eu-west-1:123456789012:[^*]", r))]
     ]]))
     error_message = "With every reporter enabled, every resource is still this account's and region's, and the only \"*\" are ecr:GetRegistryScanningConfiguration's, (e-mail) ses:GetAccount's and (enhanced scanning) inspector2:ListFindings'."
@@ -339,4 +341,45 @@ run "notify_per_reporter" {
     condition     = alltrue([for r in jsondecode(output.config_document).reporters : !can(r.options.notify)])
     error_message = "notify is a setting of the entry, like minSeverity, not one of the reporter's options."
   }
+}
+
+# digest reaches each reporter's entry when given (false keeps it out of the digests), built-in or custom, and is
+# left out otherwise: the reporter then gets a digest when it supports them.
+run "digest_per_reporter" {
+  command = plan
+
+  variables {
+    reporters = {
+      sns     = { digest = false }
+      slack   = { webhook_url_parameter = "/slack", digest = true }
+      metrics = {}
+    }
+    custom_reporters = [
+      { package = "@acme/ecr-reporter-teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", digest = false },
+      { package = "@acme/ecr-reporter-jira", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1" },
+    ]
+  }
+
+  assert {
+    condition = [for r in jsondecode(output.config_document).reporters : [r.use, lookup(r, "digest", null)]] == [
+      ["sns", false],
+      ["slack", true],
+      ["metrics", null],
+      ["@acme/ecr-reporter-teams", false],
+      ["@acme/ecr-reporter-jira", null],
+    ]
+    error_message = "Each entry carries the digest setting given for its reporter, and none when none is given."
+  }
+}
+
+run "custom_reporter_digest_must_be_a_boolean" {
+  command = plan
+
+  variables {
+    custom_reporters = [
+      { package = "@acme/ecr-reporter-teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", digest = ["yes"] },
+    ]
+  }
+
+  expect_failures = [var.custom_reporters]
 }

@@ -83,6 +83,19 @@ run "webhook_url_as_value_five_layers_scan_images_limits" {
   expect_failures = [var.reporters, var.custom_reporters, var.scan_images_memory_size, var.scan_images_timeout]
 }
 
+# A digest schedule in words instead of an EventBridge expression, and send-digests' limits.
+run "bad_digest_schedule_send_digests_limits" {
+  command = plan
+
+  variables {
+    digest_schedule_expression = "weekly on monday"
+    send_digests_memory_size   = 64
+    send_digests_timeout       = 901
+  }
+
+  expect_failures = [var.digest_schedule_expression, var.send_digests_memory_size, var.send_digests_timeout]
+}
+
 run "github_without_token_secret_by_name_report_findings_limits" {
   command = plan
 

@@ -56,7 +56,7 @@ export function recordedCalls(decisions: readonly IamDecisionRecord[]): NeededCa
  *   function's log group, on the log stream's ARN (CloudWatch Logs User Guide, "CloudWatch Logs resources and
  *   operations": the `…:log-group:<name>:*` form covers every action but tagging);
  * - "Capturing records of Lambda asynchronous invocations" — sqs:SendMessage to the on-failure destination
- *   (schedule-scans, the schedule's DLQ);
+ *   (schedule-scans, the schedule's DLQ; send-digests, the digests' DLQ);
  * - "Giving Lambda functions access to resources in an Amazon VPC", "Required IAM permissions" —
  *   ec2:CreateNetworkInterface (on the interface, the subnet and the security group), ec2:DeleteNetworkInterface,
  *   ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses, ec2:DescribeNetworkInterfaces and
@@ -78,13 +78,14 @@ export function lambdaServiceCalls(deployment: RenderedDeployment): NeededCall[]
       call("logs:CreateLogStream", stream, "Lambda writes the function's logs"),
       call("logs:PutLogEvents", stream, "Lambda writes the function's logs"),
     ];
-    if ((key as FunctionKey) === "schedule-scans") {
+    const onFailure: Partial<Record<FunctionKey, string>> = {
+      "schedule-scans": deployment.queues.scheduleDlq.arn,
+      "send-digests": deployment.queues.digestDlq.arn,
+    };
+    const destination = onFailure[key as FunctionKey];
+    if (destination) {
       calls.push(
-        call(
-          "sqs:SendMessage",
-          deployment.queues.scheduleDlq.arn,
-          "Lambda records a failed run (on-failure destination)",
-        ),
+        call("sqs:SendMessage", destination, "Lambda records a failed run (on-failure destination)"),
       );
     }
     if (deployment.vpc) {

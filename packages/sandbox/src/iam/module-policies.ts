@@ -5,10 +5,10 @@ import type { PolicyDocument } from "./policy.js";
 // from the plans of terraform/tests/local-deployment.tftest.hcl into module-policies.json (never edited by hand;
 // test/terraform-iam.test.ts fails when it is stale). LocalDeployment runs each function with its policy.
 
-export const FUNCTION_KEYS = ["schedule-scans", "scan-images", "report-findings"] as const;
+export const FUNCTION_KEYS = ["schedule-scans", "scan-images", "report-findings", "send-digests"] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
-export const QUEUE_KEYS = ["scan", "scanDlq", "report", "reportDlq", "scheduleDlq"] as const;
+export const QUEUE_KEYS = ["scan", "scanDlq", "report", "reportDlq", "scheduleDlq", "digestDlq"] as const;
 export type QueueKey = (typeof QUEUE_KEYS)[number];
 
 export interface RenderedFunction {
@@ -39,6 +39,8 @@ export interface RenderedDeployment {
     hashKey: string;
     rangeKey: string;
     attributes: { name: string; type: string }[];
+    /** The global secondary indexes, by name. */
+    globalSecondaryIndexes: { name: string; hashKey: string; rangeKey: string; projectionType: string }[];
     billingMode: string;
     ttlAttribute: string | null;
     pointInTimeRecovery: boolean;
