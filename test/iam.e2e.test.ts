@@ -3,8 +3,9 @@
 // and the sandbox denies what a policy does not allow. One run exercises every function and reporter — a scheduled
 // run, scans, a targeted retry re-queued, a malformed message to each dead-letter queue, secrets from Secrets
 // Manager and Parameter Store under a customer managed key, an account in the SES sandbox, enhanced scanning — and
-// must end with no denial: the policies are sufficient. Its recorded calls, with the calls Lambda itself makes
-// with the roles (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement,
+// must end with no denial: the policies are sufficient; then the digest schedule runs send-digests on the ledger
+// those runs filled, which sends each route's digest. Its recorded calls, with the calls Lambda itself makes with
+// the roles (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement,
 // action or resource of the rendered policies must deny one of them, so the policies grant nothing else.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -77,6 +78,8 @@ let webhook: WebhookReceiver;
 let layerModules: string;
 let config: { reporters: unknown[] } & Record<string, unknown>;
 let scanEvent: unknown;
+/** What the targets had received when the reports were done, before the digests. */
+let reported: Record<"sns" | "ses" | "githubIssues" | "webhook" | "slack", number>;
 
 beforeAll(async () => {
   const names = NAMES;
@@ -167,7 +170,21 @@ beforeAll(async () => {
   sandbox.ecr.scanType = "ENHANCED";
   sandbox.ecr.seedImage("team-a/api", { tags: ["v2"] }, "late-findings-image-1");
   expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
+
+  // The digest schedule: one digest per route whose reporter has one (not the Teams reporter, contract v1).
+  reported = receivedByTargets();
+  expect((await deployment.sendDigests()).ok).toBe(true);
 }, 240_000);
+
+function receivedByTargets(): typeof reported {
+  return {
+    sns: sandbox.sns.published.length,
+    ses: sandbox.ses.sent.length,
+    githubIssues: github.issues.length,
+    webhook: webhook.received.length,
+    slack: slack.messages.length,
+  };
+}
 
 afterAll(async () => {
   await deployment?.close();
@@ -182,17 +199,25 @@ function localScenario(): Scenario {
   return { name: "the recorded run", deployment: LOCAL, calls: [...recorded, ...lambdaServiceCalls(LOCAL)] };
 }
 
+/** The roles that run the reporters: report-findings (reports) and send-digests (digests). */
+const reporterRoles = (deployment: RenderedDeployment) => [
+  deployment.functions["report-findings"].roleName,
+  deployment.functions["send-digests"].roleName,
+];
+
 /**
  * The same sends, had the account verified the domain instead of the addresses: SES then authorizes SendEmail
  * against the domain identity (the sandbox's own mapping, src/iam/requests.ts).
  */
 function domainVerifiedScenario(deployment: RenderedDeployment): Scenario {
-  const reportFindings = deployment.functions["report-findings"].roleName;
-  const calls = sesSendEmailRequests(
+  const requests = sesSendEmailRequests(
     deployment,
     { from: "scans@acme.example", recipients: ["security@acme.example"] },
     { productionAccess: false, verified: new Set(["acme.example"]) },
-  ).map((r) => ({ ...r, roleName: reportFindings, source: "SendEmail with the domain verified" }));
+  );
+  const calls = reporterRoles(deployment).flatMap((roleName) =>
+    requests.map((r) => ({ ...r, roleName, source: "SendEmail with the domain verified" })),
+  );
   return { name: "the domain verified instead", deployment, calls };
 }
 
@@ -204,7 +229,6 @@ function domainVerifiedScenario(deployment: RenderedDeployment): Scenario {
  */
 function allOptionsScenario(): Scenario {
   const recorded = recordedCalls(sandbox.iam.decisions);
-  const reportFindings = ALL_OPTIONS.functions["report-findings"].roleName;
   const parameter = ALL_OPTIONS.configParameter;
   if (!parameter) throw new Error("all_options has no config parameter");
   const parameterArn = `arn:aws:ssm:${ALL_OPTIONS.region}:${ALL_OPTIONS.accountId}:parameter${parameter.name}`;
@@ -222,31 +246,30 @@ function allOptionsScenario(): Scenario {
         ]
       : []),
   ]);
-  const pager: NeededCall[] = [
+  // Both functions that run the reporters read the pager secret and send with the configuration set.
+  const pager: NeededCall[] = reporterRoles(ALL_OPTIONS).flatMap((roleName) => [
     {
-      roleName: reportFindings,
+      roleName,
       action: "secretsmanager:GetSecretValue",
       resource: PAGER_SECRET,
       source: "pager secret",
     },
     {
-      roleName: reportFindings,
+      roleName,
       action: "kms:Decrypt",
       resource: OTHER_ACCOUNT_KEY,
       context: { "kms:ViaService": `secretsmanager.${ALL_OPTIONS.region}.amazonaws.com` },
       source: "pager secret under another account's key",
     },
-  ];
-  const configurationSet: NeededCall[] = recorded.some((c) => c.action === "ses:SendEmail")
-    ? [
-        {
-          roleName: reportFindings,
-          action: "ses:SendEmail",
-          resource: `arn:aws:ses:${ALL_OPTIONS.region}:${ALL_OPTIONS.accountId}:configuration-set/ecr-scan-reports`,
-          source: "SendEmail names the configuration set",
-        },
-      ]
-    : [];
+  ]);
+  const configurationSet: NeededCall[] = reporterRoles(ALL_OPTIONS)
+    .filter((roleName) => recorded.some((c) => c.roleName === roleName && c.action === "ses:SendEmail"))
+    .map((roleName) => ({
+      roleName,
+      action: "ses:SendEmail",
+      resource: `arn:aws:ses:${ALL_OPTIONS.region}:${ALL_OPTIONS.accountId}:configuration-set/ecr-scan-reports`,
+      source: "SendEmail names the configuration set",
+    }));
   const calls = [
     ...recorded,
     ...configReads,
@@ -287,16 +310,20 @@ describe("the module's IAM policies on the local deployment", () => {
       "ssm:kms:Decrypt",
       "sesv2:ses:SendEmail",
       "sesv2:ses:GetAccount",
+      "dynamodb:dynamodb:Query",
     ]) {
       expect(calls, call).toContain(call);
     }
     // What the run was meant to do, it did: every target got the report; the retry and the wait were re-queued;
     // the malformed messages went to the dead-letter queues; the enhanced image was read through Inspector.
-    expect(sandbox.sns.published).toHaveLength(1);
-    expect(sandbox.ses.sent).toHaveLength(1);
-    expect(github.issues).toHaveLength(1);
-    expect(webhook.received).toHaveLength(1);
-    expect(slack.messages).toHaveLength(0);
+    expect(reported).toEqual({ sns: 1, ses: 1, githubIssues: 1, webhook: 1, slack: 0 });
+    // Then a digest to every route but the Teams reporter's (Slack's included: its report waits an hour).
+    const digests = receivedByTargets();
+    expect(
+      Object.fromEntries(
+        Object.entries(digests).map(([target, n]) => [target, n - reported[target as keyof typeof reported]]),
+      ),
+    ).toEqual({ sns: 1, ses: 1, githubIssues: 1, webhook: 0, slack: 1 });
     const waiting = deployment.queues.report.messages.map((m) => JSON.parse(m.body).ecrScanReporter);
     expect(waiting).toEqual(
       expect.arrayContaining([

@@ -1,6 +1,8 @@
 import { ConfigError, describeError } from "@ecr-scan-reporter/core";
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./commands/demo.js";
+import { digestCommand } from "./commands/digest.js";
+import { exposureCommand } from "./commands/exposure.js";
 import { planCommand } from "./commands/plan.js";
 import { reportCommand } from "./commands/report.js";
 import { sandboxCommand } from "./commands/sandbox.js";
@@ -86,6 +88,52 @@ export async function main(argv: string[]): Promise<number> {
         json: options.json,
         debug: options.debug,
       });
+    }),
+  );
+
+  withGlobalOptions(
+    program
+      .command("digest")
+      .description("build each route's digest from the findings ledger and send it, or with --out write it")
+      .option(
+        "-o, --out <dir>",
+        "write what each reporter would send to this folder; nothing is sent or claimed",
+      )
+      .option("--table <name>", "the findings ledger's DynamoDB table (else LEDGER_TABLE_NAME)")
+      .option(
+        "--templates <dir>",
+        "a folder of template overrides laid out like templates/ (slack/digest-header.hbs…)",
+      ),
+  ).action(
+    run(async (options) => {
+      const command = program.commands.find((c) => c.name() === "digest");
+      const extra = command?.opts<{ out?: string; table?: string; templates?: string }>() ?? {};
+      return digestCommand(loadCliConfig(options).config, {
+        ...extra,
+        json: options.json,
+        debug: options.debug,
+      });
+    }),
+  );
+
+  withGlobalOptions(
+    program
+      .command("exposure")
+      .description(
+        "which images contain a vulnerability (or a package), from the findings ledger, and which are in use",
+      )
+      .argument("[vulnerability-id]", "e.g. CVE-2021-44228 (a CVE id in any case)")
+      .option(
+        "--package <name[@version]>",
+        "images with findings in this package (and version: 2.14 is 2.14, 2.14.1…)",
+      )
+      .option("--table <name>", "the findings ledger's DynamoDB table (else LEDGER_TABLE_NAME)"),
+  ).action(
+    run(async (options) => {
+      const command = program.commands.find((c) => c.name() === "exposure");
+      const id = command?.processedArgs[0] as string | undefined;
+      const extra = command?.opts<{ package?: string; table?: string }>() ?? {};
+      return exposureCommand(id, { ...extra, json: options.json, debug: options.debug });
     }),
   );
 

@@ -34,11 +34,22 @@ import type { AwsHttpServer } from "./server.js";
 // | BatchGetItem: 1–100 keys, no duplicate keys; items in no        | dynalite (its answer limit is about 1 MB,  |
 // | particular order; keys past the answer's size limit come back   | harsher than AWS's 16 MB)                  |
 // | in UnprocessedKeys                                              |                                            |
+// | BatchWriteItem: 1–25 put or delete requests, no duplicate keys, | dynalite ("Provided list of item keys      |
+// | every table there; UnprocessedItems {} (it writes them all)     | contains duplicates" as AWS words it)      |
+// | Global secondary indexes: CreateTable with them (ACTIVE with    | dynalite                                   |
+// | the table), Query/Scan with IndexName, sparse (an item without  |                                            |
+// | the index's keys is not in it), projection; "Consistent reads   |                                            |
+// | are not supported on global secondary indexes"                  |                                            |
 // | ResourceNotFoundException for a missing table                   | dynalite                                   |
 // | Table ARNs of the sandbox's account and region                  | dynalite, told them at start               |
-// | IAM: dynamodb:<Operation> on the table (or index) ARN;          | the sandbox (iam/requests.ts)              |
-// | AccessDeniedException, HTTP 400, IAM's words                    |                                            |
+// | IAM: dynamodb:<Operation> on the table ARN; a Query or Scan of  | the sandbox (iam/requests.ts, from the     |
+// | an index on `table/<t>/index/<i>`; BatchGetItem/BatchWriteItem  | Service Authorization Reference and the    |
+// | on each table of RequestItems; AccessDeniedException, HTTP 400, | Developer Guide's "IAM policy to grant     |
+// | IAM's words                                                     | access to a specific DynamoDB table and    |
+// |                                                                 | its indexes")                              |
 // | Call counts (`dynamodb:<Operation>`), injected faults           | the sandbox (server.ts)                    |
+// | Answers dated by the sandbox's clock (the SDK corrects its own  | the sandbox (server.ts)                    |
+// | by Date, and retries an error that came with a skewed one)      |                                            |
 // | Consumed capacity per operation (the answers' ConsumedCapacity  | the sandbox (countCapacity), from          |
 // | summed) and refused conditional writes, for the bench           | dynalite's answers                         |
 // | Throttling (rateLimits): ThrottlingException on an on-demand    | the sandbox (throttlingError)              |
@@ -51,10 +62,18 @@ import type { AwsHttpServer } from "./server.js";
 // |                                                                 | DISABLED)                                  |
 // | UpdateContinuousBackups / DescribeContinuousBackups: the PITR   | the sandbox (the setting only: nothing is  |
 // | setting                                                         | backed up or restorable)                   |
+// | BatchWriteItem partial answers (batchWriteUnprocessed): requests | the sandbox (splitBatchWrite; dynalite     |
+// | past the 15th of a call of 20 or more come back, unwritten, in   | writes every request)                      |
+// | UnprocessedItems                                                 |                                            |
 // | ReturnValuesOnConditionCheckFailure ALL_OLD: the item as it was | the sandbox (dynalite ignores it; read     |
 // | in ConditionalCheckFailedException                              | back right after the failed write)         |
 // | Deleting expired items                                          | never by itself (AWS takes up to days);    |
 // |                                                                 | expireItems() runs it on demand            |
+// | A global secondary index updated asynchronously ("eventually    | not modeled: the sandbox's indexes are up  |
+// | consistent", Developer Guide, "Global secondary indexes")       | to date when the write returns             |
+// | Write units of index updates in ConsumedCapacity (AWS adds a    | not counted: dynalite's ConsumedCapacity   |
+// | write per index the item enters, changes in or leaves)          | is the table's only, so index writes are   |
+// |                                                                 | missing from consumedCapacity              |
 // | Transactions (TransactWriteItems, TransactGetItems), PartiQL,   | not served: dynalite answers               |
 // | Streams, backups, deletion protection, SSE key checks           | UnknownOperationException / ignores them   |
 
@@ -77,11 +96,21 @@ export interface DynamoDbOptions {
    * items" (API reference, BatchGetItem) — a client that ignores UnprocessedKeys loses reads; here it always does.
    */
   batchGetUnprocessed?: { fromKeys: number; processKeys: number } | false;
+  /**
+   * BatchWriteItem's partial answers: a call of `fromItems` put or delete requests or more has only its first
+   * `processItems` written, the others answered, unwritten, in UnprocessedItems; `false` writes every request, as
+   * dynalite does. On by default, like BatchGetItem's: AWS does it "if any requested operations fail because the
+   * table's provisioned throughput is exceeded or an internal processing failure occurs … Typically, you would call
+   * BatchWriteItem in a loop" (API reference, BatchWriteItem): a writer that ignores UnprocessedItems loses writes
+   * silently; here it always would.
+   */
+  batchWriteUnprocessed?: { fromItems: number; processItems: number } | false;
   /** How long a new table stays CREATING (ms); 0 by default. */
   createTableMs?: number;
 }
 
 const DEFAULT_BATCH_GET_UNPROCESSED = { fromKeys: 60, processKeys: 50 };
+const DEFAULT_BATCH_WRITE_UNPROCESSED = { fromItems: 20, processItems: 15 };
 
 /** One answer to a DynamoDB request: dynalite's as it gave it, or one the sandbox made in DynamoDB's shape. */
 interface DynamoAnswer {
@@ -211,6 +240,39 @@ function mergeUnprocessed(a: BatchGetRequestItems, b: BatchGetRequestItems): Bat
   return merged;
 }
 
+// ---- BatchWriteItem's partial answers ---------------------------------------------------------------------------
+
+/** BatchWriteItem's RequestItems (and UnprocessedItems): per table, its put and delete requests. */
+export type BatchWriteRequestItems = Record<string, unknown[]>;
+
+/**
+ * The part of a BatchWriteItem that is written now — its first `processItems` requests, table by table in the
+ * request's order — and the part answered as UnprocessedItems, in the request's own shape (a retry sends it as is).
+ */
+export function splitBatchWrite(
+  requestItems: BatchWriteRequestItems,
+  processItems: number,
+): { processed: BatchWriteRequestItems; unprocessed: BatchWriteRequestItems } {
+  const processed: BatchWriteRequestItems = {};
+  const unprocessed: BatchWriteRequestItems = {};
+  let budget = processItems;
+  for (const [table, requests] of Object.entries(requestItems)) {
+    const list = Array.isArray(requests) ? requests : [];
+    const now = list.slice(0, Math.max(budget, 0));
+    const later = list.slice(now.length);
+    budget -= now.length;
+    if (now.length > 0) processed[table] = now;
+    if (later.length > 0) unprocessed[table] = later;
+  }
+  return { processed, unprocessed };
+}
+
+const requestCount = (requestItems: BatchWriteRequestItems) =>
+  Object.values(requestItems).reduce((n, requests) => n + (Array.isArray(requests) ? requests.length : 0), 0);
+
+/** BatchWriteItem takes at most 25 put or delete requests (API reference, BatchWriteItem). */
+const BATCH_WRITE_MAX_REQUESTS = 25;
+
 // ---- Time to live ----------------------------------------------------------------------------------------------
 
 /** A table's TTL setting, and when it last changed (sandbox clock, ms). */
@@ -313,6 +375,7 @@ export class DynamoDbSandbox {
   private readonly agent = new Agent({ keepAlive: true });
   private readonly admin: DynamoDBClient;
   private readonly batchGetUnprocessed: { fromKeys: number; processKeys: number } | false;
+  private readonly batchWriteUnprocessed: { fromItems: number; processItems: number } | false;
   /**
    * Capacity units each operation consumed, by operation: the ConsumedCapacity of its answers summed (requests that
    * asked for it with ReturnConsumedCapacity), as dynalite computes it — the read and write request units on-demand
@@ -330,6 +393,7 @@ export class DynamoDbSandbox {
     const { port } = server.address() as AddressInfo;
     this.dynaliteEndpoint = `http://127.0.0.1:${port}`;
     this.batchGetUnprocessed = options.batchGetUnprocessed ?? DEFAULT_BATCH_GET_UNPROCESSED;
+    this.batchWriteUnprocessed = options.batchWriteUnprocessed ?? DEFAULT_BATCH_WRITE_UNPROCESSED;
     this.admin = new DynamoDBClient({
       endpoint: this.dynaliteEndpoint,
       region: account.region,
@@ -564,6 +628,8 @@ export class DynamoDbSandbox {
         return this.continuousBackupsOperation(req, operation, input);
       case "BatchGetItem":
         return this.batchGetItem(req, body, input);
+      case "BatchWriteItem":
+        return this.batchWriteItem(req, body, input);
       default: {
         const answer = await this.forward(req, body);
         if (answer.status === 200) this.remember(operation, input);
@@ -655,6 +721,44 @@ export class DynamoDbSandbox {
       ...result,
       UnprocessedKeys: mergeUnprocessed(result.UnprocessedKeys ?? {}, unprocessed),
     });
+  }
+
+  /**
+   * BatchWriteItem with DynamoDB's partial answers (when turned on): only the part written now goes to dynalite,
+   * the rest is added to UnprocessedItems. A request over 25 requests, or not a list per table, goes whole, for
+   * dynalite to refuse as AWS does; one whose later requests are malformed is refused when they are sent again
+   * rather than whole at once (the sandbox cannot check them without writing the rest).
+   */
+  private async batchWriteItem(
+    req: IncomingMessage,
+    body: Buffer,
+    input: Record<string, unknown>,
+  ): Promise<DynamoAnswer> {
+    const requestItems = (input.RequestItems ?? {}) as BatchWriteRequestItems;
+    const policy = this.batchWriteUnprocessed;
+    const count = requestCount(requestItems);
+    const wellFormed = Object.values(requestItems).every(Array.isArray);
+    if (!policy || !wellFormed || count < policy.fromItems || count > BATCH_WRITE_MAX_REQUESTS) {
+      return this.forward(req, body);
+    }
+    const { processed, unprocessed } = splitBatchWrite(requestItems, policy.processItems);
+    // "If none of the items can be processed due to insufficient provisioned throughput on all of the tables in the
+    // request, then BatchWriteItem returns a ProvisionedThroughputExceededException" (API reference).
+    if (Object.keys(processed).length === 0) {
+      const throttled = throttlingError("BatchWriteItem", this.billingModeOf("BatchWriteItem", input));
+      return errorAnswer(throttled.type, throttled.message);
+    }
+    const part = await this.forward(
+      req,
+      Buffer.from(JSON.stringify({ ...input, RequestItems: processed }), "utf8"),
+    );
+    if (part.status !== 200) return part;
+    const result = JSON.parse(part.body.toString("utf8")) as { UnprocessedItems?: BatchWriteRequestItems };
+    const merged: BatchWriteRequestItems = { ...(result.UnprocessedItems ?? {}) };
+    for (const [table, requests] of Object.entries(unprocessed)) {
+      merged[table] = [...(merged[table] ?? []), ...requests];
+    }
+    return jsonAnswer(200, { ...result, UnprocessedItems: merged });
   }
 
   /**

@@ -2,10 +2,12 @@ export { AwsError } from "./aws-error.js";
 export { CVE_RECORDS, type CveRecord, FEED_UPDATE_CVE_RECORDS, severityOfScore } from "./data/cve-records.js";
 export {
   type BatchGetRequestItems,
+  type BatchWriteRequestItems,
   DYNAMODB_TARGET_PREFIX,
   type DynamoDbOptions,
   DynamoDbSandbox,
   splitBatchGet,
+  splitBatchWrite,
   TIME_TO_LIVE_CHANGE_MS,
   type TimeToLiveState,
   throttlingError,
@@ -81,6 +83,7 @@ export {
 } from "./iam/requests.js";
 export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
 export {
+  type DigestScheduleOptions,
   type DrainResult,
   LocalDeployment,
   type LocalDeploymentNames,

@@ -30,7 +30,7 @@ export interface LocalDeploymentNames {
   emailTo: string[];
   /** The customer managed KMS key the reporters' secrets are kept under. */
   secretsKeyArn: string;
-  /** The findings ledger's DynamoDB table (LEDGER_TABLE_NAME of scan-images and report-findings). */
+  /** The findings ledger's DynamoDB table (LEDGER_TABLE_NAME of scan-images, report-findings and send-digests). */
   ledgerTableName: string;
 }
 
@@ -116,8 +116,9 @@ export interface LocalDeploymentOptions {
    */
   iam?: boolean;
   /**
-   * The findings ledger: its table is created as the module creates it, and scan-images and report-findings are
-   * told its name (LEDGER_TABLE_NAME), unless `false` (the module with `ledger_enabled = false`).
+   * The findings ledger: its table is created as the module creates it, and scan-images, report-findings and
+   * send-digests are told its name (LEDGER_TABLE_NAME), unless `false` (the module with `ledger_enabled = false`,
+   * which has no send-digests: sendDigests() then refuses).
    */
   ledger?: boolean;
   /** Extra environment for every function (e.g. ECR_SCAN_REPORTER_REPORTERS_PATH). */
@@ -140,10 +141,38 @@ export interface DrainResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The Terraform module's architecture, run locally on the sandbox: the same three bundles, each with its own role
+ * The digest rule's name from send-digests' function name: both are the module's name_prefix and a suffix
+ * (terraform/locals.tf: `<prefix>-send-digests`, `<prefix>-digests`).
+ */
+export function digestRuleName(sendDigestsFunctionName: string): string {
+  return `${sendDigestsFunctionName.replace(/-send-digests$/, "")}-digests`;
+}
+
+/** An EventBridge event id (a UUID's form) that is the same for the same rule and time. */
+export function eventIdOf(ruleArn: string, time: string): string {
+  const hex = createHash("sha256").update(`${ruleArn}\n${time}`).digest("hex");
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+    "-",
+  );
+}
+
+/** What sendDigests() puts in its Scheduled Event. */
+export interface DigestScheduleOptions {
+  /**
+   * The time the schedule fired: the event's `time`, which send-digests takes as the period's end and (to the
+   * minute) its key. The sandbox's now when absent.
+   */
+  time?: Date | string;
+  /** The event's id; by default one derived from the rule and the time, so the same time is the same event. */
+  id?: string;
+}
+
+/**
+ * The Terraform module's architecture, run locally on the sandbox: the same four bundles, each with its own role
  * and the IAM policy the module renders for it (module-policies.json; the sandbox answers AccessDenied to the rest),
  * the scan and report queues with dead-letter queues and redrive, SQS event source mappings with partial batch
- * failures that poll with the function's role, and the EventBridge rule that sends scan events to the report queue.
+ * failures that poll with the function's role, the EventBridge rule that sends scan events to the report queue, and
+ * the two schedules (runSchedule, sendDigests).
  */
 export class LocalDeployment {
   readonly queues: {
@@ -152,11 +181,14 @@ export class LocalDeployment {
     report: SandboxQueue;
     reportDlq: SandboxQueue;
     scheduleDlq: SandboxQueue;
+    /** send-digests' on-failure destination (nothing sends to it here: sendDigests() invokes once, no retries). */
+    digestDlq: SandboxQueue;
   };
   readonly functions: {
     scheduleScans: LocalFunction;
     scanImages: LocalFunction;
     reportFindings: LocalFunction;
+    sendDigests: LocalFunction;
   };
   readonly deliveredEvents: unknown[] = [];
   /** The names the functions' policies allow (see localDeploymentNames). */
@@ -170,6 +202,8 @@ export class LocalDeployment {
   readonly mappingProblems: string[] = [];
   /** The ledger table being created (nothing to wait for without a ledger). */
   private readonly ledgerCreated: Promise<void>;
+  /** The EventBridge rule of the digest schedule, the `resources` of its events. */
+  private readonly digestRuleArn: string;
 
   constructor(private readonly options: LocalDeploymentOptions) {
     const { sandbox } = options;
@@ -187,6 +221,7 @@ export class LocalDeployment {
     const scanDlq = sandbox.sqs.createQueue(queueName("scanDlq"));
     const reportDlq = sandbox.sqs.createQueue(queueName("reportDlq"));
     const scheduleDlq = sandbox.sqs.createQueue(queueName("scheduleDlq"));
+    const digestDlq = sandbox.sqs.createQueue(queueName("digestDlq"));
     const scan = sandbox.sqs.createQueue(queueName("scan"), {
       VisibilityTimeout: "1",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: scanDlq.arn, maxReceiveCount }),
@@ -195,7 +230,7 @@ export class LocalDeployment {
       VisibilityTimeout: "1",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: reportDlq.arn, maxReceiveCount }),
     });
-    this.queues = { scan, scanDlq, report, reportDlq, scheduleDlq };
+    this.queues = { scan, scanDlq, report, reportDlq, scheduleDlq, digestDlq };
 
     // The table exists before any function runs, as Terraform creates it before them: runSchedule and drain wait
     // for it (the constructor cannot). A failure is kept for them to throw.
@@ -243,7 +278,10 @@ export class LocalDeployment {
         REPORT_DLQ_URL: reportDlq.url,
         ...ledgerEnv,
       }),
+      // terraform/digests.tf: the ledger's name and the same configuration (reporters, layers) as report-findings.
+      sendDigests: fn("send-digests", ledgerEnv),
     };
+    this.digestRuleArn = `arn:aws:events:${rendered.region}:${rendered.accountId}:rule/${digestRuleName(rendered.functions["send-digests"].functionName)}`;
     // Lambda reads a queue's attributes with the function's role when the mapping starts polling.
     this.mappingAllows("scan-images", scan, ["GetQueueAttributes"]);
     this.mappingAllows("report-findings", report, ["GetQueueAttributes"]);
@@ -275,6 +313,37 @@ export class LocalDeployment {
       time: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"),
       region,
       resources: [`arn:aws:events:${region}:123456789012:rule/ecr-scan-reporter-schedule`],
+      detail: {},
+    });
+  }
+
+  /**
+   * Invokes send-digests as the module's digest schedule would: EventBridge's Scheduled Event ("detail-type":
+   * "Scheduled Event", source aws.events, the rule in `resources`) with the account, the region, an id and the
+   * schedule's `time` — in EventBridge's form, to the second (Amazon EventBridge User Guide, "Amazon EventBridge
+   * events": `"time": "2026-12-07T08:00:00Z"`). Once, as Lambda runs one asynchronous invocation: a test plays
+   * Lambda's retry (the same event again) or a doubled delivery by calling this again with the same `time`.
+   */
+  async sendDigests(options: DigestScheduleOptions = {}): Promise<InvocationResult> {
+    if (!(this.options.ledger ?? true)) {
+      throw new Error(
+        "the module has no send-digests without the findings ledger (ledger_enabled = false): nothing to invoke",
+      );
+    }
+    await this.ready();
+    const { sandbox } = this.options;
+    const at = options.time === undefined ? new Date(sandbox.now()) : new Date(options.time);
+    if (Number.isNaN(at.getTime())) throw new Error(`sendDigests: ${String(options.time)} is not a time`);
+    const time = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+    return this.functions.sendDigests.invoke({
+      version: "0",
+      id: options.id ?? eventIdOf(this.digestRuleArn, time),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: sandbox.accountId,
+      time,
+      region: sandbox.region,
+      resources: [this.digestRuleArn],
       detail: {},
     });
   }

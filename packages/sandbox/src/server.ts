@@ -47,6 +47,8 @@ export interface ServerOptions {
   /** Requests per second allowed per `service:Operation`; above it the answer is a ThrottlingException. */
   rateLimits?: Record<string, number>;
   port?: number;
+  /** The sandbox's clock (epoch ms), which every answer's Date header states; the real clock when absent. */
+  now?: () => number;
 }
 
 /** One recorded request. */
@@ -193,6 +195,10 @@ export class AwsHttpServer {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
+    // AWS answers with its own time in Date, and the SDKs correct their clock by it and retry any error that came
+    // with a skewed one (clockSkewCorrected). The functions' clock is the sandbox's, so the answers' must be too:
+    // Node's own Date header, the real time, would read as days of skew once a test moves the sandbox's clock.
+    res.setHeader("date", new Date((this.options.now ?? Date.now)()).toUTCString());
 
     const target = req.headers["x-amz-target"];
     if (typeof target === "string") {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   dynamodbRequests,
   splitBatchGet,
+  splitBatchWrite,
   TIME_TO_LIVE_CHANGE_MS,
   throttlingError,
   timeToLiveChange,
@@ -81,6 +82,23 @@ describe("BatchGetItem's partial answers", () => {
       b: { Keys: keys("b", 30).slice(20), ProjectionExpression: "pk" },
       c: { Keys: keys("c", 5) },
     });
+  });
+});
+
+describe("BatchWriteItem's partial answers", () => {
+  it("writes the first requests table by table in the request's order and leaves the rest as they were sent", () => {
+    const puts = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ PutRequest: { Item: { pk: { S: `${prefix}${i}` } } } }));
+    const deletes = [{ DeleteRequest: { Key: { pk: { S: "d0" } } } }];
+    const { processed, unprocessed } = splitBatchWrite({ a: puts("a", 15), b: puts("b", 9), c: deletes }, 20);
+    expect(processed).toEqual({ a: puts("a", 15), b: puts("b", 5) });
+    expect(unprocessed).toEqual({ b: puts("b", 9).slice(5), c: deletes });
+  });
+
+  it("leaves nothing unprocessed within the budget, and everything with none", () => {
+    const requests = { a: [{ DeleteRequest: { Key: { pk: { S: "x" } } } }] };
+    expect(splitBatchWrite(requests, 25)).toEqual({ processed: requests, unprocessed: {} });
+    expect(splitBatchWrite(requests, 0)).toEqual({ processed: {}, unprocessed: requests });
   });
 });
 

@@ -2,6 +2,7 @@ import {
   type AttributeValue,
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
@@ -10,10 +11,12 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
+  type WriteRequest,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { createLedgerTableInput } from "@ecr-scan-reporter/core";
+import { createLedgerTableInput, PACKAGE_INDEX, VULNERABILITY_INDEX } from "@ecr-scan-reporter/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type PolicyStatement, type Sandbox, type SandboxOptions, startSandbox } from "../src/index.js";
 
@@ -83,7 +86,12 @@ async function putImages(dynamodb: DynamoDBClient, count: number): Promise<void>
     const puts = Array.from({ length: Math.min(25, count - first) }, (_, i) => ({
       PutRequest: { Item: { ...key(`IMAGE#${first + i}`), status: { S: "COMPLETE" } } },
     }));
-    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: puts } }));
+    // The loop a writer must run: the sandbox, like DynamoDB, leaves part of a large batch unprocessed.
+    let pending: Record<string, WriteRequest[]> = { [TABLE]: puts };
+    while (Object.keys(pending).length > 0) {
+      const answer = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: pending }));
+      pending = answer.UnprocessedItems ?? {};
+    }
   }
 }
 
@@ -411,6 +419,273 @@ describe("the sandbox's DynamoDB, through the real SDK client", () => {
       true,
       true,
     ]);
+  });
+
+  it("serves the ledger's global secondary indexes: made by CreateTable, sparse, read by Query on the index's ARN only, never consistently", async () => {
+    const on = await start();
+    const admin = client(on);
+    await admin.send(new CreateTableCommand(createLedgerTableInput(TABLE)));
+    await waitUntilTableExists({ client: admin, maxWaitTime: 10, minDelay: 1 }, { TableName: TABLE });
+    const { Table } = await admin.send(new DescribeTableCommand({ TableName: TABLE }));
+    expect(
+      Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.IndexStatus, index.IndexArn]),
+    ).toEqual([
+      [VULNERABILITY_INDEX, "ACTIVE", `${TABLE_ARN}/index/${VULNERABILITY_INDEX}`],
+      [PACKAGE_INDEX, "ACTIVE", `${TABLE_ARN}/index/${PACKAGE_INDEX}`],
+    ]);
+    // Two index items of log4j-core, one finding without a package: in by-vulnerability, absent from by-package.
+    const indexItem = (image: string, vulnerability: string, packageName?: string) => ({
+      ...key(`IMAGE#${image}`, `VULN#${vulnerability}#${packageName ?? ""}`),
+      vulnerability: { S: vulnerability },
+      image: { S: image },
+      ...(packageName ? { package: { S: packageName } } : {}),
+    });
+    await admin.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [TABLE]: [
+            { PutRequest: { Item: indexItem("a@sha256:1", "CVE-2021-44228", "log4j-core") } },
+            { PutRequest: { Item: indexItem("b@sha256:2", "CVE-2021-44228", "log4j-core") } },
+            { PutRequest: { Item: indexItem("b@sha256:2", "CVE-2024-0001") } },
+          ],
+        },
+      }),
+    );
+
+    const byVulnerability = (id: string, extra: { ConsistentRead?: boolean } = {}) =>
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: VULNERABILITY_INDEX,
+        KeyConditionExpression: "vulnerability = :v",
+        ExpressionAttributeValues: { ":v": { S: id } },
+        ...extra,
+      });
+    // A grant on the table does not reach its indexes.
+    const tableOnly = principal(on, { Effect: "Allow", Action: "dynamodb:Query", Resource: TABLE_ARN });
+    expect(await errorOf(client(on, tableOnly).send(byVulnerability("CVE-2021-44228")))).toEqual({
+      name: "AccessDeniedException",
+      message: notAuthorized("dynamodb:Query", `${TABLE_ARN}/index/${VULNERABILITY_INDEX}`),
+      status: 400,
+    });
+    // principal() names its access key by the decisions so far: this one is made after the first's decision.
+    const withIndexes = principal(on, {
+      Effect: "Allow",
+      Action: "dynamodb:Query",
+      Resource: [TABLE_ARN, `${TABLE_ARN}/index/*`],
+    });
+    const reader = client(on, withIndexes);
+    const found = await reader.send(byVulnerability("CVE-2021-44228"));
+    expect(found.Items?.map((item) => item.image?.S)).toEqual(["a@sha256:1", "b@sha256:2"]);
+    const byPackage = await reader.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: PACKAGE_INDEX,
+        KeyConditionExpression: "#p = :p",
+        ExpressionAttributeNames: { "#p": "package" },
+        ExpressionAttributeValues: { ":p": { S: "log4j-core" } },
+      }),
+    );
+    expect(byPackage.Items).toHaveLength(2);
+    const packageless = await reader.send(byVulnerability("CVE-2024-0001"));
+    expect(packageless.Items?.map((item) => item.package)).toEqual([undefined]);
+    // A global secondary index is never read consistently: dynalite refuses it in AWS's words.
+    expect(await errorOf(reader.send(byVulnerability("CVE-2021-44228", { ConsistentRead: true })))).toEqual({
+      name: "ValidationException",
+      message: "Consistent reads are not supported on global secondary indexes",
+      status: 400,
+    });
+
+    expect(on.iam.denials().map((d) => [d.action, d.resource])).toEqual([
+      ["dynamodb:Query", `${TABLE_ARN}/index/${VULNERABILITY_INDEX}`],
+    ]);
+    expect(on.server.calls.filter((c) => c.operation === "Query").map((c) => c.status)).toEqual([
+      400, 200, 200, 200, 400,
+    ]);
+  });
+
+  it("takes a BatchWriteItem on each table's grant, counts it with its capacity, and answers UnprocessedItems {} when all is written", async () => {
+    const on = await start();
+    await on.dynamodb.createLedgerTable(TABLE);
+    await on.dynamodb.createLedgerTable("other-table");
+    const writer = principal(on, { Effect: "Allow", Action: "dynamodb:BatchWriteItem", Resource: TABLE_ARN });
+    const dynamodb = client(on, writer);
+    const written = await dynamodb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [TABLE]: [
+            { PutRequest: { Item: key("IMAGE#1") } },
+            { PutRequest: { Item: key("IMAGE#2") } },
+            { DeleteRequest: { Key: key("IMAGE#3") } },
+          ],
+        },
+        ReturnConsumedCapacity: "TOTAL",
+      }),
+    );
+    expect(written.UnprocessedItems).toEqual({});
+    expect(written.ConsumedCapacity).toEqual([{ TableName: TABLE, CapacityUnits: 3 }]);
+    expect(on.dynamodb.consumedCapacity.BatchWriteItem).toBe(3);
+
+    // Each table of RequestItems is authorized: one without a grant refuses the whole call.
+    const otherArn = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/other-table`;
+    const both = dynamodb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [TABLE]: [{ PutRequest: { Item: key("IMAGE#4") } }],
+          "other-table": [{ PutRequest: { Item: key("IMAGE#4") } }],
+        },
+      }),
+    );
+    expect((await errorOf(both))?.message).toBe(notAuthorized("dynamodb:BatchWriteItem", otherArn));
+    // Two requests on one key are refused whole (dynalite's check, AWS's words).
+    const twice = dynamodb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          [TABLE]: [{ PutRequest: { Item: key("IMAGE#5") } }, { DeleteRequest: { Key: key("IMAGE#5") } }],
+        },
+      }),
+    );
+    expect(await errorOf(twice)).toEqual({
+      name: "ValidationException",
+      message: "Provided list of item keys contains duplicates",
+      status: 400,
+    });
+    // An injected fault answers in DynamoDB's shape, and nothing of the call is written.
+    on.server.injectFault({
+      service: "dynamodb",
+      operation: "BatchWriteItem",
+      type: "InternalServerError",
+      message: "Internal server error",
+      status: 500,
+    });
+    const faulted = dynamodb.send(
+      new BatchWriteItemCommand({ RequestItems: { [TABLE]: [{ PutRequest: { Item: key("IMAGE#6") } }] } }),
+    );
+    expect(await errorOf(faulted)).toMatchObject({ name: "InternalServerError", status: 500 });
+    const admin = client(on);
+    expect(
+      (await admin.send(new GetItemCommand({ TableName: TABLE, Key: key("IMAGE#6") }))).Item,
+    ).toBeUndefined();
+    expect(on.server.calls.filter((c) => c.operation === "BatchWriteItem").map((c) => c.status)).toEqual([
+      200, 400, 400, 500,
+    ]);
+  });
+
+  it("leaves the requests past the 20th of a full BatchWriteItem unprocessed when told to, in the shape a retry sends back", async () => {
+    const on = await start({ dynamodb: { batchWriteUnprocessed: { fromItems: 25, processItems: 20 } } });
+    await on.dynamodb.createLedgerTable(TABLE);
+    const dynamodb = client(on);
+    const puts = Array.from({ length: 25 }, (_, i) => ({
+      PutRequest: { Item: { ...key(`IMAGE#${i}`), status: { S: "COMPLETE" } } },
+    }));
+    const first = await dynamodb.send(
+      new BatchWriteItemCommand({ RequestItems: { [TABLE]: puts }, ReturnConsumedCapacity: "TOTAL" }),
+    );
+    expect(first.UnprocessedItems).toEqual({ [TABLE]: puts.slice(20) });
+    // Only what was written is charged, and only it is there.
+    expect(first.ConsumedCapacity).toEqual([{ TableName: TABLE, CapacityUnits: 20 }]);
+    const there = async (i: number) =>
+      (await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: key(`IMAGE#${i}`) }))).Item !==
+      undefined;
+    expect([await there(19), await there(20), await there(24)]).toEqual([true, false, false]);
+
+    // The retry of UnprocessedItems (5 requests, under fromItems) is written whole.
+    const retry = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: first.UnprocessedItems }));
+    expect(retry.UnprocessedItems).toEqual({});
+    expect(await there(24)).toBe(true);
+    // A call under fromItems is written whole; one over 25 requests is refused whole (dynalite's check).
+    const small = await dynamodb.send(
+      new BatchWriteItemCommand({ RequestItems: { [TABLE]: puts.slice(0, 24) } }),
+    );
+    expect(small.UnprocessedItems).toEqual({});
+    const tooMany = dynamodb.send(
+      new BatchWriteItemCommand({
+        RequestItems: { [TABLE]: [...puts, { PutRequest: { Item: key("IMAGE#25") } }] },
+      }),
+    );
+    expect(await errorOf(tooMany)).toMatchObject({ name: "ValidationException", status: 400 });
+  });
+
+  it("returns the item as it was with a refused conditional UpdateItem or PutItem asking ALL_OLD, through IAM, and none when there was no item", async () => {
+    const on = await start();
+    await on.dynamodb.createLedgerTable(TABLE);
+    const writer = principal(on, {
+      Effect: "Allow",
+      Action: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: TABLE_ARN,
+    });
+    const dynamodb = client(on, writer);
+    const digestKey = key("DIGEST#slack", "STATE");
+    await dynamodb.send(
+      new PutItemCommand({ TableName: TABLE, Item: { ...digestKey, periodKey: { S: "2026-11-30T08:00" } } }),
+    );
+    const claim = (Key: Record<string, AttributeValue>) =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key,
+          UpdateExpression: "SET claimToken = :t",
+          ConditionExpression: "attribute_not_exists(periodKey) OR periodKey <> :p",
+          ExpressionAttributeValues: { ":t": { S: "token-1" }, ":p": { S: "2026-11-30T08:00" } },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+    const refused = (await claim(digestKey).catch(
+      (error: unknown) => error,
+    )) as ConditionalCheckFailedException;
+    expect(refused).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(refused.Item).toEqual({ ...digestKey, periodKey: { S: "2026-11-30T08:00" } });
+
+    const put = dynamodb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { ...digestKey, periodKey: { S: "2026-12-07T08:00" } },
+        ConditionExpression: "attribute_not_exists(pk)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    const putRefused = (await put.catch((error: unknown) => error)) as ConditionalCheckFailedException;
+    expect(putRefused.Item?.periodKey).toEqual({ S: "2026-11-30T08:00" });
+
+    // No item: the condition on an absent attribute holds, so ask one that cannot.
+    const absent = dynamodb.send(
+      new UpdateItemCommand({
+        TableName: TABLE,
+        Key: key("DIGEST#email", "STATE"),
+        UpdateExpression: "SET claimToken = :t",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":t": { S: "token-2" } },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    const absentRefused = (await absent.catch((error: unknown) => error)) as ConditionalCheckFailedException;
+    expect(absentRefused).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(absentRefused.Item).toBeUndefined();
+
+    // The read-back is the sandbox's, not the caller's: it is neither authorized (no GetItem grant) nor counted.
+    expect(on.iam.denials()).toEqual([]);
+    expect(on.server.callCounts()).toEqual({ "dynamodb:PutItem": 2, "dynamodb:UpdateItem": 2 });
+    expect(on.dynamodb.conditionalCheckFailures).toEqual({ PutItem: 1, UpdateItem: 2 });
+  });
+
+  it("dates its answers by the sandbox's clock, which the functions' clocks follow, so the SDK sees no skew", async () => {
+    const week = 7 * 86_400_000;
+    const on = await start({ now: () => Date.now() + week });
+    await on.dynamodb.createLedgerTable(TABLE);
+    const answer = await fetch(on.endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.GetItem",
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=sandbox/20261201/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+        "x-amz-date": "20261201T000000Z",
+      },
+      body: JSON.stringify({ TableName: TABLE, Key: key("IMAGE#1") }),
+    });
+    expect(answer.status).toBe(200);
+    const dated = Date.parse(answer.headers.get("date") ?? "");
+    // HTTP dates are to the second.
+    expect(Math.abs(dated - (Date.now() + week))).toBeLessThan(5_000);
   });
 
   it("stops dynalite with the sandbox: no server or connection left open", async () => {

@@ -60,6 +60,23 @@ describe("the sandbox's ECR", () => {
     );
   });
 
+  it("filters DescribeImages by tag status: TAGGED, UNTAGGED, or every image by default", async () => {
+    sandbox.ecr.seedImage("team-a/api", { tags: ["v1"] });
+    sandbox.ecr.seedImage("team-a/api", { tags: [] });
+    const tagsOf = async (tagStatus?: "TAGGED" | "UNTAGGED") => {
+      const listed = await ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: "team-a/api",
+          filter: tagStatus ? { tagStatus } : undefined,
+        }),
+      );
+      return listed.imageDetails?.map((i) => i.imageTags ?? []);
+    };
+    expect(await tagsOf()).toHaveLength(2);
+    expect(await tagsOf("TAGGED")).toEqual([["v1"]]);
+    expect(await tagsOf("UNTAGGED")).toEqual([[]]);
+  });
+
   it("lists only ACTIVE images unless asked, refuses to scan an archived one, and reads its scan as IMAGE_ARCHIVED", async () => {
     sandbox.ecr.seedImage("team-a/api", { tags: ["v1"] });
     const archived = sandbox.ecr.seedImage("team-a/api", { tags: ["v0"], status: "ARCHIVED" });

@@ -16,9 +16,25 @@ describe("the ledger table core describes", () => {
       { AttributeName: planned.hashKey, KeyType: "HASH" },
       { AttributeName: planned.rangeKey, KeyType: "RANGE" },
     ]);
+    // The plan lists the attributes (a set) and the indexes by name.
     expect(
-      input.AttributeDefinitions?.map((a) => ({ name: a.AttributeName, type: a.AttributeType })),
+      input.AttributeDefinitions?.map((a) => ({ name: a.AttributeName, type: a.AttributeType })).sort(
+        (a, b) => String(a.name).localeCompare(String(b.name)),
+      ),
     ).toEqual(planned.attributes);
+    expect(
+      input.GlobalSecondaryIndexes?.map((index) => ({
+        name: index.IndexName,
+        hashKey: index.KeySchema?.find((key) => key.KeyType === "HASH")?.AttributeName,
+        rangeKey: index.KeySchema?.find((key) => key.KeyType === "RANGE")?.AttributeName,
+        projectionType: index.Projection?.ProjectionType,
+      })).sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    ).toEqual(planned.globalSecondaryIndexes);
+    // Each index has exactly a hash and a range key, and no capacity of its own (the table is on demand).
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      expect(index.KeySchema?.map((key) => key.KeyType)).toEqual(["HASH", "RANGE"]);
+      expect(index.ProvisionedThroughput).toBeUndefined();
+    }
     expect(input.BillingMode).toBe(planned.billingMode);
     expect(input.DeletionProtectionEnabled).toBe(planned.deletionProtection);
     expect(LEDGER_TABLE.ttlAttribute).toBe(planned.ttlAttribute);

@@ -3,9 +3,13 @@ import { resolve } from "node:path";
 import { startSandbox } from "@ecr-scan-reporter/sandbox";
 import { DEMO_SCAN_CONFIG, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
 
+/** The ledger table the sandbox command creates (the module's would be `<name_prefix>-ledger`). */
+export const SANDBOX_LEDGER_TABLE = "ecr-scan-reporter-ledger";
+
 /**
  * `ecr-scan-reporter sandbox`: the demo's registry on a local sandbox that stays up until Ctrl-C, so `plan`,
- * `scan` and `report` can be tried against it with --endpoint-url. Writes a matching configuration file.
+ * `scan`, `report`, `digest` and `exposure` can be tried against it with --endpoint-url. Writes a matching
+ * configuration file, and creates a findings ledger table as the Terraform module would.
  */
 export async function sandboxCommand(options: { port?: string; writeConfig: string }): Promise<number> {
   const port = options.port ? Number(options.port) : undefined;
@@ -13,6 +17,7 @@ export async function sandboxCommand(options: { port?: string; writeConfig: stri
   const seeded = seedDemoRegistry(sandbox.ecr);
   const topicArn = sandbox.sns.createTopic("ecr-scan-reporter-findings");
   sandbox.ses.verifyIdentity("acme.example");
+  await sandbox.dynamodb.createLedgerTable(SANDBOX_LEDGER_TABLE);
   const configPath = resolve(options.writeConfig);
   writeFileSync(
     configPath,
@@ -38,6 +43,13 @@ export async function sandboxCommand(options: { port?: string; writeConfig: stri
       `  pnpm exec ecr-scan-reporter plan --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
       `  pnpm exec ecr-scan-reporter scan --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
       `  pnpm exec ecr-scan-reporter report team-a/api:v1.0.0 --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath} --out preview`,
+      "",
+      `with the findings ledger (table ${SANDBOX_LEDGER_TABLE}): scan, then report sends and records (the scan takes a second), then digest and exposure read it:`,
+      `  export LEDGER_TABLE_NAME=${SANDBOX_LEDGER_TABLE}`,
+      `  pnpm exec ecr-scan-reporter scan team-a/api --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
+      `  pnpm exec ecr-scan-reporter report team-a/api:v1.0.0 --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
+      `  pnpm exec ecr-scan-reporter digest --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath} --out digest-preview`,
+      `  pnpm exec ecr-scan-reporter exposure CVE-2024-3094 --endpoint-url ${sandbox.endpoint} --region eu-west-1`,
       "",
       "Ctrl-C stops it.",
       "",

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { countExposedImages, exposureJson, queryExposure } from "@ecr-scan-reporter/core";
 import { formatEml } from "@ecr-scan-reporter/reporter-email";
 import { severityOfScore } from "../data/cve-records.js";
 import { recordsFoundIn } from "../data/findings.js";
@@ -83,12 +85,10 @@ const listed = (record: Record<string, number>) =>
 function renderIssue(
   issue: ReceivedIssue,
   comments: ReceivedComment[],
-  passOf: (kind: "issue" | "comment", id: number) => number,
+  passOf: (kind: "issue" | "comment", id: number) => string,
 ): string {
-  const lines = comments.map(
-    (c) => `\n---\n\ncomment ${c.id} (pass ${passOf("comment", c.id)}):\n\n${c.body}\n`,
-  );
-  return `# ${issue.title}\n\nstate: ${issue.state} · labels: ${issue.labels.join(", ")} · opened in pass ${passOf("issue", issue.number)}\n\n---\n\n${issue.body ?? ""}\n${lines.join("")}`;
+  const lines = comments.map((c) => `\n---\n\ncomment ${c.id} (${passOf("comment", c.id)}):\n\n${c.body}\n`);
+  return `# ${issue.title}\n\nstate: ${issue.state} · labels: ${issue.labels.join(", ")} · opened in ${passOf("issue", issue.number)}\n\n---\n\n${issue.body ?? ""}\n${lines.join("")}`;
 }
 
 /** The console lines of one pass. */
@@ -161,8 +161,70 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     };
     // Where each pass starts in what the targets received, and which pass opened each issue or made each comment.
     const sent = { sns: 0, slack: 0, ses: 0, webhooks: 0 };
-    const githubPass = { issue: new Map<number, number>(), comment: new Map<number, number>() };
+    const githubPass = { issue: new Map<number, string>(), comment: new Map<number, string>() };
     const issueSnapshots = new Map<number, string>();
+
+    /**
+     * Everything each reporter sent since the last call, as its target received it: under `folder`, each file named
+     * with `prefix`; `emf` the metric lines the functions wrote meanwhile; `pass` for the GitHub issues' history.
+     */
+    const writeReceived = (folder: string, prefix: string, when: string, emf: string[]) => {
+      sandbox.sns.published.slice(sent.sns).forEach((m, i) => {
+        const attributes = Object.fromEntries(
+          Object.entries(m.messageAttributes).map(([k, v]) => [k, v.value]),
+        );
+        const body = m.messageStructure === "json" ? JSON.parse(m.message) : m.message;
+        write(
+          `${folder}sns/${prefix}${number3(i)}-${slug(attributes.repository ?? attributes.route ?? "")}.json`,
+          `${JSON.stringify({ subject: m.subject, attributes, message: body }, null, 2)}\n`,
+        );
+      });
+      slack.messages.slice(sent.slack).forEach((m, i) => {
+        write(`${folder}slack/${prefix}${number3(i)}.json`, `${JSON.stringify(m.payload, null, 2)}\n`);
+      });
+      sandbox.ses.sent.slice(sent.ses).forEach((m, i) => {
+        const name = `${folder}email/${prefix}${number3(i)}`;
+        if (m.html) write(`${name}.html`, m.html);
+        if (m.text) write(`${name}.txt`, m.text);
+        write(
+          `${name}.eml`,
+          formatEml({
+            from: m.from,
+            to: m.to,
+            cc: m.cc,
+            replyTo: m.replyTo,
+            subject: m.subject,
+            text: m.text,
+            html: m.html,
+            // SES stamps real time; the message went out at the sandbox's time.
+            date: new Date(m.at + clockOffsetMs),
+          }),
+        );
+      });
+      webhook.received.slice(sent.webhooks).forEach((m, i) => {
+        write(`${folder}webhooks/${prefix}${number3(i)}.json`, `${JSON.stringify(m.body, null, 2)}\n`);
+      });
+      if (emf.length > 0) write(`${folder}metrics/${prefix}emf.jsonl`, `${emf.join("\n")}\n`);
+      // A GitHub issue lives across passes: each pass writes the issues it opened or changed, as they stand then.
+      for (const issue of github.issues)
+        if (!githubPass.issue.has(issue.number)) githubPass.issue.set(issue.number, when);
+      for (const comment of github.comments)
+        if (!githubPass.comment.has(comment.id)) githubPass.comment.set(comment.id, when);
+      for (const issue of github.issues) {
+        const text = renderIssue(
+          issue,
+          github.comments.filter((c) => c.issueNumber === issue.number),
+          (kind, id) => githubPass[kind].get(id) ?? when,
+        );
+        if (issueSnapshots.get(issue.number) === text) continue;
+        issueSnapshots.set(issue.number, text);
+        write(`${folder}github/${prefix}issue-${issue.number}.md`, text);
+      }
+      sent.sns = sandbox.sns.published.length;
+      sent.slack = slack.messages.length;
+      sent.ses = sandbox.ses.sent.length;
+      sent.webhooks = webhook.received.length;
+    };
 
     /** One scheduled pass: the schedule, the queues drained, its figures, and the files of what was sent. */
     const runPass = async (pass: number, expected: (image: SeededImage) => ExpectedDecision) => {
@@ -232,64 +294,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         awsCalls: callsSince(marks.calls, sandbox.server.callCounts()),
       };
 
-      // Everything each reporter sent in this pass, as its target received it, named by pass.
-      const prefix = `pass${pass}-`;
-      sandbox.sns.published.slice(sent.sns).forEach((m, i) => {
-        const attributes = Object.fromEntries(
-          Object.entries(m.messageAttributes).map(([k, v]) => [k, v.value]),
-        );
-        const body = m.messageStructure === "json" ? JSON.parse(m.message) : m.message;
-        write(
-          `sns/${prefix}${number3(i)}-${slug(attributes.repository ?? "")}.json`,
-          `${JSON.stringify({ subject: m.subject, attributes, message: body }, null, 2)}\n`,
-        );
-      });
-      slack.messages.slice(sent.slack).forEach((m, i) => {
-        write(`slack/${prefix}${number3(i)}.json`, `${JSON.stringify(m.payload, null, 2)}\n`);
-      });
-      sandbox.ses.sent.slice(sent.ses).forEach((m, i) => {
-        const name = `email/${prefix}${number3(i)}`;
-        if (m.html) write(`${name}.html`, m.html);
-        if (m.text) write(`${name}.txt`, m.text);
-        write(
-          `${name}.eml`,
-          formatEml({
-            from: m.from,
-            to: m.to,
-            cc: m.cc,
-            replyTo: m.replyTo,
-            subject: m.subject,
-            text: m.text,
-            html: m.html,
-            // SES stamps real time; the message went out at the sandbox's time.
-            date: new Date(m.at + clockOffsetMs),
-          }),
-        );
-      });
-      webhook.received.slice(sent.webhooks).forEach((m, i) => {
-        write(`webhooks/${prefix}${number3(i)}.json`, `${JSON.stringify(m.body, null, 2)}\n`);
-      });
       const emf = reportLogs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
-      if (emf.length > 0) write(`metrics/${prefix}emf.jsonl`, `${emf.join("\n")}\n`);
-      // A GitHub issue lives across passes: each pass writes the issues it opened or changed, as they stand then.
-      for (const issue of github.issues)
-        if (!githubPass.issue.has(issue.number)) githubPass.issue.set(issue.number, pass);
-      for (const comment of github.comments)
-        if (!githubPass.comment.has(comment.id)) githubPass.comment.set(comment.id, pass);
-      for (const issue of github.issues) {
-        const text = renderIssue(
-          issue,
-          github.comments.filter((c) => c.issueNumber === issue.number),
-          (kind, id) => githubPass[kind].get(id) ?? pass,
-        );
-        if (issueSnapshots.get(issue.number) === text) continue;
-        issueSnapshots.set(issue.number, text);
-        write(`github/${prefix}issue-${issue.number}.md`, text);
-      }
-      sent.sns = sandbox.sns.published.length;
-      sent.slack = slack.messages.length;
-      sent.ses = sandbox.ses.sent.length;
-      sent.webhooks = webhook.received.length;
+      writeReceived("", `pass${pass}-`, `pass ${pass}`, emf);
       for (const line of passLines(summary)) log(line);
       return summary;
     };
@@ -300,6 +306,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     sandbox.ecr.publishCves(DEMO_FEED_UPDATE);
     const second = await runPass(2, expectedSecondPassDecision);
     const passes = [first, second];
+
+    // The weekly digest, the morning after the second pass: one per reporter entry, built from the ledger.
+    clockOffsetMs += DIGEST_AFTER_SECOND_PASS_MS;
+    const digest = await sendDemoDigests(deployment, new Date(sandbox.now()).toISOString(), errors);
+    const digestEmf = digest.logs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
+    writeReceived("digest/", "", "the digest", digestEmf);
+    log("");
+    log(`digest at ${digest.at}: ${listed(digest.outcomes)} (one per reporter entry), written to digest/`);
+
+    // "Which images contain it?": the CVE the feed published that the most images' rescans found.
+    const exposureId = mostFoundFeedCve(second) ?? DEMO_FEED_UPDATE[0]?.id ?? "";
+    const exposure = await queryDemoExposure(sandbox, deployment.names.ledgerTableName, exposureId);
+    const exposureFile = `exposure-${slug(exposureId)}.json`;
+    write(exposureFile, `${JSON.stringify(exposureJson(exposure), null, 2)}\n`);
+    const exposed = countExposedImages(exposure.images);
+    if (exposed.images === 0)
+      errors.push(`exposure ${exposureId}: no image found, yet the second pass found it`);
+    log(
+      `exposure ${exposureId}: ${exposed.images} images (${exposed.inUse} in use), ${exposure.stats.queryCalls} Query + ${exposure.stats.readCalls} BatchGetItem calls; written to ${exposureFile}`,
+    );
 
     // Each function runs with the policy the module gives its role: a denial means the policy falls short.
     const checked = sandbox.iam.decisions.filter((d) => d.roleName !== undefined);
@@ -334,6 +360,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           severity: severityOfScore(r.cvss),
         })),
         passes,
+        digest: { at: digest.at, outcomes: digest.outcomes, files: filesUnder(out, "digest") },
+        exposure: { id: exposureId, file: exposureFile, ...exposed },
       }),
     );
     summary.files = countFiles(out) + 1;
@@ -353,6 +381,69 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await deployment?.close();
     await Promise.all([slack.close(), github.close(), webhook.close(), sandbox.close()]);
   }
+}
+
+/** How long after the second pass the demo's digest runs: the next morning, as a weekly schedule would. */
+const DIGEST_AFTER_SECOND_PASS_MS = 12 * 3_600_000;
+
+/** Runs send-digests once at the sandbox's time, and what it logged and sent, per outcome. */
+async function sendDemoDigests(deployment: LocalDeployment, at: string, errors: string[]) {
+  const fn = deployment.functions.sendDigests;
+  const mark = fn.jsonLogs().length;
+  const invocation = await deployment.sendDigests({ time: at });
+  if (!invocation.ok) errors.push(`send-digests: ${invocation.errorType}: ${invocation.errorMessage}`);
+  const logs = fn.jsonLogs().slice(mark);
+  const outcomes: Record<string, number> = {};
+  for (const line of logs) {
+    if (line.message !== "send-digests summary") continue;
+    const summary = line.summary as { sent: number; held: number; skipped: number; failed: string[] };
+    Object.assign(outcomes, {
+      sent: summary.sent,
+      held: summary.held,
+      skipped: summary.skipped,
+      failed: summary.failed.length,
+    });
+  }
+  for (const line of logs) if (line.level === "ERROR") errors.push(`send-digests: ${String(line.message)}`);
+  return { at, logs, outcomes };
+}
+
+/** The newly published CVE the most images' rescans found (the question a security team asks that morning). */
+function mostFoundFeedCve(pass: PassSummary): string | undefined {
+  const found = new Map<string, number>();
+  for (const report of pass.imageReports)
+    for (const id of report.newlyPublishedFound) found.set(id, (found.get(id) ?? 0) + 1);
+  return [...found].sort(([a, n], [b, m]) => m - n || a.localeCompare(b))[0]?.[0];
+}
+
+/** The exposure query the CLI runs, on the sandbox's ledger table over HTTP. */
+async function queryDemoExposure(sandbox: Sandbox, tableName: string, vulnerability: string) {
+  const env = sandbox.env();
+  const client = new DynamoDBClient({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+    },
+  });
+  try {
+    return await queryExposure({ client, tableName, vulnerability, logger: silentLogger });
+  } finally {
+    client.destroy();
+  }
+}
+
+const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The files under a folder of the output, relative to the output. */
+function filesUnder(out: string, folder: string): string[] {
+  const dir = join(out, folder);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(out, join(entry.parentPath, entry.name)))
+    .sort();
 }
 
 function countFiles(dir: string): number {

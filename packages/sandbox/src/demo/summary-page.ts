@@ -9,6 +9,10 @@ export interface SummaryPageData {
   /** The CVEs the vulnerability feed published between the passes. */
   feedUpdate: { id: string; packageName: string; packageVersion: string; severity: string }[];
   passes: PassSummary[];
+  /** The digest run after the passes: when, what became of the routes' digests, and the files written. */
+  digest?: { at: string; outcomes: Record<string, number>; files: string[] };
+  /** The exposure query run at the end: the CVE, the JSON file, and how many images (in use). */
+  exposure?: { id: string; file: string; images: number; inUse: number };
 }
 
 const SEVERITY_COLORS: Record<string, string> = {
@@ -140,6 +144,29 @@ function reportsTable(pass: PassSummary): string {
   );
 }
 
+/** Links to what the digest run sent and the exposure answer (relative paths inside the output folder). */
+function digestAndExposure(data: SummaryPageData): string {
+  const parts: string[] = [];
+  if (data.digest) {
+    const { at, outcomes, files } = data.digest;
+    const counts = Object.entries(outcomes)
+      .map(([outcome, n]) => `${n} ${outcome}`)
+      .join(", ");
+    const links = files
+      .map((file) => `<li><a href="${escapeHtml(file)}">${escapeHtml(file)}</a></li>`)
+      .join("");
+    parts.push(`<h2>The weekly digest</h2>
+<p>send-digests ran at ${escapeHtml(at.slice(0, 16).replace("T", " "))} UTC (the sandbox's clock): one digest per reporter entry, each filtered by the entry's repositories and minimum severity, built from the findings ledger (${escapeHtml(counts)}). What each target received:</p>
+<ul>${links}</ul>`);
+  }
+  if (data.exposure) {
+    const { id, file, images, inUse } = data.exposure;
+    parts.push(`<h2>Exposure: which images contain ${escapeHtml(id)}?</h2>
+<p><code>ecr-scan-reporter exposure ${escapeHtml(id)} --json</code> answers from the ledger's vulnerability index: ${images} images, ${inUse} in use (a tag points at them now). <a href="${escapeHtml(file)}">${escapeHtml(file)}</a></p>`);
+  }
+  return parts.join("\n");
+}
+
 /** The demo's one-page HTML summary, self-contained. */
 export function renderSummaryPage(data: SummaryPageData): string {
   const { passes } = data;
@@ -157,6 +184,7 @@ ${passesTable(data)}
 <p>SNS, Slack and e-mail use <code>notify: "changes"</code> (the default): a due report goes out when it is the first for the image, names new findings or a raised severity, or the verdict changed; otherwise it is held back as unchanged. GitHub (one issue per image, rewritten on every scan, a comment when something changed) and metrics receive every scan.</p>
 <h2>Newly published CVEs, found by the second pass</h2>
 ${feedTable(data)}
+${digestAndExposure(data)}
 <h2>Findings per severity</h2>
 <div class="charts">${passes.map((p, i) => `<div><h3>${escapeHtml(titles[i] ?? "")}</h3>${severityChart(p.findingsBySeverity, `Findings per severity, pass ${p.pass}`)}</div>`).join("")}</div>
 <h2>Images per decision</h2>

@@ -77,8 +77,15 @@ export class EcrApi {
       const max = checkMaxResults(input.maxResults) ?? 100;
       // Without a filter DescribeImages lists ACTIVE images only; imageIds name any image, archived or not.
       // Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImagesFilter.html
-      const wanted = ((input.filter ?? {}) as { imageStatus?: string }).imageStatus ?? "ACTIVE";
-      let images = [...repository.images.values()].filter((i) => wanted === "ANY" || i.status === wanted);
+      const filter = (input.filter ?? {}) as { imageStatus?: string; tagStatus?: string };
+      const wanted = filter.imageStatus ?? "ACTIVE";
+      // tagStatus TAGGED, UNTAGGED or ANY (the default). Source: the same page.
+      const tagged = filter.tagStatus ?? "ANY";
+      let images = [...repository.images.values()].filter(
+        (i) =>
+          (wanted === "ANY" || i.status === wanted) &&
+          (tagged === "ANY" || (tagged === "TAGGED") === i.tags.length > 0),
+      );
       if (Array.isArray(input.imageIds))
         images = input.imageIds.map((id) => this.store.image(repository, id));
       const { page, nextToken } = paginate(images, max, input.nextToken);
