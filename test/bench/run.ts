@@ -1,11 +1,21 @@
 // `pnpm bench`: the benchmarks of docs/performance.md on the sandbox, with results in bench-results/ (git-ignored).
 // Goals that are not met are printed as FAIL lines; the process exits non-zero only when a benchmark crashes.
-// `pnpm bench --only steady-state,report-ledger` runs only the parts named (PARTS), with a summary of those.
+// `pnpm bench --only steady-state,report-ledger` runs only the parts named (PARTS), with a summary of those. The
+// digest and exposure parts, ~10 minutes of their own on a 2-core machine, run only when named (`--only digest,exposure`).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startGitHubReceiver, startSlackReceiver } from "@ecr-scan-reporter/sandbox";
 import { FUNCTIONS, measureColdStarts } from "./cold-start.js";
+import { runDigestBench } from "./digest.js";
+import { runExposureBench } from "./exposure.js";
 import { moduleMemoryDefaults } from "./lambda-sizing.js";
+import {
+  digestSection,
+  exposureSection,
+  sendDigestsDefaults,
+  summariseDigest,
+  summariseExposure,
+} from "./ledger-read-results.js";
 import { lambdaNodeOptions, type ReportCase, type ReportRun, runReportOnce } from "./report.js";
 import {
   type BenchSettings,
@@ -38,15 +48,37 @@ const REPORT_RUNS = 3;
 const SMALL_RUNS = 2;
 const LARGE_RUNS_MAX = 3;
 const STEADY_STATE_RUNS = 1;
+/** The digest over 100 repositories × 1,000 tagged images, 3 routes; a week of change log of 5,000 reports. */
+const DIGEST_SHAPE = { repositories: 100, imagesPerRepository: 1000 };
+const DIGEST_CHANGE_LOG_ENTRIES = 5000;
+const DIGEST_RUNS = 3;
+/**
+ * Exposure: 2,000 images hold the CVE; the index (3 items per image) measured as the registry grows through these
+ * sizes, each after the first only if it fits in the budget (filling dynalite is what takes the time): the reads
+ * must not change from one size to the next.
+ */
+const EXPOSURE_SIZES = [10_000, 30_000, 100_000];
+const EXPOSED_IMAGES = 2000;
+const EXPOSURE_RUNS = 3;
 
 /** The parts of the bench, in the order they run. */
-const PARTS = ["cold-start", "report", "report-ledger", "schedule", "steady-state"] as const;
+const PARTS = [
+  "cold-start",
+  "report",
+  "report-ledger",
+  "schedule",
+  "steady-state",
+  "digest",
+  "exposure",
+] as const;
 type Part = (typeof PARTS)[number];
+/** The parts `pnpm bench` runs without `--only`: the 10-minute bench. The digest and exposure take as long again. */
+const DEFAULT_PARTS: readonly Part[] = PARTS.filter((p) => p !== "digest" && p !== "exposure");
 
-/** The parts `--only a,b` names (every part without it); an unknown name stops the bench before it starts. */
+/** The parts `--only a,b` names (the default parts without it); an unknown name stops the bench before it starts. */
 function partsToRun(argv: readonly string[]): Set<Part> {
   const at = argv.indexOf("--only");
-  if (at < 0) return new Set(PARTS);
+  if (at < 0) return new Set(DEFAULT_PARTS);
   const names = (argv[at + 1] ?? "").split(",").filter(Boolean);
   const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0)
@@ -312,12 +344,53 @@ async function main(): Promise<void> {
       log("no time left for the 100×100 reference run without rate limits");
     }
   }
+  // The ledger read at scale: send-digests over 100,000 images, then exposure queries.
+  const sections: string[][] = [];
+  const ledgerReadGoals: Goal[] = [];
+  if (parts.has("digest")) {
+    const defaults = sendDigestsDefaults(join(REPO_ROOT, "terraform", "variables.tf"));
+    log(
+      `digest: ${fmt(DIGEST_SHAPE.repositories * DIGEST_SHAPE.imagesPerRepository)} images, ${DIGEST_RUNS} runs of send-digests' use case (${fmt(defaults.memoryMb)} MB V8 limits)`,
+    );
+    const bench = await runDigestBench({
+      ...DIGEST_SHAPE,
+      changeLogEntries: DIGEST_CHANGE_LOG_ENTRIES,
+      runs: DIGEST_RUNS,
+      latencyMs: LATENCY_MS,
+      rateLimits: RATE_LIMITS,
+      memoryMb: defaults.memoryMb,
+      log,
+    });
+    const result = summariseDigest(bench, DIGEST_SHAPE, settings, defaults);
+    writeJson("digest.json", result);
+    sections.push(digestSection(result));
+    ledgerReadGoals.push(...result.goals);
+  }
+  if (parts.has("exposure")) {
+    log(
+      `exposure: ${fmt(EXPOSED_IMAGES)} images hold the CVE; index of ${EXPOSURE_SIZES.map((n) => fmt(n)).join(" then ")} images, ${EXPOSURE_RUNS} runs per query and size`,
+    );
+    const bench = await runExposureBench({
+      sizes: EXPOSURE_SIZES,
+      exposedImages: EXPOSED_IMAGES,
+      runs: EXPOSURE_RUNS,
+      latencyMs: LATENCY_MS,
+      deadlineMs: started + BUDGET_S * 1000,
+      log,
+    });
+    const result = summariseExposure(bench, settings);
+    writeJson("exposure.json", result);
+    sections.push(exposureSection(result));
+    ledgerReadGoals.push(...result.goals);
+  }
+
   const goals: Goal[] = [
     ...(largeResult?.goals ?? []),
     ...(smallResult?.goals ?? []),
     ...steadyStates.flatMap((r) => r.goals),
     ...reportAndBundleGoals(reports, bundles),
     ...ledgerReportGoals(ledgerReports),
+    ...ledgerReadGoals,
   ];
   const summary = renderSummary({
     settings,
@@ -329,9 +402,14 @@ async function main(): Promise<void> {
     totalS: elapsedS(),
     steadyStates,
     ledgerReports,
+    sections,
   });
-  writeFileSync(join(OUT, parts.size === PARTS.length ? "summary.md" : "summary-partial.md"), summary);
-  log(`wrote bench-results/${parts.size === PARTS.length ? "summary.md" : "summary-partial.md"}`);
+  const summaryFile =
+    parts.size === DEFAULT_PARTS.length && DEFAULT_PARTS.every((p) => parts.has(p))
+      ? "summary.md"
+      : "summary-partial.md";
+  writeFileSync(join(OUT, summaryFile), summary);
+  log(`wrote bench-results/${summaryFile}`);
   console.log(`\n${summary}`);
   for (const g of goals) console.log(`${g.pass ? "PASS" : "FAIL"} ${g.goal}`);
   log(`done in ${fmt(elapsedS())} s`);

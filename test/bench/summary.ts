@@ -34,6 +34,8 @@ export function renderSummary(input: {
   steadyStates?: SteadyStateResult[];
   /** report-findings' work on the ledger per report. */
   ledgerReports?: LedgerReportResult[];
+  /** Sections rendered by the parts themselves (digest, exposure), in order. */
+  sections?: string[][];
 }): string {
   const { schedules, reports, bundles, settings } = input;
   const lines: string[] = [];
@@ -146,6 +148,7 @@ export function renderSummary(input: {
   if (reports.length === 0) lines.length = reportSectionAt;
   if (input.steadyStates?.length) lines.push(...steadyStateSection(input.steadyStates));
   if (input.ledgerReports?.length) lines.push(...ledgerReportSection(input.ledgerReports));
+  for (const section of input.sections ?? []) lines.push(...section);
 
   const coldStartSectionAt = lines.length;
   lines.push(`## Cold start (fresh Node process per import, ${input.coldRuns} imports each)`, "");
