@@ -1,11 +1,12 @@
 // Renders what each built-in reporter sends for the sample reports into docs/examples/, from the reporters' own
-// preview() — so the README's examples are never edited by hand. `--check` fails when a file is stale.
+// preview() — so the README's examples are never edited by hand — and, from previewDigest(), what each sends as a
+// digest of the sample digest into docs/examples/digest/. `--check` fails when a file is stale.
 // Run by `pnpm build` (write) and `pnpm test` (check).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AnyReporterPlugin, ScanReport } from "@ecr-scan-reporter/core";
-import { failedScanReport, overThresholdReport } from "@ecr-scan-reporter/core/testing";
+import { failedScanReport, overThresholdReport, sampleDigest } from "@ecr-scan-reporter/core/testing";
 import { emailReporter } from "@ecr-scan-reporter/reporter-email";
 import { githubReporter } from "@ecr-scan-reporter/reporter-github";
 import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
@@ -50,6 +51,10 @@ export function renderExamples(): Map<string, string> {
       for (const file of plugin.preview?.(report(), parsed, deps) ?? []) {
         files.set(`${plugin.name}/${reportName}/${file.name}`, file.content);
       }
+    }
+    // A reporter without previewDigest (it sends no digests) has no digest example.
+    for (const file of plugin.previewDigest?.(sampleDigest(), parsed, deps) ?? []) {
+      files.set(`digest/${plugin.name}/${file.name}`, file.content);
     }
   }
   return files;

@@ -28,6 +28,7 @@ const FUNCTIONS: Record<string, FunctionKey> = {
   schedule_scans: "schedule-scans",
   scan_images: "scan-images",
   report_findings: "report-findings",
+  send_digests: "send-digests",
 };
 const QUEUES: Record<string, QueueKey> = {
   scan: "scan",
@@ -35,15 +36,21 @@ const QUEUES: Record<string, QueueKey> = {
   report: "report",
   report_dlq: "reportDlq",
   schedule_dlq: "scheduleDlq",
+  digest_dlq: "digestDlq",
 };
 
 type Plan = NonNullable<TerraformTestMessage["test_plan"]>;
 
 /** One run's plan as the deployment it describes. */
 export function deploymentOfPlan(run: string, plan: Plan): RenderedDeployment {
+  // A resource the module creates conditionally (count = 0 or 1: send-digests and its DLQ) is planned as `…[0]`.
   const planned = (type: string, name?: string) =>
     (plan.resource_changes ?? []).filter(
-      (change) => change.type === type && (name === undefined || change.address === `${type}.${name}`),
+      (change) =>
+        change.type === type &&
+        (name === undefined ||
+          change.address === `${type}.${name}` ||
+          change.address === `${type}.${name}[0]`),
     );
   const after = (type: string, name: string) => {
     const values = planned(type, name)[0]?.change.after;
@@ -136,6 +143,10 @@ function ledgerOfPlan(
   const ttl = (table.ttl as { enabled: boolean; attribute_name: string }[] | undefined)?.[0];
   const pitr = (table.point_in_time_recovery as { enabled: boolean }[] | undefined)?.[0];
   const attributes = (table.attribute as { name: string; type: string }[] | undefined) ?? [];
+  const indexes =
+    (table.global_secondary_index as
+      | { name: string; hash_key: string; range_key: string; projection_type: string }[]
+      | undefined) ?? [];
   return {
     tableName: String(table.name),
     kmsKeyArn,
@@ -143,6 +154,14 @@ function ledgerOfPlan(
     rangeKey: String(table.range_key),
     attributes: attributes
       .map(({ name, type }) => ({ name, type }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    globalSecondaryIndexes: indexes
+      .map((index) => ({
+        name: index.name,
+        hashKey: index.hash_key,
+        rangeKey: index.range_key,
+        projectionType: index.projection_type,
+      }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     billingMode: String(table.billing_mode),
     ttlAttribute: ttl?.enabled ? ttl.attribute_name : null,
