@@ -5,6 +5,7 @@ import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { DEMO_SCAN_CONFIG, type SeededImage, seedDemoRegistry } from "@ecr-scan-reporter/sandbox/demo";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/main.js";
+import { runCli } from "./support/run-cli.js";
 
 let sandbox: Sandbox;
 let seeded: SeededImage[];
@@ -12,25 +13,7 @@ let dir: string;
 let configPath: string;
 let topicArn: string;
 
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(["node", "ecr-scan-reporter", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ scanDurationMs: 50 });

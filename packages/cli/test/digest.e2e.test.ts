@@ -8,8 +8,8 @@ import {
   startSandbox,
   startSlackReceiver,
 } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/run-cli.js";
 
 // `ecr-scan-reporter digest` on a sandbox of its own: a registry of two images, a ledger table that a CLI `report`
 // filled, and SNS, SES and a Slack receiver that count what reached them.
@@ -20,25 +20,7 @@ let configPath: string;
 const TABLE = "cli-digest-ledger";
 const DYNAMODB_WRITES = ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"];
 
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(["node", "ecr-scan-reporter", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = runCli;
 
 /** What reached the targets so far: SNS messages, e-mails, Slack messages. */
 function received() {

@@ -4,8 +4,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type CompactFinding, DynamoDbLedger, LEDGER_TABLE_ENV } from "@ecr-scan-reporter/core";
 import { recordingLogger } from "@ecr-scan-reporter/core/testing";
 import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/main.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/run-cli.js";
 
 const TABLE = "cli-exposure-ledger";
 const REGISTRY = "123456789012";
@@ -19,32 +19,7 @@ const HOSTILE_PACKAGE = "log4j-core\u001b]0;pwned\u0007";
 let sandbox: Sandbox;
 let client: DynamoDBClient;
 
-async function cli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main([
-      "node",
-      "ecr-scan-reporter",
-      "exposure",
-      ...args,
-      "--endpoint-url",
-      sandbox.endpoint,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCli("exposure", ...args, "--endpoint-url", sandbox.endpoint);
 
 const log4shell: CompactFinding = {
   id: "CVE-2021-44228",

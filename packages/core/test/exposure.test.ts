@@ -8,8 +8,7 @@ import {
   PutItemCommand,
   type WriteRequest,
 } from "@aws-sdk/client-dynamodb";
-import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { toItem, type WritableValue } from "../src/ledger/attributes.js";
 import { DynamoDbLedger } from "../src/ledger/dynamodb-ledger.js";
 import {
@@ -29,6 +28,7 @@ import { createLedgerTableInput, LEDGER_TABLE } from "../src/ledger/table.js";
 import { vulnerabilityIndexItem } from "../src/ledger/vulnerability-index.js";
 import type { CompactFinding } from "../src/model.js";
 import { recordingLogger } from "../src/testing/index.js";
+import { useSandboxDynamoDb } from "./support/ledger-tables.js";
 
 const REGISTRY = "123456789012";
 const FINDINGS_AT = "2026-03-01T08:00:00.000Z";
@@ -37,28 +37,16 @@ const LOG4SHELL = "CVE-2021-44228";
 const digestOf = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
 const noWait = async () => {};
 
-let sandbox: Sandbox;
-let client: DynamoDBClient;
-let tables = 0;
-
-beforeAll(async () => {
-  sandbox = await startSandbox();
-  client = new DynamoDBClient({
-    endpoint: sandbox.endpoint,
-    region: sandbox.region,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    maxAttempts: 1,
-  });
-});
-afterAll(async () => {
-  client?.destroy();
-  await sandbox?.close();
-});
+const dynamodb = useSandboxDynamoDb("exposure");
 
 async function freshTable() {
-  const tableName = `exposure-${++tables}`;
-  await client.send(new CreateTableCommand(createLedgerTableInput(tableName)));
-  const ledger = new DynamoDbLedger({ client, tableName, logger: recordingLogger(), sleep: noWait });
+  const tableName = await dynamodb.freshTableName();
+  const ledger = new DynamoDbLedger({
+    client: dynamodb.client(),
+    tableName,
+    logger: recordingLogger(),
+    sleep: noWait,
+  });
   return { tableName, ledger };
 }
 
@@ -77,7 +65,9 @@ async function putItems(tableName: string, items: readonly Record<string, unknow
   for (let start = 0; start < puts.length; start += 25) {
     let pending = puts.slice(start, start + 25);
     while (pending.length > 0) {
-      const output = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+      const output = await dynamodb
+        .client()
+        .send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
       pending = output.UnprocessedItems?.[tableName] ?? [];
     }
   }
@@ -147,7 +137,13 @@ function options(tableName: string, extra: Partial<ExposureOptions> = {}) {
   const logger = recordingLogger();
   return {
     logger,
-    options: { client, tableName, logger, sleep: noWait, ...extra } satisfies ExposureOptions,
+    options: {
+      client: dynamodb.client(),
+      tableName,
+      logger,
+      sleep: noWait,
+      ...extra,
+    } satisfies ExposureOptions,
   };
 }
 
@@ -396,7 +392,7 @@ describe("queryExposure on small ledgers", () => {
       ) as Record<string, WritableValue>),
       severity: "SEVERE",
     };
-    await client.send(new PutItemCommand({ TableName: tableName, Item: toItem(malformed) }));
+    await dynamodb.client().send(new PutItemCommand({ TableName: tableName, Item: toItem(malformed) }));
     const { options: query, logger } = options(tableName, { vulnerability: LOG4SHELL });
     const { images } = await queryExposure(query);
     expect(images.map((image) => image.digest)).toEqual([digestOf(1)]);
@@ -444,9 +440,9 @@ describe("queryExposure's errors name the table and what to do", () => {
   });
 
   it("a table without the ledger's indexes: not the module's ledger", async () => {
-    const tableName = `exposure-plain-${++tables}`;
+    const tableName = "exposure-plain";
     const { GlobalSecondaryIndexes: _, ...plain } = createLedgerTableInput(tableName);
-    await client.send(
+    await dynamodb.client().send(
       new CreateTableCommand({
         ...plain,
         AttributeDefinitions: LEDGER_TABLE.attributeDefinitions.filter((a) =>
@@ -468,11 +464,11 @@ describe("queryExposure's errors name the table and what to do", () => {
       { repository: "r", digest: digestOf(1), tags: ["t"], findings: [log4shell()] },
     ]);
     await pointTag(ledger, "r", "t", digestOf(1));
-    const tableArn = `arn:aws:dynamodb:${sandbox.region}:${sandbox.accountId}:table/${tableName}`;
+    const tableArn = `arn:aws:dynamodb:${dynamodb.sandbox().region}:${dynamodb.sandbox().accountId}:table/${tableName}`;
     const asRole = (accessKeyId: string, Resource: string[]) => {
-      sandbox.iam.addPrincipal({
+      dynamodb.sandbox().iam.addPrincipal({
         accessKeyId,
-        arn: `arn:aws:sts::${sandbox.accountId}:assumed-role/security-reader/${accessKeyId}`,
+        arn: `arn:aws:sts::${dynamodb.sandbox().accountId}:assumed-role/security-reader/${accessKeyId}`,
         roleName: "security-reader",
         policies: [
           {
@@ -482,8 +478,8 @@ describe("queryExposure's errors name the table and what to do", () => {
         ],
       });
       return new DynamoDBClient({
-        endpoint: sandbox.endpoint,
-        region: sandbox.region,
+        endpoint: dynamodb.sandbox().endpoint,
+        region: dynamodb.sandbox().region,
         credentials: { accessKeyId, secretAccessKey: "secret" },
         maxAttempts: 1,
       });

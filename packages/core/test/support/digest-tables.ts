@@ -3,18 +3,15 @@
 // logger that keeps its lines, and raw access to the table. Call `useDigestTables()` at the top of a test file.
 import {
   type AttributeValue,
-  CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
-import { afterAll, beforeAll } from "vitest";
 import { fromItem, toItem, type WritableValue } from "../../src/ledger/attributes.js";
 import { DynamoDbDigestLedger } from "../../src/ledger/digest-ledger.js";
 import { DynamoDbLedger } from "../../src/ledger/dynamodb-ledger.js";
-import { createLedgerTableInput } from "../../src/ledger/table.js";
 import { recordingLogger } from "../../src/testing/index.js";
+import { useSandboxDynamoDb } from "./ledger-tables.js";
 
 export type Send = DynamoDBClient["send"];
 
@@ -33,28 +30,14 @@ export interface DigestTable {
 }
 
 export function useDigestTables(prefix: string, start = "2026-11-30T08:00:00.000Z") {
-  let sandbox: Sandbox;
-  let client: DynamoDBClient;
-  let tables = 0;
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    client = new DynamoDBClient({
-      endpoint: sandbox.endpoint,
-      region: sandbox.region,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-    });
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await sandbox?.close();
-  });
+  const dynamodb = useSandboxDynamoDb(prefix);
+  const client = () => dynamodb.client();
 
   async function query(input: ConstructorParameters<typeof QueryCommand>[0]) {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const output = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      const output = await client().send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
       items.push(...(output.Items ?? []).map(fromItem));
       startKey = output.LastEvaluatedKey;
     } while (startKey);
@@ -67,13 +50,12 @@ export function useDigestTables(prefix: string, start = "2026-11-30T08:00:00.000
      * calls); the raw helpers go straight to the table.
      */
     async freshTable(options: { wrap?: (send: Send) => Send } = {}): Promise<DigestTable> {
-      const tableName = `${prefix}-${++tables}`;
-      await client.send(new CreateTableCommand(createLedgerTableInput(tableName)));
+      const tableName = await dynamodb.freshTableName();
       const clock = { now: new Date(start) };
       const logger = recordingLogger();
       const send: Send = options.wrap
-        ? options.wrap(client.send.bind(client) as Send)
-        : (client.send.bind(client) as Send);
+        ? options.wrap(client().send.bind(client()) as Send)
+        : (client().send.bind(client()) as Send);
       const common = {
         client: { send },
         tableName,
@@ -88,7 +70,7 @@ export function useDigestTables(prefix: string, start = "2026-11-30T08:00:00.000
         clock,
         logger,
         async putRaw(item) {
-          await client.send(new PutItemCommand({ TableName: tableName, Item: toItem(item) }));
+          await client().send(new PutItemCommand({ TableName: tableName, Item: toItem(item) }));
         },
         partition: (pk, skPrefix) =>
           query({
