@@ -54,6 +54,16 @@ export {
   type ReportSubject,
   registryConsoleUrl,
 } from "./findings/report.js";
+export { applyIntel, cveIdsOf, hasFix, urgencyOrder } from "./intel/apply.js";
+export { intelFromEnvironment } from "./intel/from-environment.js";
+export { CVE_ID_PATTERN, type IntelLookup, noIntel, type ThreatIntel } from "./intel/intel.js";
+export {
+  createIntelMemo,
+  createThreatIntel,
+  type IntelMemo,
+  type KevRefresh,
+  LedgerThreatIntel,
+} from "./intel/threat-intel.js";
 export * from "./ledger/index.js";
 export { createLogger, REDACTED, redactingReplacer, redactSecrets, toReporterLogger } from "./logger.js";
 export {
@@ -82,11 +92,17 @@ export {
   applyIgnoreList,
   decideVerdict,
   defaultReportPolicy,
+  type EntryRule,
+  type EscalatePolicy,
+  escalationReasons,
   evaluateThresholds,
+  findEscalations,
   type IgnoreOutcome,
   isIgnoreEntryActive,
+  NO_FINDING_WITH_A_FIX,
   type ReportPolicy,
   type RouteRule,
+  reportForEntry,
   routeReport,
   type Thresholds,
 } from "./policy/policy.js";
@@ -106,7 +122,20 @@ export {
   deliverReport,
   type HeldReport,
 } from "./use-cases/deliver-report.js";
-export { type ImageToReport, reportImage } from "./use-cases/report-image.js";
+export {
+  type EscalateKevDeps,
+  escalateKev,
+  escalationsOf,
+  KEV_BATCH_MAX_CVES,
+  type KevEscalationLimits,
+  type KevEscalationRun,
+  type KevRefresher,
+  MAX_KEV_ESCALATIONS_PER_RUN,
+  MAX_KEV_LOOKUPS_PER_RUN,
+  type QueueEscalations,
+  type UnqueuedEscalation,
+} from "./use-cases/escalate-kev.js";
+export { type ImageToReport, type ReportImageDeps, reportImage } from "./use-cases/report-image.js";
 export { runCoverage } from "./use-cases/run-coverage.js";
 export {
   type ReportJobDeps,

@@ -59,19 +59,86 @@ export interface Finding {
   fixedInVersion?: string;
   cvssScore?: number;
   url?: string;
+  /**
+   * On CISA's Known Exploited Vulnerabilities catalog (looked up by CVE id): when it was added, the federal
+   * remediation due date, the required action (untrusted text from the feed) and known ransomware use.
+   */
+  kev?: KevEntry;
+  /** FIRST's Exploit Prediction Scoring System: the probability of exploitation in the next 30 days, and its percentile. */
+  epss?: EpssScore;
+  /** Amazon Inspector (enhanced scanning): whether a public exploit is known. */
+  exploitAvailable?: "YES" | "NO";
+  /** Amazon Inspector (enhanced scanning): whether a fix is available for every affected package, some, or none. */
+  fixAvailable?: "YES" | "NO" | "PARTIAL";
+  /** Amazon Inspector's own score for the finding (its adjusted CVSS), when it gives one. */
+  inspectorScore?: number;
+  /** ISO 8601: when Amazon Inspector first observed the finding on the image. */
+  firstObservedAt?: string;
 }
+
+/** One entry of CISA's KEV catalog, as a finding carries it. */
+export interface KevEntry {
+  /** `YYYY-MM-DD`. */
+  dateAdded: string;
+  /** `YYYY-MM-DD`: the remediation due date for US federal agencies (BOD 22-01); a date in the past is overdue. */
+  dueDate?: string;
+  /** Untrusted text from the feed. */
+  requiredAction?: string;
+  /** CISA's `knownRansomwareCampaignUse`: "Known" or "Unknown". */
+  knownRansomwareCampaignUse?: string;
+}
+
+/** An EPSS score as FIRST publishes it. */
+export interface EpssScore {
+  /** 0..1: the probability of exploitation activity in the next 30 days. */
+  score: number;
+  /** 0..1: the share of scored CVEs with a lower score. */
+  percentile: number;
+  /** `YYYY-MM-DD`: the day of the model run. */
+  date: string;
+}
+
+/** Which threat-intel sources a report's findings were checked against, and how fresh each was. */
+export interface IntelStatus {
+  kev: IntelSourceStatus;
+  epss: IntelSourceStatus;
+}
+
+/**
+ * `fresh`: fetched or cached today; `stale`: the feed could not be reached, the last cached copy (of `asOf`) was
+ * used; `unavailable`: neither (the findings carry nothing from this source); `off`: turned off by configuration.
+ */
+export type IntelSourceStatus =
+  | { state: "fresh"; asOf: string }
+  | { state: "stale"; asOf: string; reason: string }
+  | { state: "unavailable"; reason: string }
+  | { state: "off" };
 
 /** Why a report is or is not sent, decided once by the policy before any reporter runs. */
 export interface PolicyVerdict {
-  /** True when reporters should be told: a count over its threshold, or a failed scan to notify. */
+  /** True when reporters should be told: a count over its threshold, an escalation, or a failed scan to notify. */
   due: boolean;
-  reason: "over-threshold" | "within-thresholds" | "scan-failed" | "scan-failed-not-notified";
+  /**
+   * `escalated`: within the thresholds, but a finding matches the `escalate` policy (known exploited, an exploit
+   * available, EPSS above the limit); `escalations` lists them. Over the thresholds wins over escalated.
+   */
+  reason: "over-threshold" | "escalated" | "within-thresholds" | "scan-failed" | "scan-failed-not-notified";
+  /** The findings the `escalate` policy matched (any reason), and why; absent when none did (or none was judged). */
+  escalations?: Escalation[];
   /** Severities whose count exceeds their threshold. */
   exceeded: Severity[];
   /** The most severe severity with at least one finding (after the ignore list). */
   highestSeverity?: Severity;
   /** How many findings the ignore list removed. */
   ignoredFindings: number;
+}
+
+/** A finding the `escalate` policy matched. */
+export interface Escalation {
+  id: string;
+  packageName?: string;
+  /** Every rule it matched: on the KEV catalog, an exploit available, EPSS above the limit. */
+  why: ("kev" | "exploit-available" | "epss")[];
 }
 
 /** Everything known of one completed (or failed) scan of one image, after normalization and policy. */
@@ -103,6 +170,8 @@ export interface ScanReport {
   completeness?: { expectedFindings: number; findingsRead: number };
   /** What changed since the last report for this image reference; absent when no findings ledger is configured. */
   changes?: ReportChanges;
+  /** Which threat-intel sources the findings were checked against; absent when intel was not looked up (CLI preview). */
+  intel?: IntelStatus;
 }
 
 /** A finding as the findings ledger keeps it: what identifies it and what a reader of a change needs. */
@@ -125,6 +194,8 @@ export interface ReportChanges {
   newFindings: Finding[];
   fixedFindings: CompactFinding[];
   severityRaised: { finding: Finding; from: Severity }[];
+  /** Findings added to CISA's KEV catalog since the last report (an escalation without a rescan names them). */
+  nowKnownExploited?: Finding[];
 }
 
 /** A SeverityCounts with every severity at 0. */

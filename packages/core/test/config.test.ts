@@ -46,6 +46,7 @@ const DOCUMENTED_EXAMPLE = {
   repositories: { include: "^team-", exclude: "sandbox" },
   scan: { expiry: "7d", onlyPulledWithin: "90d", maxScansPerRun: 5000 },
   thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null },
+  escalate: { kev: true, exploitAvailable: false, epssAbove: 0.5 },
   notifyOnScanFailure: true,
   ignore: [{ id: "CVE-2023-4863", repositories: "^legacy/", until: "2027-01-31", reason: "not reachable" }],
   reporters: [
@@ -54,6 +55,7 @@ const DOCUMENTED_EXAMPLE = {
       use: "slack",
       repositories: "^team-a/",
       minSeverity: "HIGH",
+      onlyFixable: true,
       options: { webhookUrl: { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" } },
     },
     {
@@ -98,6 +100,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<EcrScanReporterEr
   }
   throw new Error("expected a rejection");
 }
+
+/** JSON Schema's `uri` format (the intel feeds' URLs), as an editor checks it: a URL with a scheme. */
+const isUri = (text: string) => URL.canParse(text);
 
 describe("parseConfig", () => {
   it("reports every mistake of a document at once, each with its exact path", () => {
@@ -450,7 +455,9 @@ describe("the JSON Schema", () => {
   let validate: ReturnType<Ajv2020["compile"]>;
   beforeEach(() => {
     const text = configJsonSchemaText();
-    validate = compiled.get(text) ?? new Ajv2020({ allErrors: true }).compile(configJsonSchema());
+    validate =
+      compiled.get(text) ??
+      new Ajv2020({ allErrors: true, formats: { uri: isUri } }).compile(configJsonSchema());
     compiled.set(text, validate);
   });
 

@@ -21,6 +21,7 @@ function reporter(
     receives?: "due" | "all";
     report?: ReportFn;
     repositories?: RegExp;
+    onlyFixable?: boolean;
   } = {},
 ) {
   const report = vi.fn<ReportFn>(options.report ?? (async () => ({ status: "sent" })));
@@ -29,6 +30,7 @@ function reporter(
     use: id,
     notify: options.notify ?? "changes",
     repositories: options.repositories,
+    onlyFixable: options.onlyFixable,
   };
   const loaded: LoadedReporter = {
     id,
@@ -164,6 +166,37 @@ describe("deliverReport with the findings ledger", () => {
     const again = await deliver(due([CVE_A], "2026-03-22T12:00:00.000Z"), ledger, [github.loaded]);
     expect(github.report).toHaveBeenCalledTimes(2);
     expect(again.held).toEqual([{ reporter: "github", why: "duplicate-scan" }]);
+  });
+
+  it("tells an onlyFixable entry of its findings with a fix only, and routes it nothing when none has one", async () => {
+    const ledger = await freshLedger();
+    const everything = reporter("sns");
+    const fixOnly = reporter("slack", { onlyFixable: true });
+    const fixable: Finding = { ...CVE_B, fixedInVersion: "1:1.3.1-1" };
+    const unfixable: Finding = { ...CVE_A, id: "CVE-2026-0003", fixAvailable: "NO" };
+    const reporters = [everything.loaded, fixOnly.loaded];
+
+    await deliver(due([CVE_A, fixable], "2026-03-15T12:00:00.000Z"), ledger, reporters);
+    expect(everything.report.mock.calls[0]?.[0].findings).toEqual([CVE_A, fixable]);
+    expect(fixOnly.report.mock.calls[0]?.[0].findings).toEqual([fixable]);
+    expect(fixOnly.report.mock.calls[0]?.[0].counts).toEqual(countsOf({ CRITICAL: 1 }));
+
+    // A new finding without a fix is news to the whole report, not to the entry that sees only fixes.
+    const rescan = await deliver(
+      due([CVE_A, fixable, unfixable], "2026-03-22T12:00:00.000Z"),
+      ledger,
+      reporters,
+    );
+    expect(everything.report.mock.calls[1]?.[1].notification?.why).toBe("new-findings");
+    expect(rescan.held).toEqual([{ reporter: "slack", why: "unchanged" }]);
+
+    const noFix = await deliver(due([CVE_A, unfixable], "2026-03-29T12:00:00.000Z"), ledger, reporters);
+    expect(noFix.outcomes.find((o) => o.reporter === "slack")).toEqual({
+      reporter: "slack",
+      status: "not-routed",
+      detail: "no finding with a fix",
+    });
+    expect(fixOnly.report).toHaveBeenCalledTimes(1);
   });
 
   it("sends every due report without a ledger, as before it, and says once that changes cannot be computed", async () => {

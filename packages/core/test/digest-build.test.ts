@@ -7,13 +7,20 @@ import {
   periodKeyOf,
   periodStartOf,
 } from "../src/digest/build.js";
-import { DEFAULT_DIGEST_PERIOD_DAYS, DIGEST_TOP_IMAGES } from "../src/digest/model.js";
+import { DEFAULT_DIGEST_PERIOD_DAYS, DIGEST_TOP_CHANGES, DIGEST_TOP_IMAGES } from "../src/digest/model.js";
 import { imageConsoleUrl, registryConsoleUrl } from "../src/findings/report.js";
 import type { CompactFinding } from "../src/ledger/compact.js";
 import type { ChangeLogEntry, DigestState, RepositoryCoverage } from "../src/ledger/digest-records.js";
 import type { KnownScan } from "../src/ledger/ledger.js";
 import { imageName } from "../src/ledger/records.js";
-import { emptySeverityCounts, type Severity, type SeverityCounts } from "../src/model.js";
+import type { VulnerabilityIndexEntry } from "../src/ledger/vulnerability-index.js";
+import {
+  emptySeverityCounts,
+  type IntelStatus,
+  type KevEntry,
+  type Severity,
+  type SeverityCounts,
+} from "../src/model.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
@@ -594,5 +601,224 @@ describe("the period", () => {
     expect(periodKeyOf(new Date("2026-11-30T08:00:59.999Z"))).toBe("2026-11-30T08:00Z");
     expect(periodKeyOf(new Date("2026-11-30T08:01:00.000Z"))).toBe("2026-11-30T08:01Z");
     expect(periodKeyOf(new Date("2026-12-31T23:59:30.000+01:00"))).toBe("2026-12-31T22:59Z");
+  });
+});
+
+describe("known exploited (KEV)", () => {
+  // NOW is 2026-11-30: a due date of 2026-11-29 is past, one of 2026-11-30 is today (not yet overdue).
+  const kevEntry = (dueDate?: string, extra: Partial<KevEntry> = {}): KevEntry => ({
+    dateAdded: "2026-11-01",
+    ...(dueDate !== undefined && { dueDate }),
+    requiredAction: "Apply updates per vendor instructions.",
+    knownRansomwareCampaignUse: "Unknown",
+    ...extra,
+  });
+
+  /** The vulnerability-index entry of one finding of one image, as the ledger reads it back. */
+  function exposure(
+    img: ImageInUse,
+    id: string,
+    severity: Severity,
+    overrides: Partial<VulnerabilityIndexEntry> = {},
+  ): VulnerabilityIndexEntry {
+    return {
+      registryId: img.registryId,
+      repository: img.repository,
+      digest: img.digest,
+      tagsAtScan: img.tags,
+      finding: finding(id, severity),
+      findingsAt: SCANNED_AT,
+      ...overrides,
+    };
+  }
+
+  function kevInputs(
+    images: ImageInUse[],
+    catalog: Record<string, KevEntry>,
+    exposures: VulnerabilityIndexEntry[],
+    overrides: Partial<DigestInputs> = {},
+  ): DigestInputs {
+    return inputs({
+      ...ledgerOf(images.map((img) => [img, summarized({ LOW: 1 })])),
+      kev: { catalog: new Map(Object.entries(catalog)), exposures },
+      ...overrides,
+    });
+  }
+
+  it("lists the KEV findings of the route's images in use only, whatever the route's minSeverity", () => {
+    const api = image("team-a/api", "a1");
+    const oldBuild = image("team-a/api", "ee", ["v0"]);
+    const otherTeam = image("team-b/web", "d4");
+    const catalog = { "CVE-2021-44228": kevEntry("2021-12-24"), "CVE-2023-4911": kevEntry("2023-12-12") };
+    const digest = buildDigest(
+      kevInputs([api, otherTeam], catalog, [
+        // A LOW on KEV: listed though the route counts HIGH and above.
+        exposure(api, "CVE-2021-44228", "LOW"),
+        // An image the ledger knows but no tag points at any more, and another team's image: not listed.
+        exposure(oldBuild, "CVE-2023-4911", "CRITICAL"),
+        exposure(otherTeam, "CVE-2023-4911", "CRITICAL"),
+        // In use, but not on the catalog (an index entry the catalog no longer has).
+        exposure(api, "CVE-2099-0001", "CRITICAL"),
+      ]),
+      route({ rule: { repositories: /^team-a\//, minSeverity: "HIGH" } }),
+    );
+    expect(digest.knownExploited).toEqual({
+      total: 1,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-2021-44228",
+          severity: "LOW",
+          package: "openssl",
+          dateAdded: "2026-11-01",
+          dueDate: "2021-12-24",
+          overdue: true,
+          knownRansomware: false,
+          references: ["team-a/api:v1"],
+          referenceCount: 1,
+        },
+      ],
+    });
+    // The route's counts still leave the LOW out.
+    expect(digest.open.counts.LOW).toBe(0);
+  });
+
+  it("is overdue when CISA's due date is before the digest's day, and not on the due date itself", () => {
+    const api = image("team-a/api", "a1");
+    const catalog = {
+      "CVE-2026-0001": kevEntry("2026-11-29"),
+      "CVE-2026-0002": kevEntry("2026-11-30"),
+      "CVE-2026-0003": kevEntry("2026-12-01"),
+      "CVE-2026-0004": kevEntry(undefined),
+    };
+    const exposures = Object.keys(catalog).map((id) => exposure(api, id, "HIGH"));
+    const overdueOn = (now: Date) => {
+      const list = buildDigest(kevInputs([api], catalog, exposures, { now }), route()).knownExploited;
+      return list && { overdue: list.overdue, ids: list.top.filter((f) => f.overdue).map((f) => f.id) };
+    };
+    expect(overdueOn(NOW)).toEqual({ overdue: 1, ids: ["CVE-2026-0001"] });
+    // The same catalog two days later: the 30th and the 1st have passed; no due date is never overdue.
+    expect(overdueOn(new Date("2026-12-02T00:00:00.000Z"))).toEqual({
+      overdue: 3,
+      ids: ["CVE-2026-0001", "CVE-2026-0002", "CVE-2026-0003"],
+    });
+    expect(overdueOn(new Date("2026-01-01T00:00:00.000Z"))).toEqual({ overdue: 0, ids: [] });
+  });
+
+  it("lists overdue ones first, then by the nearest due date, then most severe; says known ransomware use", () => {
+    const api = image("team-a/api", "a1");
+    const catalog = {
+      "CVE-2026-1001": kevEntry("2026-11-20"),
+      "CVE-2026-1002": kevEntry("2026-10-01", { knownRansomwareCampaignUse: "Known" }),
+      "CVE-2026-1003": kevEntry("2026-12-05"),
+      "CVE-2026-1004": kevEntry("2026-12-05"),
+      "CVE-2026-1005": kevEntry(undefined),
+      "CVE-2026-1006": kevEntry("2026-12-20"),
+    };
+    const digest = buildDigest(
+      kevInputs([api], catalog, [
+        exposure(api, "CVE-2026-1005", "CRITICAL"),
+        exposure(api, "CVE-2026-1006", "CRITICAL"),
+        exposure(api, "CVE-2026-1003", "HIGH"),
+        exposure(api, "CVE-2026-1004", "CRITICAL"),
+        exposure(api, "CVE-2026-1001", "MEDIUM"),
+        exposure(api, "CVE-2026-1002", "LOW"),
+      ]),
+      route(),
+    );
+    expect(digest.knownExploited?.top.map((f) => [f.id, f.overdue, f.knownRansomware])).toEqual([
+      // Overdue, the longest overdue first, whatever the severity (a LOW before a MEDIUM, both before CRITICALs).
+      ["CVE-2026-1002", true, true],
+      ["CVE-2026-1001", true, false],
+      // Then the nearest due date; on the same day, the most severe first.
+      ["CVE-2026-1004", false, false],
+      ["CVE-2026-1003", false, false],
+      ["CVE-2026-1006", false, false],
+      // No due date last.
+      ["CVE-2026-1005", false, false],
+    ]);
+    expect(digest.knownExploited).toMatchObject({ total: 6, overdue: 2 });
+  });
+
+  it("names each vulnerability once, by the current tags of the images in use, at its worst severity", () => {
+    const api = image("team-a/api", "a1", ["v2", "latest"]);
+    const worker = image("team-a/worker", "b2", ["w1", "w2", "w3", "w4"]);
+    const untaggedOld = image("team-a/worker", "c3", []);
+    const catalog = { "CVE-2021-44228": kevEntry("2021-12-24") };
+    const digest = buildDigest(
+      kevInputs([api, worker], catalog, [
+        // Scanned when it was tagged v1: the reference is the tags pointing at it now.
+        exposure(api, "CVE-2021-44228", "HIGH", { tagsAtScan: ["v1"] }),
+        // Two packages of one image: one vulnerability, one reference each.
+        exposure(api, "CVE-2021-44228", "HIGH", {
+          finding: finding("CVE-2021-44228", "HIGH", { package: "log4j-api" }),
+        }),
+        exposure(worker, "CVE-2021-44228", "CRITICAL"),
+        exposure(untaggedOld, "CVE-2021-44228", "CRITICAL", { tagsAtScan: ["w0"] }),
+      ]),
+      route(),
+    );
+    expect(digest.knownExploited?.total).toBe(1);
+    expect(digest.knownExploited?.top[0]).toMatchObject({
+      id: "CVE-2021-44228",
+      severity: "CRITICAL",
+      references: [
+        "team-a/api:latest",
+        "team-a/api:v2",
+        "team-a/worker:w1",
+        "team-a/worker:w2",
+        "team-a/worker:w3",
+      ],
+      referenceCount: 6,
+    });
+  });
+
+  it("counts every KEV vulnerability and lists the first 20", () => {
+    const api = image("team-a/api", "a1");
+    const ids = Array.from({ length: 25 }, (_, i) => `CVE-2026-${String(2000 + i)}`);
+    // Due one day apart from 2026-11-25: five are overdue on NOW.
+    const catalog = Object.fromEntries(
+      ids.map((id, i) => [
+        id,
+        kevEntry(new Date(Date.parse("2026-11-25") + i * DAY_MS).toISOString().slice(0, 10)),
+      ]),
+    );
+    const digest = buildDigest(
+      kevInputs(
+        [api],
+        catalog,
+        ids.map((id) => exposure(api, id, "HIGH")),
+      ),
+      route(),
+    );
+    expect(DIGEST_TOP_CHANGES).toBe(20);
+    expect(digest.knownExploited?.total).toBe(25);
+    expect(digest.knownExploited?.overdue).toBe(5);
+    expect(digest.knownExploited?.top.map((f) => f.id)).toEqual(ids.slice(0, 20));
+  });
+
+  it("is empty, not absent, when KEV was read and no image in use has one; absent when it was not", () => {
+    const api = image("team-a/api", "a1");
+    const intel: IntelStatus = {
+      kev: { state: "fresh", asOf: "2026-11-30T07:00:00.000Z" },
+      epss: { state: "off" },
+    };
+    const read = buildDigest(
+      kevInputs([api], { "CVE-2021-44228": kevEntry("2021-12-24") }, [], { intel }),
+      route(),
+    );
+    expect(read.knownExploited).toEqual({ total: 0, overdue: 0, top: [] });
+    expect(read.intel).toEqual(intel);
+
+    const unavailable: IntelStatus = {
+      kev: { state: "unavailable", reason: "HTTP 500" },
+      epss: { state: "off" },
+    };
+    const notRead = buildDigest(inputs({ intel: unavailable }), route());
+    expect(notRead.knownExploited).toBeUndefined();
+    expect(notRead.intel).toEqual(unavailable);
+    const noIntel = buildDigest(inputs(), route());
+    expect(noIntel).not.toHaveProperty("knownExploited");
+    expect(noIntel).not.toHaveProperty("intel");
   });
 });

@@ -201,6 +201,37 @@ describe("normalizeEnhancedFinding edges", () => {
     expect(url(undefined)).toBeUndefined();
   });
 
+  it("reads Inspector's exploit and fix fields whatever their case, leaving anything else out", () => {
+    const fields = (exploitAvailable?: string, fixAvailable?: string) => {
+      const { exploitAvailable: exploit, fixAvailable: fix } = normalizeEnhancedFinding(
+        enhanced({ exploitAvailable, fixAvailable }),
+      );
+      return [exploit, fix];
+    };
+    expect(fields("YES", "PARTIAL")).toEqual(["YES", "PARTIAL"]);
+    expect(fields(" no ", "yes")).toEqual(["NO", "YES"]);
+    expect(fields("NO", "No")).toEqual(["NO", "NO"]);
+    expect(fields("PARTIAL", "MAYBE")).toEqual([undefined, undefined]);
+    expect(fields("", " ")).toEqual([undefined, undefined]);
+    expect(fields(undefined, undefined)).toEqual([undefined, undefined]);
+  });
+
+  it("writes when Inspector first observed the finding in ISO 8601, and leaves an invalid date out", () => {
+    const firstObservedAt = (date?: Date) =>
+      normalizeEnhancedFinding(enhanced({ firstObservedAt: date })).firstObservedAt;
+    expect(firstObservedAt(new Date(Date.UTC(2026, 2, 1, 10, 4, 51)))).toBe("2026-03-01T10:04:51.000Z");
+    expect(firstObservedAt(new Date(Number.NaN))).toBeUndefined();
+    expect(firstObservedAt(undefined)).toBeUndefined();
+  });
+
+  it("keeps Inspector's score only when it is a number, 0 included", () => {
+    const inspectorScore = (score?: number) => normalizeEnhancedFinding(enhanced({ score })).inspectorScore;
+    expect(inspectorScore(0)).toBe(0);
+    expect(inspectorScore(9.8)).toBe(9.8);
+    expect(inspectorScore(Number.NaN)).toBeUndefined();
+    expect(inspectorScore(undefined)).toBeUndefined();
+  });
+
   it("keeps a blank fixed-in version out", () => {
     const finding = normalizeEnhancedFinding(
       enhanced({ packageVulnerabilityDetails: { vulnerablePackages: [{ name: "p", fixedInVersion: " " }] } }),

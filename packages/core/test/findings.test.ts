@@ -373,7 +373,7 @@ describe("normalizeBasicFinding", () => {
 });
 
 describe("normalizeEnhancedFinding", () => {
-  it("maps an Inspector finding: vulnerability id, first package with its full version, Inspector score", () => {
+  it("maps an Inspector finding: vulnerability id, first package with its full version, Inspector's fields", () => {
     expect(normalizeEnhancedFinding(inspectorFinding())).toEqual({
       id: "CVE-2023-4863",
       severity: "HIGH",
@@ -384,7 +384,19 @@ describe("normalizeEnhancedFinding", () => {
       fixedInVersion: "0:1.2.4-0.2+deb12u1",
       cvssScore: 8.8,
       url: "https://security-tracker.debian.org/tracker/CVE-2023-4863",
+      exploitAvailable: "YES",
+      fixAvailable: "YES",
+      inspectorScore: 8.8,
+      firstObservedAt: "2026-03-01T10:04:51.000Z",
     });
+  });
+
+  it("has no Inspector score when Inspector gives none, while the CVSS score falls back to the base score", () => {
+    const finding = normalizeEnhancedFinding(inspectorFinding({ score: 6.1, exploitAvailable: "NO" }));
+    expect(finding).toMatchObject({ cvssScore: 6.1, inspectorScore: 6.1, exploitAvailable: "NO" });
+    const unscored = normalizeEnhancedFinding(inspectorFinding({ score: undefined }));
+    expect(unscored.inspectorScore).toBeUndefined();
+    expect(unscored.cvssScore).toBe(8.8);
   });
 
   it("writes a non-zero epoch before the version, as rpm does", () => {

@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { configSchema, type IgnoreEntry } from "../src/config/schema.js";
-import { buildFailureReport, type ReportSubject } from "../src/findings/report.js";
-import { emptySeverityCounts, type Finding, type Severity, type SeverityCounts } from "../src/model.js";
+import { countBySeverity } from "../src/findings/normalize.js";
+import { buildFailureReport, buildScanReport, type ReportSubject } from "../src/findings/report.js";
+import {
+  emptySeverityCounts,
+  type Finding,
+  type KevEntry,
+  type Severity,
+  type SeverityCounts,
+} from "../src/model.js";
 import {
   applyIgnoreList,
   decideVerdict,
   defaultReportPolicy,
+  type EscalatePolicy,
   evaluateThresholds,
   isIgnoreEntryActive,
+  reportForEntry,
   routeReport,
 } from "../src/policy/policy.js";
 import { countsOf, scanReport } from "../src/testing/index.js";
@@ -272,5 +281,246 @@ describe("routeReport", () => {
   it("lets a failure report through `minSeverity`, but not through a non-matching `repositories`", () => {
     expect(routeReport(report("team-a/web-app", {}, "FAILED"), { minSeverity: "CRITICAL" })).toBe(true);
     expect(routeReport(report("team-b/web-app", {}, "FAILED"), { repositories: /^team-a\// })).toBe(false);
+  });
+});
+
+const KEV: KevEntry = {
+  dateAdded: "2023-10-10",
+  dueDate: "2023-10-31",
+  knownRansomwareCampaignUse: "Unknown",
+};
+const epss = (score: number) => ({ score, percentile: 0.9, date: "2026-11-27" });
+
+describe("decideVerdict: escalations", () => {
+  const thresholds = { CRITICAL: 0, HIGH: 0 };
+  const escalate = (overrides: Partial<EscalatePolicy> = {}): EscalatePolicy => ({
+    kev: true,
+    exploitAvailable: false,
+    epssAbove: null,
+    ...overrides,
+  });
+  const verdictOf = (findings: Finding[], policy: EscalatePolicy = escalate()) =>
+    decideVerdict(
+      { status: "COMPLETE", counts: countBySeverity(findings), ignoredFindings: 0, findings },
+      { thresholds, notifyOnScanFailure: true, escalate: policy },
+    );
+
+  it("makes a report due when a MEDIUM finding is on KEV, within thresholds of CRITICAL and HIGH 0", () => {
+    const findings = [
+      { ...finding("CVE-2023-44487", "MEDIUM"), packageName: "golang.org/x/net", kev: KEV },
+      finding("CVE-2024-0001", "MEDIUM"),
+    ];
+    expect(verdictOf(findings)).toEqual({
+      due: true,
+      reason: "escalated",
+      escalations: [{ id: "CVE-2023-44487", packageName: "golang.org/x/net", why: ["kev"] }],
+      exceeded: [],
+      highestSeverity: "MEDIUM",
+      ignoredFindings: 0,
+    });
+    expect(verdictOf(findings, escalate({ kev: false }))).toMatchObject({
+      due: false,
+      reason: "within-thresholds",
+    });
+    expect(verdictOf(findings, escalate({ kev: false })).escalations).toBeUndefined();
+  });
+
+  it("escalates a finding whose EPSS is above epssAbove, not one below it or at it", () => {
+    const likely = { ...finding("CVE-2024-0009", "LOW"), epss: epss(0.9) };
+    const unlikely = { ...finding("CVE-2024-0001", "LOW"), epss: epss(0.1) };
+    const atTheLimit = { ...finding("CVE-2024-0005", "LOW"), epss: epss(0.5) };
+    const policy = escalate({ epssAbove: 0.5 });
+    expect(verdictOf([likely, unlikely, atTheLimit], policy)).toMatchObject({
+      due: true,
+      reason: "escalated",
+      escalations: [{ id: "CVE-2024-0009", why: ["epss"] }],
+    });
+    expect(verdictOf([unlikely, atTheLimit], policy)).toMatchObject({
+      due: false,
+      reason: "within-thresholds",
+    });
+    // epssAbove null (the default): EPSS never escalates.
+    expect(verdictOf([likely]).due).toBe(false);
+  });
+
+  it("escalates an enhanced finding with an exploit available only when exploitAvailable is true", () => {
+    const exploitable: Finding = { ...finding("CVE-2023-4863", "MEDIUM"), exploitAvailable: "YES" };
+    const notExploitable: Finding = { ...finding("CVE-2023-4864", "MEDIUM"), exploitAvailable: "NO" };
+    expect(verdictOf([exploitable, notExploitable], escalate({ exploitAvailable: true }))).toMatchObject({
+      due: true,
+      reason: "escalated",
+      escalations: [{ id: "CVE-2023-4863", why: ["exploit-available"] }],
+    });
+    expect(verdictOf([exploitable], escalate({ exploitAvailable: false })).due).toBe(false);
+  });
+
+  it("names every rule a finding matched, and lists the escalations of a report over the thresholds", () => {
+    const everything: Finding = {
+      ...finding("CVE-2021-44228", "CRITICAL"),
+      kev: KEV,
+      exploitAvailable: "YES",
+      epss: epss(0.94),
+    };
+    expect(verdictOf([everything], escalate({ exploitAvailable: true, epssAbove: 0.5 }))).toMatchObject({
+      due: true,
+      reason: "over-threshold",
+      exceeded: ["CRITICAL"],
+      escalations: [{ id: "CVE-2021-44228", why: ["kev", "exploit-available", "epss"] }],
+    });
+  });
+
+  it("never escalates a failed scan, nor without an escalate policy or findings", () => {
+    const onKev = [{ ...finding("CVE-2023-44487", "MEDIUM"), kev: KEV }];
+    const failed = decideVerdict(
+      { status: "FAILED", counts: emptySeverityCounts(), ignoredFindings: 0, findings: onKev },
+      { thresholds, notifyOnScanFailure: false, escalate: escalate() },
+    );
+    expect(failed).toEqual({
+      due: false,
+      reason: "scan-failed-not-notified",
+      exceeded: [],
+      highestSeverity: undefined,
+      ignoredFindings: 0,
+    });
+    const counts = countBySeverity(onKev);
+    expect(
+      decideVerdict(
+        { status: "COMPLETE", counts, ignoredFindings: 0, findings: onKev },
+        { thresholds, notifyOnScanFailure: true },
+      ).due,
+    ).toBe(false);
+    expect(
+      decideVerdict(
+        { status: "COMPLETE", counts, ignoredFindings: 0 },
+        { thresholds, notifyOnScanFailure: true, escalate: escalate() },
+      ).due,
+    ).toBe(false);
+  });
+
+  it("never escalates an ignored finding: the report builder judges the findings the ignore list kept", () => {
+    const subject: ReportSubject = {
+      account: "123456789012",
+      region: "eu-west-1",
+      registryId: "123456789012",
+      repository: "team-a/web-app",
+      digest: `sha256:${"d".repeat(64)}`,
+      tags: [],
+      scanType: "BASIC",
+    };
+    const onKev: Finding = { ...finding("CVE-2023-44487", "MEDIUM"), kev: KEV };
+    const build = (ignore: object[]) =>
+      buildScanReport(
+        {
+          ...subject,
+          policy: configSchema.parse({ thresholds, ignore }),
+          fetched: { status: "COMPLETE", findings: [onKev, finding("CVE-2024-0001", "LOW")] },
+        },
+        NOW,
+      ).report.verdict;
+    expect(build([])).toMatchObject({ due: true, reason: "escalated" });
+    expect(build([{ id: "cve-2023-44487", reason: "not reachable in this image" }])).toEqual({
+      due: false,
+      reason: "within-thresholds",
+      exceeded: [],
+      highestSeverity: "LOW",
+      ignoredFindings: 1,
+    });
+  });
+
+  it("escalates on KEV by default (the configuration's defaults)", () => {
+    expect(defaultReportPolicy().escalate).toEqual({ kev: true, exploitAvailable: false, epssAbove: null });
+  });
+});
+
+describe("reportForEntry (onlyFixable)", () => {
+  const fixed: Finding = {
+    ...finding("CVE-2024-0001", "HIGH"),
+    packageName: "openssl",
+    fixedInVersion: "3.0.13",
+  };
+  const partial: Finding = {
+    ...finding("CVE-2024-0002", "LOW"),
+    packageName: "zlib",
+    fixAvailable: "PARTIAL",
+  };
+  const noFix: Finding = {
+    ...finding("CVE-2023-44487", "MEDIUM"),
+    packageName: "golang.org/x/net",
+    kev: KEV,
+  };
+  const inspectorSaysNo: Finding = { ...finding("CVE-2024-0003", "CRITICAL"), fixAvailable: "NO" };
+
+  function report(findings: Finding[]) {
+    return scanReport({
+      findings,
+      counts: countBySeverity(findings),
+      verdict: {
+        reason: "over-threshold",
+        exceeded: ["CRITICAL"],
+        highestSeverity: "CRITICAL",
+        escalations: [
+          { id: "CVE-2023-44487", packageName: "golang.org/x/net", why: ["kev"] },
+          { id: "CVE-2024-0001", packageName: "openssl", why: ["epss"] },
+        ],
+      },
+      changes: {
+        firstReport: false,
+        newFindings: [fixed, noFix],
+        fixedFindings: [{ id: "CVE-2020-0001", severity: "HIGH" }],
+        severityRaised: [{ finding: inspectorSaysNo, from: "HIGH" }],
+        nowKnownExploited: [noFix],
+      },
+    });
+  }
+
+  it("gives an onlyFixable entry the findings with a fix, counts, escalations and changes narrowed to them", () => {
+    const whole = report([inspectorSaysNo, fixed, noFix, partial]);
+    const forEntry = reportForEntry(whole, { onlyFixable: true });
+    expect(forEntry?.findings).toEqual([fixed, partial]);
+    expect(forEntry?.counts).toEqual(countsOf({ HIGH: 1, LOW: 1 }));
+    expect(forEntry?.verdict).toEqual({
+      ...whole.verdict,
+      escalations: [{ id: "CVE-2024-0001", packageName: "openssl", why: ["epss"] }],
+    });
+    expect(forEntry?.changes).toEqual({
+      firstReport: false,
+      newFindings: [fixed],
+      fixedFindings: [{ id: "CVE-2020-0001", severity: "HIGH" }],
+      severityRaised: [],
+      nowKnownExploited: [],
+    });
+    // The report every other entry receives is untouched.
+    expect(whole.findings).toHaveLength(4);
+    expect(whole.verdict.escalations).toHaveLength(2);
+  });
+
+  it("leaves the escalations out when none of them is left, keeping the image's verdict", () => {
+    const whole = report([noFix, fixed]);
+    whole.verdict.escalations = [{ id: noFix.id, packageName: noFix.packageName, why: ["kev"] }];
+    const forEntry = reportForEntry(whole, { onlyFixable: true });
+    expect(forEntry?.findings).toEqual([fixed]);
+    expect(forEntry?.verdict).toEqual({
+      due: true,
+      reason: "over-threshold",
+      exceeded: ["CRITICAL"],
+      highestSeverity: "CRITICAL",
+      ignoredFindings: 0,
+    });
+  });
+
+  it("routes nothing to an onlyFixable entry when no finding has a fix", () => {
+    expect(reportForEntry(report([noFix, inspectorSaysNo]), { onlyFixable: true })).toBeUndefined();
+  });
+
+  it("passes the same report to other entries, and a failed, clean or wholly fixable report to any", () => {
+    const whole = report([noFix, fixed]);
+    expect(reportForEntry(whole, {})).toBe(whole);
+    expect(reportForEntry(whole, { onlyFixable: false })).toBe(whole);
+    const clean = scanReport({ findings: [], counts: emptySeverityCounts() });
+    expect(reportForEntry(clean, { onlyFixable: true })).toBe(clean);
+    const failed = scanReport({ status: "FAILED", findings: [], counts: emptySeverityCounts() });
+    expect(reportForEntry(failed, { onlyFixable: true })).toBe(failed);
+    const fixable = report([fixed, partial]);
+    expect(reportForEntry(fixable, { onlyFixable: true })).toBe(fixable);
   });
 });

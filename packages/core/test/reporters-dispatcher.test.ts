@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ReporterEntry } from "../src/config/schema.js";
-import type { ScanReport, Severity } from "../src/model.js";
+import type { Finding, ScanReport, Severity } from "../src/model.js";
 import type { ReportContext, Reporter, ReportOutcome } from "../src/reporters/contract.js";
 import { dispatchReport, whyNotRouted } from "../src/reporters/dispatcher.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
@@ -19,6 +19,7 @@ interface FakeOptions {
   receives?: "due" | "all";
   repositories?: RegExp;
   minSeverity?: Severity;
+  onlyFixable?: boolean;
   report?: ReportFn;
 }
 
@@ -32,6 +33,7 @@ function fake(id: string, options: FakeOptions = {}) {
     notify: "changes",
     repositories: options.repositories,
     minSeverity: options.minSeverity,
+    onlyFixable: options.onlyFixable,
   };
   const loaded: LoadedReporter = {
     id,
@@ -366,5 +368,59 @@ describe("whyNotRouted", () => {
 
   it("is undefined for a due report the entry routes", () => {
     expect(whyNotRouted(scanReport(), fake("sns", { minSeverity: "HIGH" }).loaded)).toBeUndefined();
+  });
+});
+
+describe("onlyFixable entries", () => {
+  const fixable: Finding = { id: "CVE-2024-0001", severity: "HIGH", title: "a", fixedInVersion: "3.0.13" };
+  const unfixable: Finding = { id: "CVE-2024-0002", severity: "CRITICAL", title: "b", fixAvailable: "NO" };
+  const lowFixable: Finding = { id: "CVE-2024-0003", severity: "LOW", title: "c", fixAvailable: "PARTIAL" };
+
+  it("hands an onlyFixable entry the findings with a fix, counted again; the others the whole report", async () => {
+    const all = fake("sns");
+    const fixOnly = fake("slack", { onlyFixable: true });
+    const report = scanReport({
+      findings: [unfixable, fixable, lowFixable],
+      counts: countsOf({ CRITICAL: 1, HIGH: 1, LOW: 1 }),
+    });
+
+    const result = await dispatchReport(report, [all.loaded, fixOnly.loaded], { logger: recordingLogger() });
+
+    expect(result.outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+    expect(all.report.mock.calls[0]?.[0]).toBe(report);
+    const received = fixOnly.report.mock.calls[0]?.[0];
+    expect(received?.findings).toEqual([fixable, lowFixable]);
+    expect(received?.counts).toEqual(countsOf({ HIGH: 1, LOW: 1 }));
+    expect(received?.verdict).toEqual(report.verdict);
+  });
+
+  it("does not route to an onlyFixable entry a report with no finding that has a fix", async () => {
+    const fixOnly = fake("slack", { onlyFixable: true, receives: "all" });
+    const report = scanReport({ findings: [unfixable], counts: countsOf({ CRITICAL: 1 }) });
+
+    const result = await dispatchReport(report, [fixOnly.loaded], { logger: recordingLogger() });
+
+    expect(fixOnly.report).not.toHaveBeenCalled();
+    expect(result.outcomes).toEqual([
+      { reporter: "slack", status: "not-routed", detail: "no finding with a fix" },
+    ]);
+    expect(whyNotRouted(report, fixOnly.loaded)).toBe("no finding with a fix");
+  });
+
+  it("routes an onlyFixable entry by `minSeverity` on the findings it receives", async () => {
+    const fixOnly = fake("slack", { onlyFixable: true, minSeverity: "HIGH" });
+    const report = scanReport({
+      findings: [unfixable, lowFixable],
+      counts: countsOf({ CRITICAL: 1, LOW: 1 }),
+    });
+    expect(whyNotRouted(report, fixOnly.loaded)).toBe("routing (repositories / minSeverity) excludes it");
+    expect(whyNotRouted(report, fake("sns", { minSeverity: "HIGH" }).loaded)).toBeUndefined();
+  });
+
+  it("sends a failed scan's report to an onlyFixable entry as it is", async () => {
+    const fixOnly = fake("slack", { onlyFixable: true });
+    const report = failedReport();
+    await dispatchReport(report, [fixOnly.loaded], { logger: recordingLogger() });
+    expect(fixOnly.report.mock.calls[0]?.[0]).toBe(report);
   });
 });

@@ -134,6 +134,36 @@ describe("runReportJob: the report goes out", () => {
     expect(sns.received.map((r) => r.verdict.due)).toEqual([false]);
   });
 
+  it("checks the findings against the threat intel it is given before the verdict", async () => {
+    findingsAre([
+      ["CVE-2023-44487", "MEDIUM"],
+      ["CVE-2026-1", "LOW"],
+    ]);
+    const sns = reporter("sns");
+    const { deps: d } = deps([sns.loaded]);
+    const lookedUp: string[][] = [];
+    d.intel = {
+      async lookUp(cveIds) {
+        lookedUp.push([...cveIds]);
+        return {
+          kev: new Map([["CVE-2023-44487", { dateAdded: "2023-10-10", dueDate: "2023-10-31" }]]),
+          epss: new Map(),
+          status: { kev: { state: "fresh", asOf: "2026-03-02" }, epss: { state: "off" } },
+        };
+      },
+    };
+    expect(await runReportJob(job(), d)).toEqual({ retry: [], outcome: "reported" });
+    expect(lookedUp).toEqual([["CVE-2023-44487"]]);
+    const received = sns.received[0];
+    expect(received?.findings[0]?.kev).toEqual({ dateAdded: "2023-10-10", dueDate: "2023-10-31" });
+    expect(received?.verdict).toMatchObject({
+      due: true,
+      reason: "escalated",
+      escalations: [{ id: "CVE-2023-44487", why: ["kev"] }],
+    });
+    expect(received?.intel).toEqual({ kev: { state: "fresh", asOf: "2026-03-02" }, epss: { state: "off" } });
+  });
+
   it("warns of each ignore entry that expired, naming the image and the entry", async () => {
     findingsAre([["CVE-2026-1", "HIGH"]]);
     const { deps: d, logs } = deps([reporter("sns").loaded], undefined, {

@@ -5,11 +5,13 @@
 import { describe, expect, it } from "vitest";
 import type { Digest } from "../src/digest/model.js";
 import type { EcrGateway } from "../src/ecr-gateway.js";
-import type { ImageDetail } from "../src/model.js";
+import type { KevCatalog } from "../src/intel/kev.js";
+import { createThreatIntel } from "../src/intel/threat-intel.js";
+import type { ImageDetail, IntelSourceStatus, KevEntry } from "../src/model.js";
 import type { Reporter } from "../src/reporters/contract.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
 import { recordingLogger } from "../src/testing/index.js";
-import { sendDigests } from "../src/use-cases/send-digests.js";
+import { type KevSource, sendDigests } from "../src/use-cases/send-digests.js";
 import { type DigestTable, useDigestTables } from "./support/digest-tables.js";
 
 const { freshTable } = useDigestTables("send-digests");
@@ -90,7 +92,13 @@ async function recordFindings(
   );
 }
 
-function run(table: DigestTable, reporters: LoadedReporter[], images: readonly ImageDetail[], now = NOW) {
+function run(
+  table: DigestTable,
+  reporters: LoadedReporter[],
+  images: readonly ImageDetail[],
+  now = NOW,
+  kev?: KevSource,
+) {
   return sendDigests({
     gateway: gateway(images),
     ledger: table.ledger,
@@ -105,8 +113,41 @@ function run(table: DigestTable, reporters: LoadedReporter[], images: readonly I
     now,
     periodKey: `${now.toISOString().slice(0, 16)}Z`,
     logger: recordingLogger(),
+    ...(kev && { kev }),
   });
 }
+
+/** A KEV source that answers with this catalog (or none) and this status, and counts how often it is asked. */
+function kevSource(
+  entries: Record<string, KevEntry> | undefined,
+  status: IntelSourceStatus = { state: "fresh", asOf: "2026-11-30T07:00:00.000Z" },
+) {
+  const source = {
+    calls: 0,
+    async kevCatalog(): Promise<{ catalog?: KevCatalog; status: IntelSourceStatus }> {
+      source.calls++;
+      if (!entries) return { status };
+      const catalog = {
+        catalogVersion: "2026.11.30",
+        dateReleased: "2026-11-30T06:00:00.0000Z",
+        entries: new Map(Object.entries(entries)),
+      };
+      return { catalog, status };
+    },
+  };
+  return source;
+}
+
+/** Two entries of CISA's catalog: Log4Shell, long overdue, and one due after NOW. */
+const KEV_ENTRIES: Record<string, KevEntry> = {
+  "CVE-2021-44228": {
+    dateAdded: "2021-12-10",
+    dueDate: "2021-12-24",
+    requiredAction: "Apply updates per vendor instructions.",
+    knownRansomwareCampaignUse: "Known",
+  },
+  "CVE-2023-4911": { dateAdded: "2026-11-24", dueDate: "2026-12-15", knownRansomwareCampaignUse: "Unknown" },
+};
 
 describe("sendDigests", () => {
   it("counts the tagged images in use only: not signatures, not archived images", async () => {
@@ -149,6 +190,86 @@ describe("sendDigests", () => {
     expect(result.outcomes.map((o) => [o.reporter, o.status])).toEqual([["slack", "sent"]]);
     expect(result.withoutDigest).toEqual(["@acme/teams"]);
     expect(off.sent).toEqual([]);
+  });
+
+  it("lists the KEV vulnerabilities of the images in use that recordScan indexed, asking the source once", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [
+      ["CVE-2021-44228", "HIGH"],
+      ["CVE-1", "CRITICAL"],
+    ]);
+    await recordFindings(table, WEB, [["CVE-2023-4911", "LOW"]]);
+    // Indexed too, but archived: not in use, so not listed.
+    await recordFindings(table, ARCHIVED, [["CVE-2021-44228", "CRITICAL"]]);
+    const source = kevSource(KEV_ENTRIES);
+    const slack = route("slack");
+    const email = route("email", { minSeverity: "HIGH" });
+    await run(table, [slack.loaded, email.loaded], [API, WEB, ARCHIVED], NOW, source);
+
+    const expected = {
+      total: 2,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-2021-44228",
+          severity: "HIGH",
+          package: "openssl",
+          dateAdded: "2021-12-10",
+          dueDate: "2021-12-24",
+          overdue: true,
+          knownRansomware: true,
+          references: ["team-a/api:v1"],
+          referenceCount: 1,
+        },
+        {
+          id: "CVE-2023-4911",
+          severity: "LOW",
+          package: "openssl",
+          dateAdded: "2026-11-24",
+          dueDate: "2026-12-15",
+          overdue: false,
+          knownRansomware: false,
+          references: ["team-a/web:latest"],
+          referenceCount: 1,
+        },
+      ],
+    };
+    expect(slack.sent[0]?.knownExploited).toEqual(expected);
+    // A route that counts HIGH and above lists the LOW on KEV all the same.
+    expect(email.sent[0]?.open.counts.LOW).toBe(0);
+    expect(email.sent[0]?.knownExploited).toEqual(expected);
+    // Digests use KEV only: EPSS is said to be off.
+    expect(slack.sent[0]?.intel).toEqual({
+      kev: { state: "fresh", asOf: "2026-11-30T07:00:00.000Z" },
+      epss: { state: "off" },
+    });
+    expect(source.calls).toBe(1);
+  });
+
+  it("has no known-exploited section when KEV is off or its catalog could not be had, and says which", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [["CVE-2021-44228", "HIGH"]]);
+    const later = (days: number) => new Date(NOW.getTime() + days * 86_400_000);
+
+    // Turned off in the configuration (kevUrl null): the real source says so without reaching out.
+    const off = route("slack");
+    const intelOff = createThreatIntel({ intel: { kevUrl: null, epssUrl: null }, logger: recordingLogger() });
+    await run(table, [off.loaded], [API], NOW, intelOff);
+    expect(off.sent[0]).not.toHaveProperty("knownExploited");
+    expect(off.sent[0]?.intel).toEqual({ kev: { state: "off" }, epss: { state: "off" } });
+
+    // The feed failed and no copy was cached.
+    const failed = route("email");
+    const unavailable: IntelSourceStatus = { state: "unavailable", reason: "HTTP 500" };
+    await run(table, [failed.loaded], [API], later(1), kevSource(undefined, unavailable));
+    expect(failed.sent[0]).not.toHaveProperty("knownExploited");
+    expect(failed.sent[0]?.intel).toEqual({ kev: unavailable, epss: { state: "off" } });
+
+    // Without a KEV source (a caller that does not wire intel), the digest says nothing of intel.
+    const unwired = route("sns");
+    await run(table, [unwired.loaded], [API], later(2));
+    expect(unwired.sent[0]).not.toHaveProperty("knownExploited");
+    expect(unwired.sent[0]).not.toHaveProperty("intel");
   });
 
   it("sends each route once per period: a failed reporter alone is sent again by the retry", async () => {

@@ -10,6 +10,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { EcrGateway, type ScanStartOutcome } from "../src/ecr-gateway.js";
+import type { IntelLookup, ThreatIntel } from "../src/intel/intel.js";
+import { noIntel } from "../src/intel/intel.js";
 import type { ImageDetail, LastScan } from "../src/model.js";
 import type { PlannedImage } from "../src/planner.js";
 import { reportImage } from "../src/use-cases/report-image.js";
@@ -92,6 +94,137 @@ describe("reportImage", () => {
       parseConfig({}, "test"),
     );
     expect([report.account, report.region]).toEqual(["111111111111", "us-east-1"]);
+  });
+});
+
+describe("reportImage with threat intel", () => {
+  const IMAGE = {
+    registryId: "123456789012",
+    repository: "team-a/api",
+    digest: DIGEST,
+    tags: ["v1"],
+    scanType: "BASIC",
+  } as const;
+
+  /** A stand-in for the feeds: answers from fixed maps, and records the CVE ids it was asked for. */
+  function fakeIntel(answer: Omit<IntelLookup, "status">): ThreatIntel & { asked: string[][] } {
+    const asked: string[][] = [];
+    return {
+      asked,
+      async lookUp(cveIds) {
+        asked.push([...cveIds]);
+        return {
+          ...answer,
+          status: {
+            kev: { state: "fresh", asOf: "2026-11-27" },
+            epss: { state: "stale", asOf: "2026-11-26", reason: "FIRST answered 503" },
+          },
+        };
+      },
+    };
+  }
+
+  beforeEach(() => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      imageScanStatus: { status: "COMPLETE" },
+      imageScanFindings: {
+        imageScanCompletedAt: new Date("2026-03-02T09:00:00Z"),
+        findings: [
+          { name: "CVE-2026-1000", severity: "CRITICAL", attributes: [{ key: "CVSS3_SCORE", value: "9.8" }] },
+          {
+            name: "cve-2023-44487",
+            severity: "MEDIUM",
+            attributes: [{ key: "package_name", value: "nghttp2" }],
+          },
+          { name: "CVE-2024-0001", severity: "LOW" },
+          {
+            name: "CVE-2026-1000",
+            severity: "CRITICAL",
+            attributes: [{ key: "package_name", value: "libb" }],
+          },
+          { name: "ALAS-2024-001", severity: "HIGH" },
+        ],
+      },
+    });
+  });
+
+  it("carries KEV and EPSS on the findings, orders them by urgency, escalates, and states the intel", async () => {
+    const kev = { dateAdded: "2023-10-10", dueDate: "2023-10-31", knownRansomwareCampaignUse: "Unknown" };
+    const intel = fakeIntel({
+      kev: new Map([["CVE-2023-44487", kev]]),
+      epss: new Map([
+        ["CVE-2023-44487", { score: 0.81, percentile: 0.98, date: "2026-11-26" }],
+        ["CVE-2024-0001", { score: 0.02, percentile: 0.4, date: "2026-11-26" }],
+      ]),
+    });
+    const { report } = await reportImage(
+      ecr(),
+      IMAGE,
+      parseConfig({ thresholds: { CRITICAL: 5, HIGH: 5, MEDIUM: null, LOW: null } }, "test"),
+      { intel },
+    );
+
+    // Each CVE id once, upper case; what is not a CVE id is not looked up.
+    expect(intel.asked).toEqual([["CVE-2026-1000", "CVE-2023-44487", "CVE-2024-0001"]]);
+    expect(report.findings.map((f) => [f.id, f.kev?.dueDate, f.epss?.score])).toEqual([
+      ["cve-2023-44487", "2023-10-31", 0.81],
+      ["CVE-2024-0001", undefined, 0.02],
+      ["CVE-2026-1000", undefined, undefined],
+      ["CVE-2026-1000", undefined, undefined],
+      ["ALAS-2024-001", undefined, undefined],
+    ]);
+    expect(report.verdict).toMatchObject({
+      due: true,
+      reason: "escalated",
+      exceeded: [],
+      escalations: [{ id: "cve-2023-44487", packageName: "nghttp2", why: ["kev"] }],
+    });
+    expect(report.intel).toEqual({
+      kev: { state: "fresh", asOf: "2026-11-27" },
+      epss: { state: "stale", asOf: "2026-11-26", reason: "FIRST answered 503" },
+    });
+  });
+
+  it("looks nothing up without intel, leaving the report as it was; noIntel states both sources off", async () => {
+    const policy = parseConfig({}, "test");
+    const { report } = await reportImage(ecr(), IMAGE, policy);
+    expect(report).not.toHaveProperty("intel");
+    expect(report.findings.map((f) => f.id)).toEqual([
+      "CVE-2026-1000",
+      "CVE-2026-1000",
+      "ALAS-2024-001",
+      "cve-2023-44487",
+      "CVE-2024-0001",
+    ]);
+    expect(report.findings.some((f) => f.kev || f.epss)).toBe(false);
+
+    const { report: off } = await reportImage(ecr(), IMAGE, policy, { intel: noIntel });
+    expect(off.intel).toEqual({ kev: { state: "off" }, epss: { state: "off" } });
+    expect({ ...off, intel: undefined }).toEqual({ ...report, intel: undefined });
+  });
+
+  it("still builds the report, saying intel was unavailable, should the intel throw", async () => {
+    const broken: ThreatIntel = {
+      async lookUp() {
+        throw new Error("socket hang up");
+      },
+    };
+    const { report } = await reportImage(ecr(), IMAGE, parseConfig({}, "test"), { intel: broken });
+    expect(report.findings).toHaveLength(5);
+    expect(report.verdict).toMatchObject({ due: true, reason: "over-threshold" });
+    expect(report.intel).toEqual({
+      kev: { state: "unavailable", reason: "Error: socket hang up" },
+      epss: { state: "unavailable", reason: "Error: socket hang up" },
+    });
+  });
+
+  it("does not look up a failed scan's findings", async () => {
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({ imageScanStatus: { status: "FAILED" } });
+    const intel = fakeIntel({ kev: new Map(), epss: new Map() });
+    const { report } = await reportImage(ecr(), IMAGE, parseConfig({}, "test"), { intel });
+    expect(intel.asked).toEqual([]);
+    expect(report.status).toBe("FAILED");
+    expect(report).not.toHaveProperty("intel");
   });
 });
 

@@ -40,6 +40,12 @@ const regexSchema = z
 /** A severity, upper case (each use describes itself). */
 const severitySchema = z.enum(SEVERITIES);
 
+/** CISA's Known Exploited Vulnerabilities catalog, JSON feed (https://www.cisa.gov/known-exploited-vulnerabilities-catalog). */
+export const DEFAULT_KEV_URL =
+  "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+/** FIRST's EPSS API (https://www.first.org/epss/api): `?cve=CVE-…,CVE-…`. */
+export const DEFAULT_EPSS_URL = "https://api.first.org/data/v1/epss";
+
 const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date like 2027-01-31", abort: true })
@@ -114,6 +120,46 @@ export const configSchema = z
       .prefault({})
       .describe("When images are rescanned."),
     thresholds: thresholdsSchema,
+    intel: z
+      .strictObject({
+        kevUrl: z
+          .url({ protocol: /^https?$/ })
+          .nullable()
+          .default(DEFAULT_KEV_URL)
+          .describe(
+            "CISA's Known Exploited Vulnerabilities catalog (JSON feed); null turns KEV look-ups off.",
+          ),
+        epssUrl: z
+          .url({ protocol: /^https?$/ })
+          .nullable()
+          .default(DEFAULT_EPSS_URL)
+          .describe("FIRST's EPSS API (`?cve=` is added); null turns EPSS look-ups off."),
+      })
+      .prefault({})
+      .describe(
+        "Threat intelligence the findings are checked against (fetched at most once a day, cached in the findings ledger; the functions need outbound HTTPS).",
+      ),
+    escalate: z
+      .strictObject({
+        kev: z.boolean().default(true).describe("A finding on CISA's KEV catalog makes the report due."),
+        exploitAvailable: z
+          .boolean()
+          .default(false)
+          .describe(
+            "A finding with a known exploit (Amazon Inspector, enhanced scanning) makes the report due.",
+          ),
+        epssAbove: z
+          .number()
+          .min(0)
+          .max(1)
+          .nullable()
+          .default(null)
+          .describe(
+            "A finding whose EPSS score is above this (0..1) makes the report due; null: EPSS never does.",
+          ),
+      })
+      .prefault({})
+      .describe("Findings that make a report due whatever the severity thresholds say."),
     notifyOnScanFailure: z.boolean().default(true).describe("A FAILED scan produces a failure report."),
     ignore: z
       .array(
@@ -142,6 +188,12 @@ export const configSchema = z
             .default("changes")
             .describe(
               'How noisy: "changes" sends a due report only when it is the first for the image reference, has new findings, raised severities or a changed verdict, and one notice when an image is back within the thresholds; "always" sends every due report. Both never send the same scan twice. Needs the findings ledger (LEDGER_TABLE_NAME); without it every due report is sent.',
+            ),
+          onlyFixable: z
+            .boolean()
+            .optional()
+            .describe(
+              "true: send this entry only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL); a report left with none is not sent.",
             ),
           digest: z
             .boolean()

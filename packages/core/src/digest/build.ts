@@ -3,7 +3,15 @@ import type { CompactFinding } from "../ledger/compact.js";
 import type { ChangeLogEntry, DigestState, RepositoryCoverage } from "../ledger/digest-records.js";
 import type { KnownScan } from "../ledger/ledger.js";
 import { imageName } from "../ledger/records.js";
-import { emptySeverityCounts, SEVERITIES, type Severity, type SeverityCounts } from "../model.js";
+import type { VulnerabilityIndexEntry } from "../ledger/vulnerability-index.js";
+import {
+  emptySeverityCounts,
+  type IntelStatus,
+  type KevEntry,
+  SEVERITIES,
+  type Severity,
+  type SeverityCounts,
+} from "../model.js";
 import { evaluateThresholds, matchesRepository, type RouteRule, type Thresholds } from "../policy/policy.js";
 import {
   DEFAULT_DIGEST_PERIOD_DAYS,
@@ -14,6 +22,8 @@ import {
   type DigestChangeList,
   type DigestCoverage,
   type DigestImage,
+  type DigestKevFinding,
+  type DigestKevList,
 } from "./model.js";
 
 const DAY_MS = 86_400_000;
@@ -47,6 +57,13 @@ export interface DigestInputs {
   /** The repositories the product selects (for "repositories without a run"). */
   repositories: readonly { registryId: string; repositoryName: string }[];
   thresholds: Thresholds;
+  /**
+   * CISA's KEV catalog of the day, and every vulnerability-index entry of its CVEs (images the ledger knows to
+   * contain one); absent when KEV is off or its catalog could not be had (`intel` says which).
+   */
+  kev?: { catalog: ReadonlyMap<string, KevEntry>; exposures: readonly VulnerabilityIndexEntry[] };
+  /** The state of the threat-intel sources, for the digest to state. */
+  intel?: IntelStatus;
 }
 
 /** One route: a reporter entry that sends digests. */
@@ -172,7 +189,67 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
   if (route.rule.repositories) digest.route.repositories = route.rule.repositories.source;
   if (route.rule.minSeverity) digest.route.minSeverity = route.rule.minSeverity;
   if (coverage) digest.coverage = coverage;
+  const inUse = new Map(images.map((image) => [imageName(image), image]));
+  if (inputs.kev) digest.knownExploited = knownExploitedOf(inputs.kev, inUse, now);
+  if (inputs.intel) digest.intel = inputs.intel;
   return digest;
+}
+
+/**
+ * The KEV vulnerabilities open in the route's images in use, whatever their severity (a known-exploited MEDIUM is
+ * urgent for a team that routes HIGH and above too): overdue first, then the nearest due date, then most severe.
+ */
+function knownExploitedOf(
+  kev: NonNullable<DigestInputs["kev"]>,
+  inUse: ReadonlyMap<string, ImageInUse>,
+  now: Date,
+): DigestKevList {
+  const today = now.toISOString().slice(0, 10);
+  const byId = new Map<string, { finding: DigestKevFinding; references: Set<string> }>();
+  for (const exposure of kev.exposures) {
+    const image = inUse.get(imageName(exposure));
+    const entry = kev.catalog.get(exposure.finding.id);
+    if (!image || !entry) continue;
+    let held = byId.get(exposure.finding.id);
+    if (!held) {
+      const finding: DigestKevFinding = {
+        id: exposure.finding.id,
+        severity: exposure.finding.severity,
+        dateAdded: entry.dateAdded,
+        overdue: entry.dueDate !== undefined && entry.dueDate < today,
+        knownRansomware: entry.knownRansomwareCampaignUse?.toLowerCase() === "known",
+        references: [],
+        referenceCount: 0,
+      };
+      if (exposure.finding.package !== undefined) finding.package = exposure.finding.package;
+      if (entry.dueDate !== undefined) finding.dueDate = entry.dueDate;
+      held = { finding, references: new Set() };
+      byId.set(exposure.finding.id, held);
+    } else if (SEVERITIES.indexOf(exposure.finding.severity) < SEVERITIES.indexOf(held.finding.severity)) {
+      held.finding.severity = exposure.finding.severity;
+    }
+    for (const tag of image.tags) held.references.add(`${image.repository}:${tag}`);
+  }
+  const findings = [...byId.values()].map(({ finding, references }) => {
+    const sorted = [...references].sort();
+    return {
+      ...finding,
+      references: sorted.slice(0, CHANGE_REFERENCES_SHOWN),
+      referenceCount: sorted.length,
+    };
+  });
+  findings.sort(
+    (a, b) =>
+      Number(b.overdue) - Number(a.overdue) ||
+      (a.dueDate ?? "9999").localeCompare(b.dueDate ?? "9999") ||
+      SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+      a.id.localeCompare(b.id),
+  );
+  return {
+    total: findings.length,
+    overdue: findings.filter((finding) => finding.overdue).length,
+    top: findings.slice(0, DIGEST_TOP_CHANGES),
+  };
 }
 
 /** The severities a route counts: all, or those at least as severe as its minSeverity. */

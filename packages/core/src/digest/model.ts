@@ -1,4 +1,4 @@
-import type { Severity, SeverityCounts } from "../model.js";
+import type { IntelStatus, Severity, SeverityCounts } from "../model.js";
 
 /**
  * A digest: one route's periodic picture of the registry, built from the findings ledger by send-digests
@@ -37,6 +37,13 @@ export interface Digest {
   newFindings: DigestChangeList;
   /** Findings that reports called fixed in this period, most severe first. */
   fixedFindings: DigestChangeList;
+  /**
+   * Open findings on CISA's KEV catalog in the route's images in use, overdue first, then by due date; absent when
+   * KEV is off or its catalog could not be read (`intel` says which).
+   */
+  knownExploited?: DigestKevList;
+  /** The state of the threat-intel sources the digest used; absent when intel was not looked up. */
+  intel?: IntelStatus;
   /** What the latest scheduled scan run saw of the route's repositories; absent when no run has been recorded. */
   coverage?: DigestCoverage;
   /** The ECR console's page of the account's private repositories in the region. */
@@ -101,6 +108,33 @@ export interface DigestChangeList {
   top: DigestChange[];
   /** The period's ledger log could not be read in full (the picture may miss some). */
   partial?: boolean;
+}
+
+/** One KEV vulnerability open in the route's images in use. */
+export interface DigestKevFinding {
+  id: string;
+  severity: Severity;
+  package?: string;
+  /** `YYYY-MM-DD`. */
+  dateAdded: string;
+  /** `YYYY-MM-DD`: CISA's remediation due date. */
+  dueDate?: string;
+  /** The due date is before the digest's end. */
+  overdue: boolean;
+  /** CISA's knownRansomwareCampaignUse is "Known". */
+  knownRansomware: boolean;
+  /** The image references it is open on (`repository:tag`), at most 5. */
+  references: string[];
+  referenceCount: number;
+}
+
+export interface DigestKevList {
+  /** Distinct KEV vulnerabilities open in the route's images in use. */
+  total: number;
+  /** How many of them are overdue. */
+  overdue: number;
+  /** The first ones (at most DIGEST_TOP_CHANGES): overdue first, then by due date, then most severe. */
+  top: DigestKevFinding[];
 }
 
 /** What the latest scheduled run decided about the images of the route's repositories. */

@@ -15,6 +15,16 @@ export {
   type RepositoryArn,
 } from "./identifiers.js";
 export {
+  buildKevEscalationMessage,
+  findingsNowKnownExploited,
+  isKevEscalationDocument,
+  type KevEscalation,
+  type KevEscalationRequest,
+  kevEscalationSendKey,
+  normalizeCveIds,
+  parseKevEscalationMessage,
+} from "./kev-escalation.js";
+export {
   MAX_FINDINGS_WAITS,
   MAX_REPORT_ATTEMPTS,
   planFindingsWait,
@@ -50,4 +60,8 @@ export {
   type Inspector2ScanEvent,
   inspector2FindingEventSchema,
   inspector2ScanEventSchema,
+  KEV_ESCALATION_KIND,
+  KEV_ESCALATION_MESSAGE_VERSION,
+  type KevEscalationMessage,
+  kevEscalationMessageSchema,
 } from "./schemas.js";

@@ -4,6 +4,7 @@
  */
 
 import { coalesceScanCompletions, scanCompletionKey } from "./coalesce.js";
+import type { KevEscalation } from "./kev-escalation.js";
 import type { ReportQueueMessage } from "./report-queue.js";
 import type { ScanCompleted } from "./scan-event.js";
 
@@ -29,14 +30,23 @@ export interface ReportJob {
   attempt: number;
   /** How many times the report already waited for findings its event counted (0: never). */
   findingsWaits: number;
+  /** Set for a KEV escalation: the report names the findings with these CVE ids as now known exploited. */
+  escalation?: KevEscalation;
 }
 
 /**
  * Turns a batch's parsed messages into one job per image: plain events coalesced (a burst of Inspector finding
  * events is one report), targeted retries merged per image, and a retry dropped when a plain event for the same
- * image already runs every reporter.
+ * image already runs every reporter. KEV escalations are planned apart (planEscalationJobs).
  */
 export function planReportJobs(requests: readonly ReportRequest[]): ReportJob[] {
+  return [
+    ...planScanJobs(requests.filter((r) => !r.message.escalation)),
+    ...planEscalationJobs(requests.filter((r) => r.message.escalation)),
+  ];
+}
+
+function planScanJobs(requests: readonly ReportRequest[]): ReportJob[] {
   const plain = requests.filter((r) => !r.message.retryReporters);
   const retries = requests.filter((r) => r.message.retryReporters);
   const coalesced = coalesceScanCompletions(plain.map((r) => r.message.event));
@@ -78,6 +88,48 @@ export function planReportJobs(requests: readonly ReportRequest[]): ReportJob[] 
     });
   }
   return jobs;
+}
+
+/**
+ * KEV escalations, one job per image and CVE ids. Never folded into a scan completion of the same image in the
+ * batch, nor it into them: a scan's report does not name the findings newly known exploited, and its send key is
+ * not the escalation's (events/kev-escalation.ts `kevEscalationSendKey`). The same escalation twice (a doubled
+ * message, a targeted retry beside it) is one job, merged as scan completions are: a plain message runs every
+ * reporter, retries add their reporters up.
+ */
+function planEscalationJobs(requests: readonly ReportRequest[]): ReportJob[] {
+  const jobs = new Map<string, ReportJob>();
+  for (const { messageId, message } of requests) {
+    // Stryker disable next-line ArrayDeclaration: unreachable fallback, `requests` all have an escalation
+    const escalation = message.escalation ?? { cves: [] };
+    const key = `${scanCompletionKey(message.event)}#kev:${escalation.cves.join(",")}`;
+    const existing = jobs.get(key);
+    if (!existing) {
+      jobs.set(key, {
+        event: message.event,
+        rawEvent: message.rawEvent,
+        messageIds: [messageId],
+        ...(message.retryReporters ? { only: message.retryReporters } : {}),
+        attempt: message.attempt,
+        findingsWaits: message.findingsWaits ?? 0,
+        escalation,
+      });
+      continue;
+    }
+    existing.messageIds.push(messageId);
+    existing.findingsWaits = Math.max(existing.findingsWaits, message.findingsWaits ?? 0);
+    if (existing.only && message.retryReporters) {
+      existing.only = [...new Set([...existing.only, ...message.retryReporters])];
+      existing.attempt = Math.max(existing.attempt, message.attempt);
+    } else if (existing.only) {
+      // A plain message runs every reporter, as the first delivery.
+      existing.only = undefined;
+      existing.event = message.event;
+      existing.rawEvent = message.rawEvent;
+      existing.attempt = message.attempt;
+    }
+  }
+  return [...jobs.values()];
 }
 
 /** Where a report's failed reporters go next: back on the report queue after a delay, or to the DLQ. */

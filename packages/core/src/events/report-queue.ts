@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { problemsFromIssues } from "../config/load.js";
 import { describeError, MessageError } from "../errors.js";
+import { isKevEscalationDocument, type KevEscalation, parseKevEscalationMessage } from "./kev-escalation.js";
 import { parseScanEvent, type ScanCompleted } from "./scan-event.js";
 
 /** Version of our targeted-retry envelope; bumped when its shape changes incompatibly. */
@@ -51,6 +52,12 @@ export type ReportQueueMessage =
       findingsWaits?: number;
       /** The original EventBridge event, to pass to buildRetryMessageBody when reporters fail. */
       rawEvent: Record<string, unknown>;
+      /**
+       * Set for a KEV escalation (a `kev-escalation` message of schedule-scans, events/kev-escalation.ts): `event`
+       * then stands for it (source `kev-escalation`), and `rawEvent` is the escalation message, which a targeted
+       * retry carries in its envelope like an EventBridge event.
+       */
+      escalation?: KevEscalation;
     }
   | { kind: "ignored"; reason: string; eventId?: string };
 
@@ -61,7 +68,8 @@ function isEnvelope(document: unknown): document is Record<string, unknown> {
 }
 
 /**
- * Parses a report-queue message body: a plain EventBridge event or our retry envelope around one.
+ * Parses a report-queue message body: a plain EventBridge event, a KEV escalation of schedule-scans, or our retry
+ * envelope around either.
  * Throws a MessageError, naming the message and what is wrong, for a body that is malformed.
  */
 export function parseReportQueueMessage(body: string, messageId: string): ReportQueueMessage {
@@ -94,10 +102,15 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
   }
 
   let parsed: ReturnType<typeof parseScanEvent>;
+  let escalation: KevEscalation | undefined;
   try {
-    parsed = parseScanEvent(rawEvent);
+    if (isKevEscalationDocument(rawEvent)) {
+      const kev = parseKevEscalationMessage(rawEvent, messageId);
+      parsed = { kind: "scan-completed", event: kev.event };
+      escalation = kev.escalation;
+    } else parsed = parseScanEvent(rawEvent);
   } catch (error) {
-    // Stryker disable next-line ConditionalExpression: parseScanEvent throws nothing else (safeParse never throws)
+    // Stryker disable next-line ConditionalExpression: neither parser throws anything else (safeParse never throws)
     if (error instanceof MessageError) {
       const where = isEnvelope(document) ? " (in a retry envelope)" : "";
       throw new MessageError(`${prefix}${where}: ${error.message}`, { cause: error });
@@ -105,7 +118,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
     throw error;
   }
   if (parsed.kind === "ignored") return parsed;
-  // parseScanEvent accepted it, so it is a JSON object.
+  // A parser accepted it, so it is a JSON object.
   const event = rawEvent as Record<string, unknown>;
   return {
     kind: "scan-completed",
@@ -114,6 +127,7 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
     attempt,
     ...(findingsWaits ? { findingsWaits } : {}),
     rawEvent: event,
+    ...(escalation ? { escalation } : {}),
   };
 }
 

@@ -11,8 +11,15 @@ import {
   quoteValue,
 } from "./schemas.js";
 
-/** Which event told us that a scan completed. */
-export type ScanCompletedSource = "ecr-image-scan" | "inspector2-scan" | "inspector2-finding";
+/**
+ * Which event told us that a scan completed. `kev-escalation` is no event of AWS: schedule-scans asks for the report
+ * of an image's last scan because CISA's KEV catalog gained CVE ids its findings have (events/kev-escalation.ts).
+ */
+export type ScanCompletedSource =
+  | "ecr-image-scan"
+  | "inspector2-scan"
+  | "inspector2-finding"
+  | "kev-escalation";
 
 /** A scan of one image finished, whatever event said so: the one thing the report path acts on. */
 export interface ScanCompleted {

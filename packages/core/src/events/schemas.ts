@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CVE_ID_PATTERN } from "../intel/intel.js";
 import {
   ACCOUNT_ID_PATTERN,
   IMAGE_DIGEST_PATTERN,
@@ -53,6 +54,11 @@ const imageTagsSchema = z.array(z.string()).default([]);
 /** Findings per severity; a severity with no finding has no key (and Inspector adds TOTAL). */
 const severityCountsSchema = z.record(z.string(), z.number().int().nonnegative());
 
+/** An AWS region name, as EventBridge events and the Lambda runtime (AWS_REGION) give it. */
+const regionSchema = z.string().regex(REGION_PATTERN, {
+  error: (issue) => `${quoteValue(issue.input)} is not an AWS region`,
+});
+
 /** The EventBridge envelope around any `detail`. */
 function eventBridgeEvent<Detail extends z.ZodType>(detail: Detail) {
   return z.looseObject({
@@ -67,9 +73,7 @@ function eventBridgeEvent<Detail extends z.ZodType>(detail: Detail) {
       error: (issue) =>
         issue.code === "invalid_format" ? `${quoteValue(issue.input)} is not an ISO 8601 time` : undefined,
     }),
-    region: z.string().regex(REGION_PATTERN, {
-      error: (issue) => `${quoteValue(issue.input)} is not an AWS region`,
-    }),
+    region: regionSchema,
     resources: z.array(z.string()).optional(),
     detail,
   });
@@ -142,3 +146,40 @@ export const inspector2FindingEventSchema = eventBridgeEvent(
   }),
 );
 export type Inspector2FindingEvent = z.input<typeof inspector2FindingEventSchema>;
+
+/** Version of the KEV escalation message; bumped when its shape changes incompatibly. */
+export const KEV_ESCALATION_MESSAGE_VERSION = 1;
+
+/** The `kind` of a KEV escalation message: what tells it from an EventBridge event on the report queue. */
+export const KEV_ESCALATION_KIND = "kev-escalation";
+
+/**
+ * Our own report-queue message, sent by schedule-scans (use-cases/escalate-kev.ts): the report of an image in use,
+ * without a rescan, because CISA's KEV catalog gained CVE ids its findings have. Strict (unknown keys fail): we
+ * write it ourselves, so a key we do not know is a mistake or another version, not a field AWS added.
+ */
+export const kevEscalationMessageSchema = z.strictObject({
+  version: z.literal(KEV_ESCALATION_MESSAGE_VERSION, {
+    error: (issue) =>
+      `KEV escalation version ${JSON.stringify(issue.input)} is not one this release reads (${KEV_ESCALATION_MESSAGE_VERSION})`,
+  }),
+  kind: z.literal(KEV_ESCALATION_KIND),
+  registryId: accountIdSchema,
+  region: regionSchema,
+  repository: repositoryNameSchema,
+  digest: imageDigestSchema,
+  /** The tags that pointed at the image when the escalation was queued (at least one: the image is in use). */
+  tags: z.array(z.string().min(1)).min(1),
+  scanType: z.enum(["BASIC", "ENHANCED"]),
+  /** The CVE ids newly on KEV that the image's findings have. */
+  cves: z
+    .array(
+      z.string().regex(CVE_ID_PATTERN, {
+        error: (issue) => `${quoteValue(issue.input)} is not a CVE id like CVE-2021-44228`,
+      }),
+    )
+    .min(1),
+  /** When schedule-scans queued it, ISO 8601: the report's time when the scan has no completion time. */
+  queuedAt: z.iso.datetime({ offset: true }),
+});
+export type KevEscalationMessage = z.infer<typeof kevEscalationMessageSchema>;

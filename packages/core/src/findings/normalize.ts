@@ -66,7 +66,29 @@ function installedVersion(pkg: { version?: string; release?: string; epoch?: num
   return pkg.epoch ? `${pkg.epoch}:${withRelease}` : withRelease;
 }
 
-/** Converts one enhanced-scan (Amazon Inspector) finding to the model, whatever its status. */
+/** Inspector's `exploitAvailable`, YES or NO whatever its case; anything else is left out rather than guessed. */
+function exploitAvailableOf(value: string | undefined): Finding["exploitAvailable"] {
+  const upper = value?.trim().toUpperCase();
+  return upper === "YES" || upper === "NO" ? upper : undefined;
+}
+
+/** Inspector's `fixAvailable`, YES, NO or PARTIAL whatever its case; anything else is left out. */
+function fixAvailableOf(value: string | undefined): Finding["fixAvailable"] {
+  const upper = value?.trim().toUpperCase();
+  return upper === "YES" || upper === "NO" || upper === "PARTIAL" ? upper : undefined;
+}
+
+/** An SDK timestamp as ISO 8601; an invalid date (a response the SDK could not parse) is left out. */
+function isoTime(value: Date | undefined): string | undefined {
+  return value instanceof Date && Number.isFinite(value.getTime()) ? value.toISOString() : undefined;
+}
+
+/**
+ * Converts one enhanced-scan (Amazon Inspector) finding to the model, whatever its status. Inspector's exploit and
+ * fix fields, its score and when it first observed the finding are kept. ECR's `EnhancedImageScanFinding` carries
+ * no EPSS (Inspector's own API does, ECR's does not pass it on), so enhanced findings get theirs from FIRST's EPSS
+ * data like basic ones (intel/apply.ts).
+ */
 export function normalizeEnhancedFinding(finding: EnhancedImageScanFinding): Finding {
   const details = finding.packageVulnerabilityDetails;
   const id = nonEmpty(details?.vulnerabilityId) ?? nonEmpty(finding.findingArn) ?? "UNKNOWN";
@@ -87,6 +109,10 @@ export function normalizeEnhancedFinding(finding: EnhancedImageScanFinding): Fin
     fixedInVersion: nonEmpty(pkg?.fixedInVersion),
     cvssScore: finding.score ?? (baseScores.length > 0 ? Math.max(...baseScores) : undefined),
     url: nonEmpty(details?.sourceUrl) ?? nonEmpty(details?.referenceUrls?.[0]),
+    exploitAvailable: exploitAvailableOf(finding.exploitAvailable),
+    fixAvailable: fixAvailableOf(finding.fixAvailable),
+    inspectorScore: Number.isFinite(finding.score) ? finding.score : undefined,
+    firstObservedAt: isoTime(finding.firstObservedAt),
   };
 }
 
@@ -116,7 +142,10 @@ export function countBySeverity(findings: readonly Finding[]): SeverityCounts {
   return counts;
 }
 
-/** Sort order of a report: most severe first, then highest CVSS score (unscored last), then by id and package. */
+/**
+ * Severity order: most severe first, then highest CVSS score (unscored last), then by id and package. A report's
+ * findings are in urgency order (intel/apply.ts `urgencyOrder`), which falls back to this one.
+ */
 export function compareFindings(a: Finding, b: Finding): number {
   const bySeverity = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
   if (bySeverity !== 0) return bySeverity;

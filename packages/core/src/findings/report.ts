@@ -1,4 +1,6 @@
 import type { IgnoreEntry } from "../config/schema.js";
+import { applyIntel, urgencyOrder } from "../intel/apply.js";
+import type { IntelLookup } from "../intel/intel.js";
 import { emptySeverityCounts, type ScanReport, type ScanType } from "../model.js";
 import {
   applyIgnoreList,
@@ -8,7 +10,7 @@ import {
   type ReportPolicy,
 } from "../policy/policy.js";
 import type { FetchedScanFindings, NormalizedScanFindings } from "./fetch.js";
-import { compareFindings, countBySeverity, normalizeScanFindings } from "./normalize.js";
+import { countBySeverity, normalizeScanFindings } from "./normalize.js";
 
 /** Which image a report is about, and where; everything a report needs besides the scan itself. */
 export interface ReportSubject {
@@ -25,8 +27,13 @@ export interface ReportSubject {
 export interface BuildScanReportInput extends ReportSubject {
   /** The scan's findings, raw (fetchScanFindings) or already normalized (fetchNormalizedFindings). */
   fetched: FetchedScanFindings | NormalizedScanFindings;
-  /** The thresholds, ignore list and failure setting; a whole `Config` fits. Defaults when absent. */
+  /** The thresholds, ignore list, failure setting and escalations; a whole `Config` fits. Defaults when absent. */
   policy?: ReportPolicy;
+  /**
+   * What the threat-intel look-up said of the findings' CVE ids: sets each finding's `kev` and `epss` (before the
+   * order and the verdict, so both see them) and the report's `intel`. Absent: intel was not looked up.
+   */
+  intel?: IntelLookup;
 }
 
 export interface BuildFailureReportInput extends ReportSubject {
@@ -111,7 +118,7 @@ export function buildFailureReport(input: BuildFailureReportInput): ScanReport {
   };
 }
 
-/** The report every reporter receives: findings normalized, the policy applied once, most severe first. */
+/** The report every reporter receives: findings normalized, intel and the policy applied once, most urgent first. */
 export function buildScanReport(input: BuildScanReportInput, now: Date = new Date()): BuiltScanReport {
   const policy = input.policy ?? defaultReportPolicy();
   const { fetched } = input;
@@ -129,7 +136,9 @@ export function buildScanReport(input: BuildScanReportInput, now: Date = new Dat
   }
   const normalized = "findings" in fetched ? fetched.findings : normalizeScanFindings(fetched);
   const ignoreOutcome = applyIgnoreList(normalized, input.repository, policy.ignore, now);
-  const findings = ignoreOutcome.kept.sort(compareFindings);
+  const findings = (input.intel ? applyIntel(ignoreOutcome.kept, input.intel) : ignoreOutcome.kept).sort(
+    urgencyOrder,
+  );
   const counts = countBySeverity(findings);
   // An absent status is kept visible rather than guessed: reporters show it as it is.
   const status = fetched.status ?? "UNKNOWN";
@@ -143,7 +152,8 @@ export function buildScanReport(input: BuildScanReportInput, now: Date = new Dat
       counts,
       findings,
       consoleUrl: imageConsoleUrl(input),
-      verdict: decideVerdict({ status, counts, ignoredFindings: ignoreOutcome.ignored }, policy),
+      verdict: decideVerdict({ status, counts, ignoredFindings: ignoreOutcome.ignored, findings }, policy),
+      ...(input.intel && { intel: input.intel.status }),
     },
     expiredIgnoreEntries: ignoreOutcome.expiredEntries,
     findingsRead: normalized.length,

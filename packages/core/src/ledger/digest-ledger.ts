@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import pLimit from "p-limit";
 import type { SeverityCounts } from "../model.js";
 import { type AttributeMap, fromItem, toItem } from "./attributes.js";
 import {
@@ -16,7 +17,12 @@ import {
 import { CLAIM_TIMEOUT_MS } from "./dynamodb-ledger.js";
 import { LEDGER_SCHEMA_VERSION } from "./records.js";
 import { encodeCounts } from "./summary.js";
+import { VULNERABILITY_INDEX } from "./table.js";
 import { LedgerTable, Placeholders, updateExpression } from "./table-client.js";
+import { parseVulnerabilityIndexItem, type VulnerabilityIndexEntry } from "./vulnerability-index.js";
+
+/** Index Queries in flight at once (a digest asks about every CVE of the KEV catalog, ~1,500 today). */
+const INDEX_QUERY_CONCURRENCY = 8;
 
 /** A claimed digest; pass it to completeDigest once sent, or to releaseDigest when the send failed. */
 export interface DigestClaim {
@@ -36,6 +42,11 @@ export interface DigestLedger {
   changesBetween(start: Date, end: Date): Promise<{ entries: ChangeLogEntry[]; ignored: number }>;
   /** The latest run's coverage of every repository of the registries. */
   coverage(registryIds: readonly string[]): Promise<RepositoryCoverage[]>;
+  /**
+   * The vulnerability-index entries of these vulnerability ids (the by-vulnerability GSI, one Query each, several at
+   * once): every image the ledger knows to contain one of them.
+   */
+  indexEntriesOf(vulnerabilityIds: readonly string[]): Promise<VulnerabilityIndexEntry[]>;
   /** Each route's last digest and claim, keyed by reporter id (absent: never sent). */
   digestStates(reporterIds: readonly string[]): Promise<Map<string, DigestState>>;
   /** Claims the digest of one period for one route: at most one invocation wins, and only once. */
@@ -77,6 +88,27 @@ export class DynamoDbDigestLedger extends LedgerTable implements DigestLedger {
       }
     }
     return { entries, ignored };
+  }
+
+  async indexEntriesOf(vulnerabilityIds: readonly string[]): Promise<VulnerabilityIndexEntry[]> {
+    const limit = pLimit(INDEX_QUERY_CONCURRENCY);
+    const found = await Promise.all(
+      [...new Set(vulnerabilityIds)].map((id) =>
+        limit(async () => {
+          const { items } = await this.queryAll(
+            {
+              IndexName: VULNERABILITY_INDEX,
+              KeyConditionExpression: "#v = :v",
+              ExpressionAttributeNames: { "#v": "vulnerability" },
+              ExpressionAttributeValues: toItem({ ":v": id }),
+            },
+            `images with ${id}`,
+          );
+          return items.flatMap((item) => this.parsed(item, parseVulnerabilityIndexItem) ?? []);
+        }),
+      ),
+    );
+    return found.flat();
   }
 
   async coverage(registryIds: readonly string[]): Promise<RepositoryCoverage[]> {

@@ -54,6 +54,18 @@ export {
   vulnerabilityIdCandidates,
 } from "./exposure.js";
 export {
+  DynamoDbKevEscalations,
+  KEV_ESCALATION_PARTITION,
+  KEV_ESCALATION_SORT_KEY,
+  type KevEscalationBatch,
+  type KevEscalationLease,
+  type KevEscalationProgress,
+  type KevEscalationStore,
+  kevEscalationKey,
+  type PendingKevEscalations,
+  parseKevEscalationItem,
+} from "./kev-escalations.js";
+export {
   type ClaimOutcome,
   disabledLedger,
   type FindingsLedger,

@@ -37,6 +37,8 @@ export type NotificationWhy =
   | "first-report"
   | "new-findings"
   | "severity-raised"
+  /** Findings of the report were added to CISA's KEV catalog since it was sent (a KEV escalation, without a rescan). */
+  | "now-known-exploited"
   | "verdict-changed"
   | "always"
   /** No ledger: every due report is sent, as without one. */
@@ -65,8 +67,9 @@ const hold = (why: NotificationWhy): NotificationDecision => ({ send: false, kin
  * - In both modes a scan completion already sent to this reporter is never sent again (redeliveries, duplicate
  *   events); concurrent sends of the same one are settled by the ledger's claim, not here.
  * - "always" sends every due report.
- * - "changes" sends a due report when it is the first this reporter gets for the reference, when findings are new
- *   or rose in severity, or when the verdict changed: the last message sent was within the thresholds or about a
+ * - "changes" sends a due report when it is the first this reporter gets for the reference, when findings are new,
+ *   rose in severity or are now known exploited (`changes.nowKnownExploited`: a KEV escalation), or when the
+ *   verdict changed: the last message sent was within the thresholds or about a
  *   failed scan and this one is over them, or the scan failed and the last message was not about a failure. It
  *   sends one "back within thresholds" notice when the last message sent was due (over the thresholds, or a failed
  *   scan) and this scan is within them.
@@ -87,6 +90,8 @@ export function decideNotification(input: NotificationInput): NotificationDecisi
     if (!lastSent) return send("report", "first-report");
     return lastSent.failed ? hold("unchanged") : send("report", "verdict-changed");
   }
+  // The reason an escalation exists: said first, even to a reporter never sent the reference before.
+  if ((changes.nowKnownExploited?.length ?? 0) > 0) return send("report", "now-known-exploited");
   if (!lastSent || changes.firstReport) return send("report", "first-report");
   if (changes.newFindings.length > 0) return send("report", "new-findings");
   if (changes.severityRaised.length > 0) return send("report", "severity-raised");

@@ -1,5 +1,8 @@
 import { type Config, configSchema, type IgnoreEntry } from "../config/schema.js";
+import { countBySeverity } from "../findings/normalize.js";
+import { hasFix } from "../intel/apply.js";
 import {
+  type Escalation,
   type Finding,
   type PolicyVerdict,
   type ScanReport,
@@ -10,13 +13,19 @@ import {
 } from "../model.js";
 
 /** The part of the configuration that decides what a report contains and whether it is due. */
-export type ReportPolicy = Pick<Config, "thresholds" | "ignore" | "notifyOnScanFailure">;
+export type ReportPolicy = Pick<Config, "thresholds" | "ignore" | "notifyOnScanFailure" | "escalate">;
+
+/** Which findings make a report due whatever the thresholds say (config `escalate`). */
+export type EscalatePolicy = Config["escalate"];
 
 /** Per severity, how many findings are tolerated; `null` (or absent) never triggers. */
 export type Thresholds = Partial<Record<Severity, number | null>>;
 
 /** What routing needs of a reporter entry of the configuration. */
 export type RouteRule = Pick<Config["reporters"][number], "repositories" | "minSeverity">;
+
+/** What shapes the report one reporter entry receives. */
+export type EntryRule = Pick<Config["reporters"][number], "onlyFixable">;
 
 const DAY_MS = 86_400_000;
 
@@ -31,6 +40,7 @@ export function defaultReportPolicy(): ReportPolicy {
     // Stryker disable next-line ArrayDeclaration: the schema's default ignore list is empty, so `[]` is the same copy
     ignore: [...defaultPolicy.ignore],
     notifyOnScanFailure: defaultPolicy.notifyOnScanFailure,
+    escalate: { ...defaultPolicy.escalate },
   };
 }
 
@@ -116,10 +126,40 @@ export function highestSeverityOf(counts: SeverityCounts): Severity | undefined 
   return SEVERITIES.find((severity) => counts[severity] > 0);
 }
 
-/** Decides whether a report is due: a failed scan by `notifyOnScanFailure`, otherwise by the thresholds. */
+/** Every `escalate` rule a finding matches, in a fixed order; empty when none does. */
+export function escalationReasons(finding: Finding, escalate: EscalatePolicy): Escalation["why"] {
+  const why: Escalation["why"] = [];
+  if (escalate.kev && finding.kev !== undefined) why.push("kev");
+  if (escalate.exploitAvailable && finding.exploitAvailable === "YES") why.push("exploit-available");
+  const { epssAbove } = escalate;
+  if (epssAbove !== null && finding.epss !== undefined && finding.epss.score > epssAbove) why.push("epss");
+  return why;
+}
+
+/** The findings the `escalate` policy matches, in the findings' order, each with every rule it matched. */
+export function findEscalations(findings: readonly Finding[], escalate: EscalatePolicy): Escalation[] {
+  const escalations: Escalation[] = [];
+  for (const finding of findings) {
+    const why = escalationReasons(finding, escalate);
+    if (why.length > 0) escalations.push({ id: finding.id, packageName: finding.packageName, why });
+  }
+  return escalations;
+}
+
+/**
+ * Decides whether a report is due: a failed scan by `notifyOnScanFailure`, otherwise by the thresholds, then by the
+ * `escalate` policy on the findings (the ones kept after the ignore list: an ignored finding never escalates).
+ * Over the thresholds wins over escalated; the escalations are listed either way, and left out when there are none
+ * (so a report without intel is what it was before). Without `escalate` or `findings` nothing escalates.
+ */
 export function decideVerdict(
-  scan: { status: ScanStatus | undefined; counts: SeverityCounts; ignoredFindings: number },
-  policy: Pick<ReportPolicy, "notifyOnScanFailure"> & { thresholds: Thresholds },
+  scan: {
+    status: ScanStatus | undefined;
+    counts: SeverityCounts;
+    ignoredFindings: number;
+    findings?: readonly Finding[];
+  },
+  policy: Pick<ReportPolicy, "notifyOnScanFailure"> & { thresholds: Thresholds; escalate?: EscalatePolicy },
 ): PolicyVerdict {
   const highestSeverity = highestSeverityOf(scan.counts);
   if (isFailedScan(scan.status)) {
@@ -132,9 +172,13 @@ export function decideVerdict(
     };
   }
   const exceeded = evaluateThresholds(scan.counts, policy.thresholds);
+  const escalations = policy.escalate && scan.findings ? findEscalations(scan.findings, policy.escalate) : [];
+  const reason =
+    exceeded.length > 0 ? "over-threshold" : escalations.length > 0 ? "escalated" : "within-thresholds";
   return {
-    due: exceeded.length > 0,
-    reason: exceeded.length > 0 ? "over-threshold" : "within-thresholds",
+    due: reason !== "within-thresholds",
+    reason,
+    ...(escalations.length > 0 && { escalations }),
     exceeded,
     highestSeverity,
     ignoredFindings: scan.ignoredFindings,
@@ -153,4 +197,43 @@ export function routeReport(
   if (isFailedScan(report.status)) return true;
   const limit = SEVERITIES.indexOf(rule.minSeverity);
   return SEVERITIES.some((severity, rank) => rank <= limit && report.counts[severity] > 0);
+}
+
+/** Why an `onlyFixable` entry gets no report: what is left for it is nothing. */
+export const NO_FINDING_WITH_A_FIX = "no finding with a fix";
+
+/**
+ * The report one reporter entry receives. An entry with `onlyFixable` gets the findings that have a fix (`hasFix`),
+ * with the counts recomputed as the report builder does, the verdict's escalations and the changes narrowed to
+ * them; the verdict itself is the image's (why the report is due does not change with what an entry is shown).
+ * Undefined when that leaves nothing of a report that had findings (the entry is not routed); a failed scan, a clean
+ * one and every report to an entry without `onlyFixable` pass as they are, the same object.
+ */
+export function reportForEntry(report: ScanReport, entry: EntryRule): ScanReport | undefined {
+  if (!entry.onlyFixable || isFailedScan(report.status) || report.findings.length === 0) return report;
+  const findings = report.findings.filter(hasFix);
+  if (findings.length === 0) return undefined;
+  // Stryker disable next-line ConditionalExpression: a shortcut only; the copy below would equal the report
+  if (findings.length === report.findings.length) return report;
+  const keys = new Set(findings.map(findingKey));
+  const { escalations, ...verdict } = report.verdict;
+  const escalationsLeft = escalations?.filter((escalation) => keys.has(findingKey(escalation))) ?? [];
+  const { changes } = report;
+  return {
+    ...report,
+    findings,
+    counts: countBySeverity(findings),
+    verdict: { ...verdict, ...(escalationsLeft.length > 0 && { escalations: escalationsLeft }) },
+    changes: changes && {
+      ...changes,
+      newFindings: changes.newFindings.filter(hasFix),
+      severityRaised: changes.severityRaised.filter(({ finding }) => hasFix(finding)),
+      ...(changes.nowKnownExploited && { nowKnownExploited: changes.nowKnownExploited.filter(hasFix) }),
+    },
+  };
+}
+
+/** What tells findings apart in an escalation list: the id and the package. */
+function findingKey(finding: { id: string; packageName?: string }): string {
+  return `${finding.id}\u0000${finding.packageName ?? ""}`;
 }

@@ -1,7 +1,7 @@
 import { describeError } from "../errors.js";
 import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";
-import { routeReport } from "../policy/policy.js";
+import { NO_FINDING_WITH_A_FIX, reportForEntry, routeReport } from "../policy/policy.js";
 import type { ReportContext, ReporterLogger, ReportOutcome } from "./contract.js";
 import type { LoadedReporter } from "./loader.js";
 
@@ -17,17 +17,23 @@ export interface DispatchResult {
   failed: string[];
 }
 
-/** Why a reporter does not get a report (routing, or a report that is not due); undefined when it does. */
+/**
+ * Why a reporter does not get a report (routing, a report that is not due, or an `onlyFixable` entry left with no
+ * finding); undefined when it does. Routing judges the report the entry would receive (`reportForEntry`).
+ */
 export function whyNotRouted(report: ScanReport, loaded: LoadedReporter): string | undefined {
   if ((loaded.plugin.receives ?? "due") === "due" && !report.verdict.due)
     return `report not due (${report.verdict.reason})`;
-  if (!routeReport(report, loaded.entry)) return "routing (repositories / minSeverity) excludes it";
+  const entryReport = reportForEntry(report, loaded.entry);
+  if (!entryReport) return NO_FINDING_WITH_A_FIX;
+  if (!routeReport(entryReport, loaded.entry)) return "routing (repositories / minSeverity) excludes it";
   return undefined;
 }
 
 /**
  * Hands one report to every routed reporter at once and lets them all settle: one failing reporter never stops
  * the others. With `only`, runs just those reporter ids (a targeted retry), so what went out is not sent again.
+ * Each reporter gets the report its entry asks for (`reportForEntry`: to `onlyFixable`, the findings with a fix).
  */
 export async function dispatchReport(
   report: ScanReport,
@@ -51,6 +57,10 @@ export async function dispatchReport(
       const notification = options.notifications?.get(loaded.id);
       const notRouted = options.notifications ? undefined : whyNotRouted(report, loaded);
       if (notRouted) return { reporter: loaded.id, status: "not-routed", detail: notRouted };
+      const entryReport = reportForEntry(report, loaded.entry);
+      // The ledger-aware delivery has routed each reporter already, on this same report.
+      // Stryker disable next-line ConditionalExpression: whyNotRouted or the delivery has settled this above
+      if (!entryReport) return { reporter: loaded.id, status: "not-routed", detail: NO_FINDING_WITH_A_FIX };
       const ctx: ReportContext = {
         reporterId: loaded.id,
         attempt: options.attempt ?? 1,
@@ -58,7 +68,7 @@ export async function dispatchReport(
       };
       if (notification?.kind) ctx.notification = { kind: notification.kind, why: notification.why };
       try {
-        const outcome = await loaded.reporter.report(report, ctx);
+        const outcome = await loaded.reporter.report(entryReport, ctx);
         return { reporter: loaded.id, ...outcome };
       } catch (error) {
         return { reporter: loaded.id, status: "failed", error: describeError(error) };

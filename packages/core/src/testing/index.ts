@@ -8,6 +8,12 @@ export {
 export { countsOf, failedReport, scanReport, withinThresholdsReport } from "./report-factories.js";
 export { allClearDigest, emptyLedgerDigest, hostileDigest, sampleDigest } from "./sample-digests.js";
 export {
+  escalatedReport,
+  exploitAwareReport,
+  hostileIntelReport,
+  intelUnavailableReport,
+} from "./sample-intel.js";
+export {
   cleanReport,
   failedScanReport,
   generateFindings,

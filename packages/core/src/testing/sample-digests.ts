@@ -125,6 +125,38 @@ export function sampleDigest(overrides: Partial<Digest> = {}): Digest {
         change("CVE-2023-5678", { severity: "MEDIUM", references: ["team-a/api:v1.4.2"] }),
       ],
     },
+    knownExploited: {
+      total: 2,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-2021-44228",
+          severity: "CRITICAL",
+          package: "log4j-core",
+          dateAdded: "2021-12-10",
+          dueDate: "2021-12-24",
+          overdue: true,
+          knownRansomware: true,
+          references: ["team-a/worker:2026.11.28"],
+          referenceCount: 1,
+        },
+        {
+          id: "CVE-2023-44487",
+          severity: "HIGH",
+          package: "golang.org/x/net",
+          dateAdded: "2023-10-10",
+          dueDate: "2027-01-05",
+          overdue: false,
+          knownRansomware: false,
+          references: ["team-a/worker:2026.11.28", "team-a/api:v1.4.2"],
+          referenceCount: 2,
+        },
+      ],
+    },
+    intel: {
+      kev: { state: "fresh", asOf: "2026-11-30T06:00:00.000Z" },
+      epss: { state: "fresh", asOf: "2026-11-30T06:00:00.000Z" },
+    },
     coverage: {
       runAt: "2026-11-30T02:00:00.000Z",
       repositories: 4,
@@ -215,6 +247,24 @@ export function hostileDigest(): Digest {
           references: ["team-a/api:<@U024BE7LH>", "team-a/api:@everyone"],
           referenceCount: 2,
         }),
+      ],
+    },
+    // What the feeds and the images may put in a KEV entry: every field but the flags.
+    knownExploited: {
+      total: 1,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-2099-0003 <!channel> [x](https://evil.example)",
+          severity: "CRITICAL",
+          package: "<script>alert(1)</script> | cell |",
+          dateAdded: "<b>2021-12-10</b>",
+          dueDate: "2021-12-24\r\nBcc: x@evil.example",
+          overdue: true,
+          knownRansomware: true,
+          references: ["team-a/api:<!here>", "team-a/api:@everyone"],
+          referenceCount: 7,
+        },
       ],
     },
   };

@@ -1,4 +1,9 @@
 import { describeError } from "../errors.js";
+import {
+  findingsNowKnownExploited,
+  type KevEscalation,
+  kevEscalationSendKey,
+} from "../events/kev-escalation.js";
 import { carryFirstSeen, computeChanges, toCompactFinding } from "../ledger/changes.js";
 import type { FindingsLedger, ReferenceHistory, SendClaim } from "../ledger/ledger.js";
 import { LedgerError } from "../ledger/ledger.js";
@@ -12,7 +17,7 @@ import {
   scanKeyOf,
 } from "../ledger/records.js";
 import type { CompactFinding, ScanReport } from "../model.js";
-import { isFailedScan, routeReport } from "../policy/policy.js";
+import { isFailedScan, NO_FINDING_WITH_A_FIX, reportForEntry, routeReport } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
 import { type DispatchOutcome, dispatchReport, whyNotRouted } from "../reporters/dispatcher.js";
 import type { LoadedReporter } from "../reporters/loader.js";
@@ -75,6 +80,12 @@ export interface DeliverReportOptions {
   attempt: number;
   only?: readonly string[];
   source?: string;
+  /**
+   * A KEV escalation (events/kev-escalation.ts): the report says which findings are now known exploited
+   * (`changes.nowKnownExploited`), and is sent under its own send key, so that it is neither held as the scan already
+   * sent nor sent twice.
+   */
+  escalation?: KevEscalation;
 }
 
 /** The reference history written last (by scan completion time) among the report's references. */
@@ -124,7 +135,9 @@ export async function deliverReport(
   const { ledger, logger } = options;
   const image = { registryId: report.registryId, repository: report.repository, digest: report.digest };
   const completedAt = report.completedAt ?? options.eventTime;
-  const scanKey = scanKeyOf(report.digest, completedAt);
+  const scanKey = options.escalation
+    ? kevEscalationSendKey(report.digest, completedAt, options.escalation.cves)
+    : scanKeyOf(report.digest, completedAt);
   const failedScan = isFailedScan(report.status);
   const refs = referencesOf({ ...image, tags: report.tags });
   const selected = options.only
@@ -163,6 +176,9 @@ export async function deliverReport(
   if (!known) previous = undefined;
   if (known && !failedScan) {
     report.changes = computeChanges(report.findings, previous && { ...previous });
+    if (options.escalation) {
+      report.changes.nowKnownExploited = findingsNowKnownExploited(report.findings, options.escalation.cves);
+    }
     await logChanges(ledger, report, refs, completedAt, logger);
   }
 
@@ -170,7 +186,13 @@ export async function deliverReport(
   const held: HeldReport[] = [];
   const notRouted: DispatchOutcome[] = [];
   for (const loaded of selected) {
-    if (!mayReceive(report, loaded, known)) {
+    // What this entry receives (an `onlyFixable` entry: the findings with a fix): it is routed, and told, by that.
+    const entryReport = reportForEntry(report, loaded.entry);
+    if (!entryReport) {
+      notRouted.push({ reporter: loaded.id, status: "not-routed", detail: NO_FINDING_WITH_A_FIX });
+      continue;
+    }
+    if (!mayReceive(entryReport, loaded, known)) {
       const detail = whyNotRouted(report, loaded) ?? "routing (repositories) excludes it";
       notRouted.push({ reporter: loaded.id, status: "not-routed", detail });
       continue;
@@ -186,7 +208,7 @@ export async function deliverReport(
             mode: loaded.entry.notify ?? "changes",
             verdictDue: report.verdict.due,
             verdictReason: report.verdict.reason,
-            changes: known ? (report.changes ?? computeChanges([], previous)) : undefined,
+            changes: known ? (entryReport.changes ?? computeChanges([], previous)) : undefined,
             lastSent,
             scanKey,
           });

@@ -1,7 +1,9 @@
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import { describeError, isRetryableAwsError } from "../errors.js";
+import { findingsNowKnownExploited } from "../events/kev-escalation.js";
 import type { ReportJob } from "../events/report-jobs.js";
 import { planFindingsWait, planReporterRetry } from "../events/report-jobs.js";
+import type { ThreatIntel } from "../intel/intel.js";
 import { disabledLedger, type FindingsLedger, LedgerError } from "../ledger/ledger.js";
 import type { ScanReport } from "../model.js";
 import type { ReportPolicy } from "../policy/policy.js";
@@ -19,7 +21,9 @@ export type ReportJobOutcome =
   | "fetch-retry"
   | "fetch-failed"
   | "ledger-retry"
-  | "awaiting-findings";
+  | "awaiting-findings"
+  /** A KEV escalation whose CVE ids are in none of the image's current findings (fixed, or rescanned since). */
+  | "not-escalated";
 
 export interface ReportJobResult {
   /** Message ids SQS must deliver again (none when everything is settled). */
@@ -51,6 +55,8 @@ export interface ReportJobDeps {
   requeue: RequeueReport;
   /** The findings ledger (LEDGER_TABLE_NAME); without it every due report is sent, as before the ledger. */
   ledger?: FindingsLedger;
+  /** The threat intel (KEV, EPSS) the findings are checked against; absent: none is looked up. */
+  intel?: ThreatIntel;
 }
 
 /**
@@ -77,6 +83,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
         scanType: event.scanType,
       },
       deps.policy,
+      { intel: deps.intel },
     );
     for (const entry of built.expiredIgnoreEntries) {
       logger.warn("ignore entry has expired and no longer hides a finding", {
@@ -135,6 +142,16 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     report.completeness = { expectedFindings, findingsRead };
   }
 
+  if (job.escalation && findingsNowKnownExploited(report.findings, job.escalation.cves).length === 0) {
+    // Nothing of it is left to tell: the report would be the one already sent for the image's scan.
+    logger.info("KEV escalation: none of its CVE ids is among the image's current findings; nothing sent", {
+      ...image,
+      cves: job.escalation.cves,
+      status: report.status,
+    });
+    return { retry: [], outcome: "not-escalated" };
+  }
+
   let result: DeliveryResult;
   try {
     result = await deliverReport(report, {
@@ -145,6 +162,7 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       attempt: job.attempt,
       only: job.only,
       source: job.messageIds[0],
+      escalation: job.escalation,
     });
   } catch (error) {
     if (!(error instanceof LedgerError)) throw error;
@@ -171,6 +189,9 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
       new: report.changes.newFindings.map((f) => f.id),
       fixed: report.changes.fixedFindings.map((f) => f.id),
       severityRaised: report.changes.severityRaised.map((r) => r.finding.id),
+      ...(report.changes.nowKnownExploited && {
+        nowKnownExploited: report.changes.nowKnownExploited.map((f) => f.id),
+      }),
     },
   });
   if (result.failed.length === 0) return { retry: [], outcome: report.verdict.due ? "reported" : "not-due" };

@@ -4,11 +4,13 @@ import { buildDigest, type DigestInputs, type ImageInUse, periodStartOf } from "
 import type { Digest } from "../digest/model.js";
 import type { EcrGateway } from "../ecr-gateway.js";
 import { describeError } from "../errors.js";
+import type { KevCatalog } from "../intel/kev.js";
 import type { DigestLedger } from "../ledger/digest-ledger.js";
 import type { DigestState } from "../ledger/digest-records.js";
 import type { FindingsLedger, KnownScan } from "../ledger/ledger.js";
 import { imageName } from "../ledger/records.js";
 import { summarizeFindings } from "../ledger/summary.js";
+import type { IntelSourceStatus } from "../model.js";
 import { isContainerImage } from "../planner.js";
 import { matchesRepository } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
@@ -67,8 +69,15 @@ export interface SendDigestsOptions {
   now: Date;
   periodKey: string;
   logger: ReporterLogger;
+  /** CISA's KEV catalog of the day, for the digests' known-exploited section; without it there is none. */
+  kev?: KevSource;
   attempt?: number;
   source?: string;
+}
+
+/** Where digests get the KEV catalog (LedgerThreatIntel.kevCatalog): never throws, says how fresh it is. */
+export interface KevSource {
+  kevCatalog(): Promise<{ catalog?: KevCatalog; status: IntelSourceStatus }>;
 }
 
 /** The reporter entries that take digests: the reporter has `digest`, and the entry does not say `digest: false`. */
@@ -181,11 +190,13 @@ async function gatherInputs(
   const earliest = new Date(
     Math.min(...routes.map((route) => periodStartOf(states.get(route.id), now).getTime())),
   );
-  const [changes, coverage] = await Promise.all([
+  const [changes, coverage, kev] = await Promise.all([
     digestLedger.changesBetween(earliest, now),
     digestLedger.coverage(repositories.map((r) => r.registryId)),
+    knownExploited(options, digestLedger),
   ]);
   return {
+    ...kev,
     account: options.account,
     region: options.region,
     now,
@@ -198,6 +209,36 @@ async function gatherInputs(
     repositories,
     thresholds: options.config.thresholds,
   };
+}
+
+/** The KEV catalog and every image the ledger knows to contain one of its CVEs; nothing when KEV is off. */
+async function knownExploited(
+  options: BuildDigestsOptions,
+  digestLedger: DigestLedger,
+): Promise<Pick<DigestInputs, "kev" | "intel">> {
+  if (!options.kev) return {};
+  const { catalog, status } = await options.kev.kevCatalog();
+  // Digests use KEV only; EPSS is a per-finding score, for reports.
+  const intel = { kev: status, epss: { state: "off" as const } };
+  if (!catalog) return { intel };
+  try {
+    const exposures = await digestLedger.indexEntriesOf([...catalog.entries.keys()]);
+    return { kev: { catalog: catalog.entries, exposures }, intel };
+  } catch (error) {
+    // The rest of the digest does not need the index: it goes out, saying the section could not be made.
+    options.logger.warn(
+      "digests go out without their known-exploited section: the vulnerability index could not be read",
+      {
+        error: describeError(error),
+      },
+    );
+    return {
+      intel: {
+        ...intel,
+        kev: { state: "unavailable", reason: "the ledger's vulnerability index could not be read" },
+      },
+    };
+  }
 }
 
 /**

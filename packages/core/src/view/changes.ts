@@ -6,7 +6,8 @@ import { reportImageLabel } from "./image.js";
 import { countsSummary } from "./severity.js";
 
 // One wording of change for every reporter (issue 14): "2 new since 2026-11-23: CVE-2026-1111, CVE-2026-2222",
-// "1 raised: CVE-2026-3333 HIGH → CRITICAL", "1 fixed: CVE-2025-4444", or "No change since 2026-11-23". The text
+// "1 raised: CVE-2026-3333 HIGH → CRITICAL", "1 fixed: CVE-2025-4444", or "No change since 2026-11-23"; and, first,
+// "1 now known exploited: CVE-2023-44487" when CISA's KEV catalog gained a CVE of the image (issue 16). The text
 // is plain: vulnerability ids come from the feed and are untrusted, so each reporter escapes the result for its
 // target, or passes `formatId` to turn each id into its target's safe form (a Markdown code span).
 //
@@ -18,8 +19,11 @@ export const CHANGES_MAX_IDS = 5;
 /** An id longer than this is cut (ids are untrusted; real ones are far shorter). */
 const MAX_ID_CHARS = 80;
 
-/** A kind of change, in the order they are told: new, raised, fixed; `unchanged` when there is none. */
-export type ChangeKind = "new" | "raised" | "fixed" | "unchanged";
+/**
+ * A kind of change, in the order they are told: now known exploited (added to CISA's KEV catalog since), new,
+ * raised, fixed; `unchanged` when there is none.
+ */
+export type ChangeKind = "known-exploited" | "new" | "raised" | "fixed" | "unchanged";
 
 /** One line of the change wording: what kind it is (to pick an icon) and its text. */
 export interface ChangeLine {
@@ -83,6 +87,14 @@ interface ChangePart {
   list: string;
 }
 
+/** How each kind of change is told after its count: `2 new`, `1 now known exploited`. */
+const KIND_WORDS: Readonly<Record<ChangePart["kind"], string>> = {
+  "known-exploited": "now known exploited",
+  new: "new",
+  raised: "raised",
+  fixed: "fixed",
+};
+
 /** The kinds of change a report has, in the order they are told; `since` is ` since 2026-11-23` or the like. */
 function changeParts(
   changes: ReportChanges,
@@ -91,10 +103,19 @@ function changeParts(
   const max = options.maxIds ?? CHANGES_MAX_IDS;
   const format = options.formatId ?? ((id: string) => id);
   const day = dayOf(changes.previousScanAt);
+  const exploited = distinct(changes.nowKnownExploited ?? [], (f) => f.id);
   const added = distinct(changes.newFindings, (f) => f.id);
   const raised = distinct(changes.severityRaised, (r) => r.finding.id);
   const fixed = distinct(changes.fixedFindings, (f) => f.id);
   const parts: ChangePart[] = [
+    {
+      kind: "known-exploited",
+      count: exploited.length,
+      list: cappedList(
+        exploited.map((e) => format(e.id)),
+        max,
+      ),
+    },
     {
       kind: "new",
       count: added.length,
@@ -142,7 +163,7 @@ export function changeLines(
   if (parts.length === 0) return [{ kind: "unchanged", text: `No change${since}` }];
   return parts.map((part, i) => ({
     kind: part.kind,
-    text: `${part.count} ${part.kind}${i === 0 ? since : ""}${part.list ? `: ${part.list}` : ""}`,
+    text: `${part.count} ${KIND_WORDS[part.kind]}${i === 0 ? since : ""}${part.list ? `: ${part.list}` : ""}`,
   }));
 }
 
@@ -167,7 +188,7 @@ export function changesShort(report: Pick<ScanReport, "changes" | "status">): st
   if (!changes) return undefined;
   const { parts } = changeParts(changes, { maxIds: 0 });
   if (parts.length === 0) return "unchanged";
-  return parts.map((part) => `${part.count} ${part.kind}`).join(", ");
+  return parts.map((part) => `${part.count} ${KIND_WORDS[part.kind]}`).join(", ");
 }
 
 /**

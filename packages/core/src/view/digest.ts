@@ -36,7 +36,7 @@ const CONSOLE = "https://eu-west-1.console.aws.amazon.com/ecr/";
 /**
  * Two small digests to render every digest template with at cold start, so a broken override fails then, naming
  * the template: one with every part filled (an image over the thresholds, new and fixed findings, a partial log,
- * coverage) and one of an empty ledger.
+ * known exploited findings, a stale intel source, coverage) and one of an empty ledger.
  */
 export function templateCheckDigests(reporterId: string): Digest[] {
   const counts = { ...emptySeverityCounts(), CRITICAL: 1, HIGH: 2 };
@@ -79,6 +79,27 @@ export function templateCheckDigests(reporterId: string): Digest[] {
     },
     newFindings: { total: 2, top: [change], partial: true },
     fixedFindings: { total: 1, top: [{ ...change, severity: "HIGH" }] },
+    knownExploited: {
+      total: 2,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-0000-0000",
+          severity: "CRITICAL",
+          package: "pkg",
+          dateAdded: "2025-01-01",
+          dueDate: "2025-01-22",
+          overdue: true,
+          knownRansomware: true,
+          references: ["self-check:latest"],
+          referenceCount: 2,
+        },
+      ],
+    },
+    intel: {
+      kev: { state: "fresh", asOf: "2026-01-08T06:00:00.000Z" },
+      epss: { state: "stale", asOf: "2026-01-06T06:00:00.000Z", reason: "self-check" },
+    },
     coverage: {
       runAt: "2026-01-08T02:00:00.000Z",
       repositories: 1,
@@ -95,7 +116,7 @@ export function templateCheckDigests(reporterId: string): Digest[] {
     },
     consoleUrl: CONSOLE,
   };
-  const { coverage: _none, ...withoutCoverage } = full;
+  const { coverage: _none, knownExploited: _noKev, ...withoutCoverage } = full;
   const empty: Digest = {
     ...withoutCoverage,
     emptyLedger: true,

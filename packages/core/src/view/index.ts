@@ -19,5 +19,28 @@ export { incompleteNote } from "./completeness.js";
 export { digestPeriodName, formatAge, formatDelta, templateCheckDigests } from "./digest.js";
 export { type FixStatus, fixStatus, formatCvss, missingFixText } from "./finding.js";
 export { type ImageRef, reportImageLabel, shortDigest } from "./image.js";
+export {
+  digestKevHeadline,
+  ESCALATION_MAX_IDS,
+  type EscalationTextOptions,
+  epssText,
+  escalationText,
+  exploitText,
+  feedDay,
+  fixNoteText,
+  type IntelBadge,
+  type IntelBadgeKind,
+  type IntelCounts,
+  intelBadges,
+  intelCounts,
+  intelNote,
+  isExploitable,
+  isKnownRansomwareUse,
+  isOverdue,
+  kevBadge,
+  kevCountText,
+  kevDueText,
+  requiredActionText,
+} from "./intel.js";
 export { countsSummary, mostSevereFirst, severityName, severityRank } from "./severity.js";
 export { checkTemplates, templateCheckReports, templatesOptionSchema } from "./templates.js";

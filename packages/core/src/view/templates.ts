@@ -47,11 +47,12 @@ export function templatesOptionSchema(reporter: string, shippedNames: readonly s
 const CHECK_DIGEST = `sha256:${"0".repeat(64)}`;
 
 /**
- * Two small reports to build the views of a template self-check from: a completed scan (one finding with a fix,
- * one without, one ignored, and changes since a previous report) and a failed one, so most branches of a template
- * run.
+ * Small reports to build the views of a template self-check from: a completed scan (one finding with a fix and
+ * threat intel, one without, one ignored, escalations, a stale intel source, and changes since a previous
+ * report), a failed one, and an escalated one (within the thresholds, due by escalation), so most branches of a
+ * template run.
  */
-export function templateCheckReports(): { completed: ScanReport; failed: ScanReport } {
+export function templateCheckReports(): { completed: ScanReport; failed: ScanReport; escalated: ScanReport } {
   const completed: ScanReport = {
     account: "123456789012",
     region: "eu-west-1",
@@ -73,6 +74,16 @@ export function templateCheckReports(): { completed: ScanReport; failed: ScanRep
         fixedInVersion: "1.1",
         cvssScore: 9.8,
         url: "https://nvd.nist.gov/",
+        // Threat intel (view/intel.ts), so the templates' badge branches run too: overdue on KEV, ransomware.
+        kev: {
+          dateAdded: "2025-01-01",
+          dueDate: "2025-01-22",
+          requiredAction: "self-check",
+          knownRansomwareCampaignUse: "Known",
+        },
+        epss: { score: 0.9, percentile: 0.99, date: "2025-12-31" },
+        exploitAvailable: "YES",
+        fixAvailable: "YES",
       },
       { id: "CVE-0000-0001", severity: "HIGH", title: "self-check" },
     ],
@@ -83,6 +94,12 @@ export function templateCheckReports(): { completed: ScanReport; failed: ScanRep
       exceeded: ["CRITICAL"],
       highestSeverity: "CRITICAL",
       ignoredFindings: 1,
+      escalations: [{ id: "CVE-0000-0000", packageName: "pkg", why: ["kev", "exploit-available"] }],
+    },
+    // A stale and an unavailable source, so the templates' intel note runs.
+    intel: {
+      kev: { state: "stale", asOf: "2025-12-30T00:00:00.000Z", reason: "self-check" },
+      epss: { state: "unavailable", reason: "self-check" },
     },
     // What the findings ledger tells (view/changes.ts), so the templates' change branches run too.
     changes: {
@@ -93,9 +110,12 @@ export function templateCheckReports(): { completed: ScanReport; failed: ScanRep
       severityRaised: [
         { finding: { id: "CVE-0000-0001", severity: "HIGH", title: "self-check" }, from: "LOW" },
       ],
+      nowKnownExploited: [
+        { id: "CVE-0000-0000", severity: "CRITICAL", title: "self-check", packageName: "pkg" },
+      ],
     },
   };
-  const { changes: _none, ...withoutChanges } = completed;
+  const { changes: _none, intel: _noIntel, ...withoutChanges } = completed;
   const failed: ScanReport = {
     ...withoutChanges,
     status: "FAILED",
@@ -104,7 +124,11 @@ export function templateCheckReports(): { completed: ScanReport; failed: ScanRep
     findings: [],
     verdict: { due: true, reason: "scan-failed", exceeded: [], ignoredFindings: 0 },
   };
-  return { completed, failed };
+  const escalated: ScanReport = {
+    ...completed,
+    verdict: { ...completed.verdict, reason: "escalated", exceeded: [] },
+  };
+  return { completed, failed, escalated };
 }
 
 /**

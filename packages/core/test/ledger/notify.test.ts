@@ -169,3 +169,66 @@ describe("decideNotification", () => {
     expect(decision.why).toBe("first-report");
   });
 });
+
+describe("decideNotification: a KEV escalation (findings now known exploited)", () => {
+  const escalationKey = `${SCAN}#kev:CVE-2021-44228`;
+  const nowExploited: ReportChanges = {
+    ...unchanged,
+    nowKnownExploited: [finding("CVE-2021-44228", "CRITICAL")],
+  };
+  const decide = (input: Omit<NotificationInput, "scanKey">, scanKey = escalationKey) =>
+    decideNotification({ ...input, scanKey });
+
+  it("sends in changes mode what would otherwise be held as unchanged", () => {
+    expect(decide({ mode: "changes", ...over, changes: nowExploited, lastSent: sentOver })).toEqual({
+      send: true,
+      kind: "report",
+      why: "now-known-exploited",
+    });
+    // The same report without the escalation's findings is held: the reason is the escalation, nothing else.
+    expect(decide({ mode: "changes", ...over, changes: unchanged, lastSent: sentOver }).why).toBe(
+      "unchanged",
+    );
+  });
+
+  it("says why, even to a reporter never sent the reference and beside new findings", () => {
+    expect(decide({ mode: "changes", ...over, changes: nowExploited }).why).toBe("now-known-exploited");
+    const both = { ...nowExploited, newFindings: [finding("CVE-NEW", "HIGH")] };
+    expect(decide({ mode: "changes", ...over, changes: both, lastSent: sentOver }).why).toBe(
+      "now-known-exploited",
+    );
+  });
+
+  it("sends in always mode as before", () => {
+    expect(decide({ mode: "always", ...over, changes: nowExploited, lastSent: sentOver })).toEqual({
+      send: true,
+      kind: "report",
+      why: "always",
+    });
+  });
+
+  it("holds the same escalation sent already (its own send key), in both modes", () => {
+    const sentEscalation: LastSent = { scanKey: escalationKey, over: true, state: "sent" };
+    for (const mode of ["changes", "always"] as const) {
+      expect(decide({ mode, ...over, changes: nowExploited, lastSent: sentEscalation }).why).toBe(
+        "duplicate-scan",
+      );
+    }
+    // The scan itself sent (its key is the scan key alone) does not hold its escalation.
+    const sentScan: LastSent = { scanKey: SCAN, over: true, state: "sent" };
+    expect(decide({ mode: "changes", ...over, changes: nowExploited, lastSent: sentScan }).send).toBe(true);
+  });
+
+  it("never makes a report due: not due is held as before", () => {
+    expect(decide({ mode: "changes", ...within, changes: nowExploited, lastSent: sentWithin })).toEqual({
+      send: false,
+      kind: undefined,
+      why: "not-due",
+    });
+  });
+
+  it("an empty list is no escalation", () => {
+    const none = { ...unchanged, nowKnownExploited: [] };
+    expect(decide({ mode: "changes", ...over, changes: none, lastSent: sentOver }).why).toBe("unchanged");
+  });
+});
