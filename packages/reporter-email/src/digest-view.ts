@@ -5,10 +5,15 @@ import {
   type DigestChangeList,
   type DigestCoverage,
   type DigestImage,
+  type DigestKevList,
+  digestKevHeadline,
   digestPeriodName,
   formatAge,
   formatDelta,
   headerValue,
+  intelNote,
+  kevCountText,
+  kevDueText,
   mostSevereFirst,
   reportImageLabel,
   SEVERITIES,
@@ -220,6 +225,34 @@ export interface DigestChangesView {
   partial: boolean;
 }
 
+/** One KEV vulnerability open in the route's images in use. */
+export interface DigestKevEntryView {
+  id: string;
+  severity: Severity;
+  label: string;
+  color: string;
+  package: string;
+  /** `overdue since 2021-12-24`, `due 2027-01-05`, or empty when CISA gives no due date. */
+  dueText: string;
+  overdue: boolean;
+  knownRansomware: boolean;
+  /** `team-a/api:v1.4.2, team-a/web:latest` (at most 5 references). */
+  referenceList: string;
+  /** References beyond those listed. */
+  moreReferences: number;
+}
+
+/** The known exploited vulnerabilities open in the route's images, overdue first. */
+export interface DigestKevView {
+  /** `2 known exploited (KEV), 1 overdue`, or `No open finding is on CISA's KEV catalog`. */
+  headline: string;
+  total: number;
+  overdue: number;
+  entries: DigestKevEntryView[];
+  /** Vulnerabilities not listed. */
+  more: number;
+}
+
 /** The coverage of the latest scheduled run. */
 export interface DigestCoverageView {
   /** `2026-11-30 02:00 UTC` */
@@ -279,6 +312,12 @@ export interface EmailDigestView {
   overThresholds: { total: number; images: DigestImageView[]; more: number };
   newFindings: DigestChangesView;
   fixedFindings: DigestChangesView;
+  /** Open findings on CISA's KEV catalog, overdue first; absent when KEV was off or its catalog could not be read. */
+  knownExploited?: DigestKevView;
+  /** `2 known exploited (KEV), 1 overdue`, for the subject and the preview line; empty when none or not read. */
+  kevSummary: string;
+  /** `KEV unavailable: …`, `EPSS scores from …`: a threat-intel source not fresh; empty when all were fresh or off. */
+  intelNote: string;
   coverage?: DigestCoverageView;
   /** One line for the inbox preview (hidden pre-header of the HTML body). */
   summary: string;
@@ -414,6 +453,32 @@ function changesView(list: DigestChangeList, kind: "new" | "fixed"): DigestChang
   };
 }
 
+function kevView(list: DigestKevList): DigestKevView {
+  const entries = list.top.map((entry): DigestKevEntryView => {
+    const references = entry.references.map((ref) => line(ref, MAX.reference)).filter((ref) => ref !== "");
+    return {
+      id: line(entry.id, MAX.id) || "unnamed",
+      severity: entry.severity,
+      label: severityName(entry.severity, "lower"),
+      color: SEVERITY_COLORS[entry.severity] ?? SEVERITY_COLORS.UNDEFINED,
+      package: line(entry.package, MAX.packageName),
+      // Only a YYYY-MM-DD due date is shown: the kit drops anything else the feed wrote.
+      dueText: kevDueText(entry),
+      overdue: entry.overdue,
+      knownRansomware: entry.knownRansomware,
+      referenceList: references.join(", "),
+      moreReferences: Math.max(0, entry.referenceCount - references.length),
+    };
+  });
+  return {
+    headline: digestKevHeadline(list),
+    total: list.total,
+    overdue: list.overdue,
+    entries,
+    more: Math.max(0, list.total - entries.length),
+  };
+}
+
 function coverageView(coverage: DigestCoverage | undefined): DigestCoverageView | undefined {
   if (!coverage) return undefined;
   const rows = [
@@ -463,6 +528,8 @@ export function buildEmailDigestView(digest: Digest, options: EmailDigestViewOpt
       ? "All clear"
       : `${subjectCounts(counts)} open in ${imagesWords}`;
   const listed = digest.emptyLedger ? [] : imageViews(digest.overThresholds.top);
+  const kev = digest.emptyLedger ? undefined : digest.knownExploited;
+  const kevSummary = kev ? kevCountText(kev.total, kev.overdue) : "";
   const overTotal = digest.emptyLedger ? 0 : Math.max(digest.overThresholds.total, listed.length);
   const view: EmailDigestView = {
     subjectPrefix: headerValue(options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX),
@@ -498,9 +565,12 @@ export function buildEmailDigestView(digest: Digest, options: EmailDigestViewOpt
       ? `${title} for ${routeLabel}: the findings ledger has nothing yet for these images.`
       : allClear
         ? `${title} for ${routeLabel}: all clear, no open findings in ${imagesWords}.`
-        : `${title} for ${routeLabel}: ${countsSummary(counts)} open; ${overTotal} ${overTotal === 1 ? "image" : "images"} over the thresholds; ${digest.newFindings.total} new, ${digest.fixedFindings.total} fixed this period.`,
+        : `${title} for ${routeLabel}: ${kevSummary ? `${kevSummary}; ` : ""}${countsSummary(counts)} open; ${overTotal} ${overTotal === 1 ? "image" : "images"} over the thresholds; ${digest.newFindings.total} new, ${digest.fixedFindings.total} fixed this period.`,
+    kevSummary,
+    intelNote: digest.emptyLedger ? "" : line(intelNote(digest.intel), 500),
     subject: "",
   };
+  if (kev) view.knownExploited = kevView(kev);
   const consoleUrl = safeHttpUrl(digest.consoleUrl);
   if (consoleUrl?.startsWith("https:")) view.consoleUrl = consoleUrl;
   const coverage = coverageView(digest.coverage);

@@ -83,7 +83,7 @@ export const emailReporter = defineReporter({
       },
       deps.templates,
     );
-    const email = renderer.render(report);
+    const email = renderer.render(report, { now: deps.clock() });
     return [
       { name: "email.html", content: email.html },
       { name: "email.txt", content: email.text },
@@ -128,7 +128,8 @@ export const emailReporter = defineReporter({
         if (!report.verdict.due && !backWithinThresholds) {
           return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
         }
-        const email = renderer.render(report, { backWithinThresholds });
+        // KEV due dates are compared with the reporter's clock: "overdue" means overdue now.
+        const email = renderer.render(report, { backWithinThresholds, now: deps.clock() });
         const input = buildSendEmailInput(email, options);
         let messageId: string | undefined;
         try {

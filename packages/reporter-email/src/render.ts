@@ -112,10 +112,11 @@ export function createEmailRenderer(
       return renderAll(buildEmailDigestView(digest, options), digestNames, FALLBACK_DIGEST_SUBJECT);
     },
     check() {
-      const { completed, failed } = templateCheckReports();
+      const { completed, failed, escalated } = templateCheckReports();
       const views = [
         buildEmailView(completed, options),
         buildEmailView(failed, options),
+        buildEmailView(escalated, options),
         buildEmailView(completed, options, { backWithinThresholds: true }),
       ].map((view) => ({ ...view, subject: "self-check" }));
       checkTemplates("email", plain, {

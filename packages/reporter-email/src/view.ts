@@ -6,15 +6,22 @@ import {
   changesHeadline,
   changesShort,
   countsSummary,
+  escalationText,
   type Finding,
+  fixNoteText,
   formatCvss,
   headerValue,
+  type IntelBadgeKind,
   incompleteNote,
+  intelBadges,
+  intelCounts,
+  intelNote,
   isFailedScan,
+  kevCountText,
   linkableHttpUrl,
-  missingFixText,
   mostSevereFirst,
   reportImageLabel,
+  requiredActionText,
   type ScanReport,
   type ScanType,
   SEVERITIES,
@@ -34,6 +41,13 @@ export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
   UNDEFINED: "#616161",
 };
 const FAILED_COLOR = "#6a1b9a";
+/** The colour of a KEV badge (the CRITICAL red: exploited in the wild), and of the other threat-intel badges. */
+export const BADGE_COLORS: Readonly<Record<IntelBadgeKind, string>> = {
+  kev: "#b71c1c",
+  ransomware: "#b71c1c",
+  exploit: "#c43e00",
+  epss: "#455a64",
+};
 const NO_FINDINGS_COLOR = "#2e7d32";
 
 // Bounds on untrusted text, so one hostile field cannot bloat the mail (ECR: repository ≤ 256, tag ≤ 128).
@@ -51,6 +65,10 @@ const MAX = {
   subjectImage: 120,
   /** One line of the change wording (five ids of at most 80 characters, and the words around them). */
   changes: 1_000,
+  /** CISA's required action (the view kit cuts it at 300 already). */
+  requiredAction: 300,
+  /** The note on the threat-intel sources (two reasons of at most 200 characters, and the words around them). */
+  intelNote: 500,
 } as const;
 
 /** One severity's count, for the badges. */
@@ -59,6 +77,17 @@ export interface SeverityCountView {
   /** Lower case, for prose: `critical`. */
   label: string;
   count: number;
+  color: string;
+}
+
+/** One threat-intel badge of a finding, in the view kit's wording (no untrusted text in it). */
+export interface BadgeView {
+  kind: IntelBadgeKind;
+  /** `KEV, overdue since 2021-12-24`, `known ransomware use`, `exploit available`, `EPSS 94 % (99th percentile)`. */
+  text: string;
+  /** An overdue KEV due date, or known ransomware use. */
+  urgent: boolean;
+  /** The badge's background (white text). */
   color: string;
 }
 
@@ -74,12 +103,28 @@ export interface FindingView {
   packageVersion: string;
   /** Empty when no fix is known. */
   fixedInVersion: string;
-  /** `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; else empty. */
+  /**
+   * Beside or instead of the fixed-in version: `no fix`, `partial fix` or `fix available` (Amazon Inspector), else
+   * `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; or empty.
+   */
   fixNote: string;
   /** The CVSS score with one decimal (`9.8`), empty when unknown. */
   cvss: string;
   /** The advisory link, only when it is an http(s) URL (normalized, so quotes and brackets are percent-encoded). */
   url?: string;
+  /** Threat-intel badges, most urgent first (KEV, known ransomware use, exploit available, EPSS); may be empty. */
+  badges: BadgeView[];
+  /** The badges' texts joined with ` · `, for the text body. */
+  badgeList: string;
+  /** On CISA's KEV catalog; past its due date; known ransomware use; Inspector knows an exploit. */
+  kev: boolean;
+  overdue: boolean;
+  knownRansomware: boolean;
+  exploitAvailable: boolean;
+  /** `EPSS 94 % (99th percentile)`, or empty. */
+  epss: string;
+  /** CISA's required action for a KEV finding: untrusted text from the feed, one line, at most 300 characters. */
+  requiredAction: string;
 }
 
 /** What changed since the last report for the image (findings ledger), in core's wording; cleaned, not escaped. */
@@ -138,6 +183,21 @@ export interface EmailView {
    * report and for a failed scan.
    */
   changes?: ChangesView;
+  /** True when the report is due only because the `escalate` policy matched findings (within the thresholds). */
+  escalated: boolean;
+  /**
+   * Why the escalate policy made the report due: `Due although within the thresholds: 1 finding on CISA's KEV
+   * catalog — CVE-2023-44487` (`Escalated: …` when over the thresholds too); empty when none matched.
+   */
+  escalation: string;
+  /** Findings on CISA's KEV catalog, how many are overdue, and how many are exploitable (KEV or an exploit known). */
+  kev: number;
+  overdue: number;
+  exploitable: number;
+  /** `2 known exploited (KEV), 1 overdue`, or empty. */
+  kevSummary: string;
+  /** `EPSS scores from 2026-11-26 (api.first.org answered 503)`, `KEV unavailable: …`; empty when fresh or off. */
+  intelNote: string;
   /** True for the one "back within thresholds" notice, a short message instead of a report. */
   backWithinThresholds: boolean;
   /** The notice's sentence (`team-a/api:v1 is back within the thresholds: the scan of … found 1 low.`), else empty. */
@@ -162,9 +222,13 @@ export interface EmailViewOptions {
   maxFindings?: number;
 }
 
-/** What kind of message the view is for: a report (the default), or the "back within thresholds" notice. */
+/**
+ * What kind of message the view is for: a report (the default), or the "back within thresholds" notice; and when
+ * it is rendered (`now`, the reporter's clock: a KEV due date before its day is overdue; default the current time).
+ */
 export interface EmailKind {
   backWithinThresholds?: boolean;
+  now?: Date;
 }
 
 /** One line of untrusted text: controls and bidi overrides removed, line breaks made spaces, bounded. */
@@ -202,8 +266,9 @@ export function formatTimestamp(iso: string | undefined): string {
     .replace(/\.\d{3}Z$/, " UTC");
 }
 
-function findingView(finding: Finding, scanType: ScanType): FindingView {
+function findingView(finding: Finding, scanType: ScanType, now: Date): FindingView {
   const fixedInVersion = line(finding.fixedInVersion, MAX.version);
+  const badges = intelBadges(finding, now).map((badge) => ({ ...badge, color: BADGE_COLORS[badge.kind] }));
   const view: FindingView = {
     id: line(finding.id, MAX.id),
     severity: finding.severity,
@@ -213,8 +278,16 @@ function findingView(finding: Finding, scanType: ScanType): FindingView {
     packageName: line(finding.packageName, MAX.packageName),
     packageVersion: line(finding.packageVersion, MAX.version),
     fixedInVersion,
-    fixNote: missingFixText(fixedInVersion, scanType),
+    fixNote: fixNoteText({ fixAvailable: finding.fixAvailable, fixedInVersion }, scanType),
     cvss: formatCvss(finding.cvssScore),
+    badges,
+    badgeList: badges.map((badge) => badge.text).join(" · "),
+    kev: finding.kev !== undefined,
+    overdue: badges.some((badge) => badge.kind === "kev" && badge.urgent),
+    knownRansomware: badges.some((badge) => badge.kind === "ransomware"),
+    exploitAvailable: badges.some((badge) => badge.kind === "exploit"),
+    epss: badges.find((badge) => badge.kind === "epss")?.text ?? "",
+    requiredAction: line(requiredActionText(finding.kev), MAX.requiredAction),
   };
   const url = safeHttpUrl(finding.url);
   if (url !== undefined) view.url = url;
@@ -250,6 +323,7 @@ export function buildEmailView(
   kind: EmailKind = {},
 ): EmailView {
   const backWithinThresholds = kind.backWithinThresholds === true;
+  const now = kind.now ?? new Date();
   const maxFindings = options.maxFindings ?? DEFAULT_MAX_FINDINGS;
   const repository = line(report.repository, MAX.repository);
   const digest = line(report.digest, MAX.id);
@@ -279,7 +353,8 @@ export function buildEmailView(
   const subjectCounts = countsSummary(report.counts, exceeded) || countsSummary(report.counts);
 
   const totalFindings = report.findings.length;
-  const findings = report.findings.slice(0, maxFindings).map((f) => findingView(f, report.scanType));
+  const findings = report.findings.slice(0, maxFindings).map((f) => findingView(f, report.scanType, now));
+  const intel = intelCounts(failed ? [] : report.findings, now);
   const statusDescription = line(report.statusDescription, MAX.statusDescription);
 
   const view: EmailView = {
@@ -313,6 +388,13 @@ export function buildEmailView(
     exceededList: exceeded.join(", "),
     ignoredFindings: report.verdict.ignoredFindings,
     incompleteNote: incompleteNote(report) ?? "",
+    escalated: !failed && report.verdict.reason === "escalated",
+    escalation: failed ? "" : line(escalationText(report.verdict), 3 * MAX.changes),
+    kev: intel.kev,
+    overdue: intel.overdue,
+    exploitable: intel.exploitable,
+    kevSummary: kevCountText(intel.kev, intel.overdue),
+    intelNote: failed ? "" : line(intelNote(report.intel), MAX.intelNote),
     backWithinThresholds,
     notice,
     totalFindings,
@@ -325,7 +407,7 @@ export function buildEmailView(
         ? notice
         : failed
           ? `The scan of ${imageLabel} failed${statusDescription ? `: ${truncateText(statusDescription, 120)}` : "."}`
-          : `${countsText} in ${imageLabel}`,
+          : `${intel.kev > 0 ? `${kevCountText(intel.kev, intel.overdue)}; ` : ""}${countsText} in ${imageLabel}`,
     ),
     subject: "",
   };

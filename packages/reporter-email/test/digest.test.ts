@@ -83,7 +83,7 @@ describe("the digest e-mail of sampleDigest()", () => {
 
   it("has a subject with the open CRITICAL and HIGH counts, the images and the route", () => {
     expect(email.subject).toBe(
-      "[ecr-scan-reporter] Weekly digest: 2 CRITICAL, 9 HIGH open in 14 images (^team-a/)",
+      "[ecr-scan-reporter] Weekly digest: 2 CRITICAL, 9 HIGH open in 14 images, 2 known exploited (KEV), 1 overdue (^team-a/)",
     );
   });
 
@@ -171,7 +171,7 @@ describe("the digest e-mail of sampleDigest()", () => {
 
   it("starts the inbox preview with the picture", () => {
     expect(buildEmailDigestView(digest).summary).toBe(
-      "Weekly digest for ^team-a/: 2 critical, 9 high, 31 medium, 12 low, 1 informational open; 3 images over the thresholds; 3 new, 2 fixed this period.",
+      "Weekly digest for ^team-a/: 2 known exploited (KEV), 1 overdue; 2 critical, 9 high, 31 medium, 12 low, 1 informational open; 3 images over the thresholds; 3 new, 2 fixed this period.",
     );
   });
 });
@@ -209,7 +209,7 @@ describe("all clear and empty ledger", () => {
       open: { ...sampleDigest().open, counts: countsOf({ MEDIUM: 4, LOW: 2 }) },
     });
     expect(renderEmailDigest(digest).subject).toBe(
-      "[ecr-scan-reporter] Weekly digest: 4 MEDIUM open in 14 images (^team-a/)",
+      "[ecr-scan-reporter] Weekly digest: 4 MEDIUM open in 14 images, 2 known exploited (KEV), 1 overdue (^team-a/)",
     );
   });
 });
@@ -222,7 +222,7 @@ describe("hostile digest text", () => {
     expect(email.subject).not.toMatch(CONTROL_CHARACTERS);
     expect(email.subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
     expect(email.subject).toBe(
-      "[ecr-scan-reporter] Weekly digest: 2 CRITICAL, 9 HIGH open in 14 images (^team-<!channel>/)",
+      "[ecr-scan-reporter] Weekly digest: 2 CRITICAL, 9 HIGH open in 14 images, 1 known exploited (KEV), 1 overdue (^team-<!channel>/)",
     );
   });
 

@@ -7,6 +7,10 @@ import {
   type DigestChange,
   type DigestChangeList,
   type DigestImage,
+  type DigestKevList,
+  digestKevHeadline,
+  intelNote,
+  kevDueText,
   SEVERITIES,
   type Severity,
   type SeverityCounts,
@@ -213,10 +217,48 @@ function imagesSection(digest: Digest, limit: number, issueFor: ImageIssueLookup
   return [...lines, ""];
 }
 
-function referencesCell(change: DigestChange): string {
+function referencesCell(change: Pick<DigestChange, "references" | "referenceCount">): string {
   const refs = change.references.map((r) => markdownCode(r, MAX.reference)).filter(Boolean);
   const rest = change.referenceCount - refs.length;
   return `${refs.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
+}
+
+/**
+ * The open findings on CISA's KEV catalog, overdue first, with CISA's due dates (overdue ones bold) and the images
+ * they are open on; nothing when KEV was not read. The due date is shown only when it is a `YYYY-MM-DD` date.
+ */
+function kevSection(list: DigestKevList | undefined, limit: number): string[] {
+  if (!list) return [];
+  if (list.total === 0) return [`${digestKevHeadline(list)}.`, ""];
+  const shown = list.top.slice(0, limit);
+  const lines = [
+    `#### ${digestKevHeadline(list)}`,
+    "",
+    "On CISA's Known Exploited Vulnerabilities catalog, overdue first:",
+    "",
+    "| Severity | Vulnerability | Package | Due | Images |",
+    "| --- | --- | --- | --- | --- |",
+    ...shown.map((entry) => {
+      const due = kevDueText(entry);
+      const dueCell = [
+        entry.overdue && due ? `**${due}**` : due,
+        entry.knownRansomware ? "**known ransomware use**" : "",
+      ]
+        .filter(Boolean)
+        .join(" · ");
+      return (
+        `| ${severityName(entry.severity)} | ${markdownCode(entry.id, MAX.id)} | ` +
+        `${markdownCode(entry.package, MAX.packageName)} | ${dueCell} | ${referencesCell(entry)} |`
+      );
+    }),
+  ];
+  const rest = list.total - shown.length;
+  if (rest > 0)
+    lines.push(
+      "",
+      `…and ${plural(rest, "more known exploited vulnerability", "more known exploited vulnerabilities")}.`,
+    );
+  return [...lines, ""];
 }
 
 function changesSection(title: string, list: DigestChangeList, limit: number): string[] {
@@ -272,6 +314,10 @@ function renderVisible(digest: Digest, limit: number, issueFor: ImageIssueLookup
     digestHeadline(digest),
     "",
   ];
+  // What is exploited in the wild comes first after the headline: it is what to fix before anything else.
+  if (!digest.emptyLedger) lines.push(...kevSection(digest.knownExploited, limit));
+  const note = intelNote(digest.intel);
+  if (note) lines.push("> [!NOTE]", `> Threat intel: ${markdownText(note, 600)}`, "");
   if (!digest.emptyLedger) lines.push(...countsTable(digest), "");
   lines.push(...imagesSection(digest, limit, issueFor));
   if (!digest.emptyLedger) {
@@ -363,6 +409,8 @@ export function renderDigestComment(
           ? " (unchanged)"
           : ` (${signedDelta(over, previous.overThresholds)}, was ${previous.overThresholds})`;
     lines.push(`- Images over the thresholds: ${over}${was}`);
+    const kev = digest.knownExploited;
+    if (kev) lines.push(`- ${digestKevHeadline(kev)}`);
   }
   return truncateText(defuseMarkers(lines.join("\n")), GITHUB_BODY_MAX_CHARS);
 }

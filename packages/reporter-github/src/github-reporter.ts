@@ -84,6 +84,7 @@ export function createGitHubReporter(
       renderer,
       logger: deps.logger,
       reporterId: ctx.reporterId,
+      now: deps.clock(),
     };
     const issue = await findIssue(step);
     return apply(step, state, planIssueAction(report, issue), issue);
@@ -139,9 +140,10 @@ export function defineGitHubReporter(tuning: ClientTuning = {}): ReporterPlugin<
     },
     preview(report, options, deps) {
       const renderer = createGitHubRenderer({ templates: options.templates, overrides: deps.templates });
-      const body = fitIssueBody(report, { maxFindings: options.maxFindings, renderer }).body;
+      const now = deps.clock();
+      const body = fitIssueBody(report, { maxFindings: options.maxFindings, renderer, now }).body;
       return [
-        { name: "issue-title.txt", content: `${renderIssueTitle(report)}\n` },
+        { name: "issue-title.txt", content: `${renderIssueTitle(report, now)}\n` },
         { name: "issue-body.md", content: body },
       ];
     },

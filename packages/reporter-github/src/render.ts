@@ -1,7 +1,9 @@
 import {
   checkTemplates as checkTemplateViews,
   createTemplateRenderer,
+  intelCounts,
   isFailedScan,
+  kevCountText,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
@@ -19,7 +21,14 @@ import {
 } from "./markers.js";
 import { DEFAULT_MAX_FINDINGS } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
-import { type CommentEvent, commentView, exceededSummary, imageLabelText, issueView } from "./view.js";
+import {
+  type CommentEvent,
+  commentView,
+  exceededSummary,
+  imageLabelText,
+  issueView,
+  withListedFindings,
+} from "./view.js";
 
 /** GitHub refuses an issue body or comment longer than this many characters. */
 export const GITHUB_BODY_MAX_CHARS = 65_536;
@@ -45,10 +54,16 @@ export function createGitHubRenderer(
 
 /**
  * The issue title: `[ecr-scan] team-a/api:v1.4.2 — 1 critical, 2 high` (the counts of the severities over their
- * threshold), `… — scan failed`, or `… — within thresholds`. Plain text on one line, at most 256 characters.
+ * threshold), preceded by the KEV findings when there are (`— 1 known exploited (KEV), 1 overdue; 1 critical`),
+ * `… — escalated` for a report due by an escalation other than KEV, `… — scan failed`, or `… — within thresholds`.
+ * Plain text on one line, at most 256 characters. `now` is the clock KEV due dates are compared with.
  */
-export function renderIssueTitle(report: ScanReport): string {
-  const state = isFailedScan(report.status) ? "scan failed" : exceededSummary(report) || "within thresholds";
+export function renderIssueTitle(report: ScanReport, now = new Date()): string {
+  const failed = isFailedScan(report.status);
+  const kev = failed ? { kev: 0, overdue: 0 } : intelCounts(report.findings, now);
+  const parts = [kevCountText(kev.kev, kev.overdue), exceededSummary(report)].filter((part) => part !== "");
+  const due = report.verdict.reason === "escalated" ? "escalated" : "within thresholds";
+  const state = failed ? "scan failed" : parts.join("; ") || due;
   const tail = ` — ${state}`;
   const head = truncateText(
     `${TITLE_PREFIX} ${imageLabelText(report)}`,
@@ -66,6 +81,8 @@ export interface IssueBodyOptions {
   renderer?: TemplateRenderer;
   /** The longest body allowed (default 65,536). */
   maxChars?: number;
+  /** The reporter's clock: a KEV due date before its day is overdue (default: the current time). */
+  now?: Date;
 }
 
 /** An issue body and what went into it. */
@@ -94,10 +111,12 @@ export function fitIssueBody(report: ScanReport, options: IssueBodyOptions = {})
   ];
   const tail = `\n\n${markers.join("\n")}\n`;
   const budget = maxChars - tail.length;
-  const render = (listed: number) => renderer.render(ISSUE_TEMPLATE, issueView(report, listed)).trimEnd();
-
   const total = report.findings.length;
   let listed = Math.min(total, options.maxFindings ?? DEFAULT_MAX_FINDINGS);
+  // The findings' views are built once, for the most that may be listed; each count tried lists the first of them.
+  const full = issueView(report, listed, options.now ?? new Date());
+  const render = (count: number) =>
+    renderer.render(ISSUE_TEMPLATE, withListedFindings(full, count)).trimEnd();
   let text = render(listed);
   if (text.length > budget) {
     // The longest list that fits: lengths grow with the count, so a binary search finds it in ~log2(n) renders.
@@ -128,15 +147,16 @@ export function renderIssueBody(report: ScanReport, options: IssueBodyOptions = 
   return fitIssueBody(report, options).body;
 }
 
-/** A comment about `report` on its issue, within GitHub's limit. */
+/** A comment about `report` on its issue, within GitHub's limit; `now` as for the issue body. */
 export function renderComment(
   renderer: TemplateRenderer,
   event: CommentEvent,
   report: ScanReport,
   change?: FindingsChange,
   keptNumber?: number,
+  now = new Date(),
 ): string {
-  const text = renderer.render(COMMENT_TEMPLATE, commentView(event, report, change, keptNumber)).trim();
+  const text = renderer.render(COMMENT_TEMPLATE, commentView(event, report, change, keptNumber, now)).trim();
   return truncateText(text, GITHUB_BODY_MAX_CHARS);
 }
 
@@ -145,12 +165,18 @@ export function renderComment(
  * override fails when the reporter is created, at cold start, naming the template — not on the first report.
  */
 export function checkTemplates(renderer: TemplateRenderer): void {
-  const { completed, failed } = templateCheckReports();
+  const { completed, failed, escalated } = templateCheckReports();
   const events = ["updated", "reopened", "closed", "duplicate"] as const;
   checkTemplateViews("github", renderer, {
-    [ISSUE_TEMPLATE]: [issueView(completed, completed.findings.length), issueView(failed, 0)],
+    [ISSUE_TEMPLATE]: [
+      issueView(completed, completed.findings.length),
+      issueView(failed, 0),
+      issueView(escalated, escalated.findings.length),
+    ],
     [COMMENT_TEMPLATE]: [
       ...events.map((event) => commentView(event, completed, undefined, 1)),
+      commentView("updated", escalated, undefined),
+      commentView("reopened", escalated, undefined),
       // Without the ledger's changes: the issue marker's comparison (the fallback) is shown instead.
       commentView("updated", { ...completed, changes: undefined }, undefined),
       commentView("scan-failed", failed, undefined),

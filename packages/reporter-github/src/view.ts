@@ -4,12 +4,19 @@ import {
   changesShort,
   cleanText,
   countsSummary,
+  escalationText,
   type Finding,
+  fixNoteText,
   formatCvss,
   incompleteNote,
+  intelBadges,
+  intelCounts,
+  intelNote,
   isFailedScan,
+  kevCountText,
+  kevDueText,
   linkableHttpUrl,
-  missingFixText,
+  requiredActionText,
   type ScanReport,
   SEVERITIES,
   type Severity,
@@ -36,6 +43,10 @@ const MAX_TAG_CHARS = 128;
 const MAX_URL_CHARS = 2_000;
 /** A comment names at most this many new (or fixed) ids, then says how many more. */
 const COMMENT_MAX_IDS = 25;
+/** The issue's known exploited section names at most this many KEV findings, then says how many more. */
+export const KEV_SECTION_MAX_FINDINGS = 25;
+/** The escalation wording names at most this many ids (as code spans). */
+const ESCALATION_MAX_IDS = 10;
 
 /**
  * A URL fit for a Markdown link, or undefined: only http(s), no credentials, at most 2,000 characters, and the
@@ -78,12 +89,43 @@ export interface FindingView {
   packageName: string;
   packageVersion: string;
   fixedInVersion: string;
-  /** Where no fixed-in version is given: `no fixed version yet` (enhanced scanning) or `fix unknown` (basic). */
+  /**
+   * Beside or instead of the fixed-in version: `no fix`, `partial fix` or `fix available` (Amazon Inspector), else
+   * `no fixed version yet` (enhanced scanning) or `fix unknown` (basic) where no fixed-in version is given.
+   */
   fixNote: string;
   /** `9.8`, or "" when unknown. */
   cvssScore: string;
   /** A checked http(s) URL, or undefined (then the id is shown without a link). */
   url?: string;
+  /**
+   * The threat-intel badges joined with ` · `, the urgent ones (an overdue KEV due date, known ransomware use) bold:
+   * `**KEV, overdue since 2021-12-24** · **known ransomware use** · exploit available · EPSS 94 % (99th percentile)`.
+   * No untrusted text; empty for a finding without intel.
+   */
+  badges: string;
+  /** On CISA's KEV catalog; past its due date; known ransomware use; Inspector knows an exploit. */
+  kev: boolean;
+  overdue: boolean;
+  knownRansomware: boolean;
+  exploitAvailable: boolean;
+  /** `EPSS 94 % (99th percentile)`, or "". */
+  epss: string;
+}
+
+/** A finding on CISA's KEV catalog, for the issue's known exploited section. */
+export interface KevFindingView {
+  /** A code span. */
+  id: string;
+  severityLabel: string;
+  /** A code span, or "". */
+  packageName: string;
+  /** `overdue since 2021-12-24`, `due 2027-01-05`, or "" when CISA gives no due date. */
+  due: string;
+  overdue: boolean;
+  knownRansomware: boolean;
+  /** CISA's required action: untrusted text from the feed, escaped, one line; "" when none. */
+  requiredAction: string;
 }
 
 /** The view model of `github/issue.hbs`: identifiers are code spans, free text is escaped, URLs checked. */
@@ -121,6 +163,29 @@ export interface IssueView {
     ignoredFindings: number;
     /** Set when the report was sent with fewer findings than its scan counted. */
     incompleteNote: string;
+    /** True when the report is due only because the `escalate` policy matched findings (within the thresholds). */
+    escalated: boolean;
+    /**
+     * Why the escalate policy made the report due: `Due although within the thresholds: 1 finding on CISA's KEV
+     * catalog — `CVE-2023-44487`` (`Escalated: …` when over the thresholds too), ids as code spans; "" when none.
+     */
+    escalation: string;
+    /** `EPSS scores from 2026-11-26 (api.first.org answered 503)`, `KEV unavailable: …` (escaped); "" when fresh. */
+    intelNote: string;
+  };
+  /** The report's findings on CISA's KEV catalog and how many are overdue; exploitable: KEV or an exploit known. */
+  intel: {
+    kev: number;
+    overdue: number;
+    exploitable: number;
+    /** `2 known exploited (KEV), 1 overdue`, or "". */
+    kevSummary: string;
+    /** The KEV findings, overdue first as the report orders them, at most KEV_SECTION_MAX_FINDINGS. */
+    kevFindings: KevFindingView[];
+    /** KEV findings not named. */
+    moreKevFindings: number;
+    /** True when a listed finding has a badge: the findings table gets its Exploitation column. */
+    badgeColumn: boolean;
   };
   /** Per severity with at least one finding, most severe first. */
   counts: { severity: Severity; label: string; count: number; exceeded: boolean }[];
@@ -131,8 +196,9 @@ export interface IssueView {
   omittedFindings: number;
 }
 
-function findingView(finding: Finding, scanType: ScanReport["scanType"]): FindingView {
+function findingView(finding: Finding, scanType: ScanReport["scanType"], now: Date): FindingView {
   const fixedInVersion = markdownCode(finding.fixedInVersion, MAX_VERSION_CHARS);
+  const badges = intelBadges(finding, now);
   const view: FindingView = {
     id: markdownCode(finding.id, MAX_ID_CHARS),
     severity: finding.severity,
@@ -142,17 +208,45 @@ function findingView(finding: Finding, scanType: ScanReport["scanType"]): Findin
     packageName: markdownCode(finding.packageName, MAX_PACKAGE_CHARS),
     packageVersion: markdownCode(finding.packageVersion, MAX_VERSION_CHARS),
     fixedInVersion,
-    fixNote: missingFixText(fixedInVersion, scanType),
+    fixNote: fixNoteText({ fixAvailable: finding.fixAvailable, fixedInVersion }, scanType),
     cvssScore: formatCvss(finding.cvssScore),
+    // The kit's wording holds no untrusted text and no Markdown syntax: only the bold is added here.
+    badges: badges.map((badge) => (badge.urgent ? `**${badge.text}**` : badge.text)).join(" · "),
+    kev: finding.kev !== undefined,
+    overdue: badges.some((badge) => badge.kind === "kev" && badge.urgent),
+    knownRansomware: badges.some((badge) => badge.kind === "ransomware"),
+    exploitAvailable: badges.some((badge) => badge.kind === "exploit"),
+    epss: badges.find((badge) => badge.kind === "epss")?.text ?? "",
   };
   const url = safeLinkUrl(finding.url);
   if (url) view.url = url;
   return view;
 }
 
-/** The issue body's view of a report, listing its first `listed` findings. */
-export function issueView(report: ScanReport, listed: number): IssueView {
+function kevFindingView(finding: Finding, now: Date): KevFindingView {
+  const badges = intelBadges(finding, now);
+  const overdue = badges.some((badge) => badge.kind === "kev" && badge.urgent);
+  return {
+    id: markdownCode(finding.id, MAX_ID_CHARS),
+    severityLabel: severityName(finding.severity),
+    packageName: markdownCode(finding.packageName, MAX_PACKAGE_CHARS),
+    due: kevDueText({ dueDate: finding.kev?.dueDate, overdue }),
+    overdue,
+    knownRansomware: badges.some((badge) => badge.kind === "ransomware"),
+    requiredAction: markdownText(requiredActionText(finding.kev), MAX_DESCRIPTION_CHARS),
+  };
+}
+
+/**
+ * The issue body's view of a report, listing its first `listed` findings. `now` is the reporter's clock: a KEV due
+ * date before its day is overdue.
+ */
+export function issueView(report: ScanReport, listed: number, now = new Date()): IssueView {
   const shown = report.findings.slice(0, Math.max(0, listed));
+  const failed = isFailedScan(report.status);
+  const counts = intelCounts(failed ? [] : report.findings, now);
+  const kevFindings = failed ? [] : report.findings.filter((finding) => finding.kev !== undefined);
+  const findings = shown.map((finding) => findingView(finding, report.scanType, now));
   const exceeded = new Set(report.verdict.exceeded);
   const image: IssueView["image"] = {
     label: markdownCode(imageLabelText(report), 400),
@@ -184,6 +278,18 @@ export function issueView(report: ScanReport, listed: number): IssueView {
       highestSeverity: report.verdict.highestSeverity ? severityName(report.verdict.highestSeverity) : "",
       ignoredFindings: report.verdict.ignoredFindings,
       incompleteNote: markdownText(incompleteNote(report), 400),
+      escalated: !failed && report.verdict.reason === "escalated",
+      escalation: failed ? "" : escalationMarkdown(report),
+      intelNote: failed ? "" : markdownText(intelNote(report.intel), 600),
+    },
+    intel: {
+      kev: counts.kev,
+      overdue: counts.overdue,
+      exploitable: counts.exploitable,
+      kevSummary: kevCountText(counts.kev, counts.overdue),
+      kevFindings: kevFindings.slice(0, KEV_SECTION_MAX_FINDINGS).map((f) => kevFindingView(f, now)),
+      moreKevFindings: Math.max(0, kevFindings.length - KEV_SECTION_MAX_FINDINGS),
+      badgeColumn: findings.some((finding) => finding.badges !== ""),
     },
     counts: SEVERITIES.filter((s) => report.counts[s] > 0).map((s) => ({
       severity: s,
@@ -192,9 +298,34 @@ export function issueView(report: ScanReport, listed: number): IssueView {
       exceeded: exceeded.has(s),
     })),
     totalFindings: report.findings.length,
-    findings: shown.map((finding) => findingView(finding, report.scanType)),
+    findings,
     listedFindings: shown.length,
     omittedFindings: report.findings.length - shown.length,
+  };
+}
+
+/** The escalation wording with the ids as code spans; the rest of it holds no untrusted text or Markdown syntax. */
+function escalationMarkdown(report: Pick<ScanReport, "verdict">): string {
+  return escalationText(report.verdict, {
+    maxIds: ESCALATION_MAX_IDS,
+    formatId: (id) => markdownCode(id, MAX_ID_CHARS),
+  });
+}
+
+/**
+ * The same view listing only its first `listed` findings (at most those it has): how the body is fitted to GitHub's
+ * limit without building the findings' views again for every count tried.
+ */
+export function withListedFindings(view: IssueView, listed: number): IssueView {
+  const count = Math.min(Math.max(0, listed), view.findings.length);
+  if (count === view.findings.length) return view;
+  const findings = view.findings.slice(0, count);
+  return {
+    ...view,
+    findings,
+    listedFindings: count,
+    omittedFindings: view.totalFindings - count,
+    intel: { ...view.intel, badgeColumn: findings.some((finding) => finding.badges !== "") },
   };
 }
 
@@ -208,6 +339,12 @@ export interface CommentView {
   scan: { status: string; statusDescription: string; completedAt: string };
   /** `1 critical, 2 high`: the counts over the thresholds ("" when none). */
   summary: string;
+  /** True when the report is due only because the `escalate` policy matched findings (within the thresholds). */
+  escalated: boolean;
+  /** Why the escalate policy made the report due (as `IssueView.verdict.escalation`); "" when none. */
+  escalation: string;
+  /** `2 known exploited (KEV), 1 overdue`, or "". */
+  kevSummary: string;
   /** For `duplicate`: the issue kept. */
   keptNumber?: number;
   /** For `closed`: `is back within the thresholds: the scan of 2026-11-28 found 1 low.` (after the image's label). */
@@ -250,8 +387,11 @@ export function commentView(
   report: ScanReport,
   change: FindingsChange | undefined,
   keptNumber?: number,
+  now = new Date(),
 ): CommentView {
   const newIds = change?.newIds ?? [];
+  const failed = isFailedScan(report.status);
+  const counts = intelCounts(failed ? [] : report.findings, now);
   const fixedIds = change?.fixedIds ?? [];
   const view: CommentView = {
     event,
@@ -262,6 +402,9 @@ export function commentView(
       completedAt: markdownText(report.completedAt, 40),
     },
     summary: exceededSummary(report),
+    escalated: !failed && report.verdict.reason === "escalated",
+    escalation: failed ? "" : escalationMarkdown(report),
+    kevSummary: kevCountText(counts.kev, counts.overdue),
     // The clause holds counts and a date only; escaped anyway, as every string of a view is.
     backWithin: markdownText(backWithinThresholdsClause(report), 400),
     change: {

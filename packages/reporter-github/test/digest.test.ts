@@ -152,7 +152,11 @@ describe("digest rendering", () => {
     const images = rows.filter((row) => /^\| \d+ \| `/.test(row));
     expect(images.length).toBeGreaterThan(0);
     for (const row of images) expect(cells(row)).toHaveLength(6);
-    const changes = rows.filter((row) => /^\| (Critical|High|Medium|Low) \| `/.test(row));
+    const severityRows = rows.filter((row) => /^\| (Critical|High|Medium|Low) \| `/.test(row));
+    const kev = severityRows.filter((row) => row.includes("CVE-2099-0003"));
+    expect(kev).toHaveLength(1);
+    for (const row of kev) expect(cells(row)).toHaveLength(5);
+    const changes = severityRows.filter((row) => !kev.includes(row));
     expect(changes.length).toBeGreaterThan(0);
     for (const row of changes) expect(cells(row)).toHaveLength(6);
     expect(text).toContain("`| table | break | <script>alert(1)</script>`".replace(/\|/g, "\\|"));
@@ -210,6 +214,7 @@ describe("digest rendering", () => {
         "- 1 new finding and 4 fixed this period",
         "- Open: 1 critical (-1), 10 high (+1), 31 medium, 12 low, 1 informational",
         "- Images over the thresholds: 2 (-1, was 3)",
+        "- 2 known exploited (KEV), 1 overdue",
       ].join("\n"),
     );
     const reopened = renderDigestComment(

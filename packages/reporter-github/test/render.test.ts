@@ -61,6 +61,7 @@ describe("plugin", () => {
         MEDIUM: "severity:medium",
         LOW: "severity:low",
       },
+      kevLabel: "known-exploited",
       maxFindings: 200,
     });
   });

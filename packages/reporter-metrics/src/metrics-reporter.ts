@@ -2,6 +2,8 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   type Digest,
   defineReporter,
+  isExploitable,
+  isFailedScan,
   type ScanReport,
   SEVERITIES,
   type Severity,
@@ -15,8 +17,8 @@ const optionsSchema = z.strictObject({
     .regex(/^[^:]{1,255}$/, { message: "must be 1–255 characters with no colon (a CloudWatch namespace)" })
     .default("EcrScanReporter"),
   /**
-   * Repository as a dimension (the default): alarms per repository, but 7 CloudWatch custom metrics per repository,
-   * each billed monthly. `false`: Severity only, 7 metrics for the whole registry.
+   * Repository as a dimension (the default): alarms per repository, but 7 CloudWatch custom metrics per repository
+   * (9 with the KEV counts), each billed monthly. `false`: Severity only, 7 (9) metrics for the whole registry.
    */
   perRepository: z.boolean().default(true),
 });
@@ -40,15 +42,38 @@ function emfLine(
   return text;
 }
 
-/** The EMF lines of one report: Findings per (Repository ×) Severity, and ScanFailed (per Repository). */
+/**
+ * True when the report's findings were checked against CISA's KEV catalog (fresh, or the last cached copy): only
+ * then are the KEV and exploitable counts known, and a 0 a fact rather than a false all clear.
+ */
+function kevChecked(report: Pick<ScanReport, "status" | "intel">): boolean {
+  const state = report.intel?.kev.state;
+  return !isFailedScan(report.status) && (state === "fresh" || state === "stale");
+}
+
+/**
+ * The EMF lines of one report: Findings per (Repository ×) Severity, ScanFailed (per Repository), and — when the
+ * findings were checked against CISA's KEV catalog — KevFindings (on the catalog) and ExploitableFindings (on it,
+ * or with a public exploit according to Amazon Inspector) per Repository. Unknown counts are not written: a gap
+ * on a dashboard, not a false 0.
+ */
 function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string[] {
   const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
-  return [
+  const lines = [
     ...SEVERITIES.map((severity) =>
       emfLine(options, at, { ...repository, Severity: severity }, [["Findings", report.counts[severity]]]),
     ),
     emfLine(options, at, repository, [["ScanFailed", report.status === "FAILED" ? 1 : 0]]),
   ];
+  if (kevChecked(report)) {
+    lines.push(
+      emfLine(options, at, repository, [
+        ["KevFindings", report.findings.filter((finding) => finding.kev !== undefined).length],
+        ["ExploitableFindings", report.findings.filter(isExploitable).length],
+      ]),
+    );
+  }
+  return lines;
 }
 
 /**
@@ -74,7 +99,8 @@ function countedSeverities(digest: Pick<Digest, "route">): Severity[] {
 
 /**
  * The EMF gauges of one digest, each with the route (the reporter id) as a dimension, so two metrics entries with
- * different filters never mix: OpenFindings per Severity, then ImagesInUse and ImagesOverThresholds, then the
+ * different filters never mix: OpenFindings per Severity, then ImagesInUse and ImagesOverThresholds, then
+ * OpenKevVulnerabilities and OverdueKevVulnerabilities (CISA's KEV catalog, when it was read), then the
  * coverage gauges ImagesNeverScanned and ImagesStale of the latest scheduled run. A gauge whose value is unknown is
  * not written — nothing from the ledger when it holds nothing yet for the route (`emptyLedger`: a 0 would read as
  * "all clear"), no coverage before a scheduled run is recorded — so dashboards show a gap, not a false zero.
@@ -96,6 +122,16 @@ export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date
         ["ImagesOverThresholds", digest.overThresholds.total],
       ]),
     );
+    // Absent when KEV was off or its catalog could not be read: no gauge rather than a false 0.
+    const kev = digest.knownExploited;
+    if (kev) {
+      lines.push(
+        emfLine(options, at, route, [
+          ["OpenKevVulnerabilities", kev.total],
+          ["OverdueKevVulnerabilities", kev.overdue],
+        ]),
+      );
+    }
   }
   const coverage = digest.coverage;
   if (coverage) {
@@ -111,7 +147,8 @@ export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date
 
 /**
  * Built-in `metrics` reporter: CloudWatch Embedded Metric Format lines, one per severity with Repository and
- * Severity as dimensions, plus ScanFailed per repository. No API call: CloudWatch Logs turns the lines into
+ * Severity as dimensions, plus ScanFailed per repository, and KevFindings and ExploitableFindings per repository
+ * when the findings were checked against CISA's KEV catalog. No API call: CloudWatch Logs turns the lines into
  * metrics, so users can alarm on counts. It receives every report, due or not, so the series stay continuous.
  * Contract v2: each digest adds its route's gauges (digestEmfLines), for dashboards and alarms per team.
  */

@@ -65,9 +65,9 @@ describe("metrics digest", () => {
     expect(metricsReporter.contractVersion).toBe(REPORTER_CONTRACT_VERSION);
   });
 
-  it("writes the route's gauges: OpenFindings per severity, images in use and over thresholds, coverage", async () => {
+  it("writes the route's gauges: OpenFindings per severity, images in use and over thresholds, KEV, coverage", async () => {
     const { outcome, emf } = await digestLines(sampleDigest({ route: ROUTE }));
-    expect(outcome).toEqual({ status: "sent", detail: "8 EMF digest lines in EcrScanReporter" });
+    expect(outcome).toEqual({ status: "sent", detail: "9 EMF digest lines in EcrScanReporter" });
     for (const line of emf) {
       expect(line._aws.Timestamp).toBe(NOW.getTime());
       expect(line._aws.CloudWatchMetrics[0]?.Namespace).toBe("EcrScanReporter");
@@ -84,6 +84,8 @@ describe("metrics digest", () => {
       "OpenFindings|Route=metrics,Severity=UNDEFINED": 0,
       "ImagesInUse|Route=metrics": 14,
       "ImagesOverThresholds|Route=metrics": 3,
+      "OpenKevVulnerabilities|Route=metrics": 2,
+      "OverdueKevVulnerabilities|Route=metrics": 1,
       "ImagesNeverScanned|Route=metrics": 1,
       "ImagesStale|Route=metrics": 1,
     });
@@ -142,7 +144,7 @@ describe("metrics digest", () => {
     });
     expect(files?.map((f) => f.name)).toEqual(["metrics-digest.emf.jsonl"]);
     const previewed = (files?.[0]?.content ?? "").trimEnd().split("\n");
-    expect(previewed).toHaveLength(8);
+    expect(previewed).toHaveLength(9);
     expect(previewed.map((line) => JSON.parse(line))).toEqual((await digestLines(sampleDigest())).emf);
   });
 

@@ -11,6 +11,7 @@ import {
   digestChangesView,
   digestHeaderView,
   digestImageView,
+  digestKevView,
   digestView,
 } from "./digest-view.js";
 import {
@@ -33,12 +34,13 @@ import {
 
 /**
  * Caps on the blocks of a digest other than the images, so that whatever the digest and the templates, they use
- * at most about 8,500 of the 12,000 characters a message may have in blocks (SLACK_BLOCKS_MAX_CHARS): header 150,
- * summary 1,500, new and fixed findings 1,500 each, coverage 1,000, footer 1,000, "…and K more" 500, with their
- * type names, block ids and 125 a block. The images get what is left (always more than 3,000 characters), and
- * the last of them move into "…and K more images" until the message fits.
+ * at most about 9,800 of the 12,000 characters a message may have in blocks (SLACK_BLOCKS_MAX_CHARS): header 150,
+ * summary 1,500, known exploited 1,200, new and fixed findings 1,500 each, coverage 1,000, footer 1,000, "…and K
+ * more" 500, with their type names, block ids and 125 a block. The images get what is left (always more than
+ * 2,000 characters), and the last of them move into "…and K more images" until the message fits.
  */
 export const SLACK_DIGEST_SUMMARY_MAX_CHARS = 1_500;
+export const SLACK_DIGEST_KEV_MAX_CHARS = 1_200;
 export const SLACK_DIGEST_CHANGES_MAX_CHARS = 1_500;
 export const SLACK_DIGEST_COVERAGE_MAX_CHARS = 1_000;
 export const SLACK_DIGEST_FOOTER_MAX_CHARS = 1_000;
@@ -108,8 +110,23 @@ function changesText(
 }
 
 /**
- * Builds the Block Kit message of a digest: header (period and route), summary (open findings by severity and
- * their change since the previous digest, or the all-clear / empty-ledger wording), the images over the
+ * The known exploited section: as many KEV vulnerabilities as fit in SLACK_DIGEST_KEV_MAX_CHARS, the others counted
+ * by the template's "…and N more"; also the threat-intel note when a source was stale or unavailable.
+ */
+function kevText(render: (name: string, view: object) => string, base: DigestView, digest: Digest): string {
+  const list = digest.knownExploited;
+  for (let listed = list?.top.length ?? 0; listed > 0; listed--) {
+    const text = render("digest-kev", digestKevView(base, list, listed));
+    if (text.length <= SLACK_DIGEST_KEV_MAX_CHARS) return text;
+  }
+  return render("digest-kev", digestKevView(base, list, 0));
+}
+
+/**
+ * Builds the Block Kit message of a digest: header (period and route), the known exploited (KEV) vulnerabilities
+ * open, overdue first, with their due dates (and a note when a threat-intel source was stale or unavailable),
+ * summary (open findings by severity and their change since the previous digest, or the all-clear / empty-ledger
+ * wording), the images over the
  * thresholds worst first with their oldest open CRITICAL/HIGH, "…and K more images", the findings new and fixed
  * this period, coverage, and a footer with the console link — within 50 blocks, 150 header and 3,000 section
  * characters, and 12,000 characters of blocks in all, whatever the digest and the templates produce.
@@ -127,6 +144,9 @@ export function buildSlackDigest(
   const text = fitMrkdwn(render("digest-fallback", base) || base.title, SLACK_FALLBACK_TEXT_MAX_CHARS);
 
   const before: SlackBlock[] = [header(headerText)];
+  // What is exploited in the wild comes first after the headline: it is what to fix before anything else.
+  const kev = digest.emptyLedger ? "" : kevText(render, base, digest);
+  if (kev) before.push(section("digest-kev", kev, SLACK_DIGEST_KEV_MAX_CHARS));
   const summary = render("digest-summary", base);
   if (summary) before.push(section("digest-summary", summary, SLACK_DIGEST_SUMMARY_MAX_CHARS));
 
@@ -204,6 +224,10 @@ export function checkSlackDigestTemplates(renderer: TemplateRenderer): void {
     ],
     "slack/digest-coverage.hbs": views,
     "slack/digest-footer.hbs": views,
+    "slack/digest-kev.hbs": [
+      digestKevView(fullView, full.knownExploited, 1),
+      digestKevView(fullView, undefined, 0),
+    ],
   });
 }
 

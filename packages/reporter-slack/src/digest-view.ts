@@ -5,9 +5,15 @@ import {
   type DigestChangeList,
   type DigestCoverage,
   type DigestImage,
+  type DigestKevFinding,
+  type DigestKevList,
+  digestKevHeadline,
   digestPeriodName,
   formatAge,
   formatDelta,
+  intelNote,
+  kevCountText,
+  kevDueText,
   mostSevereFirst,
   reportImageLabel,
   SEVERITIES,
@@ -157,6 +163,13 @@ export interface DigestView {
   newFindings: { total: number; partial: boolean };
   fixedFindings: { total: number; partial: boolean };
   coverage: CoverageView | undefined;
+  /**
+   * `EPSS scores from 2026-11-28 (api.first.org answered 503)`, `KEV unavailable: …`: a threat-intel source the
+   * digest could not use fresh (escaped); empty when every source was fresh or off.
+   */
+  intelNote: string;
+  /** `2 known exploited (KEV), 1 overdue`: the KEV vulnerabilities open; empty when none or KEV was not read. */
+  kevSummary: string;
 }
 
 /** One image over the thresholds, for `slack/digest-image.hbs`. */
@@ -228,6 +241,39 @@ export interface DigestChangesView extends DigestView {
   more: number;
   /** The period's log could not be read in full. */
   partial: boolean;
+}
+
+/** One KEV vulnerability open in the route's images in use. */
+export interface DigestKevEntryView {
+  id: string;
+  severity: Severity;
+  label: string;
+  emoji: string;
+  package: string;
+  /** `overdue since 2021-12-24`, `due 2027-01-05`, or empty when CISA gives no due date. */
+  dueText: string;
+  overdue: boolean;
+  knownRansomware: boolean;
+  /** The image references it is open on (at most 5), escaped. */
+  references: string[];
+  referenceList: string;
+  moreReferences: number;
+}
+
+/** The known exploited findings of the period, for `slack/digest-kev.hbs`; `kev` undefined when KEV was not read. */
+export interface DigestKevView extends DigestView {
+  kev:
+    | {
+        /** `2 known exploited (KEV), 1 overdue`, or `No open finding is on CISA's KEV catalog`. */
+        headline: string;
+        total: number;
+        overdue: number;
+        /** Overdue first, then by due date. */
+        entries: DigestKevEntryView[];
+        /** Vulnerabilities not listed. */
+        more: number;
+      }
+    | undefined;
 }
 
 /** The coverage of the latest scheduled run (numbers only; nothing in it is untrusted). */
@@ -348,6 +394,10 @@ export function digestView(digest: Digest, channelLabel?: string): DigestView {
     newFindings: { total: digest.newFindings.total, partial: digest.newFindings.partial === true },
     fixedFindings: { total: digest.fixedFindings.total, partial: digest.fixedFindings.partial === true },
     coverage: coverageView(digest.coverage),
+    intelNote: mrkdwnLine(intelNote(digest.intel), MAX.route * 2),
+    kevSummary: digest.knownExploited
+      ? kevCountText(digest.knownExploited.total, digest.knownExploited.overdue)
+      : "",
   };
 }
 
@@ -426,5 +476,43 @@ export function digestChangesView(
     changes,
     more: Math.max(0, list.total - changes.length),
     partial: list.partial === true,
+  };
+}
+
+function kevEntryView(entry: DigestKevFinding): DigestKevEntryView {
+  const references = entry.references.map((ref) => mrkdwnLine(ref, MAX.reference)).filter((r) => r !== "");
+  return {
+    id: mrkdwnLine(entry.id, MAX.id) || "unnamed",
+    severity: entry.severity,
+    label: severityName(entry.severity, "lower"),
+    emoji: SEVERITY_EMOJI[entry.severity] ?? SEVERITY_EMOJI.UNDEFINED,
+    package: mrkdwnLine(entry.package, MAX.packageName),
+    // Only a YYYY-MM-DD due date is shown: the kit drops anything else the feed wrote.
+    dueText: kevDueText(entry),
+    overdue: entry.overdue,
+    knownRansomware: entry.knownRansomware,
+    references,
+    referenceList: references.join(", "),
+    moreReferences: Math.max(0, entry.referenceCount - references.length),
+  };
+}
+
+/** The view of the known exploited findings with the first `listed` of them named. */
+export function digestKevView(
+  base: DigestView,
+  list: DigestKevList | undefined,
+  listed: number,
+): DigestKevView {
+  if (!list) return { ...base, kev: undefined };
+  const entries = list.top.slice(0, Math.max(0, listed)).map(kevEntryView);
+  return {
+    ...base,
+    kev: {
+      headline: digestKevHeadline(list),
+      total: list.total,
+      overdue: list.overdue,
+      entries,
+      more: Math.max(0, list.total - entries.length),
+    },
   };
 }

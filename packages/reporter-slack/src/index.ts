@@ -9,6 +9,7 @@ export {
   SLACK_DIGEST_COVERAGE_MAX_CHARS,
   SLACK_DIGEST_FOOTER_MAX_CHARS,
   SLACK_DIGEST_IMAGE_LINE_MAX_CHARS,
+  SLACK_DIGEST_KEV_MAX_CHARS,
   SLACK_DIGEST_MORE_MAX_CHARS,
   SLACK_DIGEST_SUMMARY_MAX_CHARS,
 } from "./digest-message.js";
@@ -18,6 +19,8 @@ export type {
   DigestChangeView,
   DigestHeaderView,
   DigestImageView,
+  DigestKevEntryView,
+  DigestKevView,
   DigestMoreImagesView,
   DigestView,
   SeverityDeltaView,
@@ -60,7 +63,9 @@ export {
 export { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 export { defineSlackReporter, slackReporter } from "./slack-reporter.js";
 export {
+  BADGE_EMOJI,
   type BackWithinView,
+  type BadgeView,
   CHANGE_EMOJI,
   type ChangesView,
   type FindingView,

@@ -1,12 +1,12 @@
 import {
   backWithinThresholdsTitle,
   checkTemplates,
-  compareFindings,
   createTemplateRenderer,
   type ScanReport,
   type TemplateRenderer,
   type TemplateSource,
   templateCheckReports,
+  urgencyOrder,
 } from "@ecr-scan-reporter/core";
 import { fitMrkdwn, fitPlainText } from "./mrkdwn.js";
 import {
@@ -110,13 +110,14 @@ export function createSlackRenderer(
 
 /** Renders every Slack template with sample views: a broken override fails at creation, naming the template. */
 export function checkSlackTemplates(renderer: TemplateRenderer): void {
-  const { completed, failed } = templateCheckReports();
+  const { completed, failed, escalated } = templateCheckReports();
   const image = imageView(completed);
   const failedImage = imageView(failed);
+  const escalatedImage = imageView(escalated);
   checkTemplates("slack", renderer, {
     "slack/header.hbs": [headerView(completed), headerView(failed)],
-    "slack/fallback.hbs": [image, failedImage],
-    "slack/counts.hbs": [image],
+    "slack/fallback.hbs": [image, failedImage, escalatedImage],
+    "slack/counts.hbs": [image, escalatedImage],
     "slack/failed.hbs": [failedImage],
     "slack/finding.hbs": completed.findings.map((f, i) => findingView(image, f, i + 1, completed.scanType)),
     "slack/more.hbs": [{ ...image, count: 1, shown: 1 } satisfies MoreView],
@@ -175,9 +176,10 @@ export function buildSlackMessage(
   report: ScanReport,
   options: Pick<SlackMessageOptions, "maxFindings" | "channelLabel">,
   renderer: TemplateRenderer,
+  now = new Date(),
 ): BuiltSlackMessage {
   const render = (name: string, view: object) => renderer.render(`slack/${name}.hbs`, view).trim();
-  const image = imageView(report, options.channelLabel);
+  const image = imageView(report, options.channelLabel, now);
   const blocks: SlackBlock[] = [];
   const headerText = render("header", headerView(report));
   blocks.push(header(headerText || image.image));
@@ -197,12 +199,13 @@ export function buildSlackMessage(
   const counts = render("counts", image);
   if (counts) blocks.push(section("counts", counts));
 
-  const findings = [...report.findings].sort(compareFindings);
+  // Most urgent first (KEV, an exploit, EPSS, then severity), whatever order the report came in.
+  const findings = [...report.findings].sort(urgencyOrder);
   const lines = findings
     .slice(0, options.maxFindings)
     .map((finding, i) =>
       fitMrkdwn(
-        render("finding", findingView(image, finding, i + 1, report.scanType)),
+        render("finding", findingView(image, finding, i + 1, report.scanType, now)),
         SLACK_SECTION_TEXT_MAX_CHARS,
       ),
     );
@@ -234,8 +237,9 @@ export function buildSlackNotice(
   report: ScanReport,
   options: Pick<SlackMessageOptions, "channelLabel">,
   renderer: TemplateRenderer,
+  now = new Date(),
 ): BuiltSlackMessage {
-  const view = backWithinView(report, options.channelLabel);
+  const view = backWithinView(report, options.channelLabel, now);
   // `view.image` is escaped already, and the words around it need no escaping.
   const text = fitMrkdwn(backWithinThresholdsTitle(view.image), SLACK_FALLBACK_TEXT_MAX_CHARS);
   const body = renderer.render("slack/back-within.hbs", view).trim();
@@ -250,17 +254,18 @@ function message(text: string, blocks: SlackBlock[]): SlackMessage {
  * The Slack message of a report, as the reporter would send it: a pure function for docs, previews and tests.
  * `options` are the reporter's message options (`maxFindings`, `channelLabel`, inline `templates`); `templates`
  * is a folder override source like the one the Lambda reads from its layer. `kind.backWithinThresholds` renders the
- * "back within thresholds" notice instead.
+ * "back within thresholds" notice instead; `kind.now` is the clock KEV due dates are compared with (default: now).
  */
 export function renderSlackMessage(
   report: ScanReport,
   options: SlackMessageOptionsInput = {},
   templates?: TemplateSource,
-  kind: { backWithinThresholds?: boolean } = {},
+  kind: { backWithinThresholds?: boolean; now?: Date } = {},
 ): SlackMessage {
   const parsed = slackMessageOptionsSchema.parse(options);
   const renderer = createSlackRenderer(parsed, templates);
+  const now = kind.now ?? new Date();
   return kind.backWithinThresholds
-    ? buildSlackNotice(report, parsed, renderer).payload
-    : buildSlackMessage(report, parsed, renderer).payload;
+    ? buildSlackNotice(report, parsed, renderer, now).payload
+    : buildSlackMessage(report, parsed, renderer, now).payload;
 }

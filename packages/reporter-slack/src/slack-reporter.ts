@@ -29,7 +29,7 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
     receives: "due",
     contractVersion: 2,
     preview(report, { webhookUrl: _secret, pacing: _pacing, ...messageOptions }, deps) {
-      const message = renderSlackMessage(report, messageOptions, deps.templates);
+      const message = renderSlackMessage(report, messageOptions, deps.templates, { now: deps.clock() });
       return [{ name: "slack-message.json", content: `${JSON.stringify(message, null, 2)}\n` }];
     },
     previewDigest(digest, { webhookUrl: _secret, pacing: _pacing, ...messageOptions }, deps) {
@@ -70,9 +70,11 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
           if (!report.verdict.due && !backWithinThresholds) {
             return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
           }
+          // KEV due dates are compared with the reporter's clock: "overdue" means overdue now.
+          const now = deps.clock();
           const built = backWithinThresholds
-            ? buildSlackNotice(report, options, renderer)
-            : buildSlackMessage(report, options, renderer);
+            ? buildSlackNotice(report, options, renderer, now)
+            : buildSlackMessage(report, options, renderer, now);
           const url = await webhookUrl(ctx.reporterId);
           try {
             await postToWebhook(url, built.payload, deps.fetch, {

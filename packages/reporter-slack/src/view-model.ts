@@ -3,12 +3,20 @@ import {
   type ChangeKind,
   changeLines,
   changesShort,
+  escalationText,
   type Finding,
+  fixNoteText,
   formatCvss,
+  type IntelBadgeKind,
   incompleteNote,
-  missingFixText,
+  intelBadges,
+  intelCounts,
+  intelNote,
+  isFailedScan,
+  kevCountText,
   mostSevereFirst,
   reportImageLabel,
+  requiredActionText,
   type ScanReport,
   type ScanType,
   SEVERITIES,
@@ -45,11 +53,31 @@ export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
 
 /** The icon of each kind of change, before its line. */
 export const CHANGE_EMOJI: Readonly<Record<ChangeKind, string>> = {
+  "known-exploited": ":rotating_light:",
   new: ":new:",
   raised: ":arrow_up:",
   fixed: ":white_check_mark:",
   unchanged: ":heavy_equals_sign:",
 };
+
+/** The icon before a badge of a finding (view kit's intelBadges); only KEV has one, the rest are words. */
+export const BADGE_EMOJI: Readonly<Record<IntelBadgeKind, string>> = {
+  kev: ":rotating_light:",
+  ransomware: "",
+  exploit: "",
+  epss: "",
+};
+
+/** One badge of a finding, in the view kit's wording (no untrusted text in it). */
+export interface BadgeView {
+  kind: IntelBadgeKind;
+  /** `KEV, overdue since 2021-12-24`, `known ransomware use`, `exploit available`, `EPSS 94 % (99th percentile)`. */
+  text: string;
+  /** `:rotating_light:` for KEV, else empty. */
+  emoji: string;
+  /** An overdue KEV due date, or known ransomware use: shown in bold. */
+  urgent: boolean;
+}
 
 /** What changed since the last report for the image reference, in core's wording, escaped for mrkdwn. */
 export interface ChangesView {
@@ -119,6 +147,21 @@ export interface ImageView {
    * report and for a failed scan.
    */
   changes: ChangesView | undefined;
+  /** True when the report is due only because the `escalate` policy matched findings (within the thresholds). */
+  escalated: boolean;
+  /**
+   * Why the escalate policy made the report due: `Due although within the thresholds: 1 finding on CISA's KEV
+   * catalog — CVE-2023-44487` (`Escalated: …` when the report is over the thresholds too); escaped; empty when none.
+   */
+  escalation: string;
+  /** Findings on CISA's KEV catalog, how many are overdue, and how many are exploitable (KEV or an exploit known). */
+  kevCount: number;
+  overdueCount: number;
+  exploitableCount: number;
+  /** `2 known exploited (KEV), 1 overdue`, or empty. */
+  kevSummary: string;
+  /** `EPSS scores from 2026-11-26 (api.first.org answered 503)`, `KEV unavailable: …`; escaped; empty when fresh. */
+  intelNote: string;
 }
 
 /** What `slack/back-within.hbs` receives: the image view and the notice's sentence. */
@@ -145,11 +188,25 @@ export interface FindingView extends ImageView {
   /** `name@version`, `name`, or empty. */
   package: string;
   fixedInVersion: string;
-  /** `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; else empty. */
+  /**
+   * Beside or instead of the fixed-in version: `no fix`, `partial fix` or `fix available` (Amazon Inspector), else
+   * `no fixed version yet` (enhanced scan) or `fix unknown` (basic scan) when there is no fixed-in version; or empty.
+   */
   fixNote: string;
   /** `9.8`, or empty. */
   cvssScore: string;
   hasScore: boolean;
+  /** The finding's threat-intel badges, most urgent first (KEV, known ransomware use, exploit, EPSS); may be empty. */
+  badges: BadgeView[];
+  /** On CISA's KEV catalog; past its due date; known ransomware use; Inspector knows an exploit. */
+  kev: boolean;
+  overdue: boolean;
+  knownRansomware: boolean;
+  exploitAvailable: boolean;
+  /** `EPSS 94 % (99th percentile)`, or empty. */
+  epss: string;
+  /** CISA's required action for a KEV finding (untrusted, escaped, one line of at most 300 characters), or empty. */
+  requiredAction: string;
 }
 
 /** What `slack/more.hbs` receives: the image view plus how many findings were left out. */
@@ -198,14 +255,22 @@ export function changesView(report: ScanReport): ChangesView | undefined {
 }
 
 /** The view of the "back within thresholds" notice. */
-export function backWithinView(report: ScanReport, channelLabel?: string): BackWithinView {
-  const image = imageView(report, channelLabel);
+export function backWithinView(report: ScanReport, channelLabel?: string, now = new Date()): BackWithinView {
+  const image = imageView(report, channelLabel, now);
   // The sentence around the image holds counts and a date only: nothing in it to escape.
   return { ...image, notice: backWithinThresholdsText(report, `*${image.image}*`) };
 }
 
-/** The mrkdwn view of the image and its scan that every other template receives. */
-export function imageView(report: ScanReport, channelLabel?: string): ImageView {
+/**
+ * The mrkdwn view of the image and its scan that every other template receives. `now` is the reporter's clock: a
+ * KEV due date before its day is overdue.
+ */
+export function imageView(report: ScanReport, channelLabel?: string, now = new Date()): ImageView {
+  const failed = isFailedScan(report.status);
+  const intel = intelCounts(failed ? [] : report.findings, now);
+  const escalation = failed
+    ? ""
+    : escalationText(report.verdict, { formatId: (id) => mrkdwnLine(id, MAX.id) });
   const exceeded = mostSevereFirst(report.verdict.exceeded);
   const counts = SEVERITIES.map(
     (severity): SeverityCountView => ({
@@ -245,16 +310,29 @@ export function imageView(report: ScanReport, channelLabel?: string): ImageView 
     ignoredFindings: report.verdict.ignoredFindings,
     incompleteNote: mrkdwnText(incompleteNote(report), MAX.statusDescription),
     changes: changesView(report),
+    escalated: !failed && report.verdict.reason === "escalated",
+    // The wording holds counts and ids, the ids escaped by formatId: nothing else in it to escape.
+    escalation,
+    kevCount: intel.kev,
+    overdueCount: intel.overdue,
+    exploitableCount: intel.exploitable,
+    kevSummary: kevCountText(intel.kev, intel.overdue),
+    intelNote: failed ? "" : mrkdwnLine(intelNote(report.intel), MAX.statusDescription),
   };
 }
 
-/** The view of one finding, on top of the image view; `scanType` tells a missing fix from an unknown one. */
+/**
+ * The view of one finding, on top of the image view; `scanType` tells a missing fix from an unknown one, `now`
+ * (the reporter's clock) an overdue KEV due date from one still to come.
+ */
 export function findingView(
   image: ImageView,
   finding: Finding,
   index: number,
   scanType: ScanType,
+  now = new Date(),
 ): FindingView {
+  const badges = intelBadges(finding, now);
   const packageName = mrkdwnLine(finding.packageName, MAX.packageName);
   const packageVersion = mrkdwnLine(finding.packageVersion, MAX.version);
   const fixedInVersion = mrkdwnLine(finding.fixedInVersion, MAX.version);
@@ -273,8 +351,15 @@ export function findingView(
     packageVersion,
     package: packageName && packageVersion ? `${packageName}@${packageVersion}` : packageName,
     fixedInVersion,
-    fixNote: missingFixText(fixedInVersion, scanType),
+    fixNote: fixNoteText({ fixAvailable: finding.fixAvailable, fixedInVersion }, scanType),
     cvssScore,
     hasScore: cvssScore !== "",
+    badges: badges.map((badge) => ({ ...badge, emoji: BADGE_EMOJI[badge.kind] })),
+    kev: finding.kev !== undefined,
+    overdue: badges.some((badge) => badge.kind === "kev" && badge.urgent),
+    knownRansomware: badges.some((badge) => badge.kind === "ransomware"),
+    exploitAvailable: badges.some((badge) => badge.kind === "exploit"),
+    epss: badges.find((badge) => badge.kind === "epss")?.text ?? "",
+    requiredAction: mrkdwnLine(requiredActionText(finding.kev), MAX.description),
   };
 }

@@ -199,11 +199,12 @@ describe("the digest of sampleDigest()", () => {
 
   it("has a one-line notification text and stays within Slack's limits", () => {
     expect(message.text).toBe(
-      "Weekly digest for ^team-a/: 2 critical, 9 high open in 14 images, 3 over the thresholds",
+      "Weekly digest for ^team-a/: 2 critical, 9 high open in 14 images, 3 over the thresholds; 2 known exploited (KEV), 1 overdue",
     );
     expect(message.unfurl_links).toBe(false);
     expect(blockIds(message)).toEqual([
       "digest-header",
+      "digest-kev",
       "digest-summary",
       "digest-images-1",
       "digest-new",
@@ -452,7 +453,7 @@ describe("the plugin's digest", () => {
 
     expect(outcome).toEqual({
       status: "sent",
-      detail: "digest 2026-11-30T08:00Z: 3 of 3 images over the thresholds listed, 7 blocks",
+      detail: "digest 2026-11-30T08:00Z: 3 of 3 images over the thresholds listed, 8 blocks",
     });
     expect(posts).toEqual([{ url: WEBHOOK, body: renderSlackDigest(digest) }]);
     expect(logs.some((line) => line.message === "digest posted to Slack")).toBe(true);

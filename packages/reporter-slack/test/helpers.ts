@@ -1,4 +1,4 @@
-import { compareFindings, type ScanReport } from "@ecr-scan-reporter/core";
+import { type ScanReport, urgencyOrder } from "@ecr-scan-reporter/core";
 import { validateSlackPayload } from "@ecr-scan-reporter/sandbox";
 import { expect } from "vitest";
 import { linkableUrl, SLACK_BLOCKS_MAX_CHARS, type SlackMessage, slackBlocksSize } from "../src/index.js";
@@ -89,9 +89,9 @@ export function expectWellFormed(message: SlackMessage, report: ScanReport): voi
   const lines = findingLines(message);
   const more = moreCount(message);
   expect(lines.length + more).toBe(report.findings.length);
-  // The listed findings are the most severe ones, in order.
+  // The listed findings are the most urgent ones (KEV, exploit, EPSS, then severity), in order.
   const expectedIds = [...report.findings]
-    .sort(compareFindings)
+    .sort(urgencyOrder)
     .slice(0, lines.length)
     .map((f) => linkableUrl(f.url));
   expect(lines.map((line) => linksOf(line)[0]?.url)).toEqual(expectedIds);

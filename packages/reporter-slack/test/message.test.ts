@@ -394,6 +394,7 @@ describe("templates", () => {
       "slack/digest-footer.hbs",
       "slack/digest-header.hbs",
       "slack/digest-image.hbs",
+      "slack/digest-kev.hbs",
       "slack/digest-more-images.hbs",
       "slack/digest-summary.hbs",
       "slack/failed.hbs",

@@ -1,6 +1,6 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sns";
 import type { Digest, ScanReport } from "@ecr-scan-reporter/core";
-import { highestSeverityOf, SEVERITIES } from "@ecr-scan-reporter/core";
+import { highestSeverityOf, isExploitable, isFailedScan, SEVERITIES } from "@ecr-scan-reporter/core";
 import { cleanLine } from "./untrusted-text.js";
 
 /** SNS accepts at most 10 message attributes per message. */
@@ -8,21 +8,39 @@ export const SNS_MAX_MESSAGE_ATTRIBUTES = 10;
 
 /**
  * The attributes subscribers can write filter policies on. SNS allows ten, so they are the ones a policy is
- * likely to test: which image, how bad, what happened, and the counts of the severities that thresholds use.
+ * likely to test: which image, how bad, what happened, the counts of the severities that thresholds use, and how
+ * many findings are known exploited (`kev`) or exploitable (`exploitable`: on KEV, or with a public exploit).
+ *
+ * `kev` and `exploitable` took the places of `scanType` and `total` (issue 16): the scan type is the repository's
+ * configuration, not news, and rarely a reason to route a message; `total` counts INFORMATIONAL and UNDEFINED
+ * findings too, and "any finding at all" is still `highestSeverity` anything-but `NONE`. Both are still in the text.
  */
 export const MESSAGE_ATTRIBUTE_NAMES = [
   "repository",
   "highestSeverity",
   "status",
-  "scanType",
   "account",
   "critical",
   "high",
   "medium",
   "low",
-  "total",
+  "kev",
+  "exploitable",
 ] as const;
 export type MessageAttributeName = (typeof MESSAGE_ATTRIBUTE_NAMES)[number];
+
+/** The attributes a report always carries; `kev` and `exploitable` only when they are known. */
+type ReportAttributes = Record<Exclude<MessageAttributeName, "kev" | "exploitable">, MessageAttributeValue> &
+  Partial<Record<"kev" | "exploitable", MessageAttributeValue>>;
+
+/**
+ * True when the report's findings were checked against CISA's KEV catalog (fresh, or the last cached copy): only
+ * then is a count of KEV findings a fact, and a 0 an all clear rather than "not known".
+ */
+function kevChecked(report: Pick<ScanReport, "status" | "intel">): boolean {
+  const state = report.intel?.kev.state;
+  return !isFailedScan(report.status) && (state === "fresh" || state === "stale");
+}
 
 function text(value: string): MessageAttributeValue {
   // SNS rejects an empty String attribute value, and the value must be valid Unicode without control characters.
@@ -33,21 +51,28 @@ function count(value: number): MessageAttributeValue {
   return { DataType: "Number", StringValue: String(value) };
 }
 
-/** The message attributes of a report's Publish. */
-export function messageAttributes(report: ScanReport): Record<MessageAttributeName, MessageAttributeValue> {
-  const total = SEVERITIES.reduce((sum, severity) => sum + report.counts[severity], 0);
-  return {
+/**
+ * The message attributes of a report's Publish: at most ten, SNS's limit. `kev` (findings on CISA's KEV catalog)
+ * and `exploitable` (findings on KEV or with a public exploit, Amazon Inspector's `exploitAvailable`) are left out
+ * when KEV could not be checked (off, unavailable, not looked up) or the scan failed: an absent count is "not
+ * known", so a policy `{"kev": [{"numeric": ["=", 0]}]}` never takes an unchecked report for a clean one.
+ */
+export function messageAttributes(report: ScanReport): ReportAttributes {
+  const attributes: ReportAttributes = {
     repository: text(report.repository),
     highestSeverity: text(highestSeverityOf(report.counts) ?? "NONE"),
     status: text(report.status),
-    scanType: text(report.scanType),
     account: text(report.account),
     critical: count(report.counts.CRITICAL),
     high: count(report.counts.HIGH),
     medium: count(report.counts.MEDIUM),
     low: count(report.counts.LOW),
-    total: count(total),
   };
+  if (kevChecked(report)) {
+    attributes.kev = count(report.findings.filter((finding) => finding.kev !== undefined).length);
+    attributes.exploitable = count(report.findings.filter(isExploitable).length);
+  }
+  return attributes;
 }
 
 /** What the attributes add to the message size: SNS counts each name, data type and value. */

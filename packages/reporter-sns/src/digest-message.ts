@@ -6,6 +6,11 @@ import {
   type DigestChange,
   type DigestChangeList,
   type DigestImage,
+  type DigestKevList,
+  digestKevHeadline,
+  intelNote,
+  kevCountText,
+  kevDueText,
   SEVERITIES,
   type Severity,
   type SeverityCounts,
@@ -137,7 +142,10 @@ export function digestHeadline(digest: Digest): string {
   }
 }
 
-/** A headline short enough for a subject: `2 critical, 9 high; 3 over thresholds`, `all clear`, `no findings known yet`. */
+/**
+ * A headline short enough for a subject: `2 critical, 9 high; 3 over thresholds; 2 KEV` (the open KEV
+ * vulnerabilities last), `all clear`, `no findings known yet`.
+ */
 export function digestShortSummary(digest: Digest): string {
   const state = digestState(digest);
   if (state === "empty-ledger") return "no findings known yet";
@@ -146,7 +154,10 @@ export function digestShortSummary(digest: Digest): string {
     countsSummary(digest.open.counts, ["CRITICAL", "HIGH"]) ||
     `${totalOf(digest.open.counts)} open, no critical or high`;
   const over = digest.overThresholds.total;
-  return over > 0 ? `${counts}; ${over} over thresholds` : counts;
+  const kev = digest.knownExploited?.total ?? 0;
+  return [counts, ...(over > 0 ? [`${over} over thresholds`] : []), ...(kev > 0 ? [`${kev} KEV`] : [])].join(
+    "; ",
+  );
 }
 
 function countTable(digest: Digest): string[] {
@@ -209,6 +220,38 @@ function moreLine(count: number, what: string): string[] {
   return count > 0 ? [`...and ${count} more ${what}`] : [];
 }
 
+/**
+ * The open findings on CISA's KEV catalog, overdue first: `- CRITICAL CVE-… in log4j-core, overdue since
+ * 2021-12-24, known ransomware use: team-a/worker:1.0`; nothing when KEV was not read. A due date is shown only when
+ * it is a `YYYY-MM-DD` date.
+ */
+function kevSection(list: DigestKevList | undefined, limit: number): string[] {
+  if (!list) return [];
+  if (list.total === 0) return [`${digestKevHeadline(list)}.`];
+  const shown = list.top.slice(0, limit);
+  const lines = [`${digestKevHeadline(list)} (CISA's KEV catalog), overdue first:`];
+  for (const entry of shown) {
+    const pkg = cleanLine(entry.package, MAX.packageName);
+    const due = kevDueText(entry);
+    const references = entry.references.map((r) => cleanLine(r, MAX.reference)).filter(Boolean);
+    const rest = entry.referenceCount - references.length;
+    let line = `- ${entry.severity} ${cleanLine(entry.id, MAX.id) || "unnamed"}`;
+    if (pkg) line += ` in ${pkg}`;
+    if (due) line += `, ${due}`;
+    if (entry.knownRansomware) line += ", known ransomware use";
+    if (references.length > 0) line += `: ${references.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
+    lines.push(line);
+  }
+  lines.push(...moreLine(list.total - shown.length, "known exploited vulnerabilities"));
+  return lines;
+}
+
+/** `Threat intel: KEV unavailable: …` when a source was not fresh; nothing otherwise. */
+function intelNoteLines(digest: Digest): string[] {
+  const note = intelNote(digest.intel);
+  return note ? [`Threat intel: ${cleanLine(note, 500)}`] : [];
+}
+
 function changeSection(title: string, list: DigestChangeList, limit: number): string[] {
   const shown = list.top.slice(0, limit);
   const lines = [`${title}: ${list.total === 0 ? "none" : plural(list.total, "finding")}`];
@@ -257,6 +300,13 @@ function emailText(digest: Digest, limit: number): string {
     digestHeadline(digest),
     "",
   ];
+  // What is exploited in the wild comes first after the headline: it is what to fix before anything else.
+  if (state !== "empty-ledger") {
+    const kev = kevSection(digest.knownExploited, limit);
+    if (kev.length > 0) lines.push(...kev, "");
+  }
+  const note = intelNoteLines(digest);
+  if (note.length > 0) lines.push(...note, "");
   if (state !== "empty-ledger") lines.push(...countTable(digest), "");
   if (digest.overThresholds.total > 0) {
     lines.push(`Images over the thresholds (${digest.overThresholds.total}), worst first:`, "");
@@ -286,8 +336,12 @@ function defaultText(digest: Digest, limit: number): string {
     `ECR digest ${routeText(digest)}, ${day(digest.period.start)} to ${day(digest.period.end)}: ${digestHeadline(digest)}`,
   ];
   if (digestState(digest) !== "empty-ledger") {
+    const kev = digest.knownExploited;
+    const kevText = kev ? kevCountText(kev.total, kev.overdue) : "";
+    if (kevText) lines.push(`${kevText}.`);
     lines.push(`New this period: ${digest.newFindings.total}; fixed: ${digest.fixedFindings.total}.`);
   }
+  lines.push(...intelNoteLines(digest));
   const images = digest.overThresholds.top.slice(0, Math.min(limit, DIGEST_DEFAULT_TEXT_TOP_IMAGES));
   if (images.length > 0) {
     lines.push("Worst images over the thresholds:");

@@ -7,6 +7,7 @@ export {
   MESSAGE_ATTRIBUTE_NAMES,
   type MessageAttributeName,
   messageAttributes,
+  SNS_MAX_MESSAGE_ATTRIBUTES,
 } from "./attributes.js";
 export {
   type BuiltDigestMessage,

@@ -2,14 +2,20 @@ import {
   backWithinThresholdsText,
   changeLines,
   changesHeadline,
+  escalationText,
   type Finding,
+  fixNoteText,
   fixStatus,
   formatCvss,
   highestSeverityOf,
   incompleteNote,
+  intelBadges,
+  intelCounts,
+  intelNote,
   isFailedScan,
-  missingFixText,
+  kevCountText,
   reportImageLabel,
+  requiredActionText,
   type ScanReport,
   type ScanType,
   SEVERITIES,
@@ -38,6 +44,10 @@ const MAX = {
   field: 200,
   /** The change wording: five ids of at most 80 characters per kind, and the words around them. */
   changes: 2000,
+  /** CISA's required action (the view kit cuts it at 300 already). */
+  requiredAction: 300,
+  /** The note on the threat-intel sources: two reasons of at most 200 characters, and the words around them. */
+  intelNote: 500,
 } as const;
 
 /** The `Message` of a Publish with `MessageStructure: "json"`: one text per protocol, `default` for the rest. */
@@ -135,6 +145,31 @@ function nonZeroCounts(report: ScanReport): string {
   return parts.length > 0 ? parts.join(", ") : "none";
 }
 
+/**
+ * What the report says of threat intel after its counts, one line each: `2 known exploited (KEV), 1 overdue`, why
+ * an escalated report is due, and the note on a stale or unavailable source; none for a report without intel.
+ */
+function intelLines(report: ScanReport, now: Date): string[] {
+  const counts = intelCounts(report.findings, now);
+  const lines: string[] = [];
+  const kev = kevCountText(counts.kev, counts.overdue);
+  if (kev) lines.push(`${kev}: on CISA's Known Exploited Vulnerabilities catalog, listed first`);
+  if (report.verdict.reason === "escalated") {
+    const escalation = escalationText(report.verdict, { formatId: (id) => cleanLine(id, MAX.id) });
+    if (escalation) lines.push(cleanLine(escalation, MAX.changes));
+  }
+  const note = intelNote(report.intel);
+  if (note) lines.push(`Threat intel: ${cleanLine(note, MAX.intelNote)}`);
+  return lines;
+}
+
+/** `KEV, overdue since 2021-12-24 · known ransomware use · exploit available · EPSS 94 % (99th percentile)`. */
+function badgesText(finding: Finding, now: Date): string {
+  return intelBadges(finding, now)
+    .map((badge) => badge.text)
+    .join(" · ");
+}
+
 function verdictText(report: ScanReport): string {
   const exceeded = report.verdict.exceeded;
   return report.verdict.reason === "over-threshold" && exceeded.length > 0
@@ -147,10 +182,15 @@ function cvssText(finding: Finding): string {
   return score ? `CVSS ${score}` : "";
 }
 
-/** The `Fixed in:` value: the version, `no fixed version yet` (enhanced), or `unknown` (basic scanning never says). */
+/**
+ * The `Fixed in:` value: the version (with `(partial fix)` when Amazon Inspector says only some packages have one),
+ * `no fix` / `fix available` (Inspector), `no fixed version yet` (enhanced), or `unknown` (basic scanning never says).
+ */
 function fixedInText(finding: Finding, scanType: ScanType): string {
   const fixed = cleanLine(finding.fixedInVersion, MAX.version);
-  return fixStatus(fixed, scanType) === "unknown" ? "unknown" : fixed || missingFixText(fixed, scanType);
+  const note = fixNoteText({ fixAvailable: finding.fixAvailable, fixedInVersion: fixed }, scanType);
+  if (fixed) return note ? `${fixed} (${note})` : fixed;
+  return fixStatus(fixed, scanType) === "unknown" && finding.fixAvailable === undefined ? "unknown" : note;
 }
 
 function packageText(finding: Finding): string {
@@ -160,14 +200,16 @@ function packageText(finding: Finding): string {
   return version ? `${name} ${version}` : name;
 }
 
-function compactFindingLine(finding: Finding): string {
+function compactFindingLine(finding: Finding, now: Date): string {
   const pkg = packageText(finding);
   const fixed = cleanLine(finding.fixedInVersion, MAX.version);
   const cvss = cvssText(finding);
+  const badges = badgesText(finding, now);
   let line = `- ${finding.severity} ${cleanLine(finding.id, MAX.id)}`;
   if (pkg) line += ` in ${pkg}`;
   if (fixed) line += `, fixed in ${fixed}`;
   if (cvss) line += ` (${cvss})`;
+  if (badges) line += ` — ${badges}`;
   return `${line}\n`;
 }
 
@@ -178,10 +220,14 @@ function indent(block: string, prefix: string): string {
     .join("\n");
 }
 
-function emailFindingBlock(finding: Finding, position: number, scanType: ScanType): string {
+function emailFindingBlock(finding: Finding, position: number, scanType: ScanType, now: Date): string {
   const id = cleanLine(finding.id, MAX.id);
   const title = cleanLine(finding.title, MAX.title) || id;
   const lines = [`${position}. [${finding.severity}] ${title.includes(id) ? title : `${title} (${id})`}`];
+  const badges = badgesText(finding, now);
+  if (badges) lines.push(`   Exploits: ${badges}`);
+  const action = cleanLine(requiredActionText(finding.kev), MAX.requiredAction);
+  if (action) lines.push(`   CISA:     ${action}`);
   const pkg = packageText(finding);
   if (pkg) {
     lines.push(`   Package:  ${pkg}`);
@@ -230,7 +276,7 @@ function changesBlock(report: ScanReport): string[] {
   return lines.length > 0 ? [...lines, ""] : [];
 }
 
-function findingsDefaultText(report: ScanReport, maxFindings: number): ListedText {
+function findingsDefaultText(report: ScanReport, maxFindings: number, now: Date): ListedText {
   const total = report.findings.length;
   const ignored = report.verdict.ignoredFindings;
   const top = report.findings.slice(0, Math.min(maxFindings, DEFAULT_TEXT_TOP_FINDINGS));
@@ -239,19 +285,20 @@ function findingsDefaultText(report: ScanReport, maxFindings: number): ListedTex
     `ECR scan of ${imageText(report)}: ${vulnerabilities(totalOf(report))}` +
     `${verdictText(report)}.\n` +
     `Counts: ${nonZeroCounts(report)}${ignored > 0 ? ` (${ignored} ignored by policy)` : ""}\n`;
+  for (const line of intelLines(report, now)) head += `${line}\n`;
   const incomplete = incompleteNote(report);
   if (incomplete) head += `${incomplete}\n`;
   if (top.length > 0) head += "Top findings:\n";
   return {
     head,
-    items: top.map(compactFindingLine),
+    items: top.map((finding) => compactFindingLine(finding, now)),
     total,
     more: (count) => moreFindings(count),
     foot: `Digest: ${cleanLine(report.digest, MAX.field)}\nConsole: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
   };
 }
 
-function findingsEmailText(report: ScanReport, maxFindings: number): ListedText {
+function findingsEmailText(report: ScanReport, maxFindings: number, now: Date): ListedText {
   const total = report.findings.length;
   const ignored = report.verdict.ignoredFindings;
   const width = Math.max("INFORMATIONAL".length, "Total".length) + 2;
@@ -265,6 +312,7 @@ function findingsEmailText(report: ScanReport, maxFindings: number): ListedText 
     `Amazon ECR scan findings for ${imageText(report)}`,
     "",
     `${vulnerabilities(totalOf(report))} found${verdictText(report)}.`,
+    ...intelLines(report, now),
     ...(incompleteNote(report) ? ["", incompleteNote(report) ?? ""] : []),
     "",
     ...detailLines(report),
@@ -272,13 +320,13 @@ function findingsEmailText(report: ScanReport, maxFindings: number): ListedText 
     "Findings by severity:",
     ...countLines,
     "",
-    total > 0 ? "Findings, most severe first:\n\n" : "",
+    total > 0 ? "Findings, most urgent first:\n\n" : "",
   ].join("\n");
   return {
     head,
     items: report.findings
       .slice(0, maxFindings)
-      .map((finding, i) => emailFindingBlock(finding, i + 1, report.scanType)),
+      .map((finding, i) => emailFindingBlock(finding, i + 1, report.scanType, now)),
     total,
     more: (count) => moreFindings(count, ": see the ECR console for the full list\n"),
     foot: consoleFoot(report),
@@ -331,10 +379,14 @@ function noticeTexts(report: ScanReport): { default: ListedText; email: ListedTe
   };
 }
 
-/** The short headline of a report, as used in the subject: the highest severity, NONE, or SCAN FAILED. */
+/**
+ * The short headline of a report, as used in the subject: the highest severity, NONE, or SCAN FAILED; `KEV
+ * CRITICAL` when a finding is on CISA's KEV catalog (the subject is ASCII, so the word, not a badge).
+ */
 export function reportHeadline(report: ScanReport): string {
   if (isFailedScan(report.status)) return "SCAN FAILED";
-  return highestSeverityOf(report.counts) ?? "NONE";
+  const severity = highestSeverityOf(report.counts) ?? "NONE";
+  return report.findings.some((finding) => finding.kev !== undefined) ? `KEV ${severity}` : severity;
 }
 
 /**
@@ -342,19 +394,23 @@ export function reportHeadline(report: ScanReport): string {
  * protocol but e-mail, and a longer `email` text listing up to `maxFindings` findings with package, fixed-in
  * version and URL. The finding lists are cut, with "...and N more findings", so that the message takes at most
  * `budgetBytes` UTF-8 bytes. When the report has changes to tell (core's `changeLines`), they come first in both
- * texts. `backWithinThresholds` builds the short notice instead of a report.
+ * texts. Threat intel follows the counts (the KEV findings, why an escalated report is due, a stale or unavailable
+ * source) and badges each finding; `now` is the clock KEV due dates are compared with (default: the current
+ * time). `backWithinThresholds` builds the short notice instead of a report.
  */
 export function buildSnsMessage(
   report: ScanReport,
-  options: { maxFindings: number; budgetBytes: number; backWithinThresholds?: boolean },
+  options: { maxFindings: number; budgetBytes: number; backWithinThresholds?: boolean; now?: Date },
 ): BuiltSnsMessage {
   const failed = isFailedScan(report.status);
+  const now = options.now ?? new Date();
   const notice = options.backWithinThresholds ? noticeTexts(report) : undefined;
   const defaultText =
     notice?.default ??
-    (failed ? failureDefaultText(report) : findingsDefaultText(report, options.maxFindings));
+    (failed ? failureDefaultText(report) : findingsDefaultText(report, options.maxFindings, now));
   const emailText =
-    notice?.email ?? (failed ? failureEmailText(report) : findingsEmailText(report, options.maxFindings));
+    notice?.email ??
+    (failed ? failureEmailText(report) : findingsEmailText(report, options.maxFindings, now));
 
   // {"default":"…","email":"…"}
   const overhead = Buffer.byteLength(JSON.stringify({ default: "", email: "" }), "utf8");

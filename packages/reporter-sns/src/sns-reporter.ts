@@ -61,12 +61,13 @@ function subjectHeadline(report: ScanReport, backWithinThresholds: boolean): str
 
 /**
  * Builds the Publish request of one report, within every SNS limit (subject, attributes, 256 KiB); with
- * `backWithinThresholds`, the short notice that the image is back within the thresholds instead.
+ * `backWithinThresholds`, the short notice that the image is back within the thresholds instead. `now` is the
+ * reporter's clock, which KEV due dates are compared with (default: the current time).
  */
 export function planPublish(
   report: ScanReport,
   options: SnsReporterOptions,
-  kind: { backWithinThresholds?: boolean } = {},
+  kind: { backWithinThresholds?: boolean; now?: Date } = {},
 ): SnsPublishPlan {
   const backWithinThresholds = kind.backWithinThresholds === true;
   const subject = buildSubject(
@@ -82,6 +83,7 @@ export function planPublish(
     maxFindings: options.maxFindings,
     budgetBytes: SNS_MESSAGE_MAX_BYTES - fixedBytes,
     backWithinThresholds,
+    now: kind.now ?? new Date(),
   });
   const perProtocol = options.messageStructure === "json";
   const text = perProtocol ? message.message : message.body.email;
@@ -121,8 +123,8 @@ export const snsReporter = defineReporter({
         : [{ name: "sns-digest-message.txt", content: message.body.email }]),
     ];
   },
-  preview(report, options) {
-    const { input, message } = planPublish(report, options);
+  preview(report, options, deps) {
+    const { input, message } = planPublish(report, options, { now: deps.clock() });
     return [
       { name: "sns-publish.json", content: `${JSON.stringify(input, null, 2)}\n` },
       ...(options.messageStructure === "json"
@@ -166,7 +168,7 @@ export const snsReporter = defineReporter({
         if (!report.verdict.due && !backWithinThresholds) {
           return { status: "skipped", detail: `report not due (${report.verdict.reason})` };
         }
-        const plan = planPublish(report, options, { backWithinThresholds });
+        const plan = planPublish(report, options, { backWithinThresholds, now: deps.clock() });
         const { listed, totalFindings } = plan.message;
         if (!backWithinThresholds && listed.email < Math.min(totalFindings, options.maxFindings)) {
           deps.logger.info("SNS message cut to fit 256 KiB", {

@@ -106,7 +106,9 @@ describe("digest message", () => {
       detail: expect.stringMatching(/^digest of 2026-11-30T08:00Z, \d+ bytes$/),
     });
     expect(input.TopicArn).toBe(TOPIC_ARN);
-    expect(input.Subject).toBe("[ecr-scan-reporter] Digest sns: 2 critical, 9 high; 3 over thresholds");
+    expect(input.Subject).toBe(
+      "[ecr-scan-reporter] Digest sns: 2 critical, 9 high; 3 over thresholds; 2 KEV",
+    );
     expect(input.Subject).toMatch(SNS_SUBJECT);
 
     const email = body.email;

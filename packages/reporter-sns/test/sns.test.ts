@@ -206,7 +206,8 @@ describe("Publish request with the default message structure", () => {
     expect(input.MessageStructure).toBeUndefined();
     const email = planPublish(report, snsOptionsSchema.parse({ topicArn: TOPIC_ARN })).message.body.email;
     expect(input.Message).toBe(email);
-    expect(Object.keys(input.MessageAttributes ?? {})).toHaveLength(10);
+    // Eight without threat intel: `kev` and `exploitable` only when KEV was checked (see intel.test.ts).
+    expect(Object.keys(input.MessageAttributes ?? {})).toHaveLength(8);
     expect(input.MessageAttributes?.highestSeverity).toEqual({ DataType: "String", StringValue: "CRITICAL" });
   });
 });
@@ -283,22 +284,22 @@ describe("Publish request", () => {
     expect(body.email).toContain(`Digest:     ${report.digest}`);
   });
 
-  it("carries at most 10 filterable message attributes", async () => {
+  it("carries at most 10 filterable message attributes: without threat intel, the eight that are known", async () => {
     const { input } = await publishOf(reportWithFindings(cycledFindings(14)));
     const attributes = input.MessageAttributes ?? {};
-    expect(Object.keys(attributes)).toHaveLength(10);
-    expect(Object.keys(attributes).sort()).toEqual([...MESSAGE_ATTRIBUTE_NAMES].sort());
+    expect(MESSAGE_ATTRIBUTE_NAMES).toHaveLength(10);
+    expect(Object.keys(attributes).sort()).toEqual(
+      MESSAGE_ATTRIBUTE_NAMES.filter((name) => name !== "kev" && name !== "exploitable").sort(),
+    );
     expect(attributes).toEqual({
       repository: { DataType: "String", StringValue: "team-a/api" },
       highestSeverity: { DataType: "String", StringValue: "CRITICAL" },
       status: { DataType: "String", StringValue: "COMPLETE" },
-      scanType: { DataType: "String", StringValue: "BASIC" },
       account: { DataType: "String", StringValue: "123456789012" },
       critical: { DataType: "Number", StringValue: "2" },
       high: { DataType: "Number", StringValue: "4" },
       medium: { DataType: "Number", StringValue: "4" },
       low: { DataType: "Number", StringValue: "2" },
-      total: { DataType: "Number", StringValue: "14" },
     });
   });
 
@@ -452,7 +453,10 @@ describe("failed scan", () => {
     expect(body.default).not.toContain("vulnerabilit");
     expect(input.MessageAttributes?.status).toEqual({ DataType: "String", StringValue: "FAILED" });
     expect(input.MessageAttributes?.highestSeverity).toEqual({ DataType: "String", StringValue: "NONE" });
-    expect(input.MessageAttributes?.total).toEqual({ DataType: "Number", StringValue: "0" });
+    expect(input.MessageAttributes?.critical).toEqual({ DataType: "Number", StringValue: "0" });
+    // A failed scan has no findings to count as known exploited: not "0 KEV", but no count at all.
+    expect(input.MessageAttributes).not.toHaveProperty("kev");
+    expect(input.MessageAttributes).not.toHaveProperty("exploitable");
   });
 
   it("says so when ECR gave no reason", async () => {

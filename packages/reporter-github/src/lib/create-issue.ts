@@ -31,9 +31,13 @@ export async function createIssue(step: ReportStep, state: CreateState): Promise
         "token cannot label issues (it needs triage or write access) and new issues could not be found again",
     );
   }
-  const fitted = fitIssueBody(report, { maxFindings: options.maxFindings, renderer: step.renderer });
+  const fitted = fitIssueBody(report, {
+    maxFindings: options.maxFindings,
+    renderer: step.renderer,
+    now: step.now,
+  });
   const created = await api.create({
-    title: renderIssueTitle(report),
+    title: renderIssueTitle(report, step.now),
     body: fitted.body,
     labels: labelsFor(options, [], report),
     ...(options.assignees?.length ? { assignees: options.assignees } : {}),

@@ -21,7 +21,7 @@ async function keepOldest(
     if (duplicate.state !== "open") continue;
     await step.api.comment(
       duplicate.number,
-      renderComment(step.renderer, "duplicate", step.report, undefined, kept.number),
+      renderComment(step.renderer, "duplicate", step.report, undefined, kept.number, step.now),
     );
     await step.api.update(duplicate.number, { state: "closed", state_reason: "duplicate" });
     step.logger.info(

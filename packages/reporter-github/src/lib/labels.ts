@@ -1,7 +1,8 @@
 import { isFailedScan, type ScanReport, type Severity } from "@ecr-scan-reporter/core";
 import type { GitHubReporterOptions } from "../options.js";
 
-type LabelOptions = Pick<GitHubReporterOptions, "labels" | "severityLabels">;
+type LabelOptions = Pick<GitHubReporterOptions, "labels" | "severityLabels"> &
+  Partial<Pick<GitHubReporterOptions, "kevLabel">>;
 
 // GitHub compares label names without regard to case.
 const sameName = (a: string) => (b: string) => a.toLowerCase() === b.toLowerCase();
@@ -22,19 +23,24 @@ export function listLabelOf(options: Pick<GitHubReporterOptions, "labels">): str
 }
 
 /**
- * The labels of an issue after a report: the ones it has (people may add their own), less every severity label,
- * plus the configured labels and the severity label of the report's highest severity (none for a failed scan).
+ * The labels of an issue after a report: the ones it has (people may add their own), less every severity label
+ * and the KEV label, plus the configured labels, the severity label of the report's highest severity and the KEV
+ * label when a finding is on CISA's KEV catalog (neither for a failed scan).
  */
 export function labelsFor(options: LabelOptions, current: readonly string[], report: ScanReport): string[] {
   const severityLabels: Partial<Record<Severity, string>> =
     options.severityLabels === false ? {} : options.severityLabels;
-  const severityNames = Object.values(severityLabels);
-  const labels = current.filter((name) => !severityNames.some(sameName(name)));
+  const kevLabel = options.kevLabel || undefined;
+  const managed = [...Object.values(severityLabels), ...(kevLabel ? [kevLabel] : [])];
+  const labels = current.filter((name) => !managed.some(sameName(name)));
   for (const label of options.labels) if (!hasLabel(labels, label)) labels.push(label);
   const highest = report.verdict.highestSeverity;
   if (highest && !isFailedScan(report.status)) {
     const label = severityLabels[highest];
     if (label && !hasLabel(labels, label)) labels.push(label);
+  }
+  if (kevLabel && !isFailedScan(report.status) && report.findings.some((finding) => finding.kev)) {
+    if (!hasLabel(labels, kevLabel)) labels.push(kevLabel);
   }
   return labels;
 }

@@ -14,6 +14,8 @@ export interface ReportStep {
   renderer: TemplateRenderer;
   logger: ReporterDeps["logger"];
   reporterId: string;
+  /** The reporter's clock when the report came: a KEV due date before its day is overdue. */
+  now: Date;
 }
 
 /** The fields every log line about an issue carries. */

@@ -15,7 +15,10 @@ import { logFields, type ReportStep } from "./step.js";
 
 /** A failed scan of an image with an issue: a comment only; the body keeps the last completed scan. */
 export async function commentFailure(step: ReportStep, issue: IssueSnapshot): Promise<ReportOutcome> {
-  await step.api.comment(issue.number, renderComment(step.renderer, "scan-failed", step.report));
+  await step.api.comment(
+    issue.number,
+    renderComment(step.renderer, "scan-failed", step.report, undefined, undefined, step.now),
+  );
   step.logger.info("GitHub issue commented: scan failed", logFields(step, issue.number));
   return { status: "sent", ref: issue.htmlUrl, detail: `commented on issue #${issue.number}: scan failed` };
 }
@@ -23,7 +26,11 @@ export async function commentFailure(step: ReportStep, issue: IssueSnapshot): Pr
 /** The body and labels the issue needs for this report (only those that differ), and what changed. */
 function rewrite(step: ReportStep, issue: IssueSnapshot): { fields: IssueFields; change: FindingsChange } {
   const { options, report } = step;
-  const fitted = fitIssueBody(report, { maxFindings: options.maxFindings, renderer: step.renderer });
+  const fitted = fitIssueBody(report, {
+    maxFindings: options.maxFindings,
+    renderer: step.renderer,
+    now: step.now,
+  });
   const change = compareFindings(parseFindingsMarker(issue.body), findingIdsOf(report));
   const labels = labelsFor(options, issue.labels, report);
   const fields: IssueFields = {};
@@ -35,7 +42,10 @@ function rewrite(step: ReportStep, issue: IssueSnapshot): { fields: IssueFields;
 /** An open issue whose image is within the thresholds now: comment, rewrite, close as completed. */
 export async function closeIssue(step: ReportStep, issue: IssueSnapshot): Promise<ReportOutcome> {
   const { fields, change } = rewrite(step, issue);
-  await step.api.comment(issue.number, renderComment(step.renderer, "closed", step.report, change));
+  await step.api.comment(
+    issue.number,
+    renderComment(step.renderer, "closed", step.report, change, undefined, step.now),
+  );
   await step.api.update(issue.number, { ...fields, state: "closed", state_reason: "completed" });
   step.logger.info("GitHub issue closed: within thresholds", logFields(step, issue.number));
   return { status: "sent", ref: issue.htmlUrl, detail: `closed issue #${issue.number}` };
@@ -63,20 +73,28 @@ export async function updateIssue(
   reopen: boolean,
 ): Promise<ReportOutcome> {
   const { fields, change } = rewrite(step, issue);
-  const title = renderIssueTitle(step.report);
+  const title = renderIssueTitle(step.report, step.now);
   if (issue.title !== title) fields.title = title;
   // One notion of change in the product: the findings ledger's (report.changes), which also knows raised
   // severities. The issue's hidden findings marker is only the fallback, when the ledger tells nothing: no ledger
-  // configured, or the ledger's first report for the image while the issue remembers an earlier one.
+  // configured, or the ledger's first report for the image while the issue remembers an earlier one. A finding
+  // added to CISA's KEV catalog since is news too (issue 16), though the findings themselves did not change.
   const ledger = reportedChanges(step.report);
   const news = ledger
-    ? ledger.newFindings.length + ledger.severityRaised.length + ledger.fixedFindings.length > 0
+    ? ledger.newFindings.length +
+        ledger.severityRaised.length +
+        ledger.fixedFindings.length +
+        (ledger.nowKnownExploited?.length ?? 0) >
+      0
     : change.changed;
   // An unchanged set of findings is no news: the body is refreshed quietly (a redelivered report changes nothing).
   const commented = reopen || news;
   if (commented) {
     const event = reopen ? "reopened" : "updated";
-    await step.api.comment(issue.number, renderComment(step.renderer, event, step.report, change));
+    await step.api.comment(
+      issue.number,
+      renderComment(step.renderer, event, step.report, change, undefined, step.now),
+    );
   }
   if (reopen) {
     fields.state = "open";
