@@ -133,7 +133,11 @@ export async function main(argv: string[]): Promise<number> {
       const command = program.commands.find((c) => c.name() === "exposure");
       const id = command?.processedArgs[0] as string | undefined;
       const extra = command?.opts<{ package?: string; table?: string }>() ?? {};
-      return exposureCommand(id, { ...extra, json: options.json, debug: options.debug });
+      return exposureCommand(id, loadCliConfig(options).config, {
+        ...extra,
+        json: options.json,
+        debug: options.debug,
+      });
     }),
   );
 

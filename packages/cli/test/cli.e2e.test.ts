@@ -28,6 +28,8 @@ beforeAll(async () => {
     configPath,
     JSON.stringify({
       ...DEMO_SCAN_CONFIG,
+      // The sandbox's KEV feed and EPSS API: no test reaches CISA or FIRST.
+      intel: { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl },
       reporters: [
         { use: "sns", options: { topicArn } },
         { use: "email", options: { from: "scans@acme.example", to: ["sec@acme.example"] } },
@@ -197,6 +199,96 @@ describe("ecr-scan-reporter scan and report", () => {
   });
 });
 
+describe("ecr-scan-reporter report with threat intel", () => {
+  /** An image of its own: Log4Shell (on the sandbox's KEV catalog, due 2021-12-24) and xz's backdoor (not on it). */
+  function seedLog4Shell(tag: string): string {
+    if (!sandbox.ecr.repositories.has("cli/report-intel")) sandbox.ecr.createRepository("cli/report-intel");
+    return sandbox.ecr.seedImage("cli/report-intel", {
+      tags: [tag],
+      scan: {
+        status: "COMPLETE",
+        completedAt: new Date(),
+        findings: [
+          { name: "CVE-2024-3094", severity: "CRITICAL", attributes: [{ key: "package_name", value: "xz" }] },
+          {
+            name: "CVE-2021-44228",
+            severity: "HIGH",
+            attributes: [{ key: "package_name", value: "log4j-core" }],
+          },
+        ],
+      },
+    });
+  }
+  const report = (digest: string, ...args: string[]) =>
+    cli(
+      "report",
+      `cli/report-intel@${digest}`,
+      "--config",
+      configPath,
+      "--endpoint-url",
+      sandbox.endpoint,
+      ...args,
+    );
+
+  it("carries KEV and EPSS from the configured feeds: the KEV finding first, overdue, said in the summary", async () => {
+    const digest = seedLog4Shell("v1");
+    const feedRequests = { ...sandbox.intel.requests };
+    const json = await report(digest, "--out", join(dir, "out-intel"), "--json");
+    expect(json.code).toBe(0);
+    const { report: built } = JSON.parse(json.stdout);
+    expect(built.intel).toEqual({
+      kev: { state: "fresh", asOf: expect.any(String) },
+      epss: { state: "fresh", asOf: expect.any(String) },
+    });
+    // The KEV finding goes before the CRITICAL one that is not on the catalog.
+    expect(built.findings.map((f: { id: string }) => f.id)).toEqual(["CVE-2021-44228", "CVE-2024-3094"]);
+    expect(built.findings[0].kev).toMatchObject({
+      dateAdded: "2021-12-10",
+      dueDate: "2021-12-24",
+      knownRansomwareCampaignUse: "Known",
+    });
+    expect(built.findings[0].epss).toMatchObject({ score: 0.94358, percentile: 0.9999 });
+    expect(built.findings[1].kev).toBeUndefined();
+    // From the sandbox's feeds, each asked once.
+    expect(sandbox.intel.requests.kev).toBe(feedRequests.kev + 1);
+    expect(sandbox.intel.requests.epss).toBe(feedRequests.epss + 1);
+
+    const text = await report(digest, "--out", join(dir, "out-intel"));
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /cli\/report-intel@sha256:\w+ COMPLETE: 1 critical, 1 high; 1 known exploited \(KEV\), 1 overdue — over the thresholds\n$/,
+    );
+    expect(text.stdout).not.toContain("threat intel:");
+  });
+
+  it("still sends the report when the KEV feed fails, and says KEV was unavailable", async () => {
+    const digest = seedLog4Shell("v2");
+    sandbox.intel.fail("kev", "error-500");
+    try {
+      const publishedBefore = sandbox.sns.published.length;
+      const sent = await report(digest, "--json");
+      expect(sent.code).toBe(0);
+      const { report: built, outcomes } = JSON.parse(sent.stdout);
+      expect(outcomes.find((o: { reporter: string }) => o.reporter === "sns")?.status).toBe("sent");
+      expect(sandbox.sns.published).toHaveLength(publishedBefore + 1);
+      expect(built.intel.kev).toEqual({ state: "unavailable", reason: "HTTP 500" });
+      // EPSS, still reachable, is still there; nothing of KEV is.
+      expect(built.intel.epss.state).toBe("fresh");
+      expect(built.findings.find((f: { id: string }) => f.id === "CVE-2021-44228")).toMatchObject({
+        epss: { score: 0.94358 },
+      });
+      expect(built.findings.some((f: { kev?: unknown }) => f.kev !== undefined)).toBe(false);
+
+      const text = await report(digest, "--out", join(dir, "out-intel-failing"));
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain("COMPLETE: 1 critical, 1 high — over the thresholds\n");
+      expect(text.stdout).toMatch(/\nthreat intel: KEV unavailable: HTTP 500\n$/);
+    } finally {
+      sandbox.intel.fail("kev", null);
+    }
+  });
+});
+
 describe("errors and exit codes", () => {
   it("exits 2 with every problem of a bad configuration, and no stack trace", async () => {
     const bad = join(dir, "bad.json");
@@ -250,6 +342,11 @@ describe("ecr-scan-reporter sandbox", () => {
       out.mockRestore();
     }
     const endpoint = /sandbox on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? "";
+    // Its configuration reads threat intel from the sandbox's own feeds, not from CISA's and FIRST's.
+    expect(JSON.parse(readFileSync(configFile, "utf8")).intel).toEqual({
+      kevUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/kev\.json$/),
+      epssUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/epss$/),
+    });
     const plan = await cli("plan", "--endpoint-url", endpoint, "--config", configFile, "--json");
     expect(plan.code).toBe(0);
     const images = JSON.parse(plan.stdout).repositories.flatMap((r: { images: unknown[] }) => r.images);

@@ -28,7 +28,9 @@ function received() {
 }
 
 function configWith(path: string, reporters: unknown[]) {
-  writeFileSync(path, JSON.stringify({ thresholds: { CRITICAL: 0, HIGH: 0 }, reporters }));
+  // The sandbox's KEV feed and EPSS API: no test reaches CISA or FIRST.
+  const intel = { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl };
+  writeFileSync(path, JSON.stringify({ thresholds: { CRITICAL: 0, HIGH: 0 }, intel, reporters }));
   return path;
 }
 
@@ -65,9 +67,21 @@ beforeAll(async () => {
       ],
     },
   });
+  // Within the thresholds, but with Log4Shell (a MEDIUM here), which is on the sandbox's KEV catalog.
   sandbox.ecr.seedImage("team-a/api", {
     tags: ["v2"],
-    scan: { status: "COMPLETE", completedAt, findings: [{ name: "CVE-2011-3374", severity: "LOW" }] },
+    scan: {
+      status: "COMPLETE",
+      completedAt,
+      findings: [
+        { name: "CVE-2011-3374", severity: "LOW" },
+        {
+          name: "CVE-2021-44228",
+          severity: "MEDIUM",
+          attributes: [{ key: "package_name", value: "log4j-core" }],
+        },
+      ],
+    },
   });
   // The ledger learns both images as report-findings would teach it: a CLI report with LEDGER_TABLE_NAME set.
   process.env.LEDGER_TABLE_NAME = TABLE;
@@ -114,6 +128,21 @@ describe("ecr-scan-reporter digest --out", () => {
     expect(sns?.open).toMatchObject({ images: 2, imagesWithFindings: 2, imagesUnknown: 0 });
     expect(sns?.open.counts).toMatchObject({ CRITICAL: 1, LOW: 1 });
     expect(sns?.overThresholds.top.map((image) => image.tags)).toEqual([["v1"]]);
+    // The KEV catalog of the configured feed (cached in the ledger by the reports): Log4Shell, open in v2.
+    expect(sns?.intel?.kev.state).toBe("fresh");
+    expect(sns?.knownExploited).toEqual({
+      total: 1,
+      overdue: 1,
+      top: [
+        expect.objectContaining({
+          id: "CVE-2021-44228",
+          severity: "MEDIUM",
+          dueDate: "2021-12-24",
+          overdue: true,
+          references: ["team-a/api:v2"],
+        }),
+      ],
+    });
 
     expect(readdirSync(join(out, "sns")).sort()).toEqual([
       "sns-digest-message.txt",

@@ -1,5 +1,8 @@
 // `ecr-scan-reporter exposure` against a findings ledger on the sandbox's DynamoDB, run in-process as the other CLI
 // tests run it: what a person sees in a pipe, what a script gets with --json, and the exit codes.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type CompactFinding, DynamoDbLedger, LEDGER_TABLE_ENV } from "@ecr-scan-reporter/core";
 import { recordingLogger } from "@ecr-scan-reporter/core/testing";
@@ -18,8 +21,10 @@ const HOSTILE_PACKAGE = "log4j-core\u001b]0;pwned\u0007";
 
 let sandbox: Sandbox;
 let client: DynamoDBClient;
+let configPath: string;
 
-const cli = (...args: string[]) => runCli("exposure", ...args, "--endpoint-url", sandbox.endpoint);
+const cli = (...args: string[]) =>
+  runCli("exposure", ...args, "--endpoint-url", sandbox.endpoint, "--config", configPath);
 
 const log4shell: CompactFinding = {
   id: "CVE-2021-44228",
@@ -37,6 +42,12 @@ beforeAll(async () => {
   for (const [k, v] of Object.entries(env)) process.env[k] = v;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   await sandbox.dynamodb.createLedgerTable(TABLE);
+  // The threat intel of a CVE id comes from the sandbox's KEV feed and EPSS API, never from CISA or FIRST.
+  configPath = join(mkdtempSync(join(tmpdir(), "cli-exposure-")), "config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({ intel: { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl } }),
+  );
   client = new DynamoDBClient({ endpoint: sandbox.endpoint, region: sandbox.region, maxAttempts: 1 });
   const ledger = new DynamoDbLedger({ client, tableName: TABLE, logger: recordingLogger() });
   const images = [
@@ -99,7 +110,7 @@ describe("ecr-scan-reporter exposure", () => {
     expect(lines[0]).toBe(
       "REPOSITORY\tTAGS\tDIGEST\tSEVERITY\tPACKAGE\tFIXED IN\tFIRST SEEN\tLAST SCAN\tIN USE",
     );
-    expect(lines.slice(1, -1).map((line) => line.split("\t"))).toEqual([
+    expect(lines.slice(1, -2).map((line) => line.split("\t"))).toEqual([
       [
         "team-a/api",
         "v1",
@@ -134,21 +145,38 @@ describe("ecr-scan-reporter exposure", () => {
         "no",
       ],
     ]);
-    expect(lines.at(-1)).toBe("CVE-2021-44228: 3 images (2 in use)");
+    expect(lines.at(-2)).toBe("CVE-2021-44228: 3 images (2 in use)");
+    // What the sandbox's KEV catalog and EPSS API say of it, overdue long since.
+    expect(lines.at(-1)).toBe(
+      "CVE-2021-44228: on CISA's KEV catalog since 2021-12-10, overdue since 2021-12-24, known ransomware use; EPSS 94 % (99th percentile)",
+    );
     // No escape sequence or bell reaches the terminal.
     expect(stdout).not.toContain("\u001b");
     expect(stdout).not.toContain("\u0007");
   });
 
-  it("prints { vulnerability, images } with --json, for a CVE id in any case", async () => {
+  it("prints { vulnerability, images, intel } with --json, for a CVE id in any case", async () => {
     const { code, stdout } = await cli("cve-2021-44228", "--json");
     expect(code).toBe(0);
     const answer = JSON.parse(stdout) as {
       vulnerability: string;
       package?: unknown;
       images: { repository: string; digest: string; tags: string[]; inUse: boolean }[];
+      intel: unknown;
     };
     expect(answer.vulnerability).toBe("CVE-2021-44228");
+    expect(answer.intel).toEqual({
+      kev: expect.objectContaining({
+        dateAdded: "2021-12-10",
+        dueDate: "2021-12-24",
+        knownRansomwareCampaignUse: "Known",
+      }),
+      epss: { score: 0.94358, percentile: 0.9999, date: expect.stringMatching(/^\d{4}-\d\d-\d\d$/) },
+      status: {
+        kev: { state: "fresh", asOf: expect.any(String) },
+        epss: { state: "fresh", asOf: expect.any(String) },
+      },
+    });
     expect(answer).not.toHaveProperty("package");
     expect(
       answer.images.map(({ repository, digest, tags, inUse }) => ({ repository, digest, tags, inUse })),
@@ -169,6 +197,8 @@ describe("ecr-scan-reporter exposure", () => {
     };
     expect(answer.vulnerability).toBeNull();
     expect(answer.package).toEqual({ name: "log4j-core", version: "2.14" });
+    // No vulnerability named: nothing to look up.
+    expect(answer).not.toHaveProperty("intel");
     expect(answer.images.map((image) => image.digest)).toEqual([digestOf("a"), digestOf("b")]);
 
     const table = await cli("--package", "log4j-core");
@@ -178,13 +208,67 @@ describe("ecr-scan-reporter exposure", () => {
     expect(lines.at(-1)).toBe("log4j-core: 2 images (1 in use)");
   });
 
-  it("exits 0 with an empty answer for an id the ledger does not know", async () => {
+  it("exits 0 with an empty answer for an id the ledger does not know, and what the feeds say of it", async () => {
     const table = await cli("CVE-2099-0001");
     expect(table.code).toBe(0);
-    expect(table.stdout).toBe("CVE-2099-0001: 0 images (0 in use)\n");
+    expect(table.stdout).toBe(
+      "CVE-2099-0001: 0 images (0 in use)\nCVE-2099-0001: not on CISA's KEV catalog; no EPSS score\n",
+    );
     const json = await cli("CVE-2099-0001", "--json");
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ vulnerability: "CVE-2099-0001", images: [] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      vulnerability: "CVE-2099-0001",
+      images: [],
+      intel: {
+        status: {
+          kev: { state: "fresh", asOf: expect.any(String) },
+          epss: { state: "fresh", asOf: expect.any(String) },
+        },
+      },
+    });
+  });
+
+  it("only reads the ledger: the threat intel comes straight from the feeds", async () => {
+    const callsBefore = sandbox.server.calls.length;
+    const requests = { ...sandbox.intel.requests };
+    const { code } = await cli("CVE-2021-44228", "--json");
+    expect(code).toBe(0);
+    const operations = sandbox.server.calls
+      .slice(callsBefore)
+      .filter((call) => call.service === "dynamodb")
+      .map((call) => call.operation);
+    expect([...new Set(operations)].sort()).toEqual(["BatchGetItem", "Query"]);
+    expect(sandbox.intel.requests).toEqual({ kev: requests.kev + 1, epss: requests.epss + 1 });
+  });
+
+  it("looks up nothing for an id that is not a CVE id", async () => {
+    const requests = { ...sandbox.intel.requests };
+    const json = await cli("GHSA-jfh8-c2jp-5v3q", "--json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ vulnerability: "GHSA-jfh8-c2jp-5v3q", images: [] });
+    expect(sandbox.intel.requests).toEqual(requests);
+  });
+
+  it("says a feed that failed, and still answers with what the other gave", async () => {
+    sandbox.intel.fail("kev", "error-500");
+    try {
+      const table = await cli("CVE-2021-44228");
+      expect(table.code).toBe(0);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines.at(-2)).toBe("CVE-2021-44228: 3 images (2 in use)");
+      expect(lines.at(-1)).toBe("CVE-2021-44228: EPSS 94 % (99th percentile); KEV unavailable: HTTP 500");
+      expect(table.stderr).toContain("KEV feed unavailable");
+      const json = await cli("CVE-2021-44228", "--json");
+      expect((JSON.parse(json.stdout) as { intel: unknown }).intel).toEqual({
+        epss: expect.objectContaining({ score: 0.94358 }),
+        status: {
+          kev: { state: "unavailable", reason: "HTTP 500" },
+          epss: { state: "fresh", asOf: expect.any(String) },
+        },
+      });
+    } finally {
+      sandbox.intel.fail("kev", null);
+    }
   });
 
   it("reads the table from --table when LEDGER_TABLE_NAME is unset", async () => {

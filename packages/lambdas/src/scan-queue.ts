@@ -22,24 +22,32 @@ export interface SendResult {
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** What became of a list of message bodies sent with SendMessageBatch. */
+export interface BatchSendResult {
+  sent: number;
+  /** Bodies that could not be sent: their position in the list (undefined for an entry id SQS made up), and why. */
+  failed: { index: number | undefined; id: string; reason: string }[];
+  calls: number;
+}
+
 /**
- * Sends one message per repository with SendMessageBatch, ten per call, re-sending only the entries that
- * failed (and only when SQS says the fault was not the sender's), after a back-off that doubles each round.
+ * Sends the bodies with SendMessageBatch, ten per call, re-sending only the entries that failed (and only when SQS
+ * says the fault was not the sender's), after a back-off that doubles each round.
  */
-export async function sendScanMessages(
+export async function sendMessageBatches(
   sqs: SQSClient,
   queueUrl: string,
-  messages: readonly ScanRepositoryMessage[],
+  bodies: readonly string[],
   options: { sleep?: (ms: number) => Promise<void> } = {},
-): Promise<SendResult> {
+): Promise<BatchSendResult> {
   const sleep = options.sleep ?? wait;
-  const result: SendResult = { sent: 0, failed: [], calls: 0 };
+  const result: BatchSendResult = { sent: 0, failed: [], calls: 0 };
   // Stryker disable next-line EqualityOperator: `<=` only adds an empty last chunk, which sends nothing
-  for (let start = 0; start < messages.length; start += SQS_BATCH_SIZE) {
-    const chunk = messages.slice(start, start + SQS_BATCH_SIZE);
-    let pending: SendMessageBatchRequestEntry[] = chunk.map((message, i) => ({
+  for (let start = 0; start < bodies.length; start += SQS_BATCH_SIZE) {
+    const chunk = bodies.slice(start, start + SQS_BATCH_SIZE);
+    let pending: SendMessageBatchRequestEntry[] = chunk.map((body, i) => ({
       Id: String(i),
-      MessageBody: JSON.stringify(message),
+      MessageBody: body,
     }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(ENTRY_RETRY_BASE_DELAY_MS * 2 ** (attempt - 1));
@@ -49,15 +57,39 @@ export async function sendScanMessages(
       const retry: SendMessageBatchRequestEntry[] = [];
       for (const failure of out.Failed ?? []) {
         const entry = pending.find((e) => e.Id === failure.Id);
-        const repositoryName = chunk[Number(failure.Id)]?.repositoryName ?? `entry ${failure.Id}`;
+        const position = Number(failure.Id);
+        const index = chunk[position] === undefined ? undefined : start + position;
         const reason = `${failure.Code ?? "error"}: ${failure.Message ?? "no message"}`;
         if (entry && !failure.SenderFault && attempt < MAX_ENTRY_RETRIES) retry.push(entry);
-        else result.failed.push({ repositoryName, reason });
+        else result.failed.push({ index, id: String(failure.Id), reason });
       }
       pending = retry;
     }
   }
   return result;
+}
+
+/** Sends one message per repository (sendMessageBatches), naming the repositories whose message failed. */
+export async function sendScanMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly ScanRepositoryMessage[],
+  options: { sleep?: (ms: number) => Promise<void> } = {},
+): Promise<SendResult> {
+  const sent = await sendMessageBatches(
+    sqs,
+    queueUrl,
+    messages.map((message) => JSON.stringify(message)),
+    options,
+  );
+  return {
+    sent: sent.sent,
+    calls: sent.calls,
+    failed: sent.failed.map(({ index, id, reason }) => ({
+      repositoryName: (index === undefined ? undefined : messages[index]?.repositoryName) ?? `entry ${id}`,
+      reason,
+    })),
+  };
 }
 
 /** Raised when some repositories' messages could not be queued, so the scheduler run is retried. */

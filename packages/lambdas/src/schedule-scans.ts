@@ -7,8 +7,10 @@ import {
   SCAN_MESSAGE_VERSION,
   type ScanRepositoryMessage,
   selectRepositories,
+  toReporterLogger,
 } from "@ecr-scan-reporter/core";
 import type { Context } from "aws-lambda";
+import { runKevStep } from "./kev-escalation.js";
 import { createMetrics, getConfig, requireEnv } from "./runtime.js";
 import { QueueSendError, sendScanMessages } from "./scan-queue.js";
 
@@ -19,7 +21,9 @@ const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 
 /**
  * Runs on the EventBridge schedule: lists the repositories, keeps those the config selects, reads the
- * registry's scan type once, and queues one scan-repository message per repository.
+ * registry's scan type once, and queues one scan-repository message per repository. Then, with the findings
+ * ledger, the KEV step: CISA's catalog refreshed, and one report queued per image in use whose findings have a
+ * CVE id newly on it (kev-escalation.ts); that step never fails the run.
  */
 export async function handler(_event: unknown, context?: Pick<Context, "awsRequestId">) {
   // Powertools' addContext reads the context's fields: without one (a local or test invocation) it would throw.
@@ -43,6 +47,8 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
           runId,
         }));
   const sent = await sendScanMessages(sqs, queueUrl, messages);
+  // Before a failed send fails the run: Lambda's retry of the run finds the escalations already queued.
+  const kev = await runKevStep({ config, env: process.env, sqs, scanType, logger: toReporterLogger(logger) });
 
   const summary = {
     runId,
@@ -53,6 +59,7 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
     messagesSent: sent.sent,
     messagesFailed: sent.failed.length,
     sqsCalls: sent.calls,
+    ...kev,
   };
   logger.info(
     scanType === "ENHANCED"
@@ -63,6 +70,10 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
   metrics.addMetric("RepositoriesSelected", MetricUnit.Count, selected.length);
   metrics.addMetric("ScanMessagesSent", MetricUnit.Count, sent.sent);
   metrics.addMetric("ScanMessagesFailed", MetricUnit.Count, sent.failed.length);
+  if (kev) {
+    metrics.addMetric("KevEscalationsQueued", MetricUnit.Count, kev.kevEscalationsQueued);
+    metrics.addMetric("KevEscalationsLeft", MetricUnit.Count, kev.kevEscalationsLeft);
+  }
   metrics.publishStoredMetrics();
 
   if (sent.failed.length > 0) throw new QueueSendError(sent.failed);

@@ -1,9 +1,11 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   createEcrClient,
+  createIntelMemo,
   createLogger,
   EcrGateway,
   EcrScanReporterError,
+  intelFromEnvironment,
   openDigestLedgers,
   periodKeyOf,
   sendDigests,
@@ -18,6 +20,7 @@ const reporterLogger = toReporterLogger(logger);
 const metrics = createMetrics("send-digests");
 const gateway = new EcrGateway(createEcrClient());
 let ledgers: ReturnType<typeof openDigestLedgers> | undefined;
+const intelMemo = createIntelMemo();
 
 /** A reporter's digest failed: the invocation fails, and Lambda's retry sends that digest (the others are claimed). */
 export class DigestsFailedError extends EcrScanReporterError {
@@ -53,6 +56,7 @@ export async function handler(event: Partial<ScheduledEvent>, context?: Context)
     now,
     periodKey: periodKeyOf(now),
     logger: reporterLogger,
+    kev: intelFromEnvironment(process.env, config.intel, reporterLogger, intelMemo),
     source: event.id ?? context?.awsRequestId,
   });
 

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DescribeRepositoriesCommand,
   ECRClient,
@@ -5,6 +6,7 @@ import {
 } from "@aws-sdk/client-ecr";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SCAN_MESSAGE_VERSION } from "@ecr-scan-reporter/core";
+import { type IntelFeeds, startIntelFeeds } from "@ecr-scan-reporter/sandbox";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { MAX_ENTRY_RETRIES } from "../src/scan-queue.js";
@@ -18,12 +20,14 @@ import { captureHandlerOutput, logsWith, metricValues } from "./support/output.j
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/scan";
 const ecr = mockClient(ECRClient);
 const sqs = mockClient(SQSClient);
+const dynamodb = mockClient(DynamoDBClient);
 
 freshHandlerPerTest();
 
 beforeEach(() => {
   ecr.reset();
   sqs.reset();
+  dynamodb.reset();
   vi.stubEnv("SCAN_QUEUE_URL", QUEUE);
   vi.stubEnv("ECR_SCAN_REPORTER_CONFIG", JSON.stringify({ repositories: { exclude: "^sandbox/" } }));
   ecr.on(DescribeRepositoriesCommand).resolves({
@@ -230,9 +234,73 @@ describe("schedule-scans handler: its messages, summary and metrics", () => {
   });
 });
 
+describe("schedule-scans handler: the KEV step (with the findings ledger)", () => {
+  const REPORT_QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/report";
+  let feeds: IntelFeeds;
+
+  beforeEach(async () => {
+    feeds = await startIntelFeeds();
+    onTestFinished(() => feeds.close());
+    vi.stubEnv("LEDGER_TABLE_NAME", "ecr-scan-reporter-ledger");
+    vi.stubEnv("REPORT_QUEUE_URL", REPORT_QUEUE);
+    vi.stubEnv(
+      "ECR_SCAN_REPORTER_CONFIG",
+      JSON.stringify({
+        repositories: { exclude: "^sandbox/" },
+        intel: { kevUrl: feeds.kevUrl, epssUrl: null },
+      }),
+    );
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })),
+      Failed: [],
+    }));
+  });
+
+  it("refreshes the catalog, adds its counts to the summary and measures them", async () => {
+    const output = captureHandlerOutput();
+    // An empty ledger: the catalog is cached and becomes the baseline; nothing is pending.
+    dynamodb.onAnyCommand().resolves({});
+    const summary = await invoke();
+    expect(feeds.requests.kev).toBe(1);
+    expect(summary).toMatchObject({
+      messagesSent: 2,
+      kevEscalation: "idle",
+      kevCvesAdded: 0,
+      kevEscalationsQueued: 0,
+      kevEscalationsLeft: 0,
+      kevCvesPending: 0,
+    });
+    expect(metricValues(output.metrics, "KevEscalationsQueued")).toEqual([{ value: 0, dimensions: {} }]);
+    expect(metricValues(output.metrics, "KevEscalationsLeft")).toEqual([{ value: 0, dimensions: {} }]);
+    // Only scan messages were sent: to the scan queue.
+    expect(sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.QueueUrl)).toEqual([QUEUE]);
+  });
+
+  it("never fails the scheduled run: a ledger that cannot be read is logged and the summary says so", async () => {
+    const output = captureHandlerOutput();
+    dynamodb
+      .onAnyCommand()
+      .rejects(Object.assign(new Error("no such table"), { name: "ResourceNotFoundException" }));
+    const summary = await invoke();
+    expect(summary).toMatchObject({ messagesSent: 2, kevEscalation: "failed", kevEscalationsQueued: 0 });
+    expect(logsWith(output.logs, "KEV escalations failed; the scheduled run goes on")).toEqual([
+      expect.objectContaining({ level: "ERROR", tableName: "ecr-scan-reporter-ledger" }),
+    ]);
+  });
+
+  it("is skipped, and leaves the summary as it was, when intel.kevUrl is null", async () => {
+    vi.stubEnv("ECR_SCAN_REPORTER_CONFIG", JSON.stringify({ intel: { kevUrl: null } }));
+    const summary = await invoke();
+    expect(summary).not.toHaveProperty("kevEscalation");
+    expect(dynamodb.calls()).toHaveLength(0);
+    expect(feeds.requests.kev).toBe(0);
+  });
+});
+
 // A class mock replaces send() on every client of the class: give it back for the files that run after this one
 // in the same worker (the unit project shares modules between files).
 afterAll(() => {
   ecr.restore();
   sqs.restore();
+  dynamodb.restore();
 });

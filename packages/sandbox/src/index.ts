@@ -1,6 +1,13 @@
 export { AwsError } from "./aws-error.js";
 export { CVE_RECORDS, type CveRecord, FEED_UPDATE_CVE_RECORDS, severityOfScore } from "./data/cve-records.js";
 export {
+  DATASET_EPSS,
+  DEMO_KEV_ADDITION,
+  type EpssRecord,
+  INITIAL_KEV_ENTRIES,
+  type KevCatalogEntry,
+} from "./data/intel-records.js";
+export {
   type BatchGetRequestItems,
   type BatchWriteRequestItems,
   DYNAMODB_TARGET_PREFIX,
@@ -81,6 +88,32 @@ export {
   ssmParameterArn,
   viaService,
 } from "./iam/requests.js";
+export {
+  catalogVersionOf,
+  cisaDateTime,
+  cisaJson,
+  EPSS_DEFAULT_LIMIT,
+  EPSS_MAX_CVE_PARAMETER_CHARS,
+  EPSS_MAX_LIMIT,
+  EPSS_PATH,
+  type EpssAnswer,
+  epssAnswer,
+  epssDecimal,
+  INTEL_FAULTS,
+  type IntelEndpoint,
+  type IntelFault,
+  type IntelFeeds,
+  type IntelFeedsOptions,
+  type IntelRequestRecord,
+  KEV_CATALOG_TITLE,
+  KEV_DUE_AFTER_DAYS,
+  KEV_PATH,
+  type KevCatalog,
+  kevCatalogOf,
+  kevEntryAddedOn,
+  newestCveFirst,
+  startIntelFeeds,
+} from "./intel-feeds.js";
 export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
 export {
   type DigestScheduleOptions,

@@ -104,6 +104,23 @@ export function storeReporterSecret(
   return ref;
 }
 
+/**
+ * The configuration with its `intel` sources on the sandbox's feeds unless it names its own (or turns one off with
+ * null): the functions never reach out of the machine for CISA's or FIRST's data.
+ */
+export function withSandboxIntel(config: unknown, sandbox: Pick<Sandbox, "intel">): unknown {
+  if (typeof config !== "object" || config === null) return config;
+  const document = config as { intel?: Record<string, unknown> };
+  const intel = document.intel ?? {};
+  return {
+    ...document,
+    intel: {
+      kevUrl: "kevUrl" in intel ? intel.kevUrl : sandbox.intel.kevUrl,
+      epssUrl: "epssUrl" in intel ? intel.epssUrl : sandbox.intel.epssUrl,
+    },
+  };
+}
+
 /** What the deployment needs: the sandbox, the built bundles, and the configuration document. */
 export interface LocalDeploymentOptions {
   sandbox: Sandbox;
@@ -243,7 +260,7 @@ export class LocalDeployment {
 
     const env = {
       ...sandbox.env(),
-      ECR_SCAN_REPORTER_CONFIG: JSON.stringify(options.config),
+      ECR_SCAN_REPORTER_CONFIG: JSON.stringify(withSandboxIntel(options.config, sandbox)),
       POWERTOOLS_LOG_LEVEL: "INFO",
       ...options.env,
     };
@@ -271,7 +288,12 @@ export class LocalDeployment {
       });
     };
     this.functions = {
-      scheduleScans: fn("schedule-scans", { SCAN_QUEUE_URL: scan.url }),
+      // terraform/scheduler.tf: with the ledger, its KEV step's table and the report queue its escalations go to.
+      scheduleScans: fn("schedule-scans", {
+        SCAN_QUEUE_URL: scan.url,
+        ...ledgerEnv,
+        ...(ledger ? { REPORT_QUEUE_URL: report.url } : {}),
+      }),
       scanImages: fn("scan-images", { SCAN_DLQ_URL: scanDlq.url, ...ledgerEnv }),
       reportFindings: fn("report-findings", {
         REPORT_QUEUE_URL: report.url,

@@ -3,6 +3,7 @@ import { EcrSandbox } from "./ecr/sandbox.js";
 import type { EcrOptions } from "./ecr/types.js";
 import { type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
 import { ecrRequests, secretsManagerRequests, sqsRequests, ssmRequests } from "./iam/requests.js";
+import { type IntelFeeds, type IntelFeedsOptions, startIntelFeeds } from "./intel-feeds.js";
 import { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 import { AwsHttpServer, type ServerOptions } from "./server.js";
 import { SesSandbox } from "./ses.js";
@@ -13,6 +14,8 @@ export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, 
   now?: () => number;
   /** DynamoDB's harshness beyond dynalite's (BatchGetItem's partial answers) and table timings. */
   dynamodb?: DynamoDbOptions;
+  /** The KEV feed's and the EPSS API's data (defaults: the dataset's, intel-records.ts). */
+  intel?: Omit<IntelFeedsOptions, "port" | "now">;
 }
 
 export interface Sandbox {
@@ -26,6 +29,11 @@ export interface Sandbox {
   secretsManager: SecretsManagerSandbox;
   /** DynamoDB (dynalite behind the sandbox's IAM, call counts, rate limits and faults), on the same endpoint. */
   dynamodb: DynamoDbSandbox;
+  /**
+   * CISA's KEV feed and FIRST's EPSS API, on a port of their own (they are not AWS): the `intel` URLs of a
+   * configuration that runs on the sandbox, so that nothing leaves the machine.
+   */
+  intel: IntelFeeds;
   server: AwsHttpServer;
   /** The account's IAM: principals whose calls are checked, and every decision (see LocalDeployment). */
   iam: IamAuthorizer;
@@ -99,10 +107,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ses.attach(server);
   const dynamodb = await DynamoDbSandbox.start({ accountId, region, now }, options.dynamodb);
   dynamodb.attach(server);
+  const intel = await startIntelFeeds({ ...options.intel, now });
   try {
     endpoint = await server.listen();
   } catch (error) {
-    await dynamodb.close();
+    await Promise.all([dynamodb.close(), intel.close()]);
     throw error;
   }
   return {
@@ -114,6 +123,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ssm,
     secretsManager,
     dynamodb,
+    intel,
     server,
     iam: server.iam,
     accountId,
@@ -128,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       ecr.close();
       await server.close();
-      await dynamodb.close();
+      await Promise.all([dynamodb.close(), intel.close()]);
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   type Digest,
   type DigestOutcome,
   EcrGateway,
+  intelFromEnvironment,
   LEDGER_TABLE_ENV,
   type LoadedReporter,
   loadReporters,
@@ -128,6 +129,8 @@ export async function digestCommand(config: Config, options: DigestOptions): Pro
     now,
     periodKey: periodKeyOf(now),
     logger: deps.logger,
+    // The known-exploited section, from the KEV catalog of the config's `intel`, cached in the same ledger.
+    kev: intelFromEnvironment({ ...process.env, [LEDGER_TABLE_ENV]: tableName }, config.intel, deps.logger),
   };
 
   if (options.out) {

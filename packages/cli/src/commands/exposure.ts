@@ -1,10 +1,20 @@
 import {
+  type Config,
+  CVE_ID_PATTERN,
   cleanText,
   countExposedImages,
+  createThreatIntel,
   type ExposedImage,
   type Exposure,
   type ExposureTarget,
+  epssText,
   exposureJson,
+  feedDay,
+  type IntelLookup,
+  intelNote,
+  isKnownRansomwareUse,
+  isOverdue,
+  kevDueText,
   LEDGER_TABLE_ENV,
   ledgerClientFor,
   parsePackageArgument,
@@ -121,20 +131,83 @@ export function exposureRows(exposure: Exposure): { headers: string[]; rows: str
   return { headers, rows };
 }
 
-/** Prints an answer as a table (terminal), lines (pipe) or JSON. */
-export function printExposure(exposure: Exposure, json: boolean): void {
+/** The id to look up in the threat intel: the query's vulnerability when it is a CVE id, else none. */
+export function intelIdOf(exposure: Pick<Exposure, "vulnerability">): string | undefined {
+  const id = exposure.vulnerability?.trim().toUpperCase();
+  return id && CVE_ID_PATTERN.test(id) ? id : undefined;
+}
+
+/** What KEV says of one vulnerability: `on CISA's KEV catalog since 2021-12-10, overdue since 2021-12-24, …`. */
+function kevPart(id: string, lookup: IntelLookup, now: Date): string {
+  const kev = lookup.kev.get(id);
+  if (!kev) {
+    // Only a catalog that was read (today's, or the last cached copy, which intelNote dates) can say "not on it".
+    const read = lookup.status.kev.state === "fresh" || lookup.status.kev.state === "stale";
+    return read ? "not on CISA's KEV catalog" : "";
+  }
+  const since = feedDay(kev.dateAdded);
+  return [
+    `on CISA's KEV catalog${since ? ` since ${since}` : ""}`,
+    kevDueText({ dueDate: kev.dueDate, overdue: isOverdue(kev, now) }),
+    isKnownRansomwareUse(kev) ? "known ransomware use" : "",
+  ]
+    .filter((part) => part !== "")
+    .join(", ");
+}
+
+/**
+ * One line for people on what CISA's KEV catalog and FIRST's EPSS say of the vulnerability, overdue at `now`:
+ * `CVE-2021-44228: on CISA's KEV catalog since 2021-12-10, overdue since 2021-12-24, known ransomware use; EPSS 94 %
+ * (99th percentile)`, and a source that could not be read (`KEV unavailable: …`); "" when both sources are off.
+ */
+export function exposureIntelLine(id: string, lookup: IntelLookup, now: Date): string {
+  const epss = epssText(lookup.epss.get(id));
+  const parts = [
+    kevPart(id, lookup, now),
+    // A stale answer may lack a score only because the API could not be asked: intelNote says so instead.
+    epss || (lookup.status.epss.state === "fresh" ? "no EPSS score" : ""),
+    intelNote(lookup.status),
+  ].filter((part) => part !== "");
+  return parts.length === 0 ? "" : cell(`${id}: ${parts.join("; ")}`);
+}
+
+/** The `intel` field of `--json`: the KEV entry and EPSS score when there are, and the state of each source. */
+export function exposureIntelJson(id: string, lookup: IntelLookup) {
+  const kev = lookup.kev.get(id);
+  const epss = lookup.epss.get(id);
+  return { ...(kev && { kev }), ...(epss && { epss }), status: lookup.status };
+}
+
+/** What the threat intel said of the queried vulnerability (a CVE id only). */
+export interface ExposureIntel {
+  id: string;
+  lookup: IntelLookup;
+  now: Date;
+}
+
+/** Prints an answer as a table (terminal), lines (pipe) or JSON; with its threat intel when it was looked up. */
+export function printExposure(exposure: Exposure, json: boolean, intel?: ExposureIntel): void {
   if (json) {
-    printJson(exposureJson(exposure));
+    printJson({
+      ...exposureJson(exposure),
+      ...(intel && { intel: exposureIntelJson(intel.id, intel.lookup) }),
+    });
     return;
   }
   const { headers, rows } = exposureRows(exposure);
   if (rows.length > 0) printTable(headers, rows);
   process.stdout.write(`${exposureSummary(exposure)}\n`);
+  const line = intel ? exposureIntelLine(intel.id, intel.lookup, intel.now) : "";
+  if (line) process.stdout.write(`${line}\n`);
 }
 
-/** `ecr-scan-reporter exposure [VULNERABILITY-ID] [--package NAME[@VERSION]]`: exit 0 whether or not images are found. */
+/**
+ * `ecr-scan-reporter exposure [VULNERABILITY-ID] [--package NAME[@VERSION]]`: exit 0 whether or not images are found.
+ * A CVE id is also looked up in the configuration's threat intel (KEV, EPSS).
+ */
 export async function exposureCommand(
   id: string | undefined,
+  config: Pick<Config, "intel">,
   options: ExposureCommandOptions,
 ): Promise<number> {
   const target = exposureTargetOf(id, options.package);
@@ -146,7 +219,17 @@ export async function exposureCommand(
   try {
     const exposure = await queryExposure({ client, tableName, logger, ...target });
     logger.debug("exposure query done", { tableName, ...exposure.stats });
-    printExposure(exposure, Boolean(options.json));
+    const intelId = intelIdOf(exposure);
+    // Straight from the configured feeds, not through the ledger's intel cache: exposure only reads the ledger (a
+    // person needs the query's permissions only, docs/cli.md), at the cost of one KEV download per run.
+    const intel = intelId
+      ? {
+          id: intelId,
+          lookup: await createThreatIntel({ intel: config.intel, logger }).lookUp([intelId]),
+          now: new Date(),
+        }
+      : undefined;
+    printExposure(exposure, Boolean(options.json), intel);
     return 0;
   } finally {
     client.destroy();

@@ -4,12 +4,18 @@ import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
   type Config,
+  cleanText,
   createEcrClient,
   createPackageResolver,
   deliverReport,
   EcrGateway,
+  intelCounts,
+  intelFromEnvironment,
+  intelNote,
+  kevCountText,
   ledgerFromEnvironment,
   loadReporters,
+  type ReportImageDeps,
   reportImage,
   type ScanReport,
   shortDigest,
@@ -32,8 +38,15 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "";
 }
 
-/** Fetches one image's findings and builds its report with the configured policy, as report-findings would. */
-export async function buildImageReport(reference: string, config: Config): Promise<ScanReport> {
+/**
+ * Fetches one image's findings and builds its report with the configured policy, as report-findings would; with
+ * `deps.intel`, its CVE ids are looked up in the threat intel first.
+ */
+export async function buildImageReport(
+  reference: string,
+  config: Config,
+  deps: ReportImageDeps = {},
+): Promise<ScanReport> {
   const ref = parseImageRef(reference);
   const ecr = createEcrClient();
   let detail: ImageDetail | undefined;
@@ -63,6 +76,7 @@ export async function buildImageReport(reference: string, config: Config): Promi
         scanType: await new EcrGateway(ecr).getRegistryScanType(),
       },
       config,
+      deps,
     );
     for (const entry of expiredIgnoreEntries) {
       process.stderr.write(
@@ -86,8 +100,12 @@ export async function reportCommand(
   config: Config,
   options: ReportOptions,
 ): Promise<number> {
-  const report = await buildImageReport(reference, config);
   const deps = createCliReporterDeps({ templatesDir: options.templates, debug: options.debug });
+  // KEV and EPSS as the Lambda's reports carry them (a preview too: it shows what would be sent), cached in the
+  // findings ledger when LEDGER_TABLE_NAME names one; a feed that cannot be reached never stops the report.
+  const report = await buildImageReport(reference, config, {
+    intel: intelFromEnvironment(process.env, config.intel, deps.logger),
+  });
   const reporters = await loadReporters(
     config.reporters,
     BUILT_IN_REPORTERS,
@@ -153,9 +171,14 @@ export async function reportCommand(
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${n} ${s.toLowerCase()}`)
       .join(", ");
+    const kev = intelCounts(report.findings, new Date());
+    const known = kevCountText(kev.kev, kev.overdue);
     process.stdout.write(
-      `${report.repository}@${shortDigest(report.digest)} ${report.status}: ${counts || "no findings"} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
+      `${report.repository}@${shortDigest(report.digest)} ${report.status}: ${counts || "no findings"}${known ? `; ${known}` : ""} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
     );
+    // A source that failed: the reader must know the report may miss what it would have said.
+    const note = intelNote(report.intel);
+    if (note) process.stdout.write(`threat intel: ${cleanText(note, { singleLine: true })}\n`);
   }
   return options.failOnFindings && report.verdict.due ? 1 : 0;
 }

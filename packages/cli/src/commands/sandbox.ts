@@ -24,6 +24,8 @@ export async function sandboxCommand(options: { port?: string; writeConfig: stri
     `${JSON.stringify(
       {
         ...DEMO_SCAN_CONFIG,
+        // The sandbox's KEV feed and EPSS API: reports, digests and exposure never reach CISA or FIRST from it.
+        intel: { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl },
         reporters: [
           { use: "sns", options: { topicArn } },
           { use: "email", options: { from: "scans@acme.example", to: ["security@acme.example"] } },
@@ -49,7 +51,7 @@ export async function sandboxCommand(options: { port?: string; writeConfig: stri
       `  pnpm exec ecr-scan-reporter scan team-a/api --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
       `  pnpm exec ecr-scan-reporter report team-a/api:v1.0.0 --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
       `  pnpm exec ecr-scan-reporter digest --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath} --out digest-preview`,
-      `  pnpm exec ecr-scan-reporter exposure CVE-2024-3094 --endpoint-url ${sandbox.endpoint} --region eu-west-1`,
+      `  pnpm exec ecr-scan-reporter exposure CVE-2024-3094 --endpoint-url ${sandbox.endpoint} --region eu-west-1 --config ${configPath}`,
       "",
       "Ctrl-C stops it.",
       "",

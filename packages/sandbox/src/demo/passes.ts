@@ -8,7 +8,12 @@ export interface ReportLine {
   tags: string[];
   status: string;
   counts: Record<string, number>;
-  verdict: { due: boolean; highestSeverity?: string };
+  verdict: {
+    due: boolean;
+    highestSeverity?: string;
+    reason?: string;
+    escalations?: { id: string; why: string[] }[];
+  };
   outcomes: Record<string, string>;
   /** Reporters the findings ledger kept quiet, and why ("unchanged", "not-due", "duplicate-scan", …). */
   held?: Record<string, string>;
@@ -18,6 +23,7 @@ export interface ReportLine {
     new: string[];
     fixed: string[];
     severityRaised: string[];
+    nowKnownExploited?: string[];
   };
 }
 
@@ -38,6 +44,12 @@ export interface PassImageReport {
   newFindings: string[];
   /** The CVEs published by the feed before this pass that this image's scan found (the sandbox's own account). */
   newlyPublishedFound: string[];
+  /** Its findings on CISA's KEV catalog (the escalations the policy listed for KEV). */
+  knownExploited: string[];
+  /** Due only because of an escalation (within the thresholds otherwise). */
+  escalated: boolean;
+  /** A report queued because KEV gained these CVEs, without a rescan. */
+  nowKnownExploited: string[];
 }
 
 /** What one scheduled pass did: schedule → scans → reports. */
@@ -67,6 +79,12 @@ export interface PassSummary {
   firstReports: number;
   /** Reports with findings new since the reference's last report. */
   reportsWithNewFindings: number;
+  /** Reports due only because a finding is known exploited (or otherwise escalated). */
+  reportsEscalated: number;
+  /** Reports queued because KEV gained a CVE the image carries (no rescan). */
+  reportsNowKnownExploited: number;
+  /** Distinct CVEs on CISA's KEV catalog among the pass's findings. */
+  knownExploitedCves: string[];
   highestSeverities: Record<string, number>;
   findingsBySeverity: Record<string, number>;
   /** The functions' AWS calls during this pass. */
@@ -97,6 +115,9 @@ export function summariseReports(
   | "reportsHeldUnchanged"
   | "firstReports"
   | "reportsWithNewFindings"
+  | "reportsEscalated"
+  | "reportsNowKnownExploited"
+  | "knownExploitedCves"
   | "highestSeverities"
   | "findingsBySeverity"
   | "imageReports"
@@ -141,6 +162,11 @@ export function summariseReports(
       firstReport: report.changes?.firstReport,
       newFindings: report.changes?.new ?? [],
       newlyPublishedFound: report.status === "FAILED" ? [] : newlyPublishedFound(report.digest),
+      knownExploited: (report.verdict.escalations ?? [])
+        .filter((e) => e.why.includes("kev"))
+        .map((e) => e.id),
+      escalated: report.verdict.reason === "escalated",
+      nowKnownExploited: report.changes?.nowKnownExploited ?? [],
     });
   }
   return {
@@ -151,6 +177,9 @@ export function summariseReports(
     reportsHeldUnchanged,
     firstReports: imageReports.filter((r) => r.firstReport === true).length,
     reportsWithNewFindings: imageReports.filter((r) => r.newFindings.length > 0).length,
+    reportsEscalated: imageReports.filter((r) => r.escalated).length,
+    reportsNowKnownExploited: imageReports.filter((r) => r.nowKnownExploited.length > 0).length,
+    knownExploitedCves: [...new Set(imageReports.flatMap((r) => r.knownExploited))].sort(),
     highestSeverities,
     findingsBySeverity,
     imageReports,

@@ -5,6 +5,7 @@ import { countExposedImages, exposureJson, queryExposure } from "@ecr-scan-repor
 import { formatEml } from "@ecr-scan-reporter/reporter-email";
 import { severityOfScore } from "../data/cve-records.js";
 import { recordsFoundIn } from "../data/findings.js";
+import { DEMO_KEV_ADDITION } from "../data/intel-records.js";
 import type { ReceivedComment, ReceivedIssue } from "../github/types.js";
 import { startGitHubReceiver } from "../github-receiver.js";
 import { type Sandbox, startSandbox } from "../index.js";
@@ -101,7 +102,8 @@ function passLines(pass: PassSummary): string[] {
     `pass ${pass.pass} at ${pass.at}${pass.newlyPublishedCves.length ? `; the vulnerability feed published ${pass.newlyPublishedCves.join(", ")} before it` : ""}`,
     `  images per decision: ${listed(pass.decisions)}`,
     `  scans started: ${pass.scansStarted} (planner matched the expected decisions: ${pass.expectedDecisionsMatched ? "yes" : "NO"}; scans the ledger missed: ${pass.ledgerMissedScans})`,
-    `  reports: ${pass.reports}, due ${pass.reportsDue} (first for their image ${pass.firstReports}, with new findings ${pass.reportsWithNewFindings})`,
+    `  reports: ${pass.reports}, due ${pass.reportsDue} (first for their image ${pass.firstReports}, with new findings ${pass.reportsWithNewFindings}, due only because known exploited ${pass.reportsEscalated}, queued because KEV gained a CVE ${pass.reportsNowKnownExploited})`,
+    `  CVEs on CISA's KEV catalog in the findings: ${pass.knownExploitedCves.join(", ") || "none"}`,
     `  reports sent per reporter: ${listed(pass.reportsPerReporter)}`,
     `  reports held back as unchanged: ${pass.reportsHeldUnchanged}${held.length ? ` (${held.map(([r, n]) => `${r} ${n}`).join(", ")})` : ""}`,
     `  highest severity per report: ${listed(pass.highestSeverities)}`,
@@ -304,6 +306,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // Eight days later: past the expiry, with a feed that learnt of a few new CVEs since.
     clockOffsetMs += SECOND_PASS_AFTER_DAYS * DAY_MS;
     sandbox.ecr.publishCves(DEMO_FEED_UPDATE);
+    // Meanwhile CISA adds a CVE several images already carry to its KEV catalog: the scheduled run finds them in the
+    // ledger and reports them again as known exploited, rescan or not.
+    sandbox.intel.addKev(DEMO_KEV_ADDITION);
     const second = await runPass(2, expectedSecondPassDecision);
     const passes = [first, second];
 

@@ -69,6 +69,8 @@ function passesTable(data: SummaryPageData): string {
     ["… first report for the image", ...passes.map((p) => p.firstReports)],
     ["… with findings new since the last report", ...passes.map((p) => p.reportsWithNewFindings)],
     ...reporters.map((r) => [`reports sent: ${r}`, ...passes.map((p) => p.reportsPerReporter[r] ?? 0)]),
+    ["… due only because a finding is known exploited (KEV)", ...passes.map((p) => p.reportsEscalated)],
+    ["reports queued because KEV gained a CVE (no rescan)", ...passes.map((p) => p.reportsNowKnownExploited)],
     ["reports held back as unchanged", ...passes.map((p) => p.reportsHeldUnchanged)],
     ...reporters
       .filter((r) => passes.some((p) => (p.heldPerReporter[r]?.unchanged ?? 0) > 0))
@@ -126,6 +128,7 @@ function reportsTable(pass: PassSummary): string {
       "LOW",
       "due",
       "new findings",
+      "known exploited (KEV)",
       "sent to",
       "held back (why)",
     ],
@@ -138,6 +141,10 @@ function reportsTable(pass: PassSummary): string {
       r.counts.LOW ?? 0,
       r.due ? "yes" : "no",
       r.firstReport ? "first report" : r.newFindings.join(", "),
+      [
+        ...r.knownExploited,
+        ...(r.nowKnownExploited.length > 0 ? [`now known exploited: ${r.nowKnownExploited.join(", ")}`] : []),
+      ].join(", "),
       r.sentTo.join(", "),
       heldText(r.held),
     ]),
