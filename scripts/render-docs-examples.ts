@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AnyReporterPlugin, ScanReport } from "@ecr-scan-reporter/core";
-import { failedScanReport, overThresholdReport, sampleDigest } from "@ecr-scan-reporter/core/testing";
+import {
+  escalatedReport,
+  exploitAwareReport,
+  failedScanReport,
+  overThresholdReport,
+  sampleDigest,
+} from "@ecr-scan-reporter/core/testing";
 import { emailReporter } from "@ecr-scan-reporter/reporter-email";
 import { githubReporter } from "@ecr-scan-reporter/reporter-github";
 import { metricsReporter } from "@ecr-scan-reporter/reporter-metrics";
@@ -39,6 +45,8 @@ const EXAMPLES: { plugin: AnyReporterPlugin; options: unknown }[] = [
 const REPORTS: Record<string, () => ScanReport> = {
   "over-threshold": overThresholdReport,
   "failed-scan": failedScanReport,
+  "known-exploited": exploitAwareReport,
+  escalated: escalatedReport,
 };
 
 /** Every file the examples consist of, by path relative to docs/examples. */

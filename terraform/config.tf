@@ -30,7 +30,7 @@ locals {
 
   # Each built-in reporter's entry, or null when it is not enabled, with every option (null when unset); the
   # nulls are dropped below, so that the document omits what is unset (the reporters' schemas apply their defaults,
-  # and the core schema notify's, "changes").
+  # and the core schema notify's, "changes"; without onlyFixable an entry gets every finding).
   builtin_reporter_entries = [
     local.reporters.sns == null ? null : {
       use          = "sns"
@@ -38,6 +38,7 @@ locals {
       minSeverity  = local.reporters.sns.min_severity
       notify       = local.reporters.sns.notify
       digest       = local.reporters.sns.digest
+      onlyFixable  = local.reporters.sns.only_fixable
       options = {
         topicArn         = local.sns_topic_arn
         subjectPrefix    = local.reporters.sns.subject_prefix
@@ -51,6 +52,7 @@ locals {
       minSeverity  = local.reporters.slack.min_severity
       notify       = local.reporters.slack.notify
       digest       = local.reporters.slack.digest
+      onlyFixable  = local.reporters.slack.only_fixable
       options = {
         webhookUrl   = local.slack_webhook_ref
         channelLabel = local.reporters.slack.channel_label
@@ -63,6 +65,7 @@ locals {
       minSeverity  = local.reporters.github.min_severity
       notify       = local.reporters.github.notify
       digest       = local.reporters.github.digest
+      onlyFixable  = local.reporters.github.only_fixable
       options = {
         owner       = local.reporters.github.owner
         repo        = local.reporters.github.repo
@@ -79,6 +82,7 @@ locals {
       minSeverity  = local.reporters.email.min_severity
       notify       = local.reporters.email.notify
       digest       = local.reporters.email.digest
+      onlyFixable  = local.reporters.email.only_fixable
       options = {
         from             = local.reporters.email.from
         to               = local.reporters.email.to
@@ -95,6 +99,7 @@ locals {
       minSeverity  = local.reporters.metrics.min_severity
       notify       = local.reporters.metrics.notify
       digest       = local.reporters.metrics.digest
+      onlyFixable  = local.reporters.metrics.only_fixable
       options = {
         namespace     = local.reporters.metrics.namespace
         perRepository = local.reporters.metrics.per_repository
@@ -112,6 +117,7 @@ locals {
     min_severity    = try(reporter.min_severity, null)
     notify          = try(reporter.notify, null)
     digest          = try(reporter.digest, null) == null ? null : tobool(reporter.digest)
+    only_fixable    = try(reporter.only_fixable, null) == null ? null : tobool(reporter.only_fixable)
     secret_arns     = try(reporter.secret_arns, null) == null ? [] : [for arn in reporter.secret_arns : tostring(arn)]
     parameter_names = try(reporter.parameter_names, null) == null ? [] : [for name in reporter.parameter_names : tostring(name)]
   }]
@@ -122,6 +128,7 @@ locals {
     minSeverity  = reporter.min_severity
     notify       = reporter.notify
     digest       = reporter.digest
+    onlyFixable  = reporter.only_fixable
     options      = reporter.options
   }]
 
@@ -153,9 +160,18 @@ locals {
       minSeverity  = reporter.min_severity
       notify       = reporter.notify
       digest       = reporter.digest
+      onlyFixable  = reporter.only_fixable
       options      = local.options_placeholder
     } : k => v if v != null }],
   )
+
+  # intel: a source turned off is written as null (the schema's "off"); a URL given is written; a source on
+  # without a URL is left out, so that the functions' own default (CISA's feed, FIRST's API) applies and the
+  # module does not pin those addresses.
+  intel = { for key, source in {
+    kevUrl  = { enabled = var.intel.kev_enabled, url = var.intel.kev_url }
+    epssUrl = { enabled = var.intel.epss_enabled, url = var.intel.epss_url }
+  } : key => source.enabled ? source.url : null if !source.enabled || source.url != null }
 
   config_document = {
     repositories = { for k, v in {
@@ -177,6 +193,14 @@ locals {
       until        = entry.until
       reason       = entry.reason
     } : k => v if v != null }]
+    intel = local.intel
+    # Written in full, like the thresholds: the variable's defaults are the schema's, and the document says what
+    # makes a report due without the reader having to know them.
+    escalate = {
+      kev              = var.escalate.kev
+      exploitAvailable = var.escalate.exploit_available
+      epssAbove        = var.escalate.epss_above
+    }
     reporters = local.reporter_entries
   }
   config_json = jsonencode(local.config_document)

@@ -13,7 +13,7 @@ locals {
   # managed key aws/dynamodb.
   ledger_kms_key_arn = var.ledger_kms_key_arn != null ? var.ledger_kms_key_arn : var.kms_key_arn
 
-  # What scan-images, report-findings and send-digests are told of the table; nothing when there is none, so that
+  # What the functions are told of the table (schedule-scans for its KEV step); nothing when there is none, so that
   # the functions say once that changes cannot be computed.
   ledger_environment = local.ledger_enabled ? { LEDGER_TABLE_NAME = aws_dynamodb_table.ledger[0].name } : {}
 

@@ -1,4 +1,5 @@
-# The schedule: an EventBridge rule runs schedule-scans, which queues one message per repository on the scan queue.
+# The schedule: an EventBridge rule runs schedule-scans, which queues one message per repository on the scan queue
+# and, with the ledger, one report on the report queue per image in use that has a CVE id newly on CISA's KEV catalog.
 # A run that never starts or fails after Lambda's retries lands in the schedule DLQ: the rule's event when
 # EventBridge could not invoke the function, Lambda's invocation record when the function failed.
 
@@ -24,11 +25,17 @@ resource "aws_lambda_function" "schedule_scans" {
   timeout          = var.schedule_scans_timeout
   kms_key_arn      = var.kms_key_arn
 
+  # With the ledger, the KEV step: the table, and the report queue its escalations go to.
   environment {
-    variables = merge(local.common_environment, {
-      POWERTOOLS_SERVICE_NAME = "schedule-scans"
-      SCAN_QUEUE_URL          = aws_sqs_queue.scan.url
-    })
+    variables = merge(
+      local.common_environment,
+      local.ledger_environment,
+      {
+        POWERTOOLS_SERVICE_NAME = "schedule-scans"
+        SCAN_QUEUE_URL          = aws_sqs_queue.scan.url
+      },
+      local.ledger_enabled ? { REPORT_QUEUE_URL = aws_sqs_queue.report.url } : {},
+    )
   }
 
   logging_config {

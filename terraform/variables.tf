@@ -107,6 +107,40 @@ variable "notify_on_scan_failure" {
   nullable    = false
 }
 
+variable "intel" {
+  description = "Threat intelligence the findings are checked against (the document's intel): CISA's Known Exploited Vulnerabilities catalog (KEV) and FIRST's EPSS scores. kev_url, epss_url: an http(s) URL serving the same format, e.g. a mirror; null (the default): the product's own, CISA's JSON feed and FIRST's API (left out of the document, so the functions' default applies). kev_enabled, epss_enabled = false: that source is off (null in the document; a URL given is then ignored). The functions reach them over outbound HTTPS: in a VPC without a NAT gateway each call gives up after 5 s and reports go out without that source, saying so. See \"Outbound HTTPS for threat intel\" in the README: give the subnets a NAT gateway, point the URLs at a mirror the VPC reaches, or turn the sources off."
+  type = object({
+    kev_enabled  = optional(bool, true)
+    kev_url      = optional(string)
+    epss_enabled = optional(bool, true)
+    epss_url     = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  # No credentials in the URL: the document is not a place for secrets (it sits in the functions' environment).
+  validation {
+    condition     = alltrue([for url in [var.intel.kev_url, var.intel.epss_url] : url == null ? true : can(regex("^(?i:https?)://[^\\s/?#@]+([/?#]\\S*)?$", url))])
+    error_message = "intel.kev_url and intel.epss_url must be http(s) URLs without credentials, like https://mirror.acme.example/kev.json, or null for the product's defaults (CISA's KEV feed, FIRST's EPSS API)."
+  }
+}
+
+variable "escalate" {
+  description = "Findings that make a report due whatever the thresholds say (the document's escalate, written in full): kev (default true) a finding on CISA's KEV catalog; exploit_available (default false) a finding Amazon Inspector says has a known exploit (enhanced scanning); epss_above (a number from 0 to 1; null, the default: never) a finding whose EPSS score is above it. kev and epss_above need that intel source on (intel)."
+  type = object({
+    kev               = optional(bool, true)
+    exploit_available = optional(bool, false)
+    epss_above        = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.escalate.epss_above == null ? true : (var.escalate.epss_above >= 0 && var.escalate.epss_above <= 1)
+    error_message = "escalate.epss_above must be an EPSS score from 0 to 1 (e.g. 0.5 for 50 %), or null for never."
+  }
+}
+
 variable "config_storage" {
   description = "Where the functions get the configuration document: \"auto\" (the environment, or an SSM parameter /<name_prefix>/config when a plan-time estimate of its size passes 3,500 bytes of Lambda's 4 KB environment), \"environment\" or \"parameter\"."
   type        = string
@@ -133,7 +167,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). only_fixable: true sends a reporter only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL), and no report when none is left; null (the default): every finding. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
@@ -146,6 +180,7 @@ variable "reporters" {
       min_severity        = optional(string)
       notify              = optional(string)
       digest              = optional(bool)
+      only_fixable        = optional(bool)
     }), {})
     slack = optional(object({
       enabled                = optional(bool, true)
@@ -157,6 +192,7 @@ variable "reporters" {
       min_severity           = optional(string)
       notify                 = optional(string)
       digest                 = optional(bool)
+      only_fixable           = optional(bool)
     }))
     github = optional(object({
       enabled          = optional(bool, true)
@@ -172,6 +208,7 @@ variable "reporters" {
       min_severity     = optional(string)
       notify           = optional(string)
       digest           = optional(bool)
+      only_fixable     = optional(bool)
     }))
     email = optional(object({
       enabled           = optional(bool, true)
@@ -186,6 +223,7 @@ variable "reporters" {
       min_severity      = optional(string)
       notify            = optional(string)
       digest            = optional(bool)
+      only_fixable      = optional(bool)
     }))
     metrics = optional(object({
       enabled        = optional(bool, true)
@@ -195,6 +233,7 @@ variable "reporters" {
       min_severity   = optional(string)
       notify         = optional(string)
       digest         = optional(bool)
+      only_fixable   = optional(bool)
     }))
   })
   default  = {}
@@ -260,7 +299,7 @@ variable "reporters" {
 }
 
 variable "custom_reporters" {
-  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), only_fixable = true to send it only findings that have a fix (default: every finding), secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
   # `any`, not list(object({ options = any, … })): Terraform gives all elements of a list one type, so two
   # reporters whose options differ in shape could not be passed together. The shape is checked below instead.
   type     = any
@@ -269,17 +308,18 @@ variable "custom_reporters" {
 
   validation {
     condition = can(concat(var.custom_reporters, [])) && alltrue([for reporter in var.custom_reporters : try(
-      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "secret_arns", "parameter_names"])) == 0
+      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names"])) == 0
       && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
       && (try(reporter.options, null) == null || can(keys(reporter.options)))
       && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
       && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
       && (try(reporter.notify, null) == null || can(tostring(reporter.notify)))
       && (try(reporter.digest, null) == null || can(tobool(reporter.digest)))
+      && (try(reporter.only_fixable, null) == null || can(tobool(reporter.only_fixable)))
       && (try(reporter.secret_arns, null) == null || can([for arn in tolist(reporter.secret_arns) : tostring(arn)]))
       && (try(reporter.parameter_names, null) == null || can([for name in tolist(reporter.parameter_names) : tostring(name)]))
     , false)])
-    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest (a boolean), secret_arns and parameter_names (lists of strings); no other attributes."
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest and only_fixable (booleans), secret_arns and parameter_names (lists of strings); no other attributes."
   }
 
   validation {
@@ -364,7 +404,7 @@ variable "kms_key_arns" {
 }
 
 variable "ledger_enabled" {
-  description = "Create the findings ledger, a DynamoDB table <name_prefix>-ledger (on demand) in which report-findings keeps each image's last scan and findings and what each reporter was last sent, so that reports say what changed and notify = \"changes\" holds back unchanged ones, and from which scan-images reads the last scans instead of asking ECR for each image. scan-images and report-findings get its name as LEDGER_TABLE_NAME. false: no table; every due report is sent, as with notify = \"always\". Turning it off destroys the table, which deletion protection (ledger_deletion_protection) refuses until turned off first."
+  description = "Create the findings ledger, a DynamoDB table <name_prefix>-ledger (on demand) in which report-findings keeps each image's last scan and findings and what each reporter was last sent, so that reports say what changed and notify = \"changes\" holds back unchanged ones, and from which scan-images reads the last scans instead of asking ECR for each image. Every function gets its name as LEDGER_TABLE_NAME (it also holds the digests' state, the vulnerability index and the threat-intel cache). false: no table, no digests, no KEV escalations; every due report is sent, as with notify = \"always\". Turning it off destroys the table, which deletion protection (ledger_deletion_protection) refuses until turned off first."
   type        = bool
   default     = true
   nullable    = false

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { SAMPLE_FINDINGS } from "@ecr-scan-reporter/core/testing";
 import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeBundle, REPO_ROOT, sqsEvent } from "./support/bundles.js";
+import { invokeBundle, REPO_ROOT, sandboxIntel, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
 import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
@@ -61,7 +61,7 @@ function invoke(reporters: unknown[], reportersPath = layerModules) {
   return invokeBundle("report-findings", sqsEvent([{ messageId: "m1", body: JSON.stringify(event) }]), {
     ...sandbox.env(),
     ECR_SCAN_REPORTER_REPORTERS_PATH: reportersPath,
-    ECR_SCAN_REPORTER_CONFIG: JSON.stringify({ reporters }),
+    ECR_SCAN_REPORTER_CONFIG: JSON.stringify({ intel: sandboxIntel(sandbox), reporters }),
   });
 }
 

@@ -362,9 +362,11 @@ describe("send-digests on the local deployment, after scans and reports", { time
     expect(first["ecr:DescribeRepositories"]).toBe(1);
     expect(first["ecr:DescribeImages"]).toBe(2);
     // The routes' states and the images' scans: one BatchGetItem each (a few keys); the period's change log a day
-    // partition at a time (a first digest covers 7 days: 8 partitions) and the registry's coverage: 9 Queries.
+    // partition at a time (a first digest covers 7 days: 8 partitions) and the registry's coverage: 9 Queries; then
+    // the KEV catalog the scheduled run cached in the ledger today (one Query of its partition: no fetch, no write)
+    // and each of its CVE ids in the by-vulnerability index (one Query each), for the known-exploited section.
     expect(first["dynamodb:BatchGetItem"]).toBe(2);
-    expect(first["dynamodb:Query"]).toBe(8 + 1);
+    expect(first["dynamodb:Query"]).toBe(8 + 1 + 1 + sandbox.intel.catalog().count);
     // A claim and a completion per route sent; nothing read by GetItem or written otherwise.
     expect(first["dynamodb:UpdateItem"]).toBe(2 * 6);
     expect(first["dynamodb:GetItem"]).toBeUndefined();

@@ -2,17 +2,21 @@
 // renders for its role (packages/sandbox/src/iam/module-policies.json, from terraform/tests/local-deployment.tftest.hcl)
 // and the sandbox denies what a policy does not allow. One run exercises every function and reporter — a scheduled
 // run, scans, a targeted retry re-queued, a malformed message to each dead-letter queue, secrets from Secrets
-// Manager and Parameter Store under a customer managed key, an account in the SES sandbox, enhanced scanning — and
-// must end with no denial: the policies are sufficient; then the digest schedule runs send-digests on the ledger
-// those runs filled, which sends each route's digest. Its recorded calls, with the calls Lambda itself makes with
-// the roles (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement,
-// action or resource of the rendered policies must deny one of them, so the policies grant nothing else.
+// Manager and Parameter Store under a customer managed key, an account in the SES sandbox, enhanced scanning, threat
+// intel from the sandbox's KEV and EPSS feeds cached in the ledger — and must end with no denial: the policies are
+// sufficient. The next day CISA adds to its KEV catalog a CVE an image carries: the digest schedule runs first
+// (send-digests fetches and caches that day's catalog, and sends each route's digest from the ledger), then the
+// scheduled run finds the addition and queues a report per image in use that has it, which report-findings sends
+// "now known exploited". Its recorded calls, with the calls Lambda itself makes with the roles
+// (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement, action or
+// resource of the rendered policies must deny one of them, so the policies grant nothing else.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type BasicFinding,
+  DEMO_KEV_ADDITION,
   type GitHubReceiver,
   LocalDeployment,
   loadModulePolicies,
@@ -70,7 +74,37 @@ const CRITICAL: BasicFinding = {
   ],
 };
 
+/**
+ * A HIGH finding of every basic scan, whose CVE CISA adds to its KEV catalog on the second day of the run
+ * (DEMO_KEV_ADDITION, Looney Tunables; the sandbox's record of it in data/cve-records.ts).
+ */
+const KEV_ADDED_LATER: BasicFinding = {
+  name: DEMO_KEV_ADDITION.cveID,
+  uri: `https://nvd.nist.gov/vuln/detail/${DEMO_KEV_ADDITION.cveID}`,
+  severity: "HIGH",
+  description:
+    "A buffer overflow in the GNU C Library's dynamic loader ld.so while processing GLIBC_TUNABLES (Looney Tunables).",
+  attributes: [
+    { key: "package_name", value: "libc6" },
+    { key: "package_version", value: "2.36-9+deb12u1" },
+    { key: "CVSS3_SCORE", value: "7.8" },
+  ],
+};
+
+const DAY_MS = 86_400_000;
+
+/** A report-findings "report" log line, as far as the escalation is concerned. */
+interface ReportLine {
+  repository: string;
+  digest: string;
+  tags: string[];
+  outcomes: Record<string, string>;
+  changes?: { nowKnownExploited?: string[] };
+}
+
 let sandbox: Sandbox;
+/** How far the sandbox's clock (and the functions') is ahead of the real one. */
+let clockOffsetMs = 0;
 let deployment: LocalDeployment;
 let slack: SlackReceiver;
 let github: GitHubReceiver;
@@ -78,8 +112,16 @@ let webhook: WebhookReceiver;
 let layerModules: string;
 let config: { reporters: unknown[] } & Record<string, unknown>;
 let scanEvent: unknown;
-/** What the targets had received when the reports were done, before the digests. */
+/** What the targets had received when the first day's reports were done, and then once the digests were sent. */
 let reported: Record<"sns" | "ses" | "githubIssues" | "webhook" | "slack", number>;
+let digested: typeof reported;
+/** What waited on the report queue at the end of the first day. */
+let waiting: Record<string, unknown>[];
+/** schedule-scans' summary of the second day's run, and the reports of that day's drain. */
+let secondRun: Record<string, unknown>;
+let secondDayReports: ReportLine[];
+/** How often CISA's KEV feed was asked in the whole run. */
+let kevFetches: number;
 
 beforeAll(async () => {
   const names = NAMES;
@@ -89,7 +131,12 @@ beforeAll(async () => {
   });
   layerModules = join(layer, "layer", "nodejs", "node_modules");
   [sandbox, slack, github, webhook] = await Promise.all([
-    startSandbox({ scanDurationMs: 100, enhancedFindingsAtEvent: 0.5, findingsFor: () => [CRITICAL] }),
+    startSandbox({
+      scanDurationMs: 100,
+      enhancedFindingsAtEvent: 0.5,
+      findingsFor: () => [CRITICAL, KEV_ADDED_LATER],
+      now: () => Date.now() + clockOffsetMs,
+    }),
     startSlackReceiver({ rateLimit: false }),
     startGitHubReceiver({ repositories: ["acme/security"] }),
     startWebhookReceiver(),
@@ -157,8 +204,9 @@ beforeAll(async () => {
     scanEvent ??= event;
   });
 
-  // Basic scanning: a scheduled run, its scan, the report to every reporter — Slack answering 429 with an hour's
-  // Retry-After, so that its part is re-queued as a targeted retry — and a malformed message on each queue.
+  // Basic scanning: a scheduled run (which records the KEV catalog of the day as its baseline), its scan, the report
+  // to every reporter with KEV and EPSS looked up — Slack answering 429 with an hour's Retry-After, so that its part
+  // is re-queued as a targeted retry — and a malformed message on each queue.
   slack.failNext(429, "rate_limited", 1, { "retry-after": "3600" });
   expect((await deployment.runSchedule()).ok).toBe(true);
   sandbox.sqs.send(deployment.queues.scan, '{"version":1,"kind":"scan-repository"}');
@@ -171,10 +219,35 @@ beforeAll(async () => {
   sandbox.ecr.seedImage("team-a/api", { tags: ["v2"] }, "late-findings-image-1");
   expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
 
-  // The digest schedule: one digest per route whose reporter has one (not the Teams reporter, contract v1).
   reported = receivedByTargets();
+  waiting = deployment.queues.report.messages.map((m) => JSON.parse(m.body).ecrScanReporter);
+
+  // The next day CISA adds a CVE the basic scans found to its KEV catalog. The digest schedule runs first that day:
+  // send-digests is the first function to need the day's catalog, so it fetches it and caches it in the ledger, and
+  // sends one digest per route whose reporter has one (not the Teams reporter, contract v1).
+  clockOffsetMs += DAY_MS;
+  sandbox.intel.addKev(DEMO_KEV_ADDITION);
   expect((await deployment.sendDigests()).ok).toBe(true);
-}, 240_000);
+  digested = receivedByTargets();
+  // What waited since yesterday is delivered first (Slack's part of the report goes out, the findings wait is read
+  // again), so that the escalation is the only report of the last drain. Then the scheduled run compares the cached
+  // catalog with yesterday's baseline and queues, without a rescan, one report per image in use that has the added
+  // CVE, which report-findings sends.
+  expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
+  const schedule = await deployment.runSchedule();
+  expect(schedule.ok).toBe(true);
+  const summaries = deployment.functions.scheduleScans
+    .jsonLogs()
+    .filter((l) => String(l.message).startsWith("schedule-scans summary"));
+  secondRun = summaries.at(-1)?.summary as Record<string, unknown>;
+  const logged = deployment.functions.reportFindings.jsonLogs().length;
+  expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
+  secondDayReports = deployment.functions.reportFindings
+    .jsonLogs()
+    .slice(logged)
+    .filter((l) => l.message === "report") as unknown as ReportLine[];
+  kevFetches = sandbox.intel.requests.kev;
+}, 300_000);
 
 function receivedByTargets(): typeof reported {
   return {
@@ -318,13 +391,14 @@ describe("the module's IAM policies on the local deployment", () => {
     // the malformed messages went to the dead-letter queues; the enhanced image was read through Inspector.
     expect(reported).toEqual({ sns: 1, ses: 1, githubIssues: 1, webhook: 1, slack: 0 });
     // Then a digest to every route but the Teams reporter's (Slack's included: its report waits an hour).
-    const digests = receivedByTargets();
     expect(
       Object.fromEntries(
-        Object.entries(digests).map(([target, n]) => [target, n - reported[target as keyof typeof reported]]),
+        Object.entries(digested).map(([target, n]) => [
+          target,
+          n - reported[target as keyof typeof reported],
+        ]),
       ),
     ).toEqual({ sns: 1, ses: 1, githubIssues: 1, webhook: 0, slack: 1 });
-    const waiting = deployment.queues.report.messages.map((m) => JSON.parse(m.body).ecrScanReporter);
     expect(waiting).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ retryReporters: ["slack"] }),
@@ -348,6 +422,41 @@ describe("the module's IAM policies on the local deployment", () => {
       },
       sandboxSecrets(sandbox),
     );
+  });
+
+  it("let the scheduled run escalate a CVE newly on KEV: the image in use that has it is reported again, now known exploited", () => {
+    expect(secondRun).toMatchObject({
+      kevEscalation: "done",
+      kevCvesAdded: 1,
+      kevEscalationsQueued: 1,
+      kevEscalationsLeft: 0,
+      kevEscalationsFailed: 0,
+    });
+    // Only v1's findings are in the ledger's index: v0 was scanned before the ledger knew it (no report), and v2's
+    // report still waits for Amazon Inspector's findings.
+    expect(
+      secondDayReports.map((r) => ({
+        tags: r.tags,
+        nowKnownExploited: r.changes?.nowKnownExploited,
+        outcomes: r.outcomes,
+      })),
+    ).toEqual([
+      {
+        tags: ["v1"],
+        nowKnownExploited: [DEMO_KEV_ADDITION.cveID],
+        outcomes: {
+          sns: "sent",
+          slack: "sent",
+          github: "sent",
+          email: "sent",
+          metrics: "sent",
+          "@acme/ecr-reporter-teams": "sent",
+        },
+      },
+    ]);
+    // CISA's feed was asked once a day, by the first function that needed it (schedule-scans the first day,
+    // send-digests the second); every other read came from the copy cached in the ledger.
+    expect(kevFetches).toBe(2);
   });
 
   it("grant nothing else: removing any statement, action or resource of the rendered policies denies a needed call", () => {
@@ -420,6 +529,8 @@ describe("the module's IAM policies on the local deployment", () => {
         AWS_ACCESS_KEY_ID: accessKeyId,
         ECR_SCAN_REPORTER_CONFIG: JSON.stringify({
           ...config,
+          // The sandbox's feeds, as LocalDeployment gives its functions: nothing leaves the machine.
+          intel: { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl },
           reporters: config.reporters.filter((r) => ["slack", "github"].includes((r as { use: string }).use)),
         }),
         REPORT_QUEUE_URL: deployment.queues.report.url,

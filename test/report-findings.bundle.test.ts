@@ -1,7 +1,7 @@
 import { generateFindings, SAMPLE_FINDINGS } from "@ecr-scan-reporter/core/testing";
 import { type Sandbox, startSandbox } from "@ecr-scan-reporter/sandbox";
 import { afterEach, describe, expect, it } from "vitest";
-import { invokeBundle, sqsEvent } from "./support/bundles.js";
+import { invokeBundle, sandboxIntel, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
 
 const DAY = 86_400_000;
@@ -45,7 +45,7 @@ describe("report-findings bundle on the sandbox", () => {
       AWS_ENDPOINT_URL_ECR: s.endpoint,
       AWS_ENDPOINT_URL_SNS: s.endpoint,
       AWS_ENDPOINT_URL_SQS: s.endpoint,
-      ECR_SCAN_REPORTER_CONFIG: config(topicArn),
+      ECR_SCAN_REPORTER_CONFIG: config(topicArn, { intel: sandboxIntel(s) }),
       ...extra,
     });
     return { s, topicArn, scanned, env };
@@ -171,7 +171,7 @@ describe("report-findings bundle on the sandbox", () => {
         { messageId: "foreign", body: JSON.stringify({ ...event, "detail-type": "ECR Image Action" }) },
       ]),
       env({
-        ECR_SCAN_REPORTER_CONFIG: config(missingTopic),
+        ECR_SCAN_REPORTER_CONFIG: config(missingTopic, { intel: sandboxIntel(s) }),
         REPORT_QUEUE_URL: reportQueue.url,
         REPORT_DLQ_URL: dlq.url,
         AWS_MAX_ATTEMPTS: "1",
@@ -197,7 +197,7 @@ describe("report-findings bundle on the sandbox", () => {
       "report-findings",
       sqsEvent([{ messageId: "retry", body: lastTry }]),
       env({
-        ECR_SCAN_REPORTER_CONFIG: config(missingTopic),
+        ECR_SCAN_REPORTER_CONFIG: config(missingTopic, { intel: sandboxIntel(s) }),
         REPORT_QUEUE_URL: reportQueue.url,
         REPORT_DLQ_URL: dlq.url,
         AWS_MAX_ATTEMPTS: "1",

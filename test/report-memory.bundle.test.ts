@@ -9,7 +9,7 @@ import {
 import { wireLocalReporters } from "@ecr-scan-reporter/sandbox/demo";
 import { describe, expect, it } from "vitest";
 import { lambdaNodeOptions } from "./bench/report.js";
-import { REPO_ROOT, sqsEvent } from "./support/bundles.js";
+import { REPO_ROOT, sandboxIntel, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
 import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
@@ -39,7 +39,7 @@ describe("report-findings in a 128 MB Lambda", () => {
       bundlePath: join(REPO_ROOT, "terraform", "dist", "report-findings", "index.mjs"),
       env: {
         ...sandbox.env(),
-        ECR_SCAN_REPORTER_CONFIG: JSON.stringify({ reporters }),
+        ECR_SCAN_REPORTER_CONFIG: JSON.stringify({ intel: sandboxIntel(sandbox), reporters }),
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(MEMORY_MB),
         NODE_OPTIONS: lambdaNodeOptions(MEMORY_MB),
       },

@@ -4,8 +4,8 @@
 // reporter's optionsSchema, as the functions do at cold start.
 //
 // The documents come from `terraform test -json -verbose` (test/support/terraform.ts):
-// - terraform/tests/reporters.tftest.hcl and schema-limits.tftest.hcl: the plan's `config_document` output
-//   ("test_plan" messages);
+// - terraform/tests/reporters.tftest.hcl, intel.tftest.hcl and schema-limits.tftest.hcl: the plan's
+//   `config_document` output ("test_plan" messages);
 // - terraform/tests/examples.tftest.hcl: one apply per example, whose state ("test_state" messages) holds what
 //   each module instance hands its functions: ECR_SCAN_REPORTER_CONFIG, or the SSM parameter that
 //   ECR_SCAN_REPORTER_CONFIG_PARAMETER names.
@@ -32,7 +32,7 @@ import { MODULE_DIR, runTerraformTests, type StateModule } from "./support/terra
 
 const EXAMPLES_DIR = join(MODULE_DIR, "examples");
 /** Whose runs' plans have a config_document output; run names are unique across them. */
-const PLAN_FILES = ["tests/reporters.tftest.hcl", "tests/schema-limits.tftest.hcl"];
+const PLAN_FILES = ["tests/reporters.tftest.hcl", "tests/intel.tftest.hcl", "tests/schema-limits.tftest.hcl"];
 const EXAMPLES_FILE = "tests/examples.tftest.hcl";
 
 const BUILT_IN_PLUGINS: Readonly<Record<string, AnyReporterPlugin>> = {
@@ -136,6 +136,47 @@ describe("the Terraform module's config documents", () => {
     ]);
   });
 
+  it("carries each reporter's only_fixable to the functions as onlyFixable, left out (every finding) where the variable leaves it out", () => {
+    const config = parseConfig(documentOf("only_fixable_per_reporter"), "terraform plan (onlyFixable)");
+    expect(config.reporters.map((r) => [r.use, r.onlyFixable])).toEqual([
+      ["sns", true],
+      ["slack", false],
+      ["github", true],
+      ["email", true],
+      ["metrics", undefined],
+      ["@acme/ecr-reporter-teams", true],
+      ["@acme/ecr-reporter-jira", undefined],
+    ]);
+  });
+
+  it("carries intel and escalate to the functions: the product's sources by default, a mirror or null (off) when set", () => {
+    const byDefault = parseConfig(documentOf("intel_and_escalate_by_default"), "terraform plan (intel)");
+    // Left out by the module, so the schema's defaults apply: CISA's KEV feed and FIRST's EPSS API.
+    expect(byDefault.intel.kevUrl).toMatch(/^https:\/\/www\.cisa\.gov\/.+\.json$/);
+    expect(byDefault.intel.epssUrl).toMatch(/^https:\/\/api\.first\.org\//);
+    expect(byDefault.escalate).toEqual({ kev: true, exploitAvailable: false, epssAbove: null });
+
+    const off = parseConfig(documentOf("intel_sources_off"), "terraform plan (intel off)");
+    expect(off.intel).toEqual({ kevUrl: null, epssUrl: null });
+
+    const kevMirror = parseConfig(
+      documentOf("kev_mirror_epss_off_every_escalation"),
+      "terraform plan (KEV mirror)",
+    );
+    expect(kevMirror.intel).toEqual({
+      kevUrl: "https://mirror.acme.example/kev/known_exploited_vulnerabilities.json",
+      epssUrl: null,
+    });
+    expect(kevMirror.escalate).toEqual({ kev: false, exploitAvailable: true, epssAbove: 0.1 });
+
+    const epssMirror = parseConfig(documentOf("epss_mirror_kev_default"), "terraform plan (EPSS mirror)");
+    expect(epssMirror.intel).toEqual({
+      kevUrl: byDefault.intel.kevUrl,
+      epssUrl: "http://epss-mirror.internal:8080/data/v1/epss",
+    });
+    expect(epssMirror.escalate).toEqual({ kev: true, exploitAvailable: false, epssAbove: 0 });
+  });
+
   it("parses the default plan's document with the core schema", () => {
     const config = parseConfig(documentOf("default_reporters"), "terraform plan (defaults)");
 
@@ -174,10 +215,12 @@ describe("the Terraform module's config documents", () => {
     expect(config.scan.maxScansPerRun).toBe(1000);
     expect(config.thresholds).toMatchObject({ CRITICAL: 0, HIGH: 0, MEDIUM: 10, LOW: null });
     expect(config.notifyOnScanFailure).toBe(false);
+    expect(config.escalate).toEqual({ kev: true, exploitAvailable: true, epssAbove: null });
     expect(config.ignore.map((entry) => [entry.id, entry.repositories?.source, entry.until])).toEqual([
       ["CVE-2023-4863", /^legacy\//.source, "2027-01-31"],
       ["GHSA-xxxx-yyyy-zzzz", undefined, undefined],
     ]);
+    expect(config.reporters.filter((r) => r.onlyFixable).map((r) => r.use)).toEqual(["slack"]);
     expect(config.reporters.map((r) => [r.use, r.repositories?.source, r.minSeverity])).toEqual([
       ["sns", undefined, undefined],
       ["slack", /^team-a\//.source, "HIGH"],

@@ -92,6 +92,12 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.custom_reporters: custom_reporters[].notify must be",
     "var.ledger_kms_key_arn",
   ],
+  kev_url_not_http_epss_above_one_only_fixable_not_a_boolean: [
+    "var.intel",
+    "var.escalate",
+    "var.custom_reporters: custom_reporters must be a list of objects",
+  ],
+  epss_url_with_credentials_negative_epss_above: ["var.intel", "var.escalate"],
   slack_with_two_webhook_references: ["var.reporters: reporters.slack needs exactly one of"],
   custom_reporter_digest_must_be_a_boolean: [
     "var.custom_reporters: custom_reporters must be a list of objects",

@@ -8,7 +8,7 @@ import {
   startSlackReceiver,
 } from "@ecr-scan-reporter/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { invokeBundle, sqsEvent } from "./support/bundles.js";
+import { invokeBundle, sandboxIntel, sqsEvent } from "./support/bundles.js";
 import { imageScanEvent, toBasicFinding } from "./support/scenario.js";
 import { expectNoSecretIn, sandboxSecrets } from "./support/secrets.js";
 
@@ -27,6 +27,7 @@ beforeAll(async () => {
   env = {
     ...sandbox.env(),
     ECR_SCAN_REPORTER_CONFIG: JSON.stringify({
+      intel: sandboxIntel(sandbox),
       reporters: [
         { use: "slack", options: { webhookUrl: { secretArn: webhook } } },
         {

@@ -109,8 +109,10 @@ run "default_apply" {
       POWERTOOLS_LOG_LEVEL         = "INFO"
       POWERTOOLS_METRICS_NAMESPACE = "EcrScanReporter"
       SCAN_QUEUE_URL               = aws_sqs_queue.scan.url
+      LEDGER_TABLE_NAME            = "ecr-scan-reporter-ledger"
+      REPORT_QUEUE_URL             = aws_sqs_queue.report.url
     }))
-    error_message = "schedule-scans gets the config document, the Powertools settings and the scan queue's URL."
+    error_message = "schedule-scans gets the config document, the Powertools settings, the scan queue's URL, and for its KEV step the ledger's name and the report queue's URL."
   }
 
   assert {

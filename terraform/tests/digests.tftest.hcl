@@ -69,28 +69,30 @@ run "digests_by_default" {
   # reporter, is the one target).
   assert {
     condition = { for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s.Sid => flatten([s.Action]) } == {
-      ListRepositories     = ["ecr:DescribeRepositories"]
-      ListImages           = ["ecr:DescribeImages"]
-      RecordFailedRuns     = ["sqs:SendMessage"]
-      WriteOwnLogs         = ["logs:CreateLogStream", "logs:PutLogEvents"]
-      TrackDigestsInLedger = ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-      PublishToTopic       = ["sns:Publish", "sns:GetTopicAttributes"]
+      ListRepositories          = ["ecr:DescribeRepositories"]
+      ListImages                = ["ecr:DescribeImages"]
+      RecordFailedRuns          = ["sqs:SendMessage"]
+      WriteOwnLogs              = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      TrackDigestsInLedger      = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+      FindImagesByVulnerability = ["dynamodb:Query"]
+      PublishToTopic            = ["sns:Publish", "sns:GetTopicAttributes"]
     }
-    error_message = "send-digests may list the repositories and their images, record its failed runs, log, read the ledger and claim its sends, and publish to the topic; nothing else."
+    error_message = "send-digests may list the repositories and their images, record its failed runs, log, read the ledger, claim its sends and cache the KEV catalog, query the by-vulnerability index, and publish to the topic; nothing else."
   }
 
   assert {
     condition = alltrue([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement :
       flatten([s.Resource]) == ({
-        ListRepositories     = ["arn:aws:ecr:eu-west-1:123456789012:repository/*"]
-        ListImages           = ["arn:aws:ecr:eu-west-1:123456789012:repository/*"]
-        RecordFailedRuns     = ["arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-digest-dlq"]
-        WriteOwnLogs         = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-send-digests:*"]
-        TrackDigestsInLedger = ["arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"]
-        PublishToTopic       = ["arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"]
+        ListRepositories          = ["arn:aws:ecr:eu-west-1:123456789012:repository/*"]
+        ListImages                = ["arn:aws:ecr:eu-west-1:123456789012:repository/*"]
+        RecordFailedRuns          = ["arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-digest-dlq"]
+        WriteOwnLogs              = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/ecr-scan-reporter-send-digests:*"]
+        TrackDigestsInLedger      = ["arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"]
+        FindImagesByVulnerability = ["arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger/index/by-vulnerability"]
+        PublishToTopic            = ["arn:aws:sns:eu-west-1:123456789012:ecr-scan-reporter-findings"]
       })[s.Sid]
     ])
-    error_message = "Each statement names its own resources: the region's repositories, the digests' DLQ, its log group, the ledger table (no index), the topic."
+    error_message = "Each statement names its own resources: the region's repositories, the digests' DLQ, its log group, the ledger table, its by-vulnerability index (no other), the topic."
   }
 
   assert {
@@ -300,7 +302,7 @@ run "digests_run_the_reporters" {
 
   assert {
     condition = toset([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s.Sid]) == toset([
-      "ListRepositories", "ListImages", "RecordFailedRuns", "WriteOwnLogs", "TrackDigestsInLedger",
+      "ListRepositories", "ListImages", "RecordFailedRuns", "WriteOwnLogs", "TrackDigestsInLedger", "FindImagesByVulnerability",
       "PublishToTopic", "SendEmail", "CheckSenderIdentity", "CheckSesSandbox", "ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets", "UseReporterKeys",
     ])
     error_message = "With every reporter, send-digests gets every reporter statement, and nothing of report-findings' own (queues, findings, Inspector)."

@@ -63,11 +63,39 @@ run "ledger_by_default" {
   }
 
   assert {
-    condition = (aws_lambda_function.scan_images.environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
-      && aws_lambda_function.report_findings.environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
-      && aws_lambda_function.send_digests[0].environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
-    && !contains(keys(aws_lambda_function.schedule_scans.environment[0].variables), "LEDGER_TABLE_NAME"))
-    error_message = "scan-images, report-findings and send-digests are told the table's name; schedule-scans, which never uses it, is not."
+    condition = alltrue([for fn in [aws_lambda_function.schedule_scans, aws_lambda_function.scan_images, aws_lambda_function.report_findings, aws_lambda_function.send_digests[0]] :
+      fn.environment[0].variables.LEDGER_TABLE_NAME == "ecr-scan-reporter-ledger"
+    ])
+    error_message = "Every function is told the table's name (schedule-scans for its KEV step)."
+  }
+
+  assert {
+    condition     = contains(keys(aws_lambda_function.schedule_scans.environment[0].variables), "REPORT_QUEUE_URL")
+    error_message = "schedule-scans is told the report queue, where its KEV escalations go (its URL: defaults.tftest.hcl)."
+  }
+
+  assert {
+    condition = ([for s in jsondecode(aws_iam_role_policy.schedule_scans.policy).Statement : s if contains(["EscalateKevInLedger", "FindImagesByVulnerability", "QueueKevEscalations"], s.Sid)] == [
+      {
+        Sid      = "EscalateKevInLedger"
+        Effect   = "Allow"
+        Action   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"
+      },
+      {
+        Sid      = "FindImagesByVulnerability"
+        Effect   = "Allow"
+        Action   = "dynamodb:Query"
+        Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger/index/by-vulnerability"
+      },
+      {
+        Sid      = "QueueKevEscalations"
+        Effect   = "Allow"
+        Action   = "sqs:SendMessage"
+        Resource = "arn:aws:sqs:eu-west-1:123456789012:ecr-scan-reporter-report"
+      },
+    ])
+    error_message = "schedule-scans may cache the KEV catalog and keep its pending escalations on the table, query the by-vulnerability index (no other), and send to the report queue (not its DLQ)."
   }
 
   assert {
@@ -91,22 +119,30 @@ run "ledger_by_default" {
   }
 
   assert {
-    condition = (one([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s if s.Sid == "TrackDigestsInLedger"]) == {
-      Sid      = "TrackDigestsInLedger"
-      Effect   = "Allow"
-      Action   = ["dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
-      Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"
-    })
-    error_message = "send-digests may read (in batches, one item, by key range) and claim its sends, on the table only (not its indexes: no /index/ ARN)."
+    condition = ([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s if contains(["TrackDigestsInLedger", "FindImagesByVulnerability"], s.Sid)] == [
+      {
+        Sid      = "TrackDigestsInLedger"
+        Effect   = "Allow"
+        Action   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger"
+      },
+      {
+        Sid      = "FindImagesByVulnerability"
+        Effect   = "Allow"
+        Action   = "dynamodb:Query"
+        Resource = "arn:aws:dynamodb:eu-west-1:123456789012:table/ecr-scan-reporter-ledger/index/by-vulnerability"
+      },
+    ])
+    error_message = "send-digests may read (in batches, by key range), claim its sends and cache the day's KEV catalog on the table, and query the by-vulnerability index (no other) for its known-exploited section."
   }
 
   assert {
     condition = alltrue([for pair in [["schedule_scans", aws_iam_role_policy.schedule_scans.policy], ["scan_images", aws_iam_role_policy.scan_images.policy], ["report_findings", aws_iam_role_policy.report_findings.policy], ["send_digests", aws_iam_role_policy.send_digests[0].policy]] :
       [for s in jsondecode(pair[1]).Statement : s.Sid if anytrue([for a in flatten([s.Action]) : startswith(a, "dynamodb:")])] == (
-        { schedule_scans = [], scan_images = ["TrackScansInLedger"], report_findings = ["TrackReportsInLedger"], send_digests = ["TrackDigestsInLedger"] }[pair[0]]
+        { schedule_scans = ["EscalateKevInLedger", "FindImagesByVulnerability"], scan_images = ["TrackScansInLedger"], report_findings = ["TrackReportsInLedger"], send_digests = ["TrackDigestsInLedger", "FindImagesByVulnerability"] }[pair[0]]
       )
     ])
-    error_message = "No other statement grants a DynamoDB action, and schedule-scans none."
+    error_message = "No other statement grants a DynamoDB action."
   }
 
   assert {
@@ -117,8 +153,8 @@ run "ledger_by_default" {
   }
 }
 
-# The ledger's own key, another than the module's: the table is under it, and the three functions that use the
-# table may decrypt with it, through DynamoDB only.
+# The ledger's own key, another than the module's: the table is under it, and the functions that use the table
+# may decrypt with it, through DynamoDB only.
 run "ledger_key_of_its_own" {
   command = plan
 
@@ -133,7 +169,7 @@ run "ledger_key_of_its_own" {
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       one([for s in jsondecode(policy).Statement : s if s.Sid == "DecryptLedgerTable"]) == {
         Sid       = "DecryptLedgerTable"
         Effect    = "Allow"
@@ -142,12 +178,7 @@ run "ledger_key_of_its_own" {
         Condition = { StringEquals = { "kms:ViaService" = "dynamodb.eu-west-1.amazonaws.com" } }
       }
     ])
-    error_message = "scan-images, report-findings and send-digests may decrypt with the ledger's key, only through DynamoDB of the region."
-  }
-
-  assert {
-    condition     = alltrue([for s in jsondecode(aws_iam_role_policy.schedule_scans.policy).Statement : !contains(flatten([s.Resource]), var.ledger_kms_key_arn)])
-    error_message = "schedule-scans, which never reads the ledger, may not use its key."
+    error_message = "Every function (schedule-scans for its KEV step) may decrypt with the ledger's key, only through DynamoDB of the region."
   }
 }
 
@@ -167,7 +198,7 @@ run "ledger_under_the_module_key" {
   }
 
   assert {
-    condition = alltrue([for policy in [aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
+    condition = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] :
       [for s in jsondecode(policy).Statement : s.Sid if contains(flatten([s.Resource]), var.kms_key_arn)] == ["UseModuleKey"]
     ])
     error_message = "The key is granted once, by UseModuleKey."
@@ -231,6 +262,12 @@ run "ledger_off" {
       !contains(keys(fn.environment[0].variables), "LEDGER_TABLE_NAME")
     ])
     error_message = "No function is told of a table."
+  }
+
+  assert {
+    condition = (!contains(keys(aws_lambda_function.schedule_scans.environment[0].variables), "REPORT_QUEUE_URL")
+    && !anytrue([for s in jsondecode(aws_iam_role_policy.schedule_scans.policy).Statement : contains(["EscalateKevInLedger", "FindImagesByVulnerability", "QueueKevEscalations"], s.Sid)]))
+    error_message = "Without the ledger there are no KEV escalations: schedule-scans is neither told of the report queue nor may send to it."
   }
 
   assert {

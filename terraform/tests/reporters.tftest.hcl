@@ -23,6 +23,7 @@ run "every_reporter" {
     thresholds             = { CRITICAL = 0, HIGH = 0, MEDIUM = 10 }
     notify_on_scan_failure = false
     enhanced_scanning      = true
+    escalate               = { exploit_available = true }
     ignore = [
       { id = "CVE-2023-4863", repositories = "^legacy/", until = "2027-01-31", reason = "not reachable" },
       { id = "GHSA-xxxx-yyyy-zzzz", reason = "dev tooling only" },
@@ -39,6 +40,7 @@ run "every_reporter" {
         max_findings           = 15
         repositories           = "^team-a/"
         min_severity           = "HIGH"
+        only_fixable           = true
       }
       github = {
         owner           = "acme"
@@ -85,6 +87,8 @@ run "every_reporter" {
       scan                = { expiry = "3d", onlyPulledWithin = "90d", maxScansPerRun = 1000 }
       thresholds          = { CRITICAL = 0, HIGH = 0, MEDIUM = 10, LOW = null, INFORMATIONAL = null, UNDEFINED = null }
       notifyOnScanFailure = false
+      intel               = {}
+      escalate            = { kev = true, exploitAvailable = true, epssAbove = null }
       ignore = [
         { id = "CVE-2023-4863", repositories = "^legacy/", until = "2027-01-31", reason = "not reachable" },
         { id = "GHSA-xxxx-yyyy-zzzz", reason = "dev tooling only" },
@@ -95,6 +99,7 @@ run "every_reporter" {
           use          = "slack"
           repositories = "^team-a/"
           minSeverity  = "HIGH"
+          onlyFixable  = true
           options      = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-a" }, channelLabel = "team-a prod", maxFindings = 15 }
         },
         {
@@ -369,6 +374,49 @@ run "digest_per_reporter" {
       ["@acme/ecr-reporter-jira", null],
     ]
     error_message = "Each entry carries the digest setting given for its reporter, and none when none is given."
+  }
+}
+
+# only_fixable reaches each reporter's entry as onlyFixable when given, built-in or custom, and is left out
+# otherwise: the entry then gets every finding.
+run "only_fixable_per_reporter" {
+  command = plan
+
+  variables {
+    reporters = {
+      sns     = { only_fixable = true }
+      slack   = { webhook_url_parameter = "/slack", only_fixable = false }
+      github  = { owner = "acme", repo = "security", token_parameter = "/gh", only_fixable = true }
+      email   = { from = "scans@acme.example", to = ["sec@acme.example"], only_fixable = true }
+      metrics = {}
+    }
+    custom_reporters = [
+      { package = "@acme/ecr-reporter-teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", only_fixable = true },
+      { package = "@acme/ecr-reporter-jira", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1" },
+    ]
+  }
+
+  assert {
+    condition = [for r in jsondecode(output.config_document).reporters : [r.use, lookup(r, "onlyFixable", null)]] == [
+      ["sns", true],
+      ["slack", false],
+      ["github", true],
+      ["email", true],
+      ["metrics", null],
+      ["@acme/ecr-reporter-teams", true],
+      ["@acme/ecr-reporter-jira", null],
+    ]
+    error_message = "Each entry carries the only_fixable given for its reporter as onlyFixable, and none when none is given."
+  }
+
+  assert {
+    condition     = alltrue([for r in jsondecode(output.config_document).reporters : !can(r.options.onlyFixable) && !can(r.options.only_fixable)])
+    error_message = "onlyFixable is a setting of the entry, like notify, not one of the reporter's options."
+  }
+
+  assert {
+    condition     = local.config_size_estimate >= local.config_bytes
+    error_message = "The plan-time size estimate counts onlyFixable too: it is never below the document's real size."
   }
 }
 

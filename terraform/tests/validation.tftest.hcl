@@ -190,6 +190,31 @@ run "configuration_set_with_a_space" {
   expect_failures = [var.reporters]
 }
 
+# Threat intel from an FTP mirror, an EPSS score above 1, and a custom reporter's only_fixable that is no boolean.
+run "kev_url_not_http_epss_above_one_only_fixable_not_a_boolean" {
+  command = plan
+
+  variables {
+    intel            = { kev_url = "ftp://mirror.acme.example/kev.json" }
+    escalate         = { epss_above = 1.5 }
+    custom_reporters = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", only_fixable = "yes" }]
+  }
+
+  expect_failures = [var.intel, var.escalate, var.custom_reporters]
+}
+
+# An EPSS mirror with credentials in its URL (the document is no place for secrets); a negative EPSS score.
+run "epss_url_with_credentials_negative_epss_above" {
+  command = plan
+
+  variables {
+    intel    = { epss_url = "https://scanner:s3cret@mirror.acme.example/epss" }
+    escalate = { epss_above = -0.1 }
+  }
+
+  expect_failures = [var.intel, var.escalate]
+}
+
 # Preconditions: Inspector2 Finding events without enhanced scanning (report-findings could not read their
 # findings); subnets without security groups (the functions would fail at apply, after the roles and queues exist);
 # regexes RE2 cannot compile, in each kind of regex input (regexes.tf).

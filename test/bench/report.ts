@@ -32,6 +32,11 @@ export interface ReportBenchOptions {
   /** The findings ledger's table and LEDGER_TABLE_NAME, as the module deploys them (default); `false` without. */
   ledger?: boolean;
   /**
+   * KEV and EPSS look-ups against the sandbox's feeds (default, as the module's default config does against CISA's and
+   * FIRST's); `false` turns both sources off, to measure what intel adds.
+   */
+  intel?: boolean;
+  /**
    * After the report, a rescan of the same image a week later (the sandbox's clock moved) with the same findings:
    * the steady-state report, which the ledger compares with the last one and holds back from the alerting reporters.
    */
@@ -291,6 +296,7 @@ export async function runReportOnce(options: ReportBenchOptions): Promise<Report
 
     const config = {
       reporters: wireLocalReporters(sandbox, { slackWebhookUrl: slack.url(), githubApiUrl: github.url }),
+      ...(options.intel === false ? { intel: { kevUrl: null, epssUrl: null } } : {}),
     };
     const nodeOptions = options.lambdaHeapLimits ? lambdaNodeOptions(options.memoryMb) : null;
     const ledgerEnabled = options.ledger ?? true;

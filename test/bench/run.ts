@@ -33,6 +33,7 @@ import {
   summariseSteadyState,
 } from "./results.js";
 import { runScheduleOnce, type ScheduleRun } from "./schedule.js";
+import { spreadOf } from "./stats.js";
 import { runSteadyStateOnce, type SteadyStateRun } from "./steady-state.js";
 import { renderSummary } from "./summary.js";
 
@@ -181,6 +182,17 @@ async function main(): Promise<void> {
           lambdaHeapLimits: false,
         });
         log(`report ${kind} with Node's default heap limits: peak RSS ${fmt(uncapped.peakRssMb, 1)} MB`);
+        // The same report with threat intel off: what the KEV and EPSS look-ups add (the runs above have them).
+        const withoutIntel = await runReportOnce({
+          ...common,
+          kind,
+          memoryMb: REPORT_MEMORY_MB,
+          lambdaHeapLimits: true,
+          intel: false,
+        });
+        log(
+          `report ${kind} without threat intel: ${fmt(withoutIntel.invocationMs)} ms, peak RSS ${fmt(withoutIntel.peakRssMb, 1)} MB (with intel, median ${fmt(spreadOf(runs, (r) => r.invocationMs).median)} ms, ${fmt(spreadOf(runs, (r) => r.peakRssMb).median, 1)} MB)`,
+        );
         reports.push(
           summariseReport(
             kind,

@@ -64,6 +64,14 @@ export async function invokeBundle(
   }
 }
 
+/**
+ * The sandbox's KEV feed and EPSS API as a configuration's `intel`, as LocalDeployment gives its functions: a bundle
+ * run never asks CISA or FIRST (whose answers change, and which a machine without internet access cannot reach).
+ */
+export function sandboxIntel(sandbox: { intel: { kevUrl: string; epssUrl: string } }) {
+  return { kevUrl: sandbox.intel.kevUrl, epssUrl: sandbox.intel.epssUrl };
+}
+
 /** An SQS event as Lambda delivers it from an event source mapping. */
 export function sqsEvent(records: { messageId: string; body: string }[]) {
   return {

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-YF5IC7VH.mjs";import"./chunk-Y2DURVR4.mjs";import"./chunk-3QHWN5LO.mjs";import"./chunk-7J3JUYPR.mjs";import"./chunk-AWIC5GQK.mjs";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

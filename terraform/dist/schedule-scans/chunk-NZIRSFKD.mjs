@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-AID55GL5.mjs";import"./chunk-UP3UXS27.mjs";import"./chunk-65XMDAQA.mjs";import"./chunk-YPFNRKSE.mjs";import"./chunk-L4HZDOBU.mjs";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
