@@ -120,6 +120,7 @@ export {
   severityName,
   severityRank,
   shortDigest,
+  shownSeverities,
   templateCheckDigests,
   templateCheckReports,
   templatesOptionSchema,

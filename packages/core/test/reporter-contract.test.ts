@@ -119,6 +119,7 @@ describe("the reporter contract", () => {
         "digestPeriodName",
         "formatAge",
         "formatDelta",
+        "shownSeverities",
         "templateCheckDigests",
         "hasFix",
         "urgencyOrder",

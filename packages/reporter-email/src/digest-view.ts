@@ -20,8 +20,8 @@ import {
   type Severity,
   type SeverityCounts,
   severityName,
-  severityRank,
   shortDigest,
+  shownSeverities,
 } from "@ecr-scan-reporter/core";
 import { DEFAULT_SUBJECT_PREFIX } from "./options.js";
 import { line, SEVERITY_COLORS, safeHttpUrl } from "./view.js";
@@ -48,8 +48,6 @@ const EMPTY_LEDGER_COLOR = "#455a64";
 export const BAR_TRACK_COLOR = "#ebecf0";
 /** How many characters the longest bar of the text body is. */
 export const TEXT_BAR_WIDTH = 24;
-/** The severities a digest always shows, even at 0; less severe ones only when they had findings. */
-const ALWAYS_SHOWN: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
 
 /** `2026-11-30` from an ISO 8601 instant; anything unparsable is shown cleaned. */
 function formatDay(iso: string | undefined): string {
@@ -323,18 +321,6 @@ export interface EmailDigestView {
   summary: string;
   /** The rendered subject, for the HTML `<title>`; empty while the subject itself renders. */
   subject: string;
-}
-
-/** The severities a digest shows: at or above the route's minSeverity; below LOW only when they had findings. */
-function shownSeverities(
-  counts: SeverityCounts,
-  previous: SeverityCounts | undefined,
-  minSeverity: Severity | undefined,
-): Severity[] {
-  return SEVERITIES.filter((severity) => {
-    if (minSeverity && severityRank(severity) > severityRank(minSeverity)) return false;
-    return ALWAYS_SHOWN.includes(severity) || counts[severity] > 0 || (previous?.[severity] ?? 0) > 0;
-  });
 }
 
 /** `2 CRITICAL, 9 HIGH`: the open CRITICAL and HIGH counts, else the most severe non-zero one; "" when none. */

@@ -20,8 +20,8 @@ import {
   type Severity,
   type SeverityCounts,
   severityName,
-  severityRank,
   shortDigest,
+  shownSeverities,
   truncateText,
 } from "@ecr-scan-reporter/core";
 import { linkableUrl, mrkdwnLine, plainTextLine } from "./mrkdwn.js";
@@ -41,9 +41,6 @@ const MAX = {
   label: 150,
 } as const;
 
-/** The severities a digest always shows, even at 0; less severe ones only when they had findings. */
-const ALWAYS_SHOWN: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
-
 /** `2026-11-30` from an ISO 8601 instant; anything unparsable is shown cleaned. */
 export function formatDay(iso: string | undefined): string {
   if (!iso) return "";
@@ -58,20 +55,6 @@ export function formatMinute(iso: string | undefined): string {
   return Number.isNaN(time)
     ? mrkdwnLine(iso, 40)
     : `${new Date(time).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-const _DAY_MS = 86_400_000;
-
-/** The severities a digest shows: at or above the route's minSeverity; below LOW only when they had findings. */
-export function shownSeverities(
-  counts: SeverityCounts,
-  previous: SeverityCounts | undefined,
-  minSeverity: Severity | undefined,
-): Severity[] {
-  return SEVERITIES.filter((severity) => {
-    if (minSeverity && severityRank(severity) > severityRank(minSeverity)) return false;
-    return ALWAYS_SHOWN.includes(severity) || counts[severity] > 0 || (previous?.[severity] ?? 0) > 0;
-  });
 }
 
 /** `2 critical, 9 high`: the open CRITICAL and HIGH counts, else the most severe non-zero one; "" when none. */

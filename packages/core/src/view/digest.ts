@@ -1,5 +1,5 @@
 import type { Digest, DigestPeriod } from "../digest/model.js";
-import { emptySeverityCounts } from "../model.js";
+import { emptySeverityCounts, SEVERITIES, type Severity, type SeverityCounts } from "../model.js";
 
 // Wording and self-check digests every reporter's digest shares, so that "Weekly", "−1" and "60 days" read the same
 // in Slack, e-mail, SNS and GitHub.
@@ -21,6 +21,21 @@ export function formatDelta(now: number, previous: number): string {
   const delta = now - previous;
   if (delta === 0) return "±0";
   return delta > 0 ? `+${delta}` : `\u2212${-delta}`;
+}
+
+/** The severities a digest always shows, even at 0; less severe ones only when they had findings. */
+const ALWAYS_SHOWN: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+
+/** The severities a digest shows: at or above the route's minSeverity; below LOW only when they had findings. */
+export function shownSeverities(
+  counts: SeverityCounts,
+  previous: SeverityCounts | undefined,
+  minSeverity: Severity | undefined,
+): Severity[] {
+  return SEVERITIES.filter((severity) => {
+    if (minSeverity && SEVERITIES.indexOf(severity) > SEVERITIES.indexOf(minSeverity)) return false;
+    return ALWAYS_SHOWN.includes(severity) || counts[severity] > 0 || (previous?.[severity] ?? 0) > 0;
+  });
 }
 
 /** `today`, `1 day`, `60 days`: how long a finding has been open. */

@@ -16,7 +16,13 @@ export {
   reportedChanges,
 } from "./changes.js";
 export { incompleteNote } from "./completeness.js";
-export { digestPeriodName, formatAge, formatDelta, templateCheckDigests } from "./digest.js";
+export {
+  digestPeriodName,
+  formatAge,
+  formatDelta,
+  shownSeverities,
+  templateCheckDigests,
+} from "./digest.js";
 export { type FixStatus, fixStatus, formatCvss, missingFixText } from "./finding.js";
 export { type ImageRef, reportImageLabel, shortDigest } from "./image.js";
 export {
