@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { LocalDeployment, Sandbox } from "@ecr-scan-reporter/sandbox";
+import { DEMO_KEV_ADDITION } from "@ecr-scan-reporter/sandbox";
 import {
   DEMO_FEED_UPDATE,
   type DemoOptions,
@@ -105,7 +106,9 @@ describe("the demo (the README's main job)", () => {
     const sentBefore = new Set(
       first.imageReports.filter((r) => r.sentTo.includes("sns")).map((r) => r.digest),
     );
-    const again = second.imageReports.filter((r) => sentBefore.has(r.digest));
+    // The reports of the rescans; the KEV escalations (below) are reports of their own, without a rescan.
+    const rescans = second.imageReports.filter((r) => r.nowKnownExploited.length === 0);
+    const again = rescans.filter((r) => sentBefore.has(r.digest));
     expect(again.length).toBe(sentBefore.size);
     const resent = again.filter((r) => r.sentTo.includes("sns"));
     expect(resent.map((r) => r.image).sort()).toEqual(
@@ -124,8 +127,25 @@ describe("the demo (the README's main job)", () => {
     for (const r of unchanged)
       expect(r.held).toEqual({ sns: "unchanged", slack: "unchanged", email: "unchanged" });
     // Every other SNS message of pass 2 is an image's first report (skipped in pass 1 as fresh or failed recently).
-    for (const r of second.imageReports.filter((r) => r.sentTo.includes("sns") && !sentBefore.has(r.digest)))
+    for (const r of rescans.filter((r) => r.sentTo.includes("sns") && !sentBefore.has(r.digest)))
       expect(r.firstReport).toBe(true);
+
+    // CISA added CVE-2023-4911 to KEV between the passes: the images in use that carry it were reported again as
+    // "now known exploited", each once, to every reporter with notify "changes" — whether or not their rescan had
+    // news. Their rescans carry it on KEV too.
+    const escalations = second.imageReports.filter((r) => r.nowKnownExploited.length > 0);
+    expect(escalations.length).toBe(second.reportsNowKnownExploited);
+    expect(escalations.length).toBeGreaterThan(0);
+    expect(new Set(escalations.map((r) => r.digest)).size).toBe(escalations.length);
+    for (const r of escalations) {
+      expect(r.nowKnownExploited).toEqual([DEMO_KEV_ADDITION.cveID]);
+      expect(r.sentTo).toEqual(expect.arrayContaining(["sns", "slack", "email"]));
+      expect(rescans.find((rescan) => rescan.digest === r.digest)?.knownExploited).toContain(
+        DEMO_KEV_ADDITION.cveID,
+      );
+    }
+    expect(first.knownExploitedCves).not.toContain(DEMO_KEV_ADDITION.cveID);
+    expect(second.knownExploitedCves).toContain(DEMO_KEV_ADDITION.cveID);
 
     // The figures add up: each due report is sent or held back as unchanged, once.
     expect(second.reportsHeldUnchanged).toBe(unchanged.length);
