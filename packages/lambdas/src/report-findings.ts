@@ -2,9 +2,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createEcrClient,
-  createIntelMemo,
   createLogger,
-  intelFromEnvironment,
   MessageError,
   parseReportQueueMessage,
   planReportJobs,
@@ -17,7 +15,7 @@ import pLimit from "p-limit";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { sqsRequeue } from "./report-queue.js";
 import { getLambdaReporters } from "./reporters.js";
-import { createLedger, createMetrics, getConfig } from "./runtime.js";
+import { createLedger, createMetrics, getConfig, getIntel } from "./runtime.js";
 
 /** Reports built at once in one invocation; each holds its findings in memory. */
 const REPORT_CONCURRENCY = 4;
@@ -28,8 +26,6 @@ const metrics = createMetrics("report-findings");
 const ecr = createEcrClient();
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const ledger = createLedger(reporterLogger);
-// KEV and EPSS look-ups, remembered for the life of the container (and cached for the day in the ledger).
-const intelMemo = createIntelMemo();
 
 /** The report-queue consumer: one report per image per batch, reporters dispatched, partial batch failures. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
@@ -75,7 +71,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     logger: reporterLogger,
     requeue: sqsRequeue(sqs, { queueUrl: process.env.REPORT_QUEUE_URL, dlqUrl: process.env.REPORT_DLQ_URL }),
     ledger,
-    intel: intelFromEnvironment(process.env, config.intel, reporterLogger, intelMemo),
+    intel: getIntel(config, reporterLogger),
   };
   const limit = pLimit(REPORT_CONCURRENCY);
   const results = await Promise.all(jobs.map((job) => limit(() => runReportJob(job, deps))));

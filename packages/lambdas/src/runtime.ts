@@ -2,9 +2,12 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
 import {
   type Config,
+  createIntelMemo,
   EcrScanReporterError,
   type FindingsLedger,
+  intelFromEnvironment,
   type LedgerLogger,
+  type LedgerThreatIntel,
   ledgerFromEnvironment,
   loadConfigFromEnvironment,
 } from "@ecr-scan-reporter/core";
@@ -46,6 +49,22 @@ export function requireEnv(name: string, purpose: string): string {
     );
   }
   return value;
+}
+
+const intelByConfig = new WeakMap<Config, LedgerThreatIntel>();
+
+/**
+ * The threat intel of the configuration's `intel` sources, made once per cold start (and again only if the
+ * configuration is reloaded): its DynamoDB client and its memory of the day's KEV copy and EPSS scores live as long as
+ * the container, instead of being rebuilt by every invocation.
+ */
+export function getIntel(config: Config, logger: LedgerLogger): LedgerThreatIntel {
+  let intel = intelByConfig.get(config);
+  if (!intel) {
+    intel = intelFromEnvironment(process.env, config.intel, logger, createIntelMemo());
+    intelByConfig.set(config, intel);
+  }
+  return intel;
 }
 
 /** The findings ledger of LEDGER_TABLE_NAME, or the stand-in that remembers nothing when the module runs without one. */

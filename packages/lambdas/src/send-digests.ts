@@ -1,11 +1,9 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   createEcrClient,
-  createIntelMemo,
   createLogger,
   EcrGateway,
   EcrScanReporterError,
-  intelFromEnvironment,
   openDigestLedgers,
   periodKeyOf,
   sendDigests,
@@ -13,14 +11,13 @@ import {
 } from "@ecr-scan-reporter/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { getLambdaReporters } from "./reporters.js";
-import { createMetrics, getConfig, requireEnv } from "./runtime.js";
+import { createMetrics, getConfig, getIntel, requireEnv } from "./runtime.js";
 
 const logger = createLogger("send-digests");
 const reporterLogger = toReporterLogger(logger);
 const metrics = createMetrics("send-digests");
 const gateway = new EcrGateway(createEcrClient());
 let ledgers: ReturnType<typeof openDigestLedgers> | undefined;
-const intelMemo = createIntelMemo();
 
 /** A reporter's digest failed: the invocation fails, and Lambda's retry sends that digest (the others are claimed). */
 export class DigestsFailedError extends EcrScanReporterError {
@@ -56,7 +53,7 @@ export async function handler(event: Partial<ScheduledEvent>, context?: Context)
     now,
     periodKey: periodKeyOf(now),
     logger: reporterLogger,
-    kev: intelFromEnvironment(process.env, config.intel, reporterLogger, intelMemo),
+    kev: getIntel(config, reporterLogger),
     source: event.id ?? context?.awsRequestId,
   });
 
