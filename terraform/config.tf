@@ -67,13 +67,14 @@ locals {
       digest       = local.reporters.github.digest
       onlyFixable  = local.reporters.github.only_fixable
       options = {
-        owner       = local.reporters.github.owner
-        repo        = local.reporters.github.repo
-        token       = local.github_token_ref
-        baseUrl     = local.reporters.github.base_url
-        labels      = local.reporters.github.labels
-        assignees   = local.reporters.github.assignees
-        maxFindings = local.reporters.github.max_findings
+        owner          = local.reporters.github.owner
+        repo           = local.reporters.github.repo
+        token          = local.github_token_ref
+        baseUrl        = local.reporters.github.base_url
+        labels         = local.reporters.github.labels
+        severityLabels = local.reporters.github.severity_labels
+        assignees      = local.reporters.github.assignees
+        maxFindings    = local.reporters.github.max_findings
       }
     },
     local.reporters.email == null ? null : {
@@ -110,16 +111,14 @@ locals {
   # custom_reporters is typed `any` (variables.tf): its optional attributes are filled in here. The options go
   # through JSON so that both branches of the conditional are strings, whatever their shape.
   custom_reporters = [for reporter in var.custom_reporters : {
-    package         = reporter.package
-    layer_arn       = reporter.layer_arn
-    options         = jsondecode(try(reporter.options, null) == null ? "{}" : jsonencode(reporter.options))
-    repositories    = try(reporter.repositories, null)
-    min_severity    = try(reporter.min_severity, null)
-    notify          = try(reporter.notify, null)
-    digest          = try(reporter.digest, null) == null ? null : tobool(reporter.digest)
-    only_fixable    = try(reporter.only_fixable, null) == null ? null : tobool(reporter.only_fixable)
-    secret_arns     = try(reporter.secret_arns, null) == null ? [] : [for arn in reporter.secret_arns : tostring(arn)]
-    parameter_names = try(reporter.parameter_names, null) == null ? [] : [for name in reporter.parameter_names : tostring(name)]
+    package      = reporter.package
+    layer_arn    = reporter.layer_arn
+    options      = jsondecode(try(reporter.options, null) == null ? "{}" : jsonencode(reporter.options))
+    repositories = try(reporter.repositories, null)
+    min_severity = try(reporter.min_severity, null)
+    notify       = try(reporter.notify, null)
+    digest       = try(reporter.digest, null) == null ? null : tobool(reporter.digest)
+    only_fixable = try(reporter.only_fixable, null) == null ? null : tobool(reporter.only_fixable)
   }]
 
   custom_reporter_entries = [for reporter in local.custom_reporters : {

@@ -96,14 +96,42 @@ locals {
   # What every function gets besides its own statements.
   shared_statements = concat(local.config_parameter_statement, local.kms_statement, local.vpc_statements, local.tracing_statement)
 
-  # Secrets the reporters read: Secrets Manager ARNs and SSM parameter names from the variables.
+  # A custom reporter reads the secrets its options reference, at any depth: objects shaped like core's
+  # secretRefSchema, {"secretArn": …} (with an optional jsonKey) or {"parameter": …} and nothing else, the rule of
+  # core's findSecretReferences (which `ecr-scan-reporter validate` resolves). Terraform cannot recurse over a
+  # value of unknown shape, but jsonencode writes all of it, each object's keys in sorted order, so a reference is
+  # exactly one of the JSON objects below; text that only looks like one inside a string has its quotes escaped
+  # and never matches. A capture is a JSON string's content, decoded back to the value; one that is no ARN or
+  # parameter name fails the plan (report-findings' preconditions) rather than going ungranted. (An option value
+  # known only after apply, such as the ARN of a secret created alongside, leaves the grant unknown until then.)
+  json_string_char     = "(?:[^\"\\\\]|\\\\.)"
+  secret_arn_reference = "\\{(?:\"jsonKey\":\"${local.json_string_char}+\",)?\"secretArn\":\"(${local.json_string_char}*)\"\\}"
+  parameter_reference  = "\\{\"parameter\":\"(${local.json_string_char}*)\"\\}"
+  custom_reporter_secrets = [for reporter in local.custom_reporters : {
+    secret_arns     = [for content in flatten(regexall(local.secret_arn_reference, jsonencode(reporter.options))) : jsondecode("\"${content}\"")]
+    parameter_names = [for content in flatten(regexall(local.parameter_reference, jsonencode(reporter.options))) : jsondecode("\"${content}\"")]
+  }]
+
+  # What the preconditions of report-findings' policy refuse (the patterns of core's secretRefSchema), named
+  # by reporter.
+  custom_secret_arns_not_arns = flatten([for i, secrets in local.custom_reporter_secrets : [
+    for arn in secrets.secret_arns : "custom_reporters[${i}]: { secretArn = ${jsonencode(arn)} }"
+    if !can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", arn))
+  ]])
+  custom_parameter_names_not_names = flatten([for i, secrets in local.custom_reporter_secrets : [
+    for name in secrets.parameter_names : "custom_reporters[${i}]: { parameter = ${jsonencode(name)} }"
+    if !can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", name))
+  ]])
+
+  # Secrets the reporters read: Secrets Manager ARNs and SSM parameter names from the built-in reporters'
+  # variables and the custom reporters' options.
   secret_arns = distinct(compact(concat(
     [try(local.reporters.slack.webhook_url_secret_arn, null), try(local.reporters.github.token_secret_arn, null)],
-    flatten([for reporter in local.custom_reporters : reporter.secret_arns]),
+    flatten(local.custom_reporter_secrets[*].secret_arns),
   )))
   secret_parameter_names = distinct(compact(concat(
     [try(local.reporters.slack.webhook_url_parameter, null), try(local.reporters.github.token_parameter, null)],
-    flatten([for reporter in local.custom_reporters : reporter.parameter_names]),
+    flatten(local.custom_reporter_secrets[*].parameter_names),
   )))
   # A secret named by a partial ARN (no 6-character suffix) is matched by name-?????? ("?" is one character).
   secret_resources           = flatten([for arn in local.secret_arns : [arn, "${arn}-??????"]])
@@ -461,6 +489,20 @@ resource "aws_iam_role_policy" "report_findings" {
   name   = "report-findings"
   role   = aws_iam_role.report_findings.id
   policy = jsonencode(local.policies.report_findings)
+
+  lifecycle {
+    # The custom reporters' secret references name the resources of ReadReporterSecrets and
+    # ReadReporterParameters (send-digests gets the same statements).
+    precondition {
+      condition     = length(local.custom_secret_arns_not_arns) == 0
+      error_message = "A custom reporter's options reference a secret by something other than its ARN: ${join(", ", local.custom_secret_arns_not_arns)}. secretArn must be a Secrets Manager secret ARN like arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook (the grant and the reporter both need the ARN, not the name)."
+    }
+
+    precondition {
+      condition     = length(local.custom_parameter_names_not_names) == 0
+      error_message = "A custom reporter's options reference an SSM parameter by something other than its name: ${join(", ", local.custom_parameter_names_not_names)}. parameter must be an SSM parameter name like /ecr-scan-reporter/teams-webhook (not an ARN)."
+    }
+  }
 }
 
 resource "aws_iam_role" "send_digests" {

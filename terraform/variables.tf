@@ -167,7 +167,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). only_fixable: true sends a reporter only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL), and no report when none is left; null (the default): every finding. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). only_fixable: true sends a reporter only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL), and no report when none is left; null (the default): every finding. github: severity_labels maps a severity to the label an issue gets when that is its highest severity (the reporter removes the map's other labels as the findings change), e.g. { CRITICAL = \"sev:critical\", HIGH = \"sev:high\" }; {} for no severity labels; null (the default): severity:critical, severity:high, severity:medium and severity:low. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
@@ -202,6 +202,7 @@ variable "reporters" {
       token_parameter  = optional(string)
       base_url         = optional(string)
       labels           = optional(list(string))
+      severity_labels  = optional(map(string))
       assignees        = optional(list(string))
       max_findings     = optional(number)
       repositories     = optional(string)
@@ -275,6 +276,12 @@ variable "reporters" {
     error_message = "reporters.slack: webhook_url_secret_arn must be like arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME; webhook_url_parameter an SSM parameter name like /ecr-scan-reporter/slack-webhook."
   }
 
+  # The severities are an enum of the GitHub reporter's options schema; the labels' own limits are its schema's.
+  validation {
+    condition     = var.reporters.github == null ? true : (var.reporters.github.severity_labels == null ? true : length(setsubtract(keys(var.reporters.github.severity_labels), ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"])) == 0)
+    error_message = "reporters.github.severity_labels must be keyed by severity: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), e.g. { CRITICAL = \"sev:critical\" }; {} for no severity labels."
+  }
+
   validation {
     condition     = var.reporters.github == null ? true : ((var.reporters.github.token_secret_arn == null) != (var.reporters.github.token_parameter == null))
     error_message = "reporters.github needs exactly one of token_secret_arn (a Secrets Manager secret ARN) or token_parameter (an SSM SecureString parameter name) holding the token; never the token itself."
@@ -299,27 +306,40 @@ variable "reporters" {
 }
 
 variable "custom_reporters" {
-  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), only_fixable = true to send it only findings that have a fix (default: every finding), secret_arns = Secrets Manager ARNs it reads (default []), parameter_names = SSM parameter names it reads (default []) }. The layer is added to report-findings and the secrets and parameters are made readable."
-  # `any`, not list(object({ options = any, … })): Terraform gives all elements of a list one type, so two
-  # reporters whose options differ in shape could not be passed together. The shape is checked below instead.
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), only_fixable = true to send it only findings that have a fix (default: every finding) }. The layer is added to report-findings and send-digests, and they may read exactly the secrets the options reference, at any depth: { secretArn = Secrets Manager secret ARN } (with an optional jsonKey) and { parameter = SSM parameter name }. An attribute not listed here (a misspelt key) fails the plan."
+  # `any`, not list(object({ options = optional(any), … })): Terraform gives all elements of a list one type, so
+  # two reporters whose options differ in shape could not be passed together ("cannot find a common base type"),
+  # and converting to an object type silently drops the attributes it does not declare, so a misspelt key would
+  # be lost without a word. The shape is checked below instead, and an unknown attribute is named.
   type     = any
   default  = []
   nullable = false
 
   validation {
     condition = can(concat(var.custom_reporters, [])) && alltrue([for reporter in var.custom_reporters : try(
-      length(setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names"])) == 0
-      && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
+      can(keys(reporter)) && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
       && (try(reporter.options, null) == null || can(keys(reporter.options)))
       && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
       && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
       && (try(reporter.notify, null) == null || can(tostring(reporter.notify)))
       && (try(reporter.digest, null) == null || can(tobool(reporter.digest)))
       && (try(reporter.only_fixable, null) == null || can(tobool(reporter.only_fixable)))
-      && (try(reporter.secret_arns, null) == null || can([for arn in tolist(reporter.secret_arns) : tostring(arn)]))
-      && (try(reporter.parameter_names, null) == null || can([for name in tolist(reporter.parameter_names) : tostring(name)]))
     , false)])
-    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest and only_fixable (booleans), secret_arns and parameter_names (lists of strings); no other attributes."
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest and only_fixable (booleans)."
+  }
+
+  # A misspelt key is named (the rule above leaves it alone: it checks the attributes it knows). The lists the
+  # grant was once taken from have a rule of their own, which says what replaced them.
+  validation {
+    condition = try(alltrue([for reporter in var.custom_reporters : length(setsubtract(keys(reporter), [
+      "package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names",
+    ])) == 0]), true)
+    error_message = "custom_reporters has attributes it does not know, misspelt perhaps: ${try(join(", ", flatten([for i, reporter in var.custom_reporters : [for key in setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names"]) : "custom_reporters[${i}].${key}"]])), "")}. A custom reporter's attributes are package, layer_arn, options, repositories, min_severity, notify, digest and only_fixable; the reporter's own settings go in options."
+  }
+
+  validation {
+    condition     = try(alltrue([for reporter in var.custom_reporters : !contains(keys(reporter), "secret_arns") && !contains(keys(reporter), "parameter_names")]), true)
+    error_message = "custom_reporters[].secret_arns and parameter_names are gone: report-findings and send-digests may now read exactly the secrets referenced in the reporter's options, { secretArn = \"arn:aws:secretsmanager:…\" } or { parameter = \"/…\" }, at any depth. Delete the list (and put each secret the reporter reads in its options, as its options schema asks)."
   }
 
   validation {
@@ -335,16 +355,6 @@ variable "custom_reporters" {
   validation {
     condition     = try(length(distinct([for reporter in var.custom_reporters : reporter.layer_arn])) <= 4, false)
     error_message = "custom_reporters may use at most 4 distinct layers (Lambda allows 5 per function; one is kept for templates_layer_arn): ship several reporter packages in one layer."
-  }
-
-  validation {
-    condition     = alltrue([for reporter in var.custom_reporters : try(alltrue([for arn in(try(reporter.secret_arns, null) == null ? [] : reporter.secret_arns) : can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", arn))]), false)])
-    error_message = "custom_reporters[].secret_arns must be Secrets Manager secret ARNs like arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook."
-  }
-
-  validation {
-    condition     = alltrue([for reporter in var.custom_reporters : try(alltrue([for name in(try(reporter.parameter_names, null) == null ? [] : reporter.parameter_names) : can(regex("^(/[\\w.-]+)+$|^[\\w.-]+$", name))]), false)])
-    error_message = "custom_reporters[].parameter_names must be SSM parameter names like /ecr-scan-reporter/teams-webhook (not ARNs)."
   }
 
   validation {

@@ -52,20 +52,21 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.scan_images_memory_size",
     "var.scan_images_timeout",
   ],
-  bad_digest_schedule_send_digests_limits: [
+  bad_digest_schedule_send_digests_limits_lower_case_severity_label: [
     "var.digest_schedule_expression",
     "var.send_digests_memory_size",
     "var.send_digests_timeout",
+    "var.reporters: reporters.github.severity_labels must be keyed by severity",
   ],
-  github_without_token_secret_by_name_report_findings_limits: [
+  github_without_token_removed_secret_list_report_findings_limits: [
     "var.reporters: reporters.github needs exactly one of",
-    "var.custom_reporters: custom_reporters[].secret_arns must be",
+    "var.custom_reporters: secret_arns and parameter_names are gone",
     "var.report_findings_memory_size",
     "var.report_findings_timeout",
   ],
-  parameters_as_arns_queue_settings_key_aliases: [
+  parameter_as_arn_misspelt_custom_reporter_key_queue_settings_key_aliases: [
     "var.reporters: reporters.github: token_secret_arn must be",
-    "var.custom_reporters: custom_reporters[].parameter_names must be",
+    "var.custom_reporters: has attributes it does not know",
     "var.report_max_concurrency",
     "var.report_delay_seconds",
     "var.max_receive_count",
@@ -85,7 +86,7 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
   ],
   subscription_not_an_address_unknown_custom_reporter_attribute: [
     "var.reporters: reporters.sns: topic_arn must be",
-    "var.custom_reporters: custom_reporters must be a list of objects",
+    "var.custom_reporters: has attributes it does not know",
   ],
   notify_not_an_option_ledger_key_alias: [
     "var.reporters: reporters.<name>.notify must be",
@@ -103,14 +104,16 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "var.custom_reporters: custom_reporters must be a list of objects",
   ],
   configuration_set_with_a_space: ["var.reporters: reporters.email: from must be"],
-  finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes: [
+  finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes_secret_by_name: [
     "aws_cloudwatch_event_rule.report",
     "aws_lambda_function.schedule_scans: vpc_subnet_ids and vpc_security_group_ids go together",
     "output.config_document",
+    "aws_iam_role_policy.report_findings: reference a secret by something other than its ARN",
   ],
-  re2_only_regex_syntax_document_too_large_for_the_environment: [
+  re2_only_regex_syntax_document_too_large_for_the_environment_parameter_as_arn: [
     "output.config_document",
     "aws_lambda_function.schedule_scans: too many for Lambda's 4 KB environment",
+    "aws_iam_role_policy.report_findings: reference an SSM parameter by something other than its name",
   ],
   config_document_over_8_kb: ["aws_ssm_parameter.config"],
   receives_outlasting_the_queue_retention: ["aws_sqs_queue.scan", "aws_sqs_queue.report"],

@@ -273,9 +273,9 @@ run "digests_run_the_reporters" {
     }
     ses_recipient_identities = ["sec@acme.example"]
     custom_reporters = [{
-      package         = "@acme/ecr-reporter-teams"
-      layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
-      parameter_names = ["/acme/teams-webhook"]
+      package   = "@acme/ecr-reporter-teams"
+      layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
+      options   = { webhookUrl = { parameter = "/acme/teams-webhook" } }
     }]
     templates_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:ecr-scan-templates:1"
   }

@@ -165,3 +165,100 @@ run "ses_sandbox_recipients" {
     error_message = "report-findings may send to the recipients' identities given."
   }
 }
+
+# A custom reporter's grant is derived from the secret references in its options, at any depth (core's
+# secretRefSchema: { secretArn[, jsonKey] } or { parameter }), with nothing to list beside them: exactly those
+# secrets and parameters, each once, and not what only looks like a reference (an object with other keys too, a
+# string holding such text).
+run "custom_reporter_secrets_from_options" {
+  command = plan
+
+  variables {
+    reporters = { sns = { enabled = false } }
+    custom_reporters = [
+      {
+        package   = "@acme/ecr-reporter-teams"
+        layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        options   = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" }, title = "ECR" }
+      },
+      {
+        package   = "@acme/ecr-reporter-pager"
+        layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        options = {
+          routes = [
+            { repositories = "^team-a/", routingKey = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pager-keys-AbCdEf", jsonKey = "team-a" } },
+            { repositories = "^team-b/", routingKey = { parameter = "/acme/pager/team-b" } },
+          ]
+          fallback  = { auth = { token = { parameter = "acme-pager-token" } } }
+          lookalike = { parameter = "/acme/not-a-reference", label = "an option of the reporter's own" }
+          note      = "{\"parameter\":\"/acme/only-text\"}"
+          retries   = 3
+        }
+      },
+      {
+        package   = "@acme/ecr-reporter-jira"
+        layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        options   = { token = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" } }
+      },
+    ]
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "ReadReporterSecrets"]) == {
+      Sid    = "ReadReporterSecrets"
+      Effect = "Allow"
+      Action = "secretsmanager:GetSecretValue"
+      Resource = [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook-??????",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pager-keys-AbCdEf",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pager-keys-AbCdEf-??????",
+      ]
+    }
+    error_message = "report-findings may read exactly the secrets the options reference (a nested one with its jsonKey too), each once, by ARN and by the ARN a partial one stands for."
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "ReadReporterParameters"]) == {
+      Sid    = "ReadReporterParameters"
+      Effect = "Allow"
+      Action = "ssm:GetParameter"
+      Resource = [
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/acme-pager-token",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/pager/team-b",
+      ]
+    }
+    error_message = "report-findings may read exactly the parameters the options reference, three objects deep or in a list; not an object that has other keys too, nor a string that holds a reference's text."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Condition if s.Sid == "DecryptReporterSecrets"]) == { StringEquals = { "kms:ViaService" = ["ssm.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"] } }
+    error_message = "The derived secrets are decrypted as the built-in reporters' are: through SSM and Secrets Manager only."
+  }
+
+  assert {
+    condition = ([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets"], s.Sid)]
+    == [for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets"], s.Sid)])
+    error_message = "send-digests, which runs the same reporters, gets the same grant."
+  }
+
+  assert {
+    condition     = [for r in jsondecode(output.config_document).reporters : r.options] == [for r in var.custom_reporters : r.options]
+    error_message = "The options reach the reporters as written: deriving the grant changes nothing in them."
+  }
+}
+
+# Without a reference in its options, a custom reporter is granted no secret at all.
+run "custom_reporter_without_secrets" {
+  command = plan
+
+  variables {
+    reporters        = { sns = { enabled = false } }
+    custom_reporters = [{ package = "@acme/ecr-reporter-log", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1", options = { level = "info", parameter = "/acme/log-group-name", secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:not-a-reference" } }]
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if contains(["ReadReporterSecrets", "ReadReporterParameters", "DecryptReporterSecrets"], s.Sid)]) == 0
+    error_message = "No reference, no grant: options that have a parameter or a secretArn among other keys are the reporter's own, not a reference."
+  }
+}

@@ -23,11 +23,10 @@ variables {
     metrics = { namespace = "EcrScanReporter" }
   }
   custom_reporters = [{
-    package         = "@acme/ecr-reporter-teams"
-    layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
-    min_severity    = "HIGH"
-    options         = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
-    parameter_names = ["/ecr-scan-reporter/demo-webhook-url"]
+    package      = "@acme/ecr-reporter-teams"
+    layer_arn    = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+    min_severity = "HIGH"
+    options      = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
   }]
   ses_recipient_identities = ["security@acme.example"]
 }
@@ -78,17 +77,15 @@ run "all_options" {
     }
     custom_reporters = [
       {
-        package         = "@acme/ecr-reporter-teams"
-        layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
-        min_severity    = "HIGH"
-        options         = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
-        parameter_names = ["/ecr-scan-reporter/demo-webhook-url"]
+        package      = "@acme/ecr-reporter-teams"
+        layer_arn    = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        min_severity = "HIGH"
+        options      = { webhookUrl = { parameter = "/ecr-scan-reporter/demo-webhook-url" }, title = "ECR image scan (demo)" }
       },
       {
-        package     = "@acme/ecr-reporter-pager"
-        layer_arn   = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
-        options     = { routingKey = { secretArn = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key" } }
-        secret_arns = ["arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key"]
+        package   = "@acme/ecr-reporter-pager"
+        layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:1"
+        options   = { routingKey = { secretArn = "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pager-routing-key" } }
       },
     ]
   }

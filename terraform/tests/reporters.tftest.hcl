@@ -48,6 +48,7 @@ run "every_reporter" {
         token_parameter = "/ecr-scan-reporter/github-token"
         base_url        = "https://ghe.acme.example/api/v3"
         labels          = ["ecr-scan", "security"]
+        severity_labels = { CRITICAL = "sev:critical", HIGH = "sev:high" }
         assignees       = ["octocat"]
         max_findings    = 100
       }
@@ -68,14 +69,12 @@ run "every_reporter" {
         layer_arn    = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
         options      = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" } }
         repositories = "^team-b/"
-        secret_arns  = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook"]
       },
       {
-        package         = "@acme/ecr-reporter-jira"
-        layer_arn       = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
-        options         = { project = "SEC", labels = ["ecr"], token = { parameter = "/acme/jira-token" } }
-        min_severity    = "HIGH"
-        parameter_names = ["/acme/jira-token"]
+        package      = "@acme/ecr-reporter-jira"
+        layer_arn    = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-reporters:3"
+        options      = { project = "SEC", labels = ["ecr"], token = { parameter = "/acme/jira-token" } }
+        min_severity = "HIGH"
       },
     ]
     templates_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:ecr-scan-templates:1"
@@ -105,13 +104,14 @@ run "every_reporter" {
         {
           use = "github"
           options = {
-            owner       = "acme"
-            repo        = "security"
-            token       = { parameter = "/ecr-scan-reporter/github-token" }
-            baseUrl     = "https://ghe.acme.example/api/v3"
-            labels      = ["ecr-scan", "security"]
-            assignees   = ["octocat"]
-            maxFindings = 100
+            owner          = "acme"
+            repo           = "security"
+            token          = { parameter = "/ecr-scan-reporter/github-token" }
+            baseUrl        = "https://ghe.acme.example/api/v3"
+            labels         = ["ecr-scan", "security"]
+            severityLabels = { CRITICAL = "sev:critical", HIGH = "sev:high" }
+            assignees      = ["octocat"]
+            maxFindings    = 100
           }
         },
         {
@@ -294,6 +294,24 @@ run "slack_by_parameter_and_github_by_secret" {
   assert {
     condition     = one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Resource if s.Sid == "ReadReporterParameters"]) == ["arn:aws:ssm:eu-west-1:123456789012:parameter/slack-webhook"]
     error_message = "A parameter name without a leading slash maps to parameter/<name>."
+  }
+}
+
+# severity_labels reaches the GitHub reporter's options as severityLabels, as written (every_reporter), {} included:
+# no severity labels. Left out when null (slack_by_parameter_and_github_by_secret), so the reporter's defaults apply.
+run "github_severity_labels" {
+  command = plan
+
+  variables {
+    reporters = {
+      sns    = { enabled = false }
+      github = { owner = "acme", repo = "security", token_parameter = "/gh", severity_labels = {} }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(output.config_document).reporters[0].options.severityLabels == {}
+    error_message = "severity_labels = {} reaches the reporter as an empty map: no severity labels."
   }
 }
 

@@ -83,25 +83,28 @@ run "webhook_url_as_value_five_layers_scan_images_limits" {
   expect_failures = [var.reporters, var.custom_reporters, var.scan_images_memory_size, var.scan_images_timeout]
 }
 
-# A digest schedule in words instead of an EventBridge expression, and send-digests' limits.
-run "bad_digest_schedule_send_digests_limits" {
+# A digest schedule in words instead of an EventBridge expression, send-digests' limits, and GitHub severity labels
+# keyed by a severity in lower case.
+run "bad_digest_schedule_send_digests_limits_lower_case_severity_label" {
   command = plan
 
   variables {
     digest_schedule_expression = "weekly on monday"
     send_digests_memory_size   = 64
     send_digests_timeout       = 901
+    reporters                  = { github = { owner = "acme", repo = "security", token_parameter = "/gh", severity_labels = { CRITICAL = "sev:critical", high = "sev:high" } } }
   }
 
-  expect_failures = [var.digest_schedule_expression, var.send_digests_memory_size, var.send_digests_timeout]
+  expect_failures = [var.digest_schedule_expression, var.send_digests_memory_size, var.send_digests_timeout, var.reporters]
 }
 
-run "github_without_token_secret_by_name_report_findings_limits" {
+# A custom reporter with the list its grant was once taken from (now derived from its options).
+run "github_without_token_removed_secret_list_report_findings_limits" {
   command = plan
 
   variables {
     reporters                   = { github = { owner = "acme", repo = "security" } }
-    custom_reporters            = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", secret_arns = ["teams-webhook"] }]
+    custom_reporters            = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", options = { webhookUrl = { secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook" } }, secret_arns = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:teams-webhook"] }]
     report_findings_memory_size = 100
     report_findings_timeout     = 1000
   }
@@ -109,12 +112,13 @@ run "github_without_token_secret_by_name_report_findings_limits" {
   expect_failures = [var.reporters, var.custom_reporters, var.report_findings_memory_size, var.report_findings_timeout]
 }
 
-run "parameters_as_arns_queue_settings_key_aliases" {
+# A misspelt attribute of a custom reporter (min_severty) is named, not dropped.
+run "parameter_as_arn_misspelt_custom_reporter_key_queue_settings_key_aliases" {
   command = plan
 
   variables {
     reporters              = { github = { owner = "acme", repo = "security", token_parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter/gh" } }
-    custom_reporters       = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", parameter_names = ["arn:aws:ssm:eu-west-1:123456789012:parameter/teams"] }]
+    custom_reporters       = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", min_severty = "HIGH" }]
     report_max_concurrency = 1
     report_delay_seconds   = 901
     max_receive_count      = 0
@@ -217,8 +221,9 @@ run "epss_url_with_credentials_negative_epss_above" {
 
 # Preconditions: Inspector2 Finding events without enhanced scanning (report-findings could not read their
 # findings); subnets without security groups (the functions would fail at apply, after the roles and queues exist);
-# regexes RE2 cannot compile, in each kind of regex input (regexes.tf).
-run "finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes" {
+# regexes RE2 cannot compile, in each kind of regex input (regexes.tf); a custom reporter's secret referenced by its
+# name, deep in its options (the grant needs the ARN).
+run "finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes_secret_by_name" {
   command = plan
 
   variables {
@@ -228,10 +233,10 @@ run "finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes
     repository_exclude      = "[a-"
     ignore                  = [{ id = "CVE-2023-4863", repositories = "(", reason = "r" }]
     reporters               = { metrics = { repositories = "team-(" } }
-    custom_reporters        = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", repositories = "(" }]
+    custom_reporters        = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", repositories = "(", options = { routes = [{ webhookUrl = { secretArn = "teams-webhook" } }] } }]
   }
 
-  expect_failures = [aws_cloudwatch_event_rule.report, aws_lambda_function.schedule_scans, output.config_document]
+  expect_failures = [aws_cloudwatch_event_rule.report, aws_lambda_function.schedule_scans, output.config_document, aws_iam_role_policy.report_findings]
 
   assert {
     condition     = [for input in local.invalid_regex_inputs : input.name] == ["repository_include", "repository_exclude", "ignore[0].repositories", "reporters.metrics.repositories", "custom_reporters[0].repositories"]
@@ -240,21 +245,22 @@ run "finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes
 }
 
 # RE2-only syntax that JavaScript reads differently or not at all; a document forced into the environment although
-# it does not fit Lambda's 4 KB.
-run "re2_only_regex_syntax_document_too_large_for_the_environment" {
+# it does not fit Lambda's 4 KB; a custom reporter's SSM parameter referenced by its ARN.
+run "re2_only_regex_syntax_document_too_large_for_the_environment_parameter_as_arn" {
   command = plan
 
   variables {
     repository_include = "(?i)^team-"
     repository_exclude = "[[:alpha:]]+"
     config_storage     = "environment"
+    custom_reporters   = [{ package = "@acme/jira", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", options = { token = { parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter/jira-token" } } }]
     ignore = concat(
       [{ id = "CVE-2023-4863", repositories = "^(?P<team>[a-z]+)/", reason = "r" }],
       [for i in range(40) : { id = format("CVE-2024-%05d", i), repositories = "^legacy/", until = "2027-01-31", reason = "accepted by the security review of 2026-11" }],
     )
   }
 
-  expect_failures = [output.config_document, aws_lambda_function.schedule_scans]
+  expect_failures = [output.config_document, aws_lambda_function.schedule_scans, aws_iam_role_policy.report_findings]
 
   assert {
     condition     = [for input in local.invalid_regex_inputs : input.name] == ["repository_include", "repository_exclude", "ignore[0].repositories"]

@@ -110,8 +110,8 @@ module "ecr_scan_reporter" {
     package      = "@acme/ecr-reporter-teams"
     layer_arn    = var.reporters_layer_arn
     repositories = "^team-b/"
-    options      = { webhookUrl = { secretArn = aws_secretsmanager_secret.teams_webhook.arn } }
-    secret_arns  = [aws_secretsmanager_secret.teams_webhook.arn]
+    # The module grants read access to the secret this reference names.
+    options = { webhookUrl = { secretArn = aws_secretsmanager_secret.teams_webhook.arn } }
   }]
   templates_layer_arn = var.templates_layer_arn
 

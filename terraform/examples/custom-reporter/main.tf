@@ -48,12 +48,12 @@ module "ecr_scan_reporter" {
     layer_arn    = aws_lambda_layer_version.teams_reporter.arn
     min_severity = "HIGH"
     options = {
+      # A secret reference: report-findings and send-digests may read exactly this secret, nothing else (the
+      # module derives the grant from the references in the options).
       webhookUrl  = { secretArn = data.aws_secretsmanager_secret.teams_webhook.arn }
       title       = "ECR image scan"
       maxFindings = 10
     }
-    # report-findings may read exactly this secret, nothing else.
-    secret_arns = [data.aws_secretsmanager_secret.teams_webhook.arn]
   }]
 }
 
