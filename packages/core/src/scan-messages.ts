@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { formatIssuePath } from "./config/load.js";
 import { MessageError } from "./errors.js";
 

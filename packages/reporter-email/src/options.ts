@@ -1,5 +1,5 @@
 import { templatesOptionSchema } from "@ecr-scan-reporter/core";
-import { z } from "zod";
+import * as z from "zod";
 import { type Mailbox, parseMailbox } from "./mailbox.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 

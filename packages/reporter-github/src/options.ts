@@ -1,5 +1,5 @@
 import { secretRefSchema } from "@ecr-scan-reporter/core";
-import { z } from "zod";
+import * as z from "zod";
 
 export const DEFAULT_LABELS = ["ecr-scan"] as const;
 export const DEFAULT_SEVERITY_LABELS = {

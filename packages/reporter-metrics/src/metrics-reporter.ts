@@ -9,7 +9,7 @@ import {
   type Severity,
   severityRank,
 } from "@ecr-scan-reporter/core";
-import { z } from "zod";
+import * as z from "zod";
 
 const optionsSchema = z.strictObject({
   namespace: z

@@ -1,5 +1,5 @@
 import { secretRefSchema, templatesOptionSchema } from "@ecr-scan-reporter/core";
-import { z } from "zod";
+import * as z from "zod";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 
 export const DEFAULT_MAX_FINDINGS = 10;

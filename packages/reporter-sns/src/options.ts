@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 export const DEFAULT_SUBJECT_PREFIX = "[ecr-scan-reporter]";
 export const DEFAULT_MAX_FINDINGS = 50;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { configSchema } from "./schema.js";
 
 /** The JSON Schema of the configuration document, generated from the zod schema (input side: what users write). */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { problemsFromIssues } from "../config/load.js";
 import { describeError, MessageError } from "../errors.js";
 import { isKevEscalationDocument, type KevEscalation, parseKevEscalationMessage } from "./kev-escalation.js";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { problemsFromIssues } from "../config/load.js";
 import { MessageError } from "../errors.js";
 import type { ScanType } from "../model.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CVE_ID_PATTERN } from "../intel/intel.js";
 import {
   ACCOUNT_ID_PATTERN,

@@ -1,5 +1,5 @@
 import { PutItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { fromItem, itemBytes, toItem, type WritableValue } from "../ledger/attributes.js";
 import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "../ledger/records.js";
 import {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { KevEntry } from "../model.js";
 import { IntelFeedError } from "./fetch-bounded.js";
 import { CVE_ID_PATTERN } from "./intel.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { SeverityCounts } from "../model.js";
 import { type CompactFinding, decodeFindings } from "./compact.js";
 import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "./records.js";

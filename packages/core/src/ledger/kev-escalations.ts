@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type AttributeValue, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { fromItem, toItem } from "./attributes.js";
 import { CLAIM_TIMEOUT_MS } from "./dynamodb-ledger.js";
 import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "./records.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Digest } from "../digest/model.js";
 import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";

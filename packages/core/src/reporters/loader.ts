@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { problemsFromIssues } from "../config/load.js";
 import type { ReporterEntry } from "../config/schema.js";
 import { ConfigError, type ConfigProblem, describeError } from "../errors.js";

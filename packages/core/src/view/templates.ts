@@ -1,5 +1,5 @@
 import Handlebars from "handlebars";
-import { z } from "zod";
+import * as z from "zod";
 import { ReporterError } from "../errors.js";
 import { emptySeverityCounts, type ScanReport } from "../model.js";
 import type { TemplateRenderer } from "../templates/renderer.js";

@@ -1,5 +1,5 @@
 import { defineReporter, secretRefSchema } from "@ecr-scan-reporter/core/reporter";
-import { z } from "zod";
+import * as z from "zod";
 import { buildTeamsMessage } from "./adaptive-card.js";
 
 export { buildTeamsMessage, escapeCardText } from "./adaptive-card.js";
