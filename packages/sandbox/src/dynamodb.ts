@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { Agent, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import {
@@ -17,6 +16,7 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import { createLedgerTableInput, LEDGER_TABLE } from "@ecr-scan-reporter/core";
+import dynaliteModule from "dynalite";
 import { notAuthorizedMessage } from "./iam/authorizer.js";
 import { type AccountContext, dynamodbRequests } from "./iam/requests.js";
 import type { AwsHttpServer } from "./server.js";
@@ -342,8 +342,9 @@ interface DynaliteOptions {
   updateTableMs?: number;
 }
 
-// dynalite is CommonJS without type declarations: its factory, typed by what the sandbox uses of it.
-const dynalite = createRequire(import.meta.url)("dynalite") as (options: DynaliteOptions) => Server;
+// dynalite is CommonJS without type declarations (dynalite.d.ts): its factory, typed by what the sandbox uses of it.
+// Imported statically, not through createRequire, so the CLI's bundle carries it (packages/cli/scripts/build.mjs).
+const dynalite = dynaliteModule as (options: DynaliteOptions) => Server;
 
 /** The request headers dynalite needs (it checks the SigV4 Authorization header's form and a date). */
 const FORWARDED_HEADERS = [

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { OpenApiDocument } from "./openapi.js";
 import { type OperationMatch, OperationRouter } from "./router.js";
@@ -6,6 +6,11 @@ import { OperationValidator } from "./validation.js";
 
 /** Where the api.github.com description lives inside `@octokit/openapi` (the package's `index.js` would load all ten). */
 const DESCRIPTION_MODULE = "@octokit/openapi/generated/api.github.com.json";
+/**
+ * The copy the CLI's build puts next to its bundle (packages/cli/scripts/build.mjs): the packed CLI carries this one
+ * file, not `@octokit/openapi` (385 MB, every GitHub edition). From the sources the file is not there.
+ */
+const BUNDLED_COPY = new URL("./api.github.com.json", import.meta.url);
 
 /** The api.github.com description, with request (and response) validators compiled on first use per operation. */
 export class GitHubApiDescription {
@@ -45,7 +50,9 @@ let description: GitHubApiDescription | undefined;
 /** GitHub's api.github.com description, read and prepared once per process (it is 13 MB of JSON). */
 export function loadGitHubApiDescription(): GitHubApiDescription {
   if (!description) {
-    const file = createRequire(import.meta.url).resolve(DESCRIPTION_MODULE);
+    const file = existsSync(BUNDLED_COPY)
+      ? BUNDLED_COPY
+      : createRequire(import.meta.url).resolve(DESCRIPTION_MODULE);
     description = new GitHubApiDescription(JSON.parse(readFileSync(file, "utf8")) as OpenApiDocument);
   }
   return description;
