@@ -1,9 +1,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { DescribeImagesCommand, type ImageDetail } from "@aws-sdk/client-ecr";
+import { join } from "node:path";
+import {
+  DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
+  type ECRClient,
+  type ImageDetail,
+} from "@aws-sdk/client-ecr";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
   type Config,
+  ConfigError,
+  checkSecretReferences,
   cleanText,
   createEcrClient,
   createPackageResolver,
@@ -21,9 +28,24 @@ import {
   shortDigest,
   whyNotRouted,
 } from "@ecr-scan-reporter/core";
-import { parseImageRef } from "../image-ref.js";
-import { printJson, printTable } from "../output.js";
+import { formatDuration } from "@ecr-scan-reporter/core/config";
+import { type ImageRef, parseImageRef } from "../image-ref.js";
+import { printJson, printTable, writeSummary } from "../output.js";
+import { imageFolder, NOT_REPORTED_FILE, prepareImageFolder, REPORT_FILE } from "../report-folder.js";
 import { createCliReporterDeps } from "../reporter-deps.js";
+import {
+  type IncompleteScan,
+  incompleteScanMessage,
+  parseWaitTimeout,
+  type ScanRead,
+  type ScanState,
+  scanStateOf,
+  screenReportedImage,
+  type WaitForScanOptions,
+  waitForScan,
+} from "../scan-state.js";
+import { templatesFolder } from "../templates-option.js";
+import { TOP_FINDINGS_HEADERS, topFindingRows, topFindingsHeading } from "../top-findings.js";
 import { UsageError } from "../usage-error.js";
 
 export interface ReportOptions {
@@ -32,23 +54,53 @@ export interface ReportOptions {
   failOnFindings?: boolean;
   templates?: string;
   debug?: boolean;
+  /** Wait for a running (IN_PROGRESS, PENDING) scan to finish before reporting. */
+  wait?: boolean;
+  /** How long `--wait` waits (`10m` when absent); given alone, it implies `--wait`. */
+  waitTimeout?: string;
+  /** The node_modules folder custom reporter packages load from (`--reporters`, default ./node_modules). */
+  reportersDir?: string;
+}
+
+/**
+ * The exit code of an image whose findings cannot be judged (main.ts `EXIT.scanIncomplete`): its scan is not
+ * complete, failed, never ran, or it is not an image at all. With or without --fail-on-findings: the command was
+ * asked for the image's findings and there are none to give, which no caller should read as "done".
+ */
+export const SCAN_INCOMPLETE_EXIT = 4;
+
+/** The image a report is about. */
+export interface ReportedImage {
+  repository: string;
+  digest: string;
+  /** Empty for an untagged image. */
+  tags: string[];
+}
+
+/** What `buildImageReport` found: the scan's state, and the report when there is one to give. */
+export interface ImageReportOutcome {
+  image: ReportedImage;
+  /** `complete`, or why the image's findings cannot be judged. */
+  state: ScanState;
+  /**
+   * Built for a complete scan, and for a failed one: reporters may be told of a failure (`notifyOnScanFailure`),
+   * as report-findings tells them. Absent in every other state: there is nothing to report.
+   */
+  report?: ScanReport;
+}
+
+/** What `buildImageReport` may be given besides what `reportImage` takes. */
+export interface BuildImageReportDeps extends ReportImageDeps {
+  /** Wait this way for a running scan to finish; absent: take the scan as it is now. */
+  wait?: WaitForScanOptions;
 }
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "";
 }
 
-/**
- * Fetches one image's findings and builds its report with the configured policy, as report-findings would; with
- * `deps.intel`, its CVE ids are looked up in the threat intel first.
- */
-export async function buildImageReport(
-  reference: string,
-  config: Config,
-  deps: ReportImageDeps = {},
-): Promise<ScanReport> {
-  const ref = parseImageRef(reference);
-  const ecr = createEcrClient();
+/** DescribeImages of the one image a reference names; a UsageError when it or its repository does not exist. */
+async function describeImage(ecr: ECRClient, reference: string, ref: ImageRef): Promise<ImageDetail> {
   let detail: ImageDetail | undefined;
   try {
     const out = await ecr.send(
@@ -65,33 +117,107 @@ export async function buildImageReport(
     throw error;
   }
   if (!detail?.imageDigest) throw new UsageError(`${reference}: no such image.`);
+  return detail;
+}
+
+/**
+ * The image's last scan status, from one page of DescribeImageScanFindings (the findings are read later, once):
+ * ScanNotFoundException means it was never scanned.
+ */
+async function readScan(ecr: ECRClient, detail: ImageDetail): Promise<ScanRead> {
   try {
-    const { report, expiredIgnoreEntries } = await reportImage(
+    const out = await ecr.send(
+      new DescribeImageScanFindingsCommand({
+        registryId: detail.registryId || undefined,
+        repositoryName: detail.repositoryName,
+        imageId: { imageDigest: detail.imageDigest },
+        maxResults: 1,
+      }),
+    );
+    return {
+      kind: "scanned",
+      status: out.imageScanStatus?.status,
+      description: out.imageScanStatus?.description,
+    };
+  } catch (error) {
+    if (errorName(error) === "ScanNotFoundException") return { kind: "never" };
+    throw error;
+  }
+}
+
+/**
+ * Finds one image and the state of its last scan (waiting for a running one with `deps.wait`), then, when the scan
+ * is complete or failed, builds its report with the configured policy as report-findings would; with
+ * `deps.intel`, its CVE ids are looked up in the threat intel first.
+ */
+export async function buildImageReport(
+  reference: string,
+  config: Config,
+  deps: BuildImageReportDeps = {},
+): Promise<ImageReportOutcome> {
+  const ref = parseImageRef(reference);
+  const ecr = createEcrClient();
+  const detail = await describeImage(ecr, reference, ref);
+  const image: ReportedImage = {
+    repository: ref.repositoryName,
+    digest: detail.imageDigest ?? "",
+    tags: detail.imageTags ?? [],
+  };
+  const screened = screenReportedImage(detail);
+  if (screened) return { image, state: screened };
+
+  const read = () => readScan(ecr, detail);
+  const { state } = deps.wait ? await waitForScan(read, deps.wait) : { state: scanStateOf(await read()) };
+  if (state.kind !== "complete" && state.kind !== "failed") return { image, state };
+
+  let built: Awaited<ReturnType<typeof reportImage>>;
+  try {
+    built = await reportImage(
       ecr,
       {
         registryId: detail.registryId ?? "",
-        repository: ref.repositoryName,
-        digest: detail.imageDigest,
-        tags: detail.imageTags ?? [],
+        repository: image.repository,
+        digest: image.digest,
+        tags: image.tags,
         scanType: await new EcrGateway(ecr).getRegistryScanType(),
       },
       config,
-      deps,
+      { intel: deps.intel },
     );
-    for (const entry of expiredIgnoreEntries) {
-      process.stderr.write(
-        `warning: ignore entry ${entry.id} expired on ${entry.until}; its findings count again\n`,
-      );
-    }
-    return report;
   } catch (error) {
-    if (errorName(error) === "ScanNotFoundException") {
-      throw new UsageError(
-        `${reference} was never scanned: run \`ecr-scan-reporter scan ${ref.repositoryName}\` first.`,
-      );
-    }
+    // The scan was there a moment ago: the image was deleted and pushed again in between. Still never scanned.
+    if (errorName(error) === "ScanNotFoundException") return { image, state: { kind: "never-scanned" } };
     throw error;
   }
+  for (const entry of built.expiredIgnoreEntries) {
+    process.stderr.write(
+      `warning: ignore entry ${entry.id} expired on ${entry.until}; its findings count again\n`,
+    );
+  }
+  // Judged on what the report itself read: a scan started again since the first read is not complete any more.
+  const final = scanStateOf({
+    kind: "scanned",
+    status: built.report.status,
+    description: built.report.statusDescription,
+  });
+  if (final.kind !== "complete" && final.kind !== "failed") return { image, state: final };
+  return { image, state: final, report: built.report };
+}
+
+/** `team-a/api@sha256:0123456789ab`: how the summary lines name the image. */
+function imageLabel(image: Pick<ReportedImage, "repository" | "digest">): string {
+  return `${image.repository}@${shortDigest(image.digest)}`;
+}
+
+/** The verdict of a complete scan: counts, KEV, and whether it is over the thresholds. */
+function verdictLine(report: ScanReport): string {
+  const counts = Object.entries(report.counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s.toLowerCase()}`)
+    .join(", ");
+  const kev = intelCounts(report.findings, new Date());
+  const known = kevCountText(kev.kev, kev.overdue);
+  return `${imageLabel(report)} ${report.status}: ${counts || "no findings"}${known ? `; ${known}` : ""} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}`;
 }
 
 /** `ecr-scan-reporter report <repository>[:tag|@digest]` */
@@ -100,27 +226,69 @@ export async function reportCommand(
   config: Config,
   options: ReportOptions,
 ): Promise<number> {
-  const deps = createCliReporterDeps({ templatesDir: options.templates, debug: options.debug });
+  // Usage problems first, before any AWS call: a bad --templates, --wait-timeout or image reference.
+  const templatesDir = templatesFolder(options.templates);
+  const waitTimeoutMs =
+    options.wait || options.waitTimeout !== undefined ? parseWaitTimeout(options.waitTimeout) : undefined;
+  const folder = options.out ? imageFolder(options.out, parseImageRef(reference)) : undefined;
+
+  const deps = createCliReporterDeps({ templatesDir, debug: options.debug });
   // KEV and EPSS as the Lambda's reports carry them (a preview too: it shows what would be sent), cached in the
   // findings ledger when LEDGER_TABLE_NAME names one; a feed that cannot be reached never stops the report.
-  const report = await buildImageReport(reference, config, {
+  const outcome = await buildImageReport(reference, config, {
     intel: intelFromEnvironment(process.env, config.intel, deps.logger),
+    wait:
+      waitTimeoutMs === undefined
+        ? undefined
+        : {
+            timeoutMs: waitTimeoutMs,
+            onWait: (status) =>
+              process.stderr.write(
+                `waiting up to ${formatDuration(waitTimeoutMs)} for the scan of ${reference} (${status})…\n`,
+              ),
+          },
   });
+  const incomplete: IncompleteScan | undefined =
+    outcome.state.kind === "complete" ? undefined : outcome.state;
+  const notComplete = incomplete && {
+    ...incomplete,
+    message: incompleteScanMessage(incomplete, outcome.image.repository),
+  };
+  const { report } = outcome;
+
+  if (!report) {
+    // Nothing to report: say why, and leave no earlier report of this image in --out to pass for this one.
+    const message = notComplete?.message ?? "";
+    const written: string[] = [];
+    if (folder) {
+      prepareImageFolder(folder);
+      writeFileSync(join(folder, NOT_REPORTED_FILE), `${reference}: ${message}\n`);
+      written.push(NOT_REPORTED_FILE);
+    }
+    if (options.json) printJson({ image: outcome.image, notComplete, ...(folder && { folder, written }) });
+    else {
+      if (folder) writeSummary(`wrote ${join(folder, NOT_REPORTED_FILE)}`);
+      writeSummary(`${imageLabel(outcome.image)}: ${message}`);
+    }
+    return SCAN_INCOMPLETE_EXIT;
+  }
+
   const reporters = await loadReporters(
     config.reporters,
     BUILT_IN_REPORTERS,
     deps,
-    createPackageResolver(join(process.cwd(), "node_modules")),
+    createPackageResolver(options.reportersDir ?? join(process.cwd(), "node_modules")),
   );
 
-  if (options.out) {
-    const outDir = resolve(options.out);
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-    const written = ["report.json"];
+  let deliveryFailed = false;
+  if (folder) {
+    // A preview sends nothing, but it must not pass a configuration whose secrets the functions could not read.
+    await assertSecretsResolve(config);
+    prepareImageFolder(folder);
+    writeFileSync(join(folder, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+    const written = [REPORT_FILE];
     for (const loaded of reporters) {
-      const dir = join(outDir, loaded.id);
-      mkdirSync(dir, { recursive: true });
+      const dir = join(folder, loaded.id);
       const notRouted = whyNotRouted(report, loaded);
       const files = notRouted
         ? [{ name: "NOT-SENT.txt", content: `${loaded.id} would not be sent this report: ${notRouted}.\n` }]
@@ -130,15 +298,16 @@ export async function reportCommand(
               content: `${loaded.entry.use} offers no preview (its plugin has no preview()).\n`,
             },
           ]);
+      mkdirSync(dir, { recursive: true });
       for (const file of files) {
         writeFileSync(join(dir, file.name), file.content);
         written.push(join(loaded.id, file.name));
       }
     }
-    if (options.json) printJson({ report, written });
+    if (options.json) printJson({ report, folder, written, ...(notComplete && { notComplete }) });
     else
       process.stdout.write(
-        `wrote ${written.length} files to ${outDir}:\n${written.map((w) => `  ${w}\n`).join("")}`,
+        `wrote ${written.length} files to ${folder}:\n${written.map((w) => `  ${w}\n`).join("")}`,
       );
   } else {
     // With LEDGER_TABLE_NAME (the module's table, or the sandbox's), a CLI send is change-aware like the Lambda's.
@@ -150,8 +319,14 @@ export async function reportCommand(
       attempt: 1,
       source: "cli",
     });
-    if (options.json) printJson({ report, outcomes: result.outcomes, held: result.held });
-    else {
+    if (options.json) {
+      printJson({
+        report,
+        outcomes: result.outcomes,
+        held: result.held,
+        ...(notComplete && { notComplete }),
+      });
+    } else {
       printTable(
         ["REPORTER", "OUTCOME", "DETAIL"],
         [
@@ -164,21 +339,33 @@ export async function reportCommand(
         ],
       );
     }
-    if (result.failed.length > 0) return 3;
+    deliveryFailed = result.failed.length > 0;
   }
   if (!options.json) {
-    const counts = Object.entries(report.counts)
-      .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s.toLowerCase()}`)
-      .join(", ");
-    const kev = intelCounts(report.findings, new Date());
-    const known = kevCountText(kev.kev, kev.overdue);
-    process.stdout.write(
-      `${report.repository}@${shortDigest(report.digest)} ${report.status}: ${counts || "no findings"}${known ? `; ${known}` : ""} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}\n`,
-    );
+    // A failed scan has no findings: "no findings — within the thresholds" would pass it for a clean image.
+    writeSummary(notComplete ? `${imageLabel(report)}: ${notComplete.message}` : verdictLine(report));
     // A source that failed: the reader must know the report may miss what it would have said.
     const note = intelNote(report.intel);
-    if (note) process.stdout.write(`threat intel: ${cleanText(note, { singleLine: true })}\n`);
+    if (note) writeSummary(`threat intel: ${cleanText(note, { singleLine: true })}`);
+    // On a terminal, what to look at first; a pipe gets the verdict only (and --json the whole report).
+    if (!notComplete && process.stdout.isTTY && report.findings.length > 0) {
+      process.stdout.write(`${topFindingsHeading(report.findings.length)}\n`);
+      printTable(TOP_FINDINGS_HEADERS, topFindingRows(report, new Date()));
+    }
   }
+  if (deliveryFailed) return 3;
+  if (notComplete) return SCAN_INCOMPLETE_EXIT;
   return options.failOnFindings && report.verdict.due ? 1 : 0;
+}
+
+/**
+ * `--out` sends nothing, but a preview that passes a secret the functions cannot read would hide the one failure that
+ * matters: every reference in the reporters' options must resolve (ConfigError, exit 2, naming each one). When AWS
+ * cannot be asked at all (no credentials), the check is skipped with a note rather than failed.
+ */
+async function assertSecretsResolve(config: Config): Promise<void> {
+  const check = await checkSecretReferences(config);
+  if (check.problems.length > 0)
+    throw new ConfigError(check.problems, "secret references; nothing was written");
+  if (check.unchecked) process.stderr.write(`note: secret references not checked: ${check.unchecked}\n`);
 }
