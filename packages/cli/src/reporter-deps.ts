@@ -15,15 +15,25 @@ export function stderrLogger(debug: boolean): ReporterLogger {
 }
 
 /**
- * What reporters get in the CLI: the default AWS chain, real secrets, `--templates` overrides. Raw lines (EMF
- * metrics) go to stderr, so stdout stays the command's own output (tables, --json).
+ * Where reporters' raw lines go in the CLI. They are CloudWatch EMF metric lines (the metrics reporter's), meant for
+ * a Lambda's log stream, where CloudWatch turns them into metrics; on a terminal they are only noise, so they are
+ * dropped unless --debug, and then go to stderr, so stdout stays the command's own output (tables, --json).
+ * `report --out` still writes them to metrics/metrics.emf.jsonl.
  */
+export function cliRawLineWriter(
+  debug: boolean,
+  stderr: (text: string) => unknown = (text) => process.stderr.write(text),
+) {
+  return (line: string): void => {
+    if (debug) stderr(`${line}\n`);
+  };
+}
+
+/** What reporters get in the CLI: the default AWS chain, real secrets, `--templates` overrides. */
 export function createCliReporterDeps(options: { templatesDir?: string; debug?: boolean }): ReporterDeps {
   return createReporterDeps({
     logger: stderrLogger(Boolean(options.debug)),
     templates: createTemplateSource(options.templatesDir ? [options.templatesDir] : []),
-    writeLine: (text) => {
-      process.stderr.write(`${text}\n`);
-    },
+    writeLine: cliRawLineWriter(Boolean(options.debug)),
   });
 }

@@ -104,9 +104,10 @@ beforeEach(() => {
 describe("ecr-scan-reporter exposure", () => {
   it("prints a row per image in a pipe, in use first, and a one-line summary", async () => {
     const { code, stdout, stderr } = await cli("CVE-2021-44228");
-    expect(stderr).toBe("");
     expect(code).toBe(0);
-    const lines = stdout.trimEnd().split("\n");
+    // In a pipe, stdout holds the rows; the summary and the intel line go to stderr.
+    const lines = [...stdout.trimEnd().split("\n"), ...stderr.trimEnd().split("\n")];
+    expect(stderr.trimEnd().split("\n")).toHaveLength(2);
     expect(lines[0]).toBe(
       "REPOSITORY\tTAGS\tDIGEST\tSEVERITY\tPACKAGE\tFIXED IN\tFIRST SEEN\tLAST SCAN\tIN USE",
     );
@@ -202,7 +203,7 @@ describe("ecr-scan-reporter exposure", () => {
     expect(answer.images.map((image) => image.digest)).toEqual([digestOf("a"), digestOf("b")]);
 
     const table = await cli("--package", "log4j-core");
-    const lines = table.stdout.trimEnd().split("\n");
+    const lines = [...table.stdout.trimEnd().split("\n"), table.stderr.trimEnd()];
     expect(lines[0]?.split("\t").at(-1)).toBe("VULNERABILITIES");
     expect(lines[1]?.split("\t").at(-1)).toBe("CVE-2021-44228");
     expect(lines.at(-1)).toBe("log4j-core: 2 images (1 in use)");
@@ -211,7 +212,8 @@ describe("ecr-scan-reporter exposure", () => {
   it("exits 0 with an empty answer for an id the ledger does not know, and what the feeds say of it", async () => {
     const table = await cli("CVE-2099-0001");
     expect(table.code).toBe(0);
-    expect(table.stdout).toBe(
+    expect(table.stdout).toBe("");
+    expect(table.stderr).toBe(
       "CVE-2099-0001: 0 images (0 in use)\nCVE-2099-0001: not on CISA's KEV catalog; no EPSS score\n",
     );
     const json = await cli("CVE-2099-0001", "--json");
@@ -254,7 +256,7 @@ describe("ecr-scan-reporter exposure", () => {
     try {
       const table = await cli("CVE-2021-44228");
       expect(table.code).toBe(0);
-      const lines = table.stdout.trimEnd().split("\n");
+      const lines = table.stderr.trimEnd().split("\n");
       expect(lines.at(-2)).toBe("CVE-2021-44228: 3 images (2 in use)");
       expect(lines.at(-1)).toBe("CVE-2021-44228: EPSS 94 % (99th percentile); KEV unavailable: HTTP 500");
       expect(table.stderr).toContain("KEV feed unavailable");

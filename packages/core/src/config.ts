@@ -1,6 +1,7 @@
 // `@ecr-scan-reporter/core/config`: the configuration document — its zod schema, JSON Schema, parsing with every
 // problem at once, and loading it from a Lambda's environment.
 export { configJsonSchema, configJsonSchemaText } from "./config/json-schema.js";
+export { findJsonSyntaxError, type JsonSyntaxError, lineColumnOf } from "./config/json-syntax.js";
 export {
   CONFIG_ENV,
   CONFIG_PARAMETER_ENV,
@@ -9,6 +10,7 @@ export {
   type ParameterReader,
   parseConfig,
   parseConfigText,
+  parseJsonDocument,
   problemsFromIssues,
 } from "./config/load.js";
 export {
@@ -18,6 +20,7 @@ export {
   type Duration,
   type IgnoreEntry,
   type ReporterEntry,
+  reporterEntrySchema,
 } from "./config/schema.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";

@@ -27,6 +27,9 @@ export class EcrScanReporterError extends Error {
 export interface ConfigProblem {
   path: string;
   reason: string;
+  /** Where a JSON syntax error is (1-based), so editors and terminals can jump to it: `file:line:column`. */
+  line?: number;
+  column?: number;
 }
 
 /** The configuration is unusable; `problems` lists every mistake at once. */
@@ -34,7 +37,10 @@ export class ConfigError extends EcrScanReporterError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], source: string) {
-    const lines = problems.map((p) => (p.path ? `${p.path}: ${p.reason}` : p.reason));
+    const lines = problems.map((p) => {
+      if (p.line !== undefined) return `${source}:${p.line}:${p.column ?? 1}: ${p.reason}`;
+      return p.path ? `${p.path}: ${p.reason}` : p.reason;
+    });
     super(
       "CONFIG_INVALID",
       `Invalid ecr-scan-reporter configuration (${source}), ${problems.length} problem(s):\n${lines.map((l) => `  - ${l}`).join("\n")}`,

@@ -172,3 +172,12 @@ export {
   type SendDigestsResult,
   sendDigests,
 } from "./use-cases/send-digests.js";
+export {
+  type ConfigValidation,
+  checkTemplatesFolder,
+  unknownReporterProblems,
+  type ValidateConfigDeps,
+  type ValidationCheck,
+  type ValidationProblem,
+  validateConfigText,
+} from "./use-cases/validate-config.js";

@@ -344,11 +344,15 @@ describe("parseConfigText", () => {
     const error = configErrorOf(() => parseConfigText('{ "scan": { "expiry": "7d", } ', "config.json"));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.problems).toHaveLength(1);
-    // The whole document is at fault: no path, so the message lists the bare reason.
-    expect(error.problems[0]?.path).toBe("");
-    expect(error.problems[0]?.reason).toMatch(/^not valid JSON: SyntaxError/);
+    // No path in the document: the place is a line and column of the text, which the message gives as file:line:col.
+    expect(error.problems[0]).toEqual({
+      path: "",
+      reason: "Trailing comma before '}' (JSON allows none: remove it)",
+      line: 1,
+      column: 27,
+    });
     expect(error.message).toContain("(config.json)");
-    expect(error.message).toContain("\n  - not valid JSON: SyntaxError");
+    expect(error.message).toContain("\n  - config.json:1:27: Trailing comma before '}'");
   });
 
   it("parses valid JSON text", () => {
@@ -415,6 +419,20 @@ describe("loadConfigFromEnvironment", () => {
     expect(error.message).toContain("ParameterNotFound");
     expect(error.message).toContain("ssm:GetParameter");
     expect(error.cause).toBe(cause);
+  });
+
+  it("names the AWS error under Powertools' GetParameterError", async () => {
+    const aws = Object.assign(new Error(""), {
+      name: "ParameterNotFound",
+      $metadata: { httpStatusCode: 400 },
+    });
+    const wrapped = Object.assign(new Error("", { cause: aws }), { name: "GetParameterError" });
+    const error = await rejectionOf(
+      loadConfigFromEnvironment({ [CONFIG_PARAMETER_ENV]: "/ecr-scan-reporter/config" }, async () => {
+        throw wrapped;
+      }),
+    );
+    expect(error.message).toContain("named by ECR_SCAN_REPORTER_CONFIG_PARAMETER (ParameterNotFound).");
   });
 
   it("says so when the parameter is empty", async () => {

@@ -23,8 +23,9 @@ import {
   type SendDigestsResult,
   sendDigests,
 } from "@ecr-scan-reporter/core";
-import { printJson, printTable } from "../output.js";
+import { printJson, printTable, writeSummary } from "../output.js";
 import { createCliReporterDeps } from "../reporter-deps.js";
+import { templatesFolder } from "../templates-option.js";
 import { UsageError } from "../usage-error.js";
 
 export interface DigestOptions {
@@ -33,6 +34,8 @@ export interface DigestOptions {
   json?: boolean;
   templates?: string;
   debug?: boolean;
+  /** The node_modules folder custom reporter packages load from (`--reporters`, default ./node_modules). */
+  reportersDir?: string;
 }
 
 /** Said when no table is given: digests are built from the ledger, and there is no stand-in for it. */
@@ -108,12 +111,15 @@ async function registryAccount(ecr: ECRClient): Promise<string> {
  */
 export async function digestCommand(config: Config, options: DigestOptions): Promise<number> {
   const tableName = digestTableName(options.table, process.env);
-  const deps = createCliReporterDeps({ templatesDir: options.templates, debug: options.debug });
+  const deps = createCliReporterDeps({
+    templatesDir: templatesFolder(options.templates),
+    debug: options.debug,
+  });
   const reporters = await loadReporters(
     config.reporters,
     BUILT_IN_REPORTERS,
     deps,
-    createPackageResolver(join(process.cwd(), "node_modules")),
+    createPackageResolver(options.reportersDir ?? join(process.cwd(), "node_modules")),
   );
   const ecr = createEcrClient();
   const ledgers = openDigestLedgers(tableName, process.env, deps.logger);
@@ -170,8 +176,9 @@ export async function digestCommand(config: Config, options: DigestOptions): Pro
         ...result.withoutDigest.map((id) => [id, "skipped", "its reporter does not support digests"]),
       ],
     );
-    process.stdout.write(
-      `period ${result.periodKey}: ${result.repositories} repositories, ${result.images} images in use\n`,
+    // The summary after the table: on stderr in a pipe, so stdout holds the rows only.
+    writeSummary(
+      `period ${result.periodKey}: ${result.repositories} repositories, ${result.images} images in use`,
     );
   }
   return result.failed.length > 0 ? 3 : 0;

@@ -21,7 +21,7 @@ import {
   queryExposure,
   shortDigest,
 } from "@ecr-scan-reporter/core";
-import { printJson, printTable } from "../output.js";
+import { printJson, printTable, writeSummary } from "../output.js";
 import { stderrLogger } from "../reporter-deps.js";
 import { UsageError } from "../usage-error.js";
 
@@ -196,9 +196,10 @@ export function printExposure(exposure: Exposure, json: boolean, intel?: Exposur
   }
   const { headers, rows } = exposureRows(exposure);
   if (rows.length > 0) printTable(headers, rows);
-  process.stdout.write(`${exposureSummary(exposure)}\n`);
+  // The count and what the feeds say: after the table on a terminal, on stderr in a pipe (stdout: the rows only).
+  writeSummary(exposureSummary(exposure));
   const line = intel ? exposureIntelLine(intel.id, intel.lookup, intel.now) : "";
-  if (line) process.stdout.write(`${line}\n`);
+  if (line) writeSummary(line);
 }
 
 /**

@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { BUILT_IN_REPORTER_NAMES } from "@ecr-scan-reporter/built-in-reporters";
 import {
   type Config,
+  ConfigError,
   countScanRun,
   createEcrClient,
   EcrGateway,
@@ -8,9 +12,10 @@ import {
   type RepositoryPlan,
   type ScanType,
   selectRepositories,
+  unknownReporterProblems,
 } from "@ecr-scan-reporter/core";
 import pLimit from "p-limit";
-import { printJson, printTable, shortImageName } from "../output.js";
+import { ageText, printJson, printTable, shortImageName, writeSummary } from "../output.js";
 import { UsageError } from "../usage-error.js";
 
 /** Repositories planned at once; each plans its images with bounded concurrency of its own. */
@@ -51,6 +56,41 @@ export async function planRegistry(
   return { scanType, plans };
 }
 
+/** True when `nodeModules` holds a package of that name (its package.json), without loading it. */
+export function isInstalledPackage(packageName: string, nodeModules: string): boolean {
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(packageName)) return false;
+  return existsSync(join(nodeModules, ...packageName.split("/"), "package.json"));
+}
+
+/**
+ * Rejects a configuration whose reporters name neither a built-in reporter nor a package installed in
+ * `nodeModules` (exit 2, the built-in names listed): `plan` and `scan` do not run reporters, but a misspelt one
+ * would fail the report function later, far from the person who made the slip. Checked by name only.
+ */
+export function assertKnownReporters(
+  config: { reporters: readonly Pick<Config["reporters"][number], "use">[] },
+  nodeModules: string,
+  cwd = process.cwd(),
+): void {
+  const inCwd = relative(cwd, nodeModules);
+  const where = !inCwd.startsWith("..") && !isAbsolute(inCwd) ? `./${inCwd}` : nodeModules;
+  const problems = unknownReporterProblems(
+    config.reporters,
+    BUILT_IN_REPORTER_NAMES,
+    (name) => isInstalledPackage(name, nodeModules),
+    `${where} (--reporters DIR names another folder)`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems, "reporters");
+}
+
+/** The DETAIL cell of a decision: the skip's detail, or how old the scan being redone is. */
+export function decisionDetail(decision: RepositoryPlan["decisions"][number]["decision"], now: Date): string {
+  if (decision.action === "skip") return decision.detail ?? "";
+  if (!decision.lastScannedAt) return decision.reason === "expired" ? "last scan time unknown" : "";
+  const age = ageText(now.getTime() - decision.lastScannedAt.getTime());
+  return decision.reason === "retry-failed" ? `failed ${age}` : `last scan ${age}`;
+}
+
 /** Counts decisions as `scan:<reason>` / `skip:<reason>`. */
 export function countDecisions(plans: readonly RepositoryPlan[]): Record<string, number> {
   return countScanRun(
@@ -72,14 +112,18 @@ export function planJson({ scanType, plans }: RegistryPlan) {
         action: decision.action,
         reason: decision.reason,
         detail: decision.action === "skip" ? decision.detail : undefined,
+        lastScannedAt: decision.action === "scan" ? decision.lastScannedAt?.toISOString() : undefined,
       })),
     })),
     summary: countDecisions(plans),
   };
 }
 
-/** Prints a plan as a table (terminal), lines (pipe) or JSON. */
-export function printPlan(plan: RegistryPlan, json: boolean): void {
+/**
+ * Prints a plan as a table (terminal, fitted to its width), lines (pipe) or JSON. The summary line goes where
+ * summaries go (writeSummary): after the table on a terminal, to stderr in a pipe.
+ */
+export function printPlan(plan: RegistryPlan, json: boolean, now = new Date()): void {
   if (json) {
     printJson(planJson(plan));
     return;
@@ -90,20 +134,26 @@ export function printPlan(plan: RegistryPlan, json: boolean): void {
       shortImageName(image),
       decision.action,
       decision.reason,
-      decision.action === "skip" ? (decision.detail ?? "") : "",
+      decisionDetail(decision, now),
     ]),
   );
   printTable(["REPOSITORY", "IMAGE", "DECISION", "REASON", "DETAIL"], rows);
   const summary = Object.entries(countDecisions(plan.plans))
     .map(([k, v]) => `${k} ${v}`)
     .join(", ");
-  process.stdout.write(
-    `${plan.plans.length} repositories, ${rows.length} images (registry scan type ${plan.scanType}): ${summary || "nothing to do"}\n`,
+  writeSummary(
+    `${plan.plans.length} repositories, ${rows.length} images (registry scan type ${plan.scanType}): ${summary || "nothing to do"}`,
   );
 }
 
 /** `ecr-scan-reporter plan [repository...]` */
-export async function planCommand(config: Config, names: string[], json: boolean): Promise<number> {
+export async function planCommand(
+  config: Config,
+  names: string[],
+  json: boolean,
+  options: { reportersDir?: string } = {},
+): Promise<number> {
+  assertKnownReporters(config, options.reportersDir ?? join(process.cwd(), "node_modules"));
   const plan = await planRegistry(new EcrGateway(createEcrClient()), config, names);
   printPlan(plan, json);
   return 0;

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   type Config,
   createEcrClient,
@@ -6,11 +7,20 @@ import {
   startPlannedScans,
 } from "@ecr-scan-reporter/core";
 import { SingleBar } from "cli-progress";
-import { isInteractive, printJson, shortImageName } from "../output.js";
-import { countDecisions, planJson, planRegistry } from "./plan.js";
+import { isInteractive, printJson, shortImageName, writeSummary } from "../output.js";
+import { assertKnownReporters, countDecisions, planJson, planRegistry } from "./plan.js";
 
-/** `ecr-scan-reporter scan [repository...]`: plans like `plan`, then starts the scans, most urgent first. */
-export async function scanCommand(config: Config, names: string[], json: boolean): Promise<number> {
+/**
+ * `ecr-scan-reporter scan [repository...]`: plans like `plan`, then starts the scans, most urgent first. In a pipe,
+ * stdout gets one `repository:image<TAB>outcome` line per scan and the summary goes to stderr.
+ */
+export async function scanCommand(
+  config: Config,
+  names: string[],
+  json: boolean,
+  options: { reportersDir?: string } = {},
+): Promise<number> {
+  assertKnownReporters(config, options.reportersDir ?? join(process.cwd(), "node_modules"));
   const gateway = new EcrGateway(createEcrClient(), createEcrClient());
   const plan = await planRegistry(gateway, config, names);
   const total = plan.plans.reduce((n, p) => n + p.toScan.length, 0);
@@ -50,7 +60,7 @@ export async function scanCommand(config: Config, names: string[], json: boolean
     const results = Object.entries(outcomes)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ");
-    process.stdout.write(`${decisions || "nothing to do"}\nscans: ${results || "none started"}\n`);
+    writeSummary(`${decisions || "nothing to do"}\nscans: ${results || "none started"}`);
   }
   return 0;
 }

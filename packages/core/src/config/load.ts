@@ -1,5 +1,7 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { ConfigError, type ConfigProblem, describeError, EcrScanReporterError } from "../errors.js";
+import { awsErrorName } from "../reporters/secrets.js";
+import { findJsonSyntaxError, lineColumnOf } from "./json-syntax.js";
 import { type Config, configSchema } from "./schema.js";
 
 /** Environment variables the Lambdas read their configuration from (docs/configuration.md). */
@@ -42,15 +44,25 @@ export function parseConfig(document: unknown, source: string): Config {
   return result.data;
 }
 
+/**
+ * Parses JSON text; when it is not JSON, the problem says where (line and column, 1-based) and what was expected,
+ * the same on every Node version (JSON.parse's own words remain for what the scanner cannot place).
+ */
+export function parseJsonDocument(text: string): { document: unknown } | { problem: ConfigProblem } {
+  try {
+    return { document: JSON.parse(text) };
+  } catch (error) {
+    const located = findJsonSyntaxError(text);
+    if (!located) return { problem: { path: "", reason: `not valid JSON: ${describeError(error)}` } };
+    return { problem: { path: "", reason: located.message, ...lineColumnOf(text, located.offset) } };
+  }
+}
+
 /** Parses and validates a configuration document from JSON text. */
 export function parseConfigText(text: string, source: string): Config {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([{ path: "", reason: `not valid JSON: ${describeError(error)}` }], source);
-  }
-  return parseConfig(document, source);
+  const parsed = parseJsonDocument(text);
+  if ("problem" in parsed) throw new ConfigError([parsed.problem], source);
+  return parseConfig(parsed.document, source);
 }
 
 /** Reads an SSM parameter's value, decrypted; injected so tests need no AWS. */
@@ -73,9 +85,12 @@ export async function loadConfigFromEnvironment(
     try {
       text = await readParameter(parameterName);
     } catch (error) {
+      // Powertools wraps the SDK's error in its GetParameterError: the AWS error's name is what says what to fix.
+      const name = awsErrorName(error);
+      const message = error instanceof Error ? error.message : String(error);
       throw new EcrScanReporterError(
         "CONFIG_NOT_FOUND",
-        `Could not read the SSM parameter "${parameterName}" named by ${CONFIG_PARAMETER_ENV} (${describeError(error)}). Check that it exists in this region and that the function may ssm:GetParameter it.`,
+        `Could not read the SSM parameter "${parameterName}" named by ${CONFIG_PARAMETER_ENV} (${message ? `${name}: ${message}` : name}). Check that it exists in this region and that the function may ssm:GetParameter it.`,
         { cause: error },
       );
     }

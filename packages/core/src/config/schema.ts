@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseDuration } from "../duration.js";
 import { SEVERITIES, type Severity } from "../model.js";
 
@@ -88,6 +88,35 @@ const thresholdsSchema = z
   .transform((given): Record<Severity, number | null> => ({ ...DEFAULT_THRESHOLDS, ...given }))
   .describe("Per severity, how many findings are tolerated before a report is due.");
 
+/** One entry of `reporters`: a reporter, its routing and its own options (checked apart by `validate`, too). */
+export const reporterEntrySchema = z.strictObject({
+  use: z
+    .string()
+    .min(1)
+    .describe("A built-in reporter (sns, slack, github, email, metrics) or a package name."),
+  repositories: regexSchema.optional().describe("Only reports of repositories whose name matches."),
+  minSeverity: severitySchema.optional().describe("Only reports with a finding at least this severe."),
+  notify: z
+    .enum(["changes", "always"])
+    .default("changes")
+    .describe(
+      'How noisy: "changes" sends a due report only when it is the first for the image reference, has new findings, raised severities or a changed verdict, and one notice when an image is back within the thresholds; "always" sends every due report. Both never send the same scan twice. Needs the findings ledger (LEDGER_TABLE_NAME); without it every due report is sent.',
+    ),
+  onlyFixable: z
+    .boolean()
+    .optional()
+    .describe(
+      "true: send this entry only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL); a report left with none is not sent.",
+    ),
+  digest: z
+    .boolean()
+    .optional()
+    .describe(
+      "Send this entry a periodic digest (send-digests, on digest_schedule_expression): on by default for reporters that support digests; false turns it off.",
+    ),
+  options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
+});
+
 /** The whole configuration document (docs/configuration.md): one schema used by the Lambdas, the CLI and the module. */
 export const configSchema = z
   .strictObject({
@@ -172,40 +201,7 @@ export const configSchema = z
       )
       .default([])
       .describe("Findings removed before counting."),
-    reporters: z
-      .array(
-        z.strictObject({
-          use: z
-            .string()
-            .min(1)
-            .describe("A built-in reporter (sns, slack, github, email, metrics) or a package name."),
-          repositories: regexSchema.optional().describe("Only reports of repositories whose name matches."),
-          minSeverity: severitySchema
-            .optional()
-            .describe("Only reports with a finding at least this severe."),
-          notify: z
-            .enum(["changes", "always"])
-            .default("changes")
-            .describe(
-              'How noisy: "changes" sends a due report only when it is the first for the image reference, has new findings, raised severities or a changed verdict, and one notice when an image is back within the thresholds; "always" sends every due report. Both never send the same scan twice. Needs the findings ledger (LEDGER_TABLE_NAME); without it every due report is sent.',
-            ),
-          onlyFixable: z
-            .boolean()
-            .optional()
-            .describe(
-              "true: send this entry only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL); a report left with none is not sent.",
-            ),
-          digest: z
-            .boolean()
-            .optional()
-            .describe(
-              "Send this entry a periodic digest (send-digests, on digest_schedule_expression): on by default for reporters that support digests; false turns it off.",
-            ),
-          options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
-        }),
-      )
-      .default([])
-      .describe("Where reports go."),
+    reporters: z.array(reporterEntrySchema).default([]).describe("Where reports go."),
   })
   .describe("ecr-scan-reporter configuration.");
 

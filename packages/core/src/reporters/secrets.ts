@@ -20,25 +20,38 @@ export function describeSecretRef(ref: SecretRef): string {
   return "secretArn" in ref ? `Secrets Manager secret ${ref.secretArn}` : `SSM parameter ${ref.parameter}`;
 }
 
-function secretValueOf(raw: unknown, ref: SecretRef): string {
-  const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : raw;
-  if (typeof text !== "string" || text === "") {
-    throw new SecretError(`${describeSecretRef(ref)} has no string value.`);
+/**
+ * The name of the AWS error behind a failed fetch. Powertools wraps the SDK's error in its own GetParameterError
+ * (the AWS one is its `cause`), so the chain is followed to the error AWS answered with (it carries `$metadata`),
+ * else to its innermost error: `ParameterNotFound`, `AccessDeniedException`, `CredentialsProviderError`.
+ */
+export function awsErrorName(error: unknown): string {
+  let current: unknown = error;
+  let name = "Error";
+  // A bounded walk: a cause chain can be circular.
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    name = current.name;
+    if ("$metadata" in current) return name;
+    current = current.cause;
   }
-  if (!("secretArn" in ref) || !ref.jsonKey) return text.trim();
+  return name;
+}
+
+/** What is wrong with a fetched secret's value (no string, not JSON, no jsonKey), or its value. Never the value in words. */
+export function secretValueOf(raw: unknown, ref: SecretRef): { value: string } | { problem: string } {
+  const text = raw instanceof Uint8Array ? Buffer.from(raw).toString("utf8") : raw;
+  if (typeof text !== "string" || text === "") return { problem: "has no string value" };
+  if (!("secretArn" in ref) || !ref.jsonKey) return { value: text.trim() };
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
-    throw new SecretError(
-      `${describeSecretRef(ref)} is not JSON, so jsonKey "${ref.jsonKey}" cannot be read from it.`,
-    );
+    return { problem: `is not JSON, so jsonKey "${ref.jsonKey}" cannot be read from it` };
   }
   const value = (document as Record<string, unknown> | null)?.[ref.jsonKey];
-  if (typeof value !== "string" || value === "") {
-    throw new SecretError(`${describeSecretRef(ref)} has no string at jsonKey "${ref.jsonKey}".`);
-  }
-  return value;
+  if (typeof value !== "string" || value === "")
+    return { problem: `has no string at jsonKey "${ref.jsonKey}"` };
+  return { value };
 }
 
 /**
@@ -59,14 +72,16 @@ export function createSecretResolver(fetchers: SecretFetchers = powertoolsSecret
               ? await fetchers.secret(ref.secretArn)
               : await fetchers.parameter(ref.parameter);
         } catch (error) {
-          const name = error instanceof Error ? error.name : "Error";
+          const name = awsErrorName(error);
           throw new SecretError(
             `Could not read the ${describeSecretRef(ref)} (${name}). Check that it exists in this region and that the function may read it${"parameter" in ref ? " and decrypt it (kms:Decrypt)" : ""}.`,
             // Only the error's name travels on: AWS messages can echo what was asked for.
             { cause: new Error(name) },
           );
         }
-        return secretValueOf(raw, ref);
+        const read = secretValueOf(raw, ref);
+        if ("problem" in read) throw new SecretError(`${describeSecretRef(ref)} ${read.problem}.`);
+        return read.value;
       })();
       cache.set(key, value);
       value.catch(() => cache.delete(key));
