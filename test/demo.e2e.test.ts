@@ -172,6 +172,24 @@ describe("the demo (the README's main job)", () => {
     expect(feedIds.some((id) => resentMessage?.message.includes(id))).toBe(true);
 
     const page = readFileSync(join(out, "index.html"), "utf8");
+    // Each report row links to what every reporter sent for it (each message from one row), and every link opens.
+    const links = [...page.matchAll(/href="([^"]+)"/g)]
+      .map((m) => decodeURIComponent(m[1] ?? ""))
+      .filter((href) => !href.startsWith("https://"));
+    for (const href of links) expect(existsSync(join(out, href)), href).toBe(true);
+    for (const pass of [first, second])
+      for (const [reporter, file] of [
+        ["sns", /\.json$/],
+        ["slack", /\.json$/],
+        ["email", /\.html$/],
+      ] as const)
+        expect(
+          links.filter((h) => h.startsWith(`${reporter}/pass${pass.pass}-`) && file.test(h)),
+        ).toHaveLength(pass.reportsPerReporter[reporter] ?? -1);
+    expect(page.match(/>github<\/a>/g)).toHaveLength(
+      (first.reportsPerReporter.github ?? 0) + (second.reportsPerReporter.github ?? 0),
+    );
+    expect(page).toContain('<table class="cves">');
     expect(page).toContain("<svg");
     expect(page).toContain("Findings per severity");
     expect(page).toContain(`pass 2, ${SECOND_PASS_AFTER_DAYS} days later`);

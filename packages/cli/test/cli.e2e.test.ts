@@ -66,8 +66,8 @@ describe("ecr-scan-reporter plan", () => {
     expect(sandbox.ecr.scanRequests).toHaveLength(0);
   });
 
-  it("prints plain tab-separated lines in a pipe, and only the repositories named", async () => {
-    const { code, stdout } = await cli(
+  it("prints plain tab-separated lines in a pipe, and only the repositories named; the summary on stderr", async () => {
+    const { code, stdout, stderr } = await cli(
       "plan",
       "team-a/api",
       "--config",
@@ -78,10 +78,14 @@ describe("ecr-scan-reporter plan", () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toBe("REPOSITORY\tIMAGE\tDECISION\tREASON\tDETAIL");
-    const rows = lines.slice(1, -1);
+    const rows = lines.slice(1);
     expect(rows.length).toBe(seeded.filter((s) => s.repository === "team-a/api").length);
     expect(rows.every((r) => r.startsWith("team-a/api\t"))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^1 repositories, \d+ images \(registry scan type BASIC\)/);
+    // An expired image's row says how old its last scan is (the demo seeds it 8 days and more ago).
+    const expired = rows.filter((r) => r.includes("\texpired\t"));
+    expect(expired.length).toBeGreaterThan(0);
+    for (const row of expired) expect(row).toMatch(/\tlast scan (8|9|\d\d) days ago$/);
+    expect(stderr).toMatch(/^1 repositories, \d+ images \(registry scan type BASIC\)/);
   });
 });
 
@@ -131,15 +135,17 @@ describe("ecr-scan-reporter scan and report", () => {
       "--json",
     );
     expect(code).toBe(0);
-    const { report, written } = JSON.parse(stdout);
+    const { report, folder, written } = JSON.parse(stdout);
     // One CRITICAL finding over the threshold of 0: the report is due.
     expect(report.verdict.due).toBe(true);
     expect(written).toContain("report.json");
-    expect(readdirSync(join(out, "metrics"))).toEqual(["metrics.emf.jsonl"]);
+    // A folder per image under --out: <repository>/@<tag, or sha256-… for an image named by digest>.
+    expect(folder).toBe(join(out, "cli", "report-out", `@${digest.replace(":", "-")}`));
+    expect(readdirSync(join(folder, "metrics"))).toEqual(["metrics.emf.jsonl"]);
     // One text with its message attributes (the default message structure).
-    expect(readdirSync(join(out, "sns")).sort()).toEqual(["sns-message.txt", "sns-publish.json"]);
-    expect(readFileSync(join(out, "sns", "sns-message.txt"), "utf8")).toContain("CVE-2024-3094");
-    expect(readdirSync(join(out, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
+    expect(readdirSync(join(folder, "sns")).sort()).toEqual(["sns-message.txt", "sns-publish.json"]);
+    expect(readFileSync(join(folder, "sns", "sns-message.txt"), "utf8")).toContain("CVE-2024-3094");
+    expect(readdirSync(join(folder, "email")).sort()).toEqual(["email.eml", "email.html", "email.txt"]);
     // Written, not sent.
     expect(sandbox.sns.published).toHaveLength(publishedBefore);
     const failing = await cli(
@@ -177,7 +183,8 @@ describe("ecr-scan-reporter scan and report", () => {
       "--fail-on-findings",
     );
     expect(notDue.code).toBe(0);
-    expect(readFileSync(join(cleanOut, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
+    const cleanFolder = join(cleanOut, "cli", "report-out", `@${clean.replace(":", "-")}`);
+    expect(readFileSync(join(cleanFolder, "sns", "NOT-SENT.txt"), "utf8")).toContain("not due");
   });
 
   it("sends through the configured reporters without --out", async () => {
@@ -333,7 +340,15 @@ describe("ecr-scan-reporter sandbox", () => {
       output += String(chunk);
       return true;
     });
-    const running = main(["node", "ecr-scan-reporter", "sandbox", "--write-config", configFile]);
+    const running = main([
+      "node",
+      "ecr-scan-reporter",
+      "sandbox",
+      "--write-config",
+      configFile,
+      "--out",
+      join(dir, "sandbox-output"),
+    ]);
     try {
       await vi.waitFor(() => expect(output).toMatch(/sandbox on http:\/\/127\.0\.0\.1:\d+/), {
         timeout: 10_000,

@@ -126,8 +126,13 @@ export {
   type SecretReference,
   storeReporterSecret,
 } from "./local-deployment.js";
-export { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
-export { type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.js";
+export {
+  SecretsManagerSandbox,
+  type SeedableSecretRef,
+  SsmSandbox,
+  seedSecret,
+} from "./parameters.js";
+export { SANDBOX_ACCOUNT, type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.js";
 export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";
 export { type SentEmail, SesSandbox } from "./ses.js";
 export {

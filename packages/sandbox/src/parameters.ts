@@ -82,6 +82,11 @@ export class SecretsManagerSandbox {
     return arn;
   }
 
+  /** The ARN of this account's secrets up to their name: `arn:aws:secretsmanager:REGION:ACCOUNT:secret:`. */
+  arnPrefix(): string {
+    return `arn:aws:secretsmanager:${this.options.region}:${this.options.accountId}:secret:`;
+  }
+
   /**
    * The secret a SecretId names: its ARN, its name, or a partial ARN (the ARN without the suffix), which Secrets
    * Manager also accepts (Secrets Manager User Guide, "Finding a secret from a partial ARN").
@@ -109,4 +114,38 @@ export class SecretsManagerSandbox {
       };
     },
   };
+}
+
+/** A secret as a configuration document references it (core's SecretRef, without what only reading needs). */
+export type SeedableSecretRef = { secretArn: string } | { parameter: string };
+
+/**
+ * Keeps `value` where a configuration's secret reference will look for it, as an operator would have stored it
+ * before deploying: `{ parameter }` as an SSM SecureString, `{ secretArn }` as a Secrets Manager secret whose ARN is
+ * the one written, complete (`…:secret:NAME-AbCdEf`, the suffix AWS adds) or partial (`…:secret:NAME`, which Secrets
+ * Manager resolves by the name). Both under the AWS managed key of their store. An ARN of another account or region
+ * is an error: the sandbox holds one account's secrets.
+ */
+export function seedSecret(
+  stores: { ssm: SsmSandbox; secretsManager: SecretsManagerSandbox },
+  ref: SeedableSecretRef,
+  value: string,
+): void {
+  if ("parameter" in ref) {
+    stores.ssm.putParameter(ref.parameter, value, "SecureString");
+    return;
+  }
+  const prefix = stores.secretsManager.arnPrefix();
+  if (!ref.secretArn.startsWith(prefix) || ref.secretArn.length === prefix.length) {
+    throw new Error(
+      `${ref.secretArn} is not a secret of the sandbox's account and region: write it as ${prefix}NAME`,
+    );
+  }
+  const rest = ref.secretArn.slice(prefix.length);
+  const complete = /^(.+)-([A-Za-z0-9]{6})$/.exec(rest);
+  if (complete?.[1] && complete[2]) {
+    stores.secretsManager.createSecret(complete[1], value, { suffix: complete[2] });
+  } else {
+    stores.secretsManager.createSecret(rest, value);
+  }
 }

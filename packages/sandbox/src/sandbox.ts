@@ -46,11 +46,17 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Starts the local AWS on 127.0.0.1 (a free port unless `port` is given). */
+/** The account and region of a sandbox started without them: the ones its ARNs and the module's policies name. */
+export const SANDBOX_ACCOUNT = { accountId: "123456789012", region: "eu-west-1" } as const;
+
+/**
+ * Starts the local AWS on 127.0.0.1 (a free port unless `port` is given). A port in use rejects with Node's listen
+ * error (`code` EADDRINUSE, `port`), having stopped what it started.
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const now = options.now ?? Date.now;
-  const accountId = options.accountId ?? "123456789012";
-  const region = options.region ?? "eu-west-1";
+  const accountId = options.accountId ?? SANDBOX_ACCOUNT.accountId;
+  const region = options.region ?? SANDBOX_ACCOUNT.region;
   const server = new AwsHttpServer(options);
   const ecr = new EcrSandbox({
     accountId,

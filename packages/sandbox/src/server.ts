@@ -178,8 +178,17 @@ export class AwsHttpServer {
       });
     });
     this.server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve) => this.server?.listen(this.options.port ?? 0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
+    // A port in use (EADDRINUSE) or not allowed (EACCES) rejects with Node's error, its `code` and `port` intact,
+    // for the caller to say what to do: unhandled, the server's "error" event would end the process.
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port ?? 0, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
     return `http://127.0.0.1:${port}`;
   }
 

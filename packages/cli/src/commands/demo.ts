@@ -1,20 +1,22 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseConfigText } from "@ecr-scan-reporter/core";
 import { runDemo } from "@ecr-scan-reporter/sandbox/demo";
+import { functionBundlesDir } from "../install-paths.js";
 import { printJson } from "../output.js";
-
-/** The repository's terraform/dist: the bundles the demo runs are the ones Terraform deploys. */
-const DIST_DIR = fileURLToPath(new URL("../../../../terraform/dist", import.meta.url));
+import { parseSecretFlags } from "./secret-flag.js";
 
 /** `ecr-scan-reporter demo` */
 export async function demoCommand(options: {
   out: string;
   config?: string;
   reporters?: string;
+  /** `NAME=VALUE` each: secrets for the custom reporters, where their configuration references them. */
+  secret?: string[];
   json?: boolean;
 }): Promise<number> {
+  // A malformed --secret stops the demo before anything starts.
+  const secrets = parseSecretFlags(options.secret);
   let extraReporters: unknown[] = [];
   let reportersPath: string | undefined;
   if (options.config) {
@@ -31,9 +33,11 @@ export async function demoCommand(options: {
   if (options.reporters) reportersPath = resolve(options.reporters);
   const summary = await runDemo({
     outDir: resolve(options.out),
-    distDir: DIST_DIR,
+    // The bundles Terraform deploys: terraform/dist in a clone, the copies in dist/functions once installed.
+    distDir: functionBundlesDir(),
     extraReporters,
     reportersPath,
+    secrets,
     log: options.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`),
   });
   if (options.json) printJson(summary);

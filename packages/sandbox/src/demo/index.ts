@@ -1,6 +1,13 @@
 export { wireLocalReporters } from "./local-reporters.js";
-export type { PassImageReport, PassSummary } from "./passes.js";
+export type { PassImageReport, PassSummary, ReporterFailure } from "./passes.js";
+export {
+  createReceivedWriter,
+  type ReceivedBatch,
+  type ReceivedSources,
+  type ReceivedWriter,
+} from "./received.js";
 export { type DemoOptions, type DemoSummary, runDemo } from "./run-demo.js";
+export { type SeededSecret, withoutSecrets } from "./secrets.js";
 export {
   DEMO_FEED_UPDATE,
   DEMO_REPOSITORIES,

@@ -185,3 +185,94 @@ export function summariseReports(
     imageReports,
   };
 }
+
+/** A reporter that failed: its first error's message, and how many reports (or digests) failed that same way. */
+export interface ReporterFailure {
+  /** When: `pass 1`, `pass 2`, `digest`. */
+  when: string;
+  /** The function that ran it: report-findings or send-digests. */
+  function: string;
+  reporter: string;
+  /** Reports it failed to send (each image once, whatever the retries), or digests. */
+  failed: number;
+  /** The first failure's error message. */
+  firstError: string;
+  /** Of `failed`, those that failed with that same message. */
+  sameError: number;
+}
+
+/** One line a function logged, parsed (Powertools' structured JSON: level, message, and the extra fields). */
+export type LogLine = Record<string, unknown>;
+
+/** The error message of a reporter's failure line, if the line is one: report-findings' outcome, send-digests'. */
+function reporterErrorOf(line: LogLine): { reporter: string; error: string } | undefined {
+  if (line.level !== "ERROR" || typeof line.reporter !== "string") return undefined;
+  const outcome = line.outcome as { status?: unknown; error?: unknown } | undefined;
+  if (outcome?.status === "failed" && typeof outcome.error === "string")
+    return { reporter: line.reporter, error: outcome.error };
+  if (typeof line.error === "string" && /\bfailed\b/.test(String(line.message)))
+    return { reporter: line.reporter, error: line.error };
+  return undefined;
+}
+
+/**
+ * The ERROR lines one function logged in a pass, in words: one failure per reporter (its first error's message, how
+ * many of its reports failed and how many the same way) instead of a "reporter failed" line per report, and the
+ * other errors once each with their count. `unit` names what a failure is about: "report", "digest".
+ */
+export function summariseErrors(
+  lines: readonly LogLine[],
+  where: { when: string; function: string; unit: string },
+): { failures: ReporterFailure[]; errors: string[] } {
+  const byReporter = new Map<string, Map<string, string>>();
+  const others = new Map<string, number>();
+  for (const [index, line] of lines.entries()) {
+    if (line.level !== "ERROR") continue;
+    const failure = reporterErrorOf(line);
+    if (failure) {
+      const errors = byReporter.get(failure.reporter) ?? new Map<string, string>();
+      // A report's retries fail again: the image counts once, with its first error.
+      const key =
+        typeof line.repository === "string" ? `${line.repository}@${String(line.digest)}` : `line ${index}`;
+      if (!errors.has(key)) errors.set(key, failure.error);
+      byReporter.set(failure.reporter, errors);
+      continue;
+    }
+    const text = `${String(line.message)}${typeof line.error === "string" ? `: ${line.error}` : ""}`;
+    others.set(text, (others.get(text) ?? 0) + 1);
+  }
+  const failures = [...byReporter].map(([reporter, errors]): ReporterFailure => {
+    const messages = [...errors.values()];
+    const firstError = messages[0] ?? "";
+    return {
+      when: where.when,
+      function: where.function,
+      reporter,
+      failed: messages.length,
+      firstError,
+      sameError: messages.filter((m) => m === firstError).length,
+    };
+  });
+  return {
+    failures,
+    errors: [
+      ...failures.map((f) => describeReporterFailure(f, where.unit)),
+      ...[...others].map(
+        ([text, n]) => `${where.when}: ${where.function}: ${text}${n > 1 ? ` (${n} times)` : ""}`,
+      ),
+    ],
+  };
+}
+
+/** One line for a reporter's failures: `pass 1: report-findings: reporter x failed for 25 reports: <why> (…)`. */
+export function describeReporterFailure(failure: ReporterFailure, unit: string): string {
+  const { failed, sameError } = failure;
+  const count = `${failed} ${unit}${failed === 1 ? "" : "s"}`;
+  const how =
+    failed === 1
+      ? ""
+      : sameError === failed
+        ? " (all the same way)"
+        : ` (${sameError} the same way, ${failed - sameError} otherwise)`;
+  return `${failure.when}: ${failure.function}: reporter ${failure.reporter} failed for ${count}: ${failure.firstError}${how}`;
+}

@@ -1,19 +1,34 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { countExposedImages, exposureJson, queryExposure } from "@ecr-scan-reporter/core";
-import { formatEml } from "@ecr-scan-reporter/reporter-email";
+import {
+  countExposedImages,
+  exposureJson,
+  findSecretReferences,
+  queryExposure,
+  type ReporterEntry,
+} from "@ecr-scan-reporter/core";
 import { severityOfScore } from "../data/cve-records.js";
 import { recordsFoundIn } from "../data/findings.js";
 import { DEMO_KEV_ADDITION } from "../data/intel-records.js";
-import type { ReceivedComment, ReceivedIssue } from "../github/types.js";
 import { startGitHubReceiver } from "../github-receiver.js";
 import { type Sandbox, startSandbox } from "../index.js";
 import { LocalDeployment } from "../local-deployment.js";
+import { seedSecret } from "../parameters.js";
 import { startSlackReceiver } from "../slack-receiver.js";
 import { startWebhookReceiver } from "../webhook-receiver.js";
 import { wireLocalReporters } from "./local-reporters.js";
-import { callsSince, type PassSummary, type ReportLine, summariseReports } from "./passes.js";
+import {
+  callsSince,
+  type LogLine,
+  type PassSummary,
+  type ReporterFailure,
+  type ReportLine,
+  summariseErrors,
+  summariseReports,
+} from "./passes.js";
+import { createReceivedWriter, slug } from "./received.js";
+import { type SeededSecret, secretReadStatements, secretValuesOf, withoutSecrets } from "./secrets.js";
 import {
   DEMO_FEED_UPDATE,
   DEMO_SCAN_CONFIG,
@@ -23,7 +38,9 @@ import {
   type SeededImage,
   seedDemoRegistry,
 } from "./seed.js";
+import { readSentFiles } from "./sent-files.js";
 import { renderSummaryPage } from "./summary-page.js";
+import { demoTopCves } from "./top-cves.js";
 
 export interface DemoOptions {
   /** Where every report and the summary page are written (created; a previous demo output is replaced). */
@@ -34,6 +51,11 @@ export interface DemoOptions {
   extraReporters?: unknown[];
   /** Where custom reporter packages are found (ECR_SCAN_REPORTER_REPORTERS_PATH). */
   reportersPath?: string;
+  /**
+   * Secrets to keep where the custom reporters' options reference them (`demo --secret`), stored before any function
+   * runs, after the demo's own: a reference the demo uses too gets this value.
+   */
+  secrets?: SeededSecret[];
   log?: (line: string) => void;
   /**
    * Called once the deployment is set up, with it and its sandbox: a test reads there what the functions wrote
@@ -54,7 +76,13 @@ export interface DemoSummary {
   iam: { checked: number; denied: number };
   githubViolations: number;
   slackRejections: number;
+  /**
+   * Everything that went wrong, one line each: a failing reporter once per pass with its first error's message and
+   * how many reports failed the same way. No secret value the sandbox holds appears in them.
+   */
   errors: string[];
+  /** The failing reporters of `errors`, as data. */
+  reporterFailures: ReporterFailure[];
   outDir: string;
   files: number;
 }
@@ -75,22 +103,10 @@ function prepareOutDir(outDir: string): void {
   mkdirSync(outDir, { recursive: true });
 }
 
-const slug = (text: string) => text.replace(/[^a-zA-Z0-9.-]+/g, "_").slice(0, 80);
-const number3 = (i: number) => String(i + 1).padStart(3, "0");
 const listed = (record: Record<string, number>) =>
   Object.entries(record)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ") || "none";
-
-/** A GitHub issue as the receiver holds it now, with which pass opened it and made each comment. */
-function renderIssue(
-  issue: ReceivedIssue,
-  comments: ReceivedComment[],
-  passOf: (kind: "issue" | "comment", id: number) => string,
-): string {
-  const lines = comments.map((c) => `\n---\n\ncomment ${c.id} (${passOf("comment", c.id)}):\n\n${c.body}\n`);
-  return `# ${issue.title}\n\nstate: ${issue.state} · labels: ${issue.labels.join(", ")} · opened in ${passOf("issue", issue.number)}\n\n---\n\n${issue.body ?? ""}\n${lines.join("")}`;
-}
 
 /** The console lines of one pass. */
 function passLines(pass: PassSummary): string[] {
@@ -145,6 +161,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         ...(options.extraReporters ?? []),
       ],
     };
+    // The custom reporters' secrets, where their options reference them: stored before any function runs.
+    for (const secret of options.secrets ?? []) seedSecret(sandbox, secret.ref, secret.value);
     log(`seeded ${sandbox.ecr.repositories.size} repositories with ${seeded.length} images`);
 
     deployment = new LocalDeployment({
@@ -153,80 +171,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       config,
       env: options.reportersPath ? { ECR_SCAN_REPORTER_REPORTERS_PATH: options.reportersPath } : {},
     });
+    grantCustomReporterSecrets(deployment, sandbox, options.extraReporters ?? []);
     options.onDeployed?.(deployment, sandbox);
     const { scanImages, reportFindings } = deployment.functions;
     const errors: string[] = [];
+    const reporterFailures: ReporterFailure[] = [];
     const out = options.outDir;
     const write = (path: string, content: string) => {
       mkdirSync(join(out, path, ".."), { recursive: true });
       writeFileSync(join(out, path), content);
     };
-    // Where each pass starts in what the targets received, and which pass opened each issue or made each comment.
-    const sent = { sns: 0, slack: 0, ses: 0, webhooks: 0 };
-    const githubPass = { issue: new Map<number, string>(), comment: new Map<number, string>() };
-    const issueSnapshots = new Map<number, string>();
-
-    /**
-     * Everything each reporter sent since the last call, as its target received it: under `folder`, each file named
-     * with `prefix`; `emf` the metric lines the functions wrote meanwhile; `pass` for the GitHub issues' history.
-     */
-    const writeReceived = (folder: string, prefix: string, when: string, emf: string[]) => {
-      sandbox.sns.published.slice(sent.sns).forEach((m, i) => {
-        const attributes = Object.fromEntries(
-          Object.entries(m.messageAttributes).map(([k, v]) => [k, v.value]),
-        );
-        const body = m.messageStructure === "json" ? JSON.parse(m.message) : m.message;
-        write(
-          `${folder}sns/${prefix}${number3(i)}-${slug(attributes.repository ?? attributes.route ?? "")}.json`,
-          `${JSON.stringify({ subject: m.subject, attributes, message: body }, null, 2)}\n`,
-        );
-      });
-      slack.messages.slice(sent.slack).forEach((m, i) => {
-        write(`${folder}slack/${prefix}${number3(i)}.json`, `${JSON.stringify(m.payload, null, 2)}\n`);
-      });
-      sandbox.ses.sent.slice(sent.ses).forEach((m, i) => {
-        const name = `${folder}email/${prefix}${number3(i)}`;
-        if (m.html) write(`${name}.html`, m.html);
-        if (m.text) write(`${name}.txt`, m.text);
-        write(
-          `${name}.eml`,
-          formatEml({
-            from: m.from,
-            to: m.to,
-            cc: m.cc,
-            replyTo: m.replyTo,
-            subject: m.subject,
-            text: m.text,
-            html: m.html,
-            // SES stamps real time; the message went out at the sandbox's time.
-            date: new Date(m.at + clockOffsetMs),
-          }),
-        );
-      });
-      webhook.received.slice(sent.webhooks).forEach((m, i) => {
-        write(`${folder}webhooks/${prefix}${number3(i)}.json`, `${JSON.stringify(m.body, null, 2)}\n`);
-      });
-      if (emf.length > 0) write(`${folder}metrics/${prefix}emf.jsonl`, `${emf.join("\n")}\n`);
-      // A GitHub issue lives across passes: each pass writes the issues it opened or changed, as they stand then.
-      for (const issue of github.issues)
-        if (!githubPass.issue.has(issue.number)) githubPass.issue.set(issue.number, when);
-      for (const comment of github.comments)
-        if (!githubPass.comment.has(comment.id)) githubPass.comment.set(comment.id, when);
-      for (const issue of github.issues) {
-        const text = renderIssue(
-          issue,
-          github.comments.filter((c) => c.issueNumber === issue.number),
-          (kind, id) => githubPass[kind].get(id) ?? when,
-        );
-        if (issueSnapshots.get(issue.number) === text) continue;
-        issueSnapshots.set(issue.number, text);
-        write(`${folder}github/${prefix}issue-${issue.number}.md`, text);
-      }
-      sent.sns = sandbox.sns.published.length;
-      sent.slack = slack.messages.length;
-      sent.ses = sandbox.ses.sent.length;
-      sent.webhooks = webhook.received.length;
-    };
+    // Everything each reporter sent, as its target received it, a batch per pass (then the digest's).
+    const received = createReceivedWriter(
+      out,
+      { sns: sandbox.sns, ses: sandbox.ses, slack, github, webhook },
+      { numbering: "per-batch", clockOffsetMs: () => clockOffsetMs },
+    );
 
     /** One scheduled pass: the schedule, the queues drained, its figures, and the files of what was sent. */
     const runPass = async (pass: number, expected: (image: SeededImage) => ExpectedDecision) => {
@@ -272,8 +232,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         const decision = expected(image);
         if (decision !== "not-selected") expectedDecisions[decision] = (expectedDecisions[decision] ?? 0) + 1;
       }
-      for (const line of reportLogs)
-        if (line.level === "ERROR") errors.push(`pass ${pass}: report-findings: ${String(line.message)}`);
+      const reportErrors = summariseErrors(reportLogs, {
+        when: `pass ${pass}`,
+        function: "report-findings",
+        unit: "report",
+      });
+      errors.push(...reportErrors.errors);
+      reporterFailures.push(...reportErrors.failures);
       const published = sandbox.ecr.publishedCves;
       const publishedIds = new Set(published.map((r) => r.id));
       const summary: PassSummary = {
@@ -297,7 +262,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       };
 
       const emf = reportLogs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
-      writeReceived("", `pass${pass}-`, `pass ${pass}`, emf);
+      received.flush({ prefix: `pass${pass}-`, label: `pass ${pass}`, emf });
       for (const line of passLines(summary)) log(line);
       return summary;
     };
@@ -315,8 +280,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // The weekly digest, the morning after the second pass: one per reporter entry, built from the ledger.
     clockOffsetMs += DIGEST_AFTER_SECOND_PASS_MS;
     const digest = await sendDemoDigests(deployment, new Date(sandbox.now()).toISOString(), errors);
+    reporterFailures.push(...digest.failures);
     const digestEmf = digest.logs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
-    writeReceived("digest/", "", "the digest", digestEmf);
+    received.flush({ folder: "digest/", label: "the digest", emf: digestEmf });
     log("");
     log(`digest at ${digest.at}: ${listed(digest.outcomes)} (one per reporter entry), written to digest/`);
 
@@ -340,6 +306,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     const wallTimeMs = Date.now() - started;
     const awsCalls = sandbox.server.callCounts();
+    // No secret value the sandbox holds is printed or written: a reporter's error may quote what it was given.
+    const secrets = secretValuesOf(sandbox);
     const summary: DemoSummary = {
       ok: errors.length === 0 && github.violations.length === 0 && slack.rejections.length === 0,
       wallTimeMs,
@@ -349,7 +317,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       iam: { checked: checked.length, denied: denied.length },
       githubViolations: github.violations.length,
       slackRejections: slack.rejections.length,
-      errors,
+      errors: errors.map((error) => withoutSecrets(error, secrets)),
+      reporterFailures: reporterFailures.map((f) => ({
+        ...f,
+        firstError: withoutSecrets(f.firstError, secrets),
+      })),
       outDir: out,
       files: 0,
     };
@@ -367,6 +339,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         passes,
         digest: { at: digest.at, outcomes: digest.outcomes, files: filesUnder(out, "digest") },
         exposure: { id: exposureId, file: exposureFile, ...exposed },
+        sentFiles: readSentFiles(out),
+        topCves: await demoTopCves(sandbox, deployment.names.ledgerTableName),
       }),
     );
     summary.files = countFiles(out) + 1;
@@ -379,12 +353,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     log(
       `GitHub requests checked against GitHub's OpenAPI description: ${github.requests.length}, violations: ${github.violations.length}`,
     );
-    for (const error of errors) log(`error: ${error}`);
+    for (const error of summary.errors) log(`error: ${error}`);
     log(`wrote ${summary.files} files to ${out} (open index.html) in ${(wallTimeMs / 1000).toFixed(1)} s`);
     return summary;
   } finally {
     await deployment?.close();
     await Promise.all([slack.close(), github.close(), webhook.close(), sandbox.close()]);
+  }
+}
+
+/**
+ * Lets report-findings and send-digests read the secrets the custom reporters' options reference, as the module
+ * grants them (terraform/iam.tf): the rendered policies name only the built-in reporters' and the Teams example's.
+ */
+function grantCustomReporterSecrets(deployment: LocalDeployment, sandbox: Sandbox, entries: unknown[]): void {
+  const refs = findSecretReferences(entries as Pick<ReporterEntry, "use" | "options">[]).map((f) => f.ref);
+  const statements = secretReadStatements(refs, sandbox);
+  if (statements.length === 0) return;
+  for (const key of ["report-findings", "send-digests"] as const) {
+    const principal = deployment.principals[key];
+    if (!principal) continue;
+    // The same credentials, with the role's policy and the grant: the sandbox looks the principal up per call.
+    sandbox.iam.addPrincipal({
+      ...principal,
+      policies: [...principal.policies, { Version: "2012-10-17", Statement: statements }],
+    });
   }
 }
 
@@ -397,7 +390,7 @@ async function sendDemoDigests(deployment: LocalDeployment, at: string, errors: 
   const mark = fn.jsonLogs().length;
   const invocation = await deployment.sendDigests({ time: at });
   if (!invocation.ok) errors.push(`send-digests: ${invocation.errorType}: ${invocation.errorMessage}`);
-  const logs = fn.jsonLogs().slice(mark);
+  const logs: LogLine[] = fn.jsonLogs().slice(mark);
   const outcomes: Record<string, number> = {};
   for (const line of logs) {
     if (line.message !== "send-digests summary") continue;
@@ -409,8 +402,9 @@ async function sendDemoDigests(deployment: LocalDeployment, at: string, errors: 
       failed: summary.failed.length,
     });
   }
-  for (const line of logs) if (line.level === "ERROR") errors.push(`send-digests: ${String(line.message)}`);
-  return { at, logs, outcomes };
+  const digestErrors = summariseErrors(logs, { when: "digest", function: "send-digests", unit: "digest" });
+  errors.push(...digestErrors.errors);
+  return { at, logs, outcomes, failures: digestErrors.failures };
 }
 
 /** The newly published CVE the most images' rescans found (the question a security team asks that morning). */
