@@ -1,17 +1,44 @@
+import { readFileSync } from "node:fs";
 import { ConfigError, describeError } from "@ecr-scan-reporter/core";
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { digestCommand } from "./commands/digest.js";
 import { exposureCommand } from "./commands/exposure.js";
+import { newReporterCommand } from "./commands/new-reporter.js";
 import { planCommand } from "./commands/plan.js";
 import { reportCommand } from "./commands/report.js";
 import { sandboxCommand } from "./commands/sandbox.js";
 import { scanCommand } from "./commands/scan.js";
-import { applyAwsOptions, type GlobalOptions, loadCliConfig } from "./context.js";
+import { validateCommand } from "./commands/validate.js";
+import {
+  applyAwsOptions,
+  type GlobalOptions,
+  loadCliConfig,
+  reportersFolderOf,
+  requireRegion,
+} from "./context.js";
 import { UsageError } from "./usage-error.js";
 
 /** Exit codes, as the README documents them. */
-export const EXIT = { ok: 0, findings: 1, usage: 2, failure: 3 } as const;
+export const EXIT = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+  failure: 3,
+  /** `report`: the image's scan is not complete (running, failed, never run) or it is not an image. */
+  scanIncomplete: 4,
+} as const;
+
+/** The CLI package's version: its package.json is one folder up from src/main.ts and from the bundle, dist/cli.mjs. */
+function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+/** Commander's collector for a repeatable --secret. */
+const collectSecret = (value: string, previous: string[]) => [...previous, value];
 
 function withGlobalOptions(command: Command): Command {
   return command
@@ -31,15 +58,23 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command("ecr-scan-reporter")
     .description("Keep every ECR image under regular vulnerability scanning, and report what the scans find.")
+    .version(cliVersion(), "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+  // Every AWS command: the flags applied (an unknown profile is a usage error), and a region required up front, so
+  // "Region is missing" says what to do and exits 2 instead of failing at the first call. `validate` needs none.
   const run =
-    (action: (options: GlobalOptions) => Promise<number>) =>
+    (action: (options: GlobalOptions) => Promise<number>, region: "required" | "optional" = "required") =>
     async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
       const options = command.opts<GlobalOptions>();
       applyAwsOptions(options);
+      if (region === "required") {
+        // The configuration's problems first: they need no AWS to be seen, and the region may be the next fix.
+        loadCliConfig(options);
+        await requireRegion();
+      }
       exitCode = await action(options);
     };
 
@@ -47,11 +82,17 @@ export async function main(argv: string[]): Promise<number> {
     program
       .command("plan")
       .description("show what would be scanned and why, without starting anything")
-      .argument("[repositories...]", "only these repositories (default: those the config selects)"),
+      .argument("[repositories...]", "only these repositories (default: those the config selects)")
+      .option(
+        "--reporters <dir>",
+        "node_modules folder of custom reporter packages (default: ./node_modules)",
+      ),
   ).action(
     run(async (options) => {
       const names = (program.commands.find((c) => c.name() === "plan")?.processedArgs[0] as string[]) ?? [];
-      return planCommand(loadCliConfig(options).config, names, Boolean(options.json));
+      return planCommand(loadCliConfig(options).config, names, Boolean(options.json), {
+        reportersDir: reportersFolderOf(options),
+      });
     }),
   );
 
@@ -59,34 +100,73 @@ export async function main(argv: string[]): Promise<number> {
     program
       .command("scan")
       .description("plan, then start the scans (a progress bar on a terminal)")
-      .argument("[repositories...]", "only these repositories (default: those the config selects)"),
+      .argument("[repositories...]", "only these repositories (default: those the config selects)")
+      .option(
+        "--reporters <dir>",
+        "node_modules folder of custom reporter packages (default: ./node_modules)",
+      ),
   ).action(
     run(async (options) => {
       const names = (program.commands.find((c) => c.name() === "scan")?.processedArgs[0] as string[]) ?? [];
-      return scanCommand(loadCliConfig(options).config, names, Boolean(options.json));
+      return scanCommand(loadCliConfig(options).config, names, Boolean(options.json), {
+        reportersDir: reportersFolderOf(options),
+      });
     }),
   );
+
+  withGlobalOptions(
+    program
+      .command("validate")
+      .description(
+        "check the configuration as the functions will (schema, reporters and their options, secrets, templates): every problem at once",
+      )
+      .option(
+        "--reporters <dir>",
+        "node_modules folder of custom reporter packages (default: ./node_modules)",
+      )
+      .option("--templates <dir>", "a folder of template overrides to check too (laid out like templates/)"),
+  ).action(run(async (options) => validateCommand(options), "optional"));
 
   withGlobalOptions(
     program
       .command("report")
       .description("fetch an image's findings, apply the policy and run the configured reporters")
       .argument("<image>", "repository:tag, repository@sha256:…, or repository (:latest)")
-      .option("-o, --out <dir>", "write what each reporter would send to this folder instead of sending")
-      .option("--fail-on-findings", "exit 1 when the report is over the thresholds")
+      .option(
+        "-o, --out <dir>",
+        "instead of sending, write what each reporter would send to <dir>/<repository>/@<tag or sha256-…>/",
+      )
+      .option(
+        "--fail-on-findings",
+        "exit 1 when the report is over the thresholds (an image without a complete scan exits 4 regardless)",
+      )
+      .option("--wait", "wait for a running scan (IN_PROGRESS, PENDING) to finish before reporting")
+      .option("--wait-timeout <duration>", "how long --wait waits, 1m to 1h (default 10m; implies --wait)")
       .option(
         "--templates <dir>",
         "a folder of template overrides laid out like templates/ (slack/finding.hbs…)",
+      )
+      .option(
+        "--reporters <dir>",
+        "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
     run(async (options) => {
       const command = program.commands.find((c) => c.name() === "report");
       const image = command?.processedArgs[0] as string;
-      const extra = command?.opts<{ out?: string; failOnFindings?: boolean; templates?: string }>() ?? {};
+      const extra =
+        command?.opts<{
+          out?: string;
+          failOnFindings?: boolean;
+          templates?: string;
+          wait?: boolean;
+          waitTimeout?: string;
+        }>() ?? {};
       return reportCommand(image, loadCliConfig(options).config, {
         ...extra,
         json: options.json,
         debug: options.debug,
+        reportersDir: reportersFolderOf(options),
       });
     }),
   );
@@ -103,6 +183,10 @@ export async function main(argv: string[]): Promise<number> {
       .option(
         "--templates <dir>",
         "a folder of template overrides laid out like templates/ (slack/digest-header.hbs…)",
+      )
+      .option(
+        "--reporters <dir>",
+        "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
     run(async (options) => {
@@ -112,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
         ...extra,
         json: options.json,
         debug: options.debug,
+        reportersDir: reportersFolderOf(options),
       });
     }),
   );
@@ -150,11 +235,25 @@ export async function main(argv: string[]): Promise<number> {
       "--reporters <dir>",
       "node_modules folder of custom reporter packages (default: next to --config)",
     )
+    .option(
+      "--secret <NAME=VALUE>",
+      "store a secret where a reporter's config references it: NAME an SSM parameter name (/x/key) or a Secrets Manager ARN; repeatable",
+      collectSecret,
+      [],
+    )
     .option("--json", "print the summary as JSON")
     .option("--debug", "print stack traces")
-    .action(async (options: { out: string; config?: string; reporters?: string; json?: boolean }) => {
-      exitCode = await demoCommand(options);
-    });
+    .action(
+      async (options: {
+        out: string;
+        config?: string;
+        reporters?: string;
+        secret: string[];
+        json?: boolean;
+      }) => {
+        exitCode = await demoCommand(options);
+      },
+    );
 
   program
     .command("sandbox")
@@ -163,8 +262,30 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option("--port <port>", "listen on this port (default: a free one)")
     .option("--write-config <file>", "where to write a configuration that matches it", "sandbox-config.json")
-    .action(async (options: { port?: string; writeConfig: string }) => {
+    .option("-o, --out <dir>", "where to write what its receivers get, as it arrives", "sandbox-output")
+    .option(
+      "--secret <NAME=VALUE>",
+      "store a secret where a reporter's config references it: NAME an SSM parameter name (/x/key) or a Secrets Manager ARN; repeatable",
+      collectSecret,
+      [],
+    )
+    .action(async (options: { port?: string; writeConfig: string; out: string; secret: string[] }) => {
       exitCode = await sandboxCommand(options);
+    });
+
+  program
+    .command("new-reporter")
+    .description(
+      "write a reporter package (a webhook reporter, its tests, its layer build) into a new folder",
+    )
+    .argument("<dir>", "the folder to write it into: new, or empty")
+    .option("--name <package-name>", "its npm package name (default: made of the folder's name)")
+    .option(
+      "--core <npm-spec>",
+      "the @ecr-scan-reporter/core dependency, e.g. file:/path/to/core.tgz (default: the tarball that comes with the CLI)",
+    )
+    .action(async (dir: string, options: { name?: string; core?: string }) => {
+      exitCode = await newReporterCommand(dir, options);
     });
 
   try {
