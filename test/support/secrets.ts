@@ -1,38 +1,10 @@
 import type { Sandbox } from "@ecr-scan-reporter/sandbox";
+import { secretForms } from "@ecr-scan-reporter/sandbox/demo";
 import { expect } from "vitest";
 
 // DESIGN §12: never a secret, token or webhook URL in a log line. The bundle and end-to-end tests that resolve a
-// secret check everything the functions wrote, and what reporters sent, with expectNoSecretIn.
-
-/** Shorter URL paths ("/webhook") are too common to stand for a credential on their own. */
-const MIN_PATH_LENGTH = 12;
-
-/**
- * The forms a secret takes when it is written out: as it is, inside a JSON string, URL-encoded; for a URL (a
- * webhook, whose path is the credential) also without its scheme and its path alone; for a JSON secret (read with
- * `jsonKey`) each of its string values.
- */
-export function secretForms(value: string): string[] {
-  const forms = new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
-  if (URL.canParse(value)) {
-    const url = new URL(value);
-    const path = `${url.pathname}${url.search}`;
-    forms.add(`${url.host}${path}`);
-    if (path.length >= MIN_PATH_LENGTH) forms.add(path);
-  }
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed && typeof parsed === "object") {
-      for (const field of Object.values(parsed)) {
-        if (typeof field === "string" && field.length >= 8)
-          for (const form of secretForms(field)) forms.add(form);
-      }
-    }
-  } catch {
-    // Not JSON: the value itself is the secret.
-  }
-  return [...forms];
-}
+// secret check everything the functions wrote, and what reporters sent, with expectNoSecretIn. The forms a secret
+// takes (JSON-escaped, URL-encoded, a webhook's path) are the sandbox's own: the demo redacts the same ones.
 
 /** Each place a secret shows up, as "output: secret" (the names, never the value). */
 export function findSecrets(outputs: Record<string, unknown>, secrets: Record<string, string>): string[] {

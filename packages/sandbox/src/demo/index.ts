@@ -7,7 +7,7 @@ export {
   type ReceivedWriter,
 } from "./received.js";
 export { type DemoOptions, type DemoSummary, runDemo } from "./run-demo.js";
-export { type SeededSecret, withoutSecrets } from "./secrets.js";
+export { type SeededSecret, secretForms, withoutSecrets } from "./secrets.js";
 export {
   DEMO_FEED_UPDATE,
   DEMO_REPOSITORIES,

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   countExposedImages,
   exposureJson,
@@ -40,7 +39,7 @@ import {
 } from "./seed.js";
 import { readSentFiles } from "./sent-files.js";
 import { renderSummaryPage } from "./summary-page.js";
-import { demoTopCves } from "./top-cves.js";
+import { demoTopCves, sandboxLedgerClient } from "./top-cves.js";
 
 export interface DemoOptions {
   /** Where every report and the summary page are written (created; a previous demo output is replaced). */
@@ -417,15 +416,7 @@ function mostFoundFeedCve(pass: PassSummary): string | undefined {
 
 /** The exposure query the CLI runs, on the sandbox's ledger table over HTTP. */
 async function queryDemoExposure(sandbox: Sandbox, tableName: string, vulnerability: string) {
-  const env = sandbox.env();
-  const client = new DynamoDBClient({
-    region: env.AWS_REGION,
-    endpoint: env.AWS_ENDPOINT_URL,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  });
+  const client = sandboxLedgerClient(sandbox);
   try {
     return await queryExposure({ client, tableName, vulnerability, logger: silentLogger });
   } finally {

@@ -99,15 +99,7 @@ export function mostUrgentCves(cves: readonly CveExposure[], limit = TOP_CVES): 
  * the most urgent with the sandbox's KEV catalog and EPSS scores (the ones its feeds serve).
  */
 export async function demoTopCves(sandbox: Sandbox, tableName: string, limit = TOP_CVES): Promise<TopCves> {
-  const env = sandbox.env();
-  const client = new DynamoDBClient({
-    region: env.AWS_REGION,
-    endpoint: env.AWS_ENDPOINT_URL,
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
-    },
-  });
+  const client = sandboxLedgerClient(sandbox);
   const kev = new Map(
     sandbox.intel.catalog().vulnerabilities.map((entry): [string, KevEntry] => [
       entry.cveID,
@@ -144,3 +136,16 @@ export async function demoTopCves(sandbox: Sandbox, tableName: string, limit = T
 }
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A DynamoDB client on the sandbox over HTTP, as the CLI's `exposure` reaches the module's table. */
+export function sandboxLedgerClient(sandbox: Sandbox): DynamoDBClient {
+  const env = sandbox.env();
+  return new DynamoDBClient({
+    region: env.AWS_REGION,
+    endpoint: env.AWS_ENDPOINT_URL,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+    },
+  });
+}
