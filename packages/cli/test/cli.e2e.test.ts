@@ -262,10 +262,11 @@ describe("ecr-scan-reporter report with threat intel", () => {
 
     const text = await report(digest, "--out", join(dir, "out-intel"));
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(
+    // The verdict is a summary: on stderr in a pipe (stdout keeps the list of files written).
+    expect(text.stderr).toMatch(
       /cli\/report-intel@sha256:\w+ COMPLETE: 1 critical, 1 high; 1 known exploited \(KEV\), 1 overdue — over the thresholds\n$/,
     );
-    expect(text.stdout).not.toContain("threat intel:");
+    expect(text.stdout + text.stderr).not.toContain("threat intel:");
   });
 
   it("still sends the report when the KEV feed fails, and says KEV was unavailable", async () => {
@@ -288,8 +289,8 @@ describe("ecr-scan-reporter report with threat intel", () => {
 
       const text = await report(digest, "--out", join(dir, "out-intel-failing"));
       expect(text.code).toBe(0);
-      expect(text.stdout).toContain("COMPLETE: 1 critical, 1 high — over the thresholds\n");
-      expect(text.stdout).toMatch(/\nthreat intel: KEV unavailable: HTTP 500\n$/);
+      expect(text.stderr).toContain("COMPLETE: 1 critical, 1 high — over the thresholds\n");
+      expect(text.stderr).toMatch(/\nthreat intel: KEV unavailable: HTTP 500\n$/);
     } finally {
       sandbox.intel.fail("kev", null);
     }
