@@ -1,7 +1,7 @@
 import { PutItemCommand, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import * as z from "zod";
 import { fromItem, itemBytes, toItem, type WritableValue } from "../ledger/attributes.js";
-import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "../ledger/records.js";
+import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed, parseLedgerItem } from "../ledger/records.js";
 import {
   type DynamoDbLedgerOptions,
   ITEM_SAFETY_BYTES,
@@ -161,30 +161,8 @@ const epssItemSchema = z
     { message: "score, percentile and date go together" },
   );
 
-function parseVersioned<S extends z.ZodType, T>(
-  schema: S,
-  item: Record<string, unknown>,
-  toRecord: (valid: z.infer<S>) => T,
-): Parsed<T> {
-  if (item.schema !== LEDGER_SCHEMA_VERSION) {
-    return {
-      record: undefined,
-      reason:
-        item.schema === undefined
-          ? "no schema attribute: not an item of this product's ledger"
-          : `record format ${String(item.schema)}, this version reads format ${LEDGER_SCHEMA_VERSION}`,
-    };
-  }
-  const result = schema.safeParse(item);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`);
-    return { record: undefined, reason: `malformed: ${issues.join("; ")}` };
-  }
-  return { record: toRecord(result.data) };
-}
-
 export function parseEpssItem(item: Record<string, unknown>): Parsed<{ cveId: string } & CachedEpssScore> {
-  return parseVersioned(epssItemSchema, item, (valid) => {
+  return parseLedgerItem(epssItemSchema, item, (valid) => {
     const cached: { cveId: string } & CachedEpssScore = {
       cveId: valid.pk.slice(EPSS_PREFIX.length),
       fetchedAt: valid.fetchedAt,
@@ -314,14 +292,14 @@ export class LedgerIntelCache extends LedgerTable implements IntelCache {
       "cached KEV catalog",
     );
     const metaItem = items.find((item) => item.sk === KEV_META_SORT_KEY);
-    const meta = this.parsed(metaItem, (item) => parseVersioned(kevMetaSchema, item, (valid) => valid));
+    const meta = this.parsed(metaItem, (item) => parseLedgerItem(kevMetaSchema, item, (valid) => valid));
     if (!meta) return undefined;
     const prefix = kevChunkKey(meta.fetchedAt, 0).sk.slice(0, -3);
     const chunks = new Map<number, KevChunk>();
     for (const item of items) {
       // Chunks of another copy (being written, or left by a write that stopped half way) are not this one's.
       if (typeof item.sk !== "string" || !item.sk.startsWith(prefix)) continue;
-      const chunk = this.parsed(item, (raw) => parseVersioned(kevChunkSchema, raw, (valid) => valid));
+      const chunk = this.parsed(item, (raw) => parseLedgerItem(kevChunkSchema, raw, (valid) => valid));
       if (chunk && chunk.fetchedAt === meta.fetchedAt) chunks.set(chunk.index, chunk);
     }
     const missing = Array.from({ length: meta.chunks }, (_, index) => index).filter((i) => !chunks.has(i));
@@ -458,7 +436,7 @@ export class LedgerIntelCache extends LedgerTable implements IntelCache {
     if (!item) return {};
     const raw = item.fetchedAt?.S;
     const baseline = this.parsed(fromItem(item), (record) =>
-      parseVersioned(kevBaselineSchema, record, (valid) => ({
+      parseLedgerItem(kevBaselineSchema, record, (valid) => ({
         catalogVersion: valid.catalogVersion,
         fetchedAt: valid.fetchedAt,
         ids: new Set(valid.ids),

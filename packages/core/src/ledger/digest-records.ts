@@ -1,7 +1,7 @@
 import * as z from "zod";
 import type { SeverityCounts } from "../model.js";
 import { type CompactFinding, decodeFindings } from "./compact.js";
-import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "./records.js";
+import { type ItemKey, type Parsed, parseLedgerItem } from "./records.js";
 import { decodeCounts } from "./summary.js";
 
 /**
@@ -141,28 +141,8 @@ const digestItemSchema = z
     message: "periodKey and at go together",
   });
 
-function parseVersioned<S extends z.ZodType, T>(
-  schema: S,
-  item: Record<string, unknown>,
-  toRecord: (valid: z.infer<S>) => T | string,
-): Parsed<T> {
-  if (item.schema !== LEDGER_SCHEMA_VERSION) {
-    return {
-      record: undefined,
-      reason: `record format ${String(item.schema)}, this version reads format ${LEDGER_SCHEMA_VERSION}`,
-    };
-  }
-  const result = schema.safeParse(item);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`);
-    return { record: undefined, reason: `malformed: ${issues.join("; ")}` };
-  }
-  const record = toRecord(result.data);
-  return typeof record === "string" ? { record: undefined, reason: `malformed: ${record}` } : { record };
-}
-
 export function parseChangeLogItem(item: Record<string, unknown>): Parsed<ChangeLogEntry> {
-  return parseVersioned(changeLogItemSchema, item, (valid) => ({
+  return parseLedgerItem(changeLogItemSchema, item, (valid) => ({
     at: valid.at,
     registryId: valid.registryId,
     repository: valid.repository,
@@ -175,7 +155,7 @@ export function parseChangeLogItem(item: Record<string, unknown>): Parsed<Change
 }
 
 export function parseCoverageItem(item: Record<string, unknown>): Parsed<RepositoryCoverage> {
-  return parseVersioned(coverageItemSchema, item, (valid) => {
+  return parseLedgerItem(coverageItemSchema, item, (valid) => {
     const coverage = {
       registryId: String(valid.pk).slice(COVERAGE_PREFIX.length),
       repository: String(valid.sk).slice(COVERAGE_SORT_PREFIX.length),
@@ -188,7 +168,7 @@ export function parseCoverageItem(item: Record<string, unknown>): Parsed<Reposit
 }
 
 export function parseDigestStateItem(item: Record<string, unknown>): Parsed<DigestState> {
-  return parseVersioned(digestItemSchema, item, (valid) => {
+  return parseLedgerItem(digestItemSchema, item, (valid) => {
     const state: DigestState = { reporterId: valid.pk.slice(DIGEST_PREFIX.length) };
     if (valid.periodKey !== undefined && valid.at !== undefined) {
       const counts = decodeCounts(valid.counts);

@@ -3,7 +3,7 @@ import { type AttributeValue, UpdateItemCommand } from "@aws-sdk/client-dynamodb
 import * as z from "zod";
 import { fromItem, toItem } from "./attributes.js";
 import { CLAIM_TIMEOUT_MS } from "./dynamodb-ledger.js";
-import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed } from "./records.js";
+import { type ItemKey, LEDGER_SCHEMA_VERSION, type Parsed, parseLedgerItem } from "./records.js";
 import { LedgerTable, Placeholders, updateExpression } from "./table-client.js";
 
 /**
@@ -78,24 +78,14 @@ const NOTHING_PENDING: PendingKevEscalations = { incoming: [] };
 
 /** Reads the item; another format or a malformed item is ignored with a reason (then nothing is pending). */
 export function parseKevEscalationItem(item: Record<string, unknown>): Parsed<PendingKevEscalations> {
-  if (item.schema !== LEDGER_SCHEMA_VERSION) {
-    return {
-      record: undefined,
-      reason: `record format ${String(item.schema)}, this version reads format ${LEDGER_SCHEMA_VERSION}`,
-    };
-  }
-  const result = pendingItemSchema.safeParse(item);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`);
-    return { record: undefined, reason: `malformed: ${issues.join("; ")}` };
-  }
-  const valid = result.data;
-  const pending: PendingKevEscalations = { incoming: [...(valid.incoming ?? [])].sort() };
-  if (valid.batch) {
-    pending.batch = { cves: valid.batch };
-    if (valid.after !== undefined) pending.batch.after = valid.after;
-  }
-  return { record: pending };
+  return parseLedgerItem(pendingItemSchema, item, (valid) => {
+    const pending: PendingKevEscalations = { incoming: [...(valid.incoming ?? [])].sort() };
+    if (valid.batch) {
+      pending.batch = { cves: valid.batch };
+      if (valid.after !== undefined) pending.batch.after = valid.after;
+    }
+    return pending;
+  });
 }
 
 /** A string set for an expression: DynamoDB has no empty set, so callers leave an empty one out. */

@@ -205,20 +205,27 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join(".") || "item"}: ${issue.message}`).join("; ");
 }
 
-function parseWith<S extends z.ZodType, T>(
+/**
+ * Reads one ledger item of any kind (these records, digests, the vulnerability index, KEV escalations, the intel
+ * cache): an item of another record format, or one `schema` rejects, is read as absent with the reason to log.
+ * `toRecord` turns the valid item into the record, or returns a string: what its schema cannot check (read as
+ * malformed too).
+ */
+export function parseLedgerItem<S extends z.ZodType, T extends object>(
   schema: S,
   item: Record<string, unknown>,
-  toRecord: (valid: z.infer<S>) => T,
+  toRecord: (valid: z.infer<S>) => T | string,
 ): Parsed<T> {
   const problem = versionProblem(item);
   if (problem) return { record: undefined, reason: problem };
   const result = schema.safeParse(item);
   if (!result.success) return { record: undefined, reason: `malformed: ${describeIssues(result.error)}` };
-  return { record: toRecord(result.data) };
+  const record = toRecord(result.data);
+  return typeof record === "string" ? { record: undefined, reason: `malformed: ${record}` } : { record };
 }
 
 export function parseImageItem(item: Record<string, unknown>): Parsed<ImageScanRecord> {
-  return parseWith(imageItemSchema, item, (valid) => {
+  return parseLedgerItem(imageItemSchema, item, (valid) => {
     const record: ImageScanRecord = {
       status: valid.status,
       completedAt: valid.completedAt,
@@ -231,7 +238,7 @@ export function parseImageItem(item: Record<string, unknown>): Parsed<ImageScanR
 }
 
 export function parseImageFindingsItem(item: Record<string, unknown>): Parsed<ImageFindingsRecord> {
-  return parseWith(imageFindingsItemSchema, item, (valid) => {
+  return parseLedgerItem(imageFindingsItemSchema, item, (valid) => {
     const decoded = decodeFindings(valid.findings);
     const record: ImageFindingsRecord = {
       findingsAt: valid.findingsAt,
@@ -246,7 +253,7 @@ export function parseImageFindingsItem(item: Record<string, unknown>): Parsed<Im
 }
 
 export function parseLastReportItem(item: Record<string, unknown>): Parsed<LastReportRecord> {
-  return parseWith(lastReportItemSchema, item, (valid) => {
+  return parseLedgerItem(lastReportItemSchema, item, (valid) => {
     const decoded = decodeFindings(valid.findings);
     return {
       digest: valid.digest,
@@ -261,7 +268,7 @@ export function parseLastReportItem(item: Record<string, unknown>): Parsed<LastR
 }
 
 export function parseSentItem(item: Record<string, unknown>): Parsed<SentRecord> {
-  return parseWith(sentItemSchema, item, (valid) => {
+  return parseLedgerItem(sentItemSchema, item, (valid) => {
     const record: SentRecord = { reporter: valid.sk.slice(SENT_PREFIX.length) };
     if (valid.scanKey !== undefined && valid.over !== undefined && valid.at !== undefined) {
       record.sent = { scanKey: valid.scanKey, over: valid.over, failed: valid.failed ?? false, at: valid.at };

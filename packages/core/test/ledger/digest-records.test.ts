@@ -166,7 +166,7 @@ describe("coverage items", () => {
     ["a missing count", { enhanced: undefined }, "enhanced"],
     ["another sort key", { sk: "team-a/api" }, "sk"],
     ["a time that is not ISO 8601", { at: "yesterday" }, "at"],
-    ["another record format", { schema: undefined }, "record format"],
+    ["no schema attribute", { schema: undefined }, "no schema attribute"],
   ])("are rejected with a reason when they have %s", (_why, overrides, reason) => {
     const parsed = parseCoverageItem(item(overrides));
     expect(parsed.record).toBeUndefined();

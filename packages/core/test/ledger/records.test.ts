@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import * as z from "zod";
 import { encodeFinding } from "../../src/ledger/compact.js";
 import {
   imageFindingsKey,
@@ -8,6 +9,7 @@ import {
   parseImageFindingsItem,
   parseImageItem,
   parseLastReportItem,
+  parseLedgerItem,
   parseSentItem,
   referenceName,
   referencesOf,
@@ -183,5 +185,41 @@ describe("parseSentItem", () => {
   it("ignores a half-written send or claim", () => {
     expect(parseSentItem({ ...key, schema: 1, scanKey: sent.scanKey }).reason).toMatch(/go together/);
     expect(parseSentItem({ ...key, schema: 1, claimToken: "t" }).reason).toMatch(/go together/);
+  });
+});
+
+describe("parseLedgerItem: every kind of ledger item is read the same way", () => {
+  const schema = z.object({ pk: z.string(), size: z.number() });
+  const sizeOf = (valid: { size: number }) => (valid.size > 10 ? "size: over 10" : { size: valid.size });
+
+  it("converts a valid item of this record format", () => {
+    expect(parseLedgerItem(schema, { pk: "X", size: 3, schema: 1 }, sizeOf)).toEqual({ record: { size: 3 } });
+  });
+
+  it("reads as malformed what the converter rejects, with its reason", () => {
+    expect(parseLedgerItem(schema, { pk: "X", size: 11, schema: 1 }, sizeOf)).toEqual({
+      record: undefined,
+      reason: "malformed: size: over 10",
+    });
+  });
+
+  it.each([
+    [
+      "another record format",
+      { pk: "X", size: 3, schema: 2 },
+      "record format 2, this version reads format 1",
+    ],
+    [
+      "no schema attribute",
+      { pk: "X", size: 3 },
+      "no schema attribute: not an item of this product's ledger",
+    ],
+    ["an item the schema rejects", { pk: "X", size: "3", schema: 1 }, "malformed: size: "],
+  ])("ignores %s without converting it", (_why, item, reason) => {
+    const convert = vi.fn(sizeOf);
+    const parsed = parseLedgerItem(schema, item, convert);
+    expect(parsed.record).toBeUndefined();
+    expect(parsed.reason).toContain(reason);
+    expect(convert).not.toHaveBeenCalled();
   });
 });
