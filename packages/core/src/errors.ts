@@ -85,14 +85,37 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-/** A reporter could not send; `reporter` names it (its id, e.g. `slack` or `slack#2`). */
+/**
+ * A reporter could not send; `reporter` names it (its id, e.g. `slack` or `slack#2`). `retryAfterSeconds` is how
+ * long the target asked to be left alone (an HTTP 429's `Retry-After`): the targeted retry waits at least that long
+ * (events/report-jobs.ts `planReporterRetry`, within SQS's 900 s).
+ */
 export class ReporterError extends EcrScanReporterError {
   readonly reporter: string;
+  readonly retryAfterSeconds?: number;
 
-  constructor(reporter: string, message: string, options?: { cause?: unknown }) {
-    super("REPORTER_FAILED", `reporter ${reporter}: ${message}`, options);
+  constructor(reporter: string, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    const { retryAfterSeconds, ...errorOptions } = options ?? {};
+    super("REPORTER_FAILED", `reporter ${reporter}: ${message}`, errorOptions);
     this.reporter = reporter;
+    const wait = wholeSecondsOrUndefined(retryAfterSeconds);
+    if (wait !== undefined) this.retryAfterSeconds = wait;
   }
+}
+
+/** A positive wait in whole seconds (rounded up), or undefined for anything else (0, negative, NaN, not a number). */
+function wholeSecondsOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.ceil(value) : undefined;
+}
+
+/**
+ * The wait a failed reporter asked for (its ReporterError's `retryAfterSeconds`), or undefined. Read by shape, not
+ * by class: a reporter package built against another copy of core throws another class of the same shape.
+ */
+export function reporterRetryAfterSeconds(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, retryAfterSeconds } = error as { code?: unknown; retryAfterSeconds?: unknown };
+  return code === "REPORTER_FAILED" ? wholeSecondsOrUndefined(retryAfterSeconds) : undefined;
 }
 
 /** A secret reference could not be resolved. The message names the reference, never its value. */

@@ -8,6 +8,7 @@ import {
   MessageError,
   ReporterError,
   RetryableAwsError,
+  reporterRetryAfterSeconds,
   SecretError,
 } from "../src/errors.js";
 
@@ -79,6 +80,35 @@ describe("the project's errors", () => {
     const error = new ReporterError("github", "could not open the issue", { cause });
     expect(error.reporter).toBe("github");
     expect(error.cause).toBe(cause);
+    expect(error.retryAfterSeconds).toBeUndefined();
+  });
+
+  it("carries the wait a rate-limited target asked for, in whole seconds, and no cause it was not given", () => {
+    const error = new ReporterError("slack", "Slack answered HTTP 429", { retryAfterSeconds: 3_600 });
+    expect(error.retryAfterSeconds).toBe(3_600);
+    expect("cause" in error).toBe(false);
+    expect(reporterRetryAfterSeconds(error)).toBe(3_600);
+    expect(new ReporterError("slack", "429", { retryAfterSeconds: 1.2 }).retryAfterSeconds).toBe(2);
+    for (const retryAfterSeconds of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(new ReporterError("slack", "429", { retryAfterSeconds }).retryAfterSeconds).toBeUndefined();
+    }
+  });
+});
+
+describe("reporterRetryAfterSeconds", () => {
+  it("reads the wait of any reporter failure of the same shape (a reporter built against another core)", () => {
+    const foreign = Object.assign(new Error("429"), { code: "REPORTER_FAILED", retryAfterSeconds: 120 });
+    expect(reporterRetryAfterSeconds(foreign)).toBe(120);
+  });
+
+  it("is undefined for anything else: other errors, no wait, a wait that is not a number", () => {
+    expect(reporterRetryAfterSeconds(new ReporterError("slack", "HTTP 500"))).toBeUndefined();
+    expect(
+      reporterRetryAfterSeconds(Object.assign(new Error("x"), { retryAfterSeconds: 60 })),
+    ).toBeUndefined();
+    expect(reporterRetryAfterSeconds({ code: "REPORTER_FAILED", retryAfterSeconds: "60" })).toBeUndefined();
+    expect(reporterRetryAfterSeconds("429")).toBeUndefined();
+    expect(reporterRetryAfterSeconds(null)).toBeUndefined();
   });
 
   it("lists every configuration problem on its own line, a problem without a path as its bare reason", () => {

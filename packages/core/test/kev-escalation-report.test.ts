@@ -57,7 +57,8 @@ function reporter(id: string, notify: "changes" | "always") {
 /** The job report-findings plans for one report-queue message body. */
 function jobOf(body: unknown, messageId: string): ReportJob {
   const message = parseReportQueueMessage(JSON.stringify(body), messageId);
-  if (message.kind === "ignored") throw new Error(message.reason);
+  if (message.kind !== "scan-completed")
+    throw new Error(message.kind === "ignored" ? message.reason : message.kind);
   const [job] = planReportJobs([{ messageId, message }]);
   if (!job) throw new Error("no job");
   return job;
@@ -127,6 +128,31 @@ describe("a KEV escalation on the report path", () => {
     expect([quiet.received.length, loud.received.length]).toEqual(counts);
     const heldLine = logger.logs.filter((line) => line.message === "report").at(-1);
     expect(heldLine?.extra?.held).toEqual({ sns: "duplicate-scan", email: "duplicate-scan" });
+  });
+
+  it("reaches a reporter of every report (metrics, GitHub) once, told apart from its scan by nowKnownExploited", async () => {
+    const ledger = await freshLedger();
+    const every = reporter("metrics", "changes");
+    every.loaded.plugin.receives = "all";
+    const deps = {
+      ecr: new ECRClient({ region: "eu-west-1" }),
+      reporters: [every.loaded],
+      policy: parseConfig({ thresholds: { HIGH: 0 } }, "test"),
+      logger: recordingLogger(),
+      requeue: async () => true,
+      ledger,
+    };
+    await runReportJob(jobOf(scanEvent, "scan-1"), deps);
+    await runReportJob(jobOf({ ...scanEvent, id: "e-2" }, "scan-2"), deps);
+    await runReportJob(jobOf(escalation([LOG4SHELL]), "kev-1"), deps);
+    await runReportJob(jobOf(escalation([LOG4SHELL]), "kev-2"), deps);
+
+    // The scan once, the escalation once: what the metrics reporter counts on to write KevEscalations only.
+    expect(every.received.map(({ report }) => report.changes?.nowKnownExploited?.map((f) => f.id))).toEqual([
+      undefined,
+      [LOG4SHELL],
+    ]);
+    expect(every.received[1]?.context.notification).toEqual({ kind: "report", why: "always" });
   });
 
   it("sends nothing when none of its CVE ids is among the image's current findings", async () => {

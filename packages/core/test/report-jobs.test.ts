@@ -144,8 +144,43 @@ describe("planReporterRetry", () => {
   });
 
   it("never asks SQS for more than its longest delay, however many attempts are allowed", () => {
-    expect(planReporterRetry(5, 10)).toEqual({ destination: "queue", attempt: 6, delaySeconds: 900 });
-    expect(planReporterRetry(9, 10).delaySeconds).toBe(SQS_MAX_DELAY_SECONDS);
+    expect(planReporterRetry(5, { maxAttempts: 10 })).toEqual({
+      destination: "queue",
+      attempt: 6,
+      delaySeconds: 900,
+    });
+    expect(planReporterRetry(9, { maxAttempts: 10 }).delaySeconds).toBe(SQS_MAX_DELAY_SECONDS);
+  });
+
+  it("waits as long as a failed reporter asked when that is longer than the back-off", () => {
+    expect(planReporterRetry(1, { retryAfterSeconds: 300 })).toEqual({
+      destination: "queue",
+      attempt: 2,
+      delaySeconds: 300,
+    });
+    // A part of a second is waited out whole: sooner would be refused again.
+    expect(planReporterRetry(1, { retryAfterSeconds: 90.2 }).delaySeconds).toBe(91);
+    // A shorter ask does not shorten the back-off.
+    expect(planReporterRetry(3, { retryAfterSeconds: 30 }).delaySeconds).toBe(240);
+  });
+
+  it("caps a longer ask (Slack's Retry-After: 3600) at SQS's 900 s, and still parks after the last attempt", () => {
+    expect(SQS_MAX_DELAY_SECONDS).toBe(900);
+    expect([1, 2, 3, 4].map((n) => planReporterRetry(n, { retryAfterSeconds: 3_600 }).delaySeconds)).toEqual([
+      900, 900, 900, 900,
+    ]);
+    expect(planReporterRetry(1, { retryAfterSeconds: Number.POSITIVE_INFINITY }).delaySeconds).toBe(900);
+    expect(planReporterRetry(MAX_REPORT_ATTEMPTS, { retryAfterSeconds: 3_600 })).toEqual({
+      destination: "dlq",
+      attempt: 6,
+      delaySeconds: 0,
+    });
+  });
+
+  it("ignores an ask that is no wait at all", () => {
+    for (const retryAfterSeconds of [0, -5, Number.NaN]) {
+      expect(planReporterRetry(2, { retryAfterSeconds }).delaySeconds).toBe(120);
+    }
   });
 });
 

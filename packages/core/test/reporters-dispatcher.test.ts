@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ReporterEntry } from "../src/config/schema.js";
+import { ReporterError } from "../src/errors.js";
 import type { Finding, ScanReport, Severity } from "../src/model.js";
 import type { ReportContext, Reporter, ReportOutcome } from "../src/reporters/contract.js";
-import { dispatchReport, whyNotRouted } from "../src/reporters/dispatcher.js";
+import { dispatchReport, longestRetryAfter, whyNotRouted } from "../src/reporters/dispatcher.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
 import {
   countsOf,
@@ -351,6 +352,36 @@ describe("dispatchReport", () => {
       "reporter slack failed",
       "reporter slack#2 failed",
     ]);
+  });
+});
+
+describe("a failed reporter's retry-after hint", () => {
+  it("goes with its failed outcome, and the longest one tells how long the failed reporters wait", async () => {
+    const limited =
+      (seconds: number): ReportFn =>
+      async () => {
+        throw new ReporterError("slack", "Slack answered HTTP 429 rate_limited", {
+          retryAfterSeconds: seconds,
+        });
+      };
+    const a = fake("slack", { report: limited(3_600) });
+    const b = fake("slack#2", { report: limited(45) });
+    const c = fake("sns", { report: failing });
+    const d = fake("github");
+
+    const result = await dispatchReport(scanReport(), [a.loaded, b.loaded, c.loaded, d.loaded], {
+      logger: recordingLogger(),
+    });
+
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ reporter: "slack", status: "failed", retryAfterSeconds: 3_600 }),
+      expect.objectContaining({ reporter: "slack#2", status: "failed", retryAfterSeconds: 45 }),
+      { reporter: "sns", status: "failed", error: "Error: Slack answered 500 Internal Server Error" },
+      { reporter: "github", status: "sent", ref: "github-ref" },
+    ]);
+    expect(longestRetryAfter(result.outcomes)).toBe(3_600);
+    expect(longestRetryAfter(result.outcomes.slice(1))).toBe(45);
+    expect(longestRetryAfter(result.outcomes.slice(2))).toBeUndefined();
   });
 });
 

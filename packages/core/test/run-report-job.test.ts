@@ -2,6 +2,7 @@ import { DescribeImageScanFindingsCommand, ECRClient } from "@aws-sdk/client-ecr
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
+import { ReporterError } from "../src/errors.js";
 import type { ReportJob } from "../src/events/report-jobs.js";
 import type { ScanCompleted } from "../src/events/scan-event.js";
 import type { ScanReport } from "../src/model.js";
@@ -334,6 +335,21 @@ describe("runReportJob: some reporters fail", () => {
       message: "re-queued the failed reporters only",
       extra: { ...IMAGE, reporters: ["slack"], destination: "queue", attempt: 2, delaySeconds: 60 },
     });
+  });
+
+  it("re-queues a rate-limited reporter no sooner than it asked, within SQS's 900 s, and logs the ask", async () => {
+    findingsAre([["CVE-2026-1", "HIGH"]]);
+    const slack = reporter("slack");
+    slack.loaded.reporter.report = async () => {
+      throw new ReporterError("slack", "Slack answered HTTP 429 rate_limited", { retryAfterSeconds: 3_600 });
+    };
+    const { deps: d, logs, requeued } = deps([slack.loaded]);
+    const limited = job();
+    expect(await runReportJob(limited, d)).toEqual({ retry: [], outcome: "partially-failed" });
+    expect(requeued).toEqual([
+      { job: limited, reporters: ["slack"], destination: "queue", attempt: 2, delaySeconds: 900 },
+    ]);
+    expect(logs.at(-1)?.extra).toMatchObject({ delaySeconds: 900, retryAfterSeconds: 3_600 });
   });
 
   it("parks the failed reporters in the dead-letter queue after the last attempt, saying so", async () => {

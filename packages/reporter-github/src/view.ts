@@ -345,6 +345,11 @@ export interface CommentView {
   escalation: string;
   /** `2 known exploited (KEV), 1 overdue`, or "". */
   kevSummary: string;
+  /**
+   * True for a KEV escalation: the same scan reported again because CISA's KEV gained CVEs it found. No new scan
+   * happened, so the comment must not say "New scan of".
+   */
+  nowKnownExploited: boolean;
   /** For `duplicate`: the issue kept. */
   keptNumber?: number;
   /** For `closed`: `is back within the thresholds: the scan of 2026-11-28 found 1 low.` (after the image's label). */
@@ -405,6 +410,7 @@ export function commentView(
     escalated: !failed && report.verdict.reason === "escalated",
     escalation: failed ? "" : escalationMarkdown(report),
     kevSummary: kevCountText(counts.kev, counts.overdue),
+    nowKnownExploited: !failed && report.changes?.nowKnownExploited !== undefined,
     // The clause holds counts and a date only; escaped anyway, as every string of a view is.
     backWithin: markdownText(backWithinThresholdsClause(report), 400),
     change: {

@@ -1,3 +1,4 @@
+import type { ScanReport } from "@ecr-scan-reporter/core";
 import {
   escalatedReport,
   exploitAwareReport,
@@ -17,7 +18,7 @@ import {
   renderIssueTitle,
 } from "../src/index.js";
 import { CTX, outsideCodeSpans, TOKEN_REF } from "./helpers.js";
-import { receiver, reporterFor, useReceivers } from "./receivers.js";
+import { receiver, reporterFor, useReceivers, writes } from "./receivers.js";
 
 // Threat intel in GitHub issues (issue 16): the KEV count in the title, why an escalated report is due, a known
 // exploited section with CISA's required actions, badges in the findings table, the note on a stale or unavailable
@@ -218,6 +219,63 @@ describe("a KEV addition without a rescan", () => {
     expect(receiver.comments[0]?.body).toContain(
       "- 1 now known exploited since 2026-11-23: `CVE-2021-44228`",
     );
+  });
+});
+
+describe("a KEV escalation of an image whose issue predates the KEV entries", () => {
+  /** The image's last scan, reported before CISA listed its CVEs: the same findings without KEV. */
+  const beforeKev = (): ScanReport => {
+    const report = exploitAwareReport();
+    const findings = report.findings.map(({ kev: _kev, ...finding }) => finding);
+    return { ...report, findings, verdict: { ...report.verdict, escalations: [] } };
+  };
+  /** The escalation of that scan: the same findings, now on KEV, and the ledger's changes naming them. */
+  const escalation = (): ScanReport => {
+    const report = exploitAwareReport();
+    return {
+      ...report,
+      changes: {
+        firstReport: false,
+        previousScanAt: "2026-11-23T06:00:00.000Z",
+        newFindings: [],
+        fixedFindings: [],
+        severityRaised: [],
+        nowKnownExploited: report.findings.filter((finding) => finding.kev),
+      },
+    };
+  };
+
+  it("updates the one issue: the KEV label and title, and one comment naming what is now known exploited", async () => {
+    const { reporter } = reporterFor({}, { clock: () => NOW });
+    await reporter.report(beforeKev(), CTX);
+    expect(receiver.issues[0]?.labels).toEqual(["ecr-scan", "severity:critical"]);
+    const before = writes(receiver).length;
+
+    const outcome = await reporter.report(escalation(), CTX);
+
+    expect(outcome).toMatchObject({ status: "sent", detail: "updated issue #1: 2 now known exploited" });
+    expect(receiver.issues).toHaveLength(1);
+    const [issue] = receiver.issues;
+    expect(issue?.state).toBe("open");
+    expect(issue?.labels).toEqual(["ecr-scan", "severity:critical", "known-exploited"]);
+    expect(issue?.title).toBe(
+      "[ecr-scan] team-a/api:v1.4.2 — 2 known exploited (KEV), 1 overdue; 2 critical, 2 high",
+    );
+    expect(receiver.comments).toHaveLength(1);
+    expect(receiver.comments[0]?.body).toContain(
+      "- 2 now known exploited since 2026-11-23: `CVE-2021-44228`, `CVE-2023-44487`",
+    );
+    // No scan happened: the comment says what did, not "New scan of".
+    expect(receiver.comments[0]?.body).toMatch(
+      /^\*\*`team-a\/api:v1\.4\.2` is now known exploited\*\* \(CISA's KEV catalog gained CVEs of its last scan; no new scan\)\./,
+    );
+    expect(receiver.comments[0]?.body).not.toContain("New scan of");
+    // One comment and one update of the issue: no second issue, no second comment.
+    expect(
+      writes(receiver)
+        .slice(before)
+        .map((q) => q.method),
+    ).toEqual(["POST", "PATCH"]);
   });
 });
 

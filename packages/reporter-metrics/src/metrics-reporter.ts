@@ -2,6 +2,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
   type Digest,
   defineReporter,
+  type Finding,
   isExploitable,
   isFailedScan,
   type ScanReport,
@@ -18,7 +19,7 @@ const optionsSchema = z.strictObject({
     .default("EcrScanReporter"),
   /**
    * Repository as a dimension (the default): alarms per repository, but 7 CloudWatch custom metrics per repository
-   * (9 with the KEV counts), each billed monthly. `false`: Severity only, 7 (9) metrics for the whole registry.
+   * (10 with the KEV counts), each billed monthly. `false`: Severity only, 7 (10) metrics for the whole registry.
    */
   perRepository: z.boolean().default(true),
 });
@@ -74,6 +75,30 @@ function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string
     );
   }
   return lines;
+}
+
+/**
+ * The findings a KEV escalation names, or undefined when the report is not one. An escalation (schedule-scans
+ * re-queues an image in use when CISA's KEV catalog gains a CVE its findings have; docs/architecture.md, "KEV
+ * escalations") is the only report whose `changes` carry `nowKnownExploited`; for an `onlyFixable` entry it holds
+ * the escalated findings with a fix, so it may be empty.
+ */
+function escalatedFindings(report: Pick<ScanReport, "changes">): readonly Finding[] | undefined {
+  return report.changes?.nowKnownExploited;
+}
+
+/**
+ * The EMF lines of a report: a scan's (emfLines), or for a KEV escalation one `KevEscalations` line only. An
+ * escalation reports the same scan of the same image again; writing its Findings and KEV counts again would count
+ * the image twice in the period (a Sum over the repository, a SampleCount of reports). None when the escalation
+ * names no finding this entry counts.
+ */
+function reportEmfLines(report: ScanReport, options: MetricsOptions, at: Date): string[] {
+  const escalated = escalatedFindings(report);
+  if (!escalated) return emfLines(report, options, at);
+  if (escalated.length === 0) return [];
+  const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
+  return [emfLine(options, at, repository, [["KevEscalations", escalated.length]])];
 }
 
 /**
@@ -149,7 +174,8 @@ export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date
  * Built-in `metrics` reporter: CloudWatch Embedded Metric Format lines, one per severity with Repository and
  * Severity as dimensions, plus ScanFailed per repository, and KevFindings and ExploitableFindings per repository
  * when the findings were checked against CISA's KEV catalog. No API call: CloudWatch Logs turns the lines into
- * metrics, so users can alarm on counts. It receives every report, due or not, so the series stay continuous.
+ * metrics, so users can alarm on counts. It receives every report, due or not, so the series stay continuous; a KEV
+ * escalation, which reports an image's scan again, writes only KevEscalations (reportEmfLines).
  * Contract v2: each digest adds its route's gauges (digestEmfLines), for dashboards and alarms per team.
  */
 export const metricsReporter = defineReporter({
@@ -173,9 +199,21 @@ export const metricsReporter = defineReporter({
       },
 
       async report(report) {
-        const lines = emfLines(report, options, deps.clock());
+        const lines = reportEmfLines(report, options, deps.clock());
+        const escalation = escalatedFindings(report) !== undefined;
+        if (lines.length === 0) {
+          return {
+            status: "skipped",
+            detail: "KEV escalation of findings this entry does not count (onlyFixable: none has a fix)",
+          };
+        }
         for (const line of lines) deps.writeLine(line);
-        return { status: "sent", detail: `${lines.length} EMF lines in ${options.namespace}` };
+        return {
+          status: "sent",
+          detail: escalation
+            ? `KEV escalation: KevEscalations in ${options.namespace}; the findings were counted with the scan`
+            : `${lines.length} EMF lines in ${options.namespace}`,
+        };
       },
     };
   },
@@ -193,7 +231,9 @@ export const metricsReporter = defineReporter({
     return [
       {
         name: "metrics.emf.jsonl",
-        content: `${emfLines(report, options, deps.clock()).join("\n")}\n`,
+        content: reportEmfLines(report, options, deps.clock())
+          .map((line) => `${line}\n`)
+          .join(""),
       },
     ];
   },

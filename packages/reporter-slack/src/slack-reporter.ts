@@ -19,6 +19,20 @@ import { postToWebhook, SlackSendError, type SlackTuning, webhookUrlProblem } fr
 const SLACK_HOSTS = new Set(["hooks.slack.com", "hooks.slack-gov.com"]);
 
 /**
+ * The ReporterError of a failed post: what failed and about what, and the wait Slack asked for when it rate-limited
+ * the webhook, so that the targeted retry comes no sooner. No `cause`: the original error of fetch or
+ * @slack/webhook may quote the URL.
+ */
+function reporterErrorOf(reporterId: string, error: unknown, about: string): ReporterError {
+  if (!(error instanceof SlackSendError)) {
+    return new ReporterError(reporterId, `sending to Slack failed (${about})`);
+  }
+  return new ReporterError(reporterId, `${error.message} (${about})`, {
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
+}
+
+/**
  * The `slack` reporter plugin with its own pacing and rate-limit waits: tests shorten Slack's one second between
  * posts. `slackReporter` is this with the defaults.
  */
@@ -88,9 +102,7 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
                 }),
             });
           } catch (error) {
-            // No `cause`: the original error of fetch or @slack/webhook may quote the URL.
-            const reason = error instanceof SlackSendError ? error.message : "sending to Slack failed";
-            throw new ReporterError(ctx.reporterId, `${reason} (${report.repository}@${report.digest})`);
+            throw reporterErrorOf(ctx.reporterId, error, `${report.repository}@${report.digest}`);
           }
           deps.logger.debug("posted to Slack", {
             reporter: ctx.reporterId,
@@ -124,9 +136,7 @@ export function defineSlackReporter(tuning: SlackTuning = {}): ReporterPlugin<Sl
                 }),
             });
           } catch (error) {
-            // No `cause`: the original error of fetch or @slack/webhook may quote the URL.
-            const reason = error instanceof SlackSendError ? error.message : "sending to Slack failed";
-            throw new ReporterError(ctx.reporterId, `${reason} (digest ${digest.period.key})`);
+            throw reporterErrorOf(ctx.reporterId, error, `digest ${digest.period.key}`);
           }
           deps.logger.debug("digest posted to Slack", {
             reporter: ctx.reporterId,

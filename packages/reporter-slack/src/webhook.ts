@@ -67,9 +67,18 @@ export function describeSendFailure(error: unknown): string {
   return `sending to Slack failed (${name})`;
 }
 
-/** An error that is safe to log: it names what failed and never carries the webhook URL, not even as a cause. */
+/**
+ * An error that is safe to log: it names what failed and never carries the webhook URL, not even as a cause.
+ * `retryAfterSeconds`: Slack rate-limited the webhook and asked for that long a wait (its last 429's `Retry-After`).
+ */
 export class SlackSendError extends Error {
   override name = "SlackSendError";
+  readonly retryAfterSeconds?: number;
+
+  constructor(message: string, options: { retryAfterSeconds?: number } = {}) {
+    super(message);
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
 }
 
 /** How the reporter paces its posts and rides out Slack's rate limit. The defaults follow Slack's "Rate limits". */
@@ -180,8 +189,10 @@ export async function postToWebhook(
         const retrying = retryCount < t.rateLimitRetries && retryAfterSeconds <= t.maxRetryAfterSeconds;
         options.onRateLimited?.({ retryAfterSeconds, retryCount, retrying });
         if (!retrying) {
+          // The wait goes with the error: the dispatcher's retry of the report must not come sooner.
           throw new SlackSendError(
             `${describeSendFailure(error)} (rate limited: Retry-After ${retryAfterSeconds} s, after ${retryCount} ${retryCount === 1 ? "retry" : "retries"})`,
+            { retryAfterSeconds },
           );
         }
         await sleep(retryAfterSeconds * t.retryAfterBaseMs);

@@ -304,6 +304,27 @@ describe("Slack's limits on a whole message and on the rate, through the receive
     expect(receiver.messages).toEqual([]);
   });
 
+  it("hands Slack's Retry-After to the targeted retry with the error, and no wait for other failures", async () => {
+    receiver = await startSlackReceiver();
+    receiver.failNext(429, "rate_limited", 1, { "retry-after": "3600" });
+    receiver.failNext(429, "rate_limited", 3, { "retry-after": "2" });
+    receiver.failNext(500, "rollup_error", 1);
+    const { reporter } = createReporter(async () => receiver.url());
+    const failure = async (): Promise<ReporterError> => {
+      const outcome = await reporter.report(overThresholdReport(), CTX).catch((e: unknown) => e);
+      if (!(outcome instanceof ReporterError)) throw new Error("the report should have failed");
+      return outcome;
+    };
+    const long = await failure();
+    expect(long).toMatchObject({ reporter: "slack", retryAfterSeconds: 3_600 });
+    // Out of in-process retries: the last 429's wait goes with the error.
+    expect(await failure()).toMatchObject({ retryAfterSeconds: 2 });
+    const other = await failure();
+    expect(other.message).toContain("Slack answered HTTP 500 rollup_error");
+    expect(other.retryAfterSeconds).toBeUndefined();
+    expect(receiver.messages).toEqual([]);
+  });
+
   it("paces posts to one webhook so that Slack's rate limit is never hit", async () => {
     receiver = await startSlackReceiver({ rateLimit: { intervalMs: 200, secondMs: 100 } });
     // No retry: a 429 would fail the report.

@@ -141,18 +141,33 @@ export interface RetryPlan {
   delaySeconds: number;
 }
 
+export interface ReporterRetryOptions {
+  /**
+   * The longest wait a failed reporter asked for (a 429's `Retry-After`, carried by its ReporterError), in seconds.
+   * Retrying sooner would only be refused again and spend an attempt.
+   */
+  retryAfterSeconds?: number;
+  /** Deliveries before the reporters are parked in the dead-letter queue (MAX_REPORT_ATTEMPTS). */
+  maxAttempts?: number;
+}
+
 /**
- * Back-off for the failed reporters of a delivery: 60·2^(attempt−1) s (1, 2, 4, 8 minutes), capped at SQS's
- * 15-minute delay; after `maxAttempts` deliveries they are parked in the dead-letter queue.
+ * Back-off for the failed reporters of a delivery: 60·2^(attempt−1) s (1, 2, 4, 8 minutes), or longer when a
+ * reporter asked to wait longer (`retryAfterSeconds`), never more than SQS's 900 s: SendMessage takes a
+ * `DelaySeconds` of 0 to 900 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+ * A longer wait is not carried over: the reporter is tried again after 900 s, and each try that is refused again
+ * spends an attempt. After `maxAttempts` deliveries the reporters are parked in the dead-letter queue.
  */
-export function planReporterRetry(attempt: number, maxAttempts = MAX_REPORT_ATTEMPTS): RetryPlan {
+export function planReporterRetry(attempt: number, options: ReporterRetryOptions = {}): RetryPlan {
   const next = attempt + 1;
-  if (next > maxAttempts) return { destination: "dlq", attempt: next, delaySeconds: 0 };
-  return {
-    destination: "queue",
-    attempt: next,
-    delaySeconds: Math.min(SQS_MAX_DELAY_SECONDS, 60 * 2 ** (attempt - 1)),
-  };
+  if (next > (options.maxAttempts ?? MAX_REPORT_ATTEMPTS)) {
+    return { destination: "dlq", attempt: next, delaySeconds: 0 };
+  }
+  const backOff = 60 * 2 ** (attempt - 1);
+  const asked = options.retryAfterSeconds ?? 0;
+  // Not Math.max: a NaN from a reporter is no wait at all (NaN > n is false), not a NaN delay.
+  const wait = asked > backOff ? Math.ceil(asked) : backOff;
+  return { destination: "queue", attempt: next, delaySeconds: Math.min(SQS_MAX_DELAY_SECONDS, wait) };
 }
 
 /** How many times a report waits for findings its event counted before it is sent as it is, marked incomplete. */

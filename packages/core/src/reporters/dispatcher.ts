@@ -1,4 +1,4 @@
-import { describeError } from "../errors.js";
+import { describeError, reporterRetryAfterSeconds } from "../errors.js";
 import type { NotificationKind, NotificationWhy } from "../ledger/notify.js";
 import type { ScanReport } from "../model.js";
 import { NO_FINDING_WITH_A_FIX, reportForEntry, routeReport } from "../policy/policy.js";
@@ -9,7 +9,13 @@ import type { LoadedReporter } from "./loader.js";
 export type DispatchOutcome =
   | ({ reporter: string } & ReportOutcome)
   | { reporter: string; status: "not-routed"; detail: string }
-  | { reporter: string; status: "failed"; error: string };
+  | {
+      reporter: string;
+      status: "failed";
+      error: string;
+      /** The wait the reporter asked for before it is tried again (its ReporterError's `retryAfterSeconds`). */
+      retryAfterSeconds?: number;
+    };
 
 export interface DispatchResult {
   outcomes: DispatchOutcome[];
@@ -71,7 +77,13 @@ export async function dispatchReport(
         const outcome = await loaded.reporter.report(entryReport, ctx);
         return { reporter: loaded.id, ...outcome };
       } catch (error) {
-        return { reporter: loaded.id, status: "failed", error: describeError(error) };
+        const retryAfterSeconds = reporterRetryAfterSeconds(error);
+        return {
+          reporter: loaded.id,
+          status: "failed",
+          error: describeError(error),
+          ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+        };
       }
     }),
   );
@@ -81,4 +93,17 @@ export async function dispatchReport(
     else options.logger.info(`reporter ${outcome.reporter}: ${outcome.status}`, log);
   }
   return { outcomes, failed: outcomes.filter((o) => o.status === "failed").map((o) => o.reporter) };
+}
+
+/**
+ * The longest wait the failed reporters of a delivery asked for, in seconds; undefined when none asked. The failed
+ * reporters go back in one message, so the one that asked to wait longest sets its delay.
+ */
+export function longestRetryAfter(outcomes: readonly DispatchOutcome[]): number | undefined {
+  let longest: number | undefined;
+  for (const outcome of outcomes) {
+    if (outcome.status !== "failed" || outcome.retryAfterSeconds === undefined) continue;
+    longest = Math.max(longest ?? 0, outcome.retryAfterSeconds);
+  }
+  return longest;
 }

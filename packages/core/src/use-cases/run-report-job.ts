@@ -9,6 +9,7 @@ import type { ScanReport } from "../model.js";
 import type { ReportPolicy } from "../policy/policy.js";
 import { isFailedScan } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
+import { longestRetryAfter } from "../reporters/dispatcher.js";
 import type { LoadedReporter } from "../reporters/loader.js";
 import { type DeliveryResult, deliverReport } from "./deliver-report.js";
 import { reportImage } from "./report-image.js";
@@ -195,14 +196,21 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     },
   });
   if (result.failed.length === 0) return { retry: [], outcome: report.verdict.due ? "reported" : "not-due" };
-  const plan = planReporterRetry(job.attempt);
+  // A reporter refused for a while (Slack's 429 Retry-After) is not tried again before it asked.
+  const retryAfterSeconds = longestRetryAfter(result.outcomes);
+  const plan = planReporterRetry(job.attempt, { retryAfterSeconds });
   try {
     if (await deps.requeue({ job, reporters: result.failed, ...plan })) {
       logger.warn(
         plan.destination === "dlq"
           ? "the failed reporters are out of attempts; parked in the dead-letter queue"
           : "re-queued the failed reporters only",
-        { ...image, reporters: result.failed, ...plan },
+        {
+          ...image,
+          reporters: result.failed,
+          ...plan,
+          ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+        },
       );
       return { retry: [], outcome: "partially-failed" };
     }
