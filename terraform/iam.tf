@@ -369,12 +369,21 @@ locals {
           },
           local.log_statements.report_findings,
         ],
+        # An image ECR says it deleted: whether the digest is really gone, and which tags it has now (DescribeImages
+        # naming it), since the same event also stands for a tag removed from an image that keeps others.
+        !local.ledger_enabled ? [] : [{
+          Sid      = "CheckDeletedImages"
+          Effect   = "Allow"
+          Action   = "ecr:DescribeImages"
+          Resource = local.ecr_repository_arns
+        }],
         # A reference's last report and its reporters' sends (BatchGetItem of the keys needed); the image's scan,
         # the reference's report and the report's changes recorded (conditional PutItem); the image's vulnerability
         # index items brought in step with its findings: those there are read (Query of the image's partition, on
         # the table), the difference written and removed in batches (BatchWriteItem); a send claimed and marked
         # sent (conditional UpdateItem), or its claim released when the send failed, so that the targeted retry
-        # may send.
+        # may send. A deleted image forgotten: its items read (Query of its partition) and deleted (BatchWriteItem),
+        # its references' last reports given their expiry (conditional UpdateItem).
         !local.ledger_enabled ? [] : [{
           Sid      = "TrackReportsInLedger"
           Effect   = "Allow"

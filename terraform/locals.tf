@@ -34,6 +34,7 @@ locals {
     ecr_image_scan     = "${var.name_prefix}-ecr-image-scan"
     inspector2_scan    = "${var.name_prefix}-inspector2-scan"
     inspector2_finding = "${var.name_prefix}-inspector2-finding"
+    ecr_image_delete   = "${var.name_prefix}-ecr-image-delete"
   }
 
   # ARNs are written out from their parts instead of read from the resources: they are then known at plan time,

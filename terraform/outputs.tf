@@ -144,7 +144,7 @@ output "digest_rule_name" {
 }
 
 output "report_rule_names" {
-  description = "Names of the EventBridge rules that route scan events to the report queue, by kind: ecr_image_scan, and with enhanced_scanning inspector2_scan and inspector2_finding."
+  description = "Names of the EventBridge rules that route events to the report queue, by kind: ecr_image_scan, with enhanced_scanning inspector2_scan and inspector2_finding, and with the ledger ecr_image_delete."
   value       = { for key, rule in aws_cloudwatch_event_rule.report : key => rule.name }
 }
 

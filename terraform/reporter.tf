@@ -1,5 +1,5 @@
 # The report path: scan events reach the report queue (+DLQ) through EventBridge rules; report-findings reads the
-# findings of each image and hands the report to the reporters.
+# findings of each image and hands the report to the reporters. With the ledger, image deletions reach it too.
 
 locals {
   # ECR basic scans send "ECR Image Scan" (COMPLETE, FAILED). Under enhanced scanning Amazon Inspector sends
@@ -24,6 +24,13 @@ locals {
       "detail-type" = ["Inspector2 Finding"]
       detail        = { resources = { type = ["AWS_ECR_CONTAINER_IMAGE"] } }
     }
+    # ECR sends "ECR Image Action" when an image is pushed or deleted; a deletion makes the findings ledger forget
+    # the image (docs/architecture.md, "Images deleted from the registry"), so only with the ledger.
+    ecr_image_delete = {
+      source        = ["aws.ecr"]
+      "detail-type" = ["ECR Image Action"]
+      detail        = { "action-type" = ["DELETE"], result = ["SUCCESS"] }
+    }
   }
 
   # The Inspector rules exist only with enhanced scanning; finding events then by default (enhanced_finding_events
@@ -33,6 +40,7 @@ locals {
     ecr_image_scan     = true
     inspector2_scan    = var.enhanced_scanning
     inspector2_finding = local.inspector_finding_events
+    ecr_image_delete   = local.ledger_enabled
   }
   report_rules     = { for key, pattern in local.report_event_patterns : key => pattern if local.report_rule_enabled[key] }
   report_rule_arns = [for key in sort(keys(local.report_rules)) : local.rule_arns[key]]
@@ -41,6 +49,7 @@ locals {
     ecr_image_scan     = "ecr-scan-reporter: ECR basic scan results to the report queue."
     inspector2_scan    = "ecr-scan-reporter: Inspector initial enhanced scan results to the report queue."
     inspector2_finding = "ecr-scan-reporter: Inspector finding changes (enhanced scanning) to the report queue."
+    ecr_image_delete   = "ecr-scan-reporter: ECR image deletions to the report queue, for the findings ledger to forget."
   }
 
   # Layers of the functions that run the reporters (report-findings, send-digests): the custom reporters' (once

@@ -7,9 +7,10 @@
 // sufficient. The next day CISA adds to its KEV catalog a CVE an image carries: the digest schedule runs first
 // (send-digests fetches and caches that day's catalog, and sends each route's digest from the ledger), then the
 // scheduled run finds the addition and queues a report per image in use that has it, which report-findings sends
-// "now known exploited". Its recorded calls, with the calls Lambda itself makes with the roles
-// (test/support/iam-coverage.ts), are then "the calls the functions make": removing any statement, action or
-// resource of the rendered policies must deny one of them, so the policies grant nothing else.
+// "now known exploited"; last, an image is deleted and report-findings has the ledger forget it. Its recorded calls,
+// with the calls Lambda itself makes with the roles (test/support/iam-coverage.ts), are then "the calls the
+// functions make": removing any statement, action or resource of the rendered policies must deny one of them, so the
+// policies grant nothing else.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -247,6 +248,11 @@ beforeAll(async () => {
     .slice(logged)
     .filter((l) => l.message === "report") as unknown as ReportLine[];
   kevFetches = sandbox.intel.requests.kev;
+
+  // A lifecycle policy deletes team-a/api:v0: ECR's deletion event reaches report-findings, which asks ECR whether
+  // the image is gone and has the ledger forget it.
+  sandbox.ecr.operations.BatchDeleteImage?.({ repositoryName: "team-a/api", imageIds: [{ imageTag: "v0" }] });
+  expect((await deployment.drain({ timeoutMs: 120_000, delayHorizonMs: 5_000 })).timedOut).toBe(false);
 }, 300_000);
 
 function receivedByTargets(): typeof reported {
@@ -369,6 +375,14 @@ describe("the module's IAM policies on the local deployment", () => {
     const roles = new Set(decisions.map((d) => d.roleName));
     expect(roles).toEqual(new Set(Object.values(LOCAL.functions).map((f) => f.roleName)));
     const calls = new Set(decisions.map((d) => `${d.service}:${d.action}`));
+    // report-findings asked ECR about the deleted image (scan-images lists images with the same action).
+    expect(decisions).toContainEqual(
+      expect.objectContaining({
+        roleName: LOCAL.functions["report-findings"].roleName,
+        action: "ecr:DescribeImages",
+        allowed: true,
+      }),
+    );
     for (const call of [
       "ecr:ecr:DescribeRepositories",
       "ecr:ecr:GetRegistryScanningConfiguration",

@@ -23,16 +23,20 @@ const SAMPLES: ReadonlyMap<string, unknown> = new Map(
  * a rule it should not be, or missed by its own, fails the run.
  */
 const EXPECTED: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  // Defaults: enhanced scanning off, failure reports on.
+  // Defaults: enhanced scanning off, failure reports on, the ledger on (ECR's deletions, never its pushes).
   default_rules: {
     "ecr-image-scan-complete": ["ecr_image_scan"],
     "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
     "ecr-image-scan-failed": ["ecr_image_scan"],
+    "ecr-image-action-delete": ["ecr_image_delete"],
+    "ecr-image-action-delete-untagged": ["ecr_image_delete"],
   },
   enhanced_scanning_rules: {
     "ecr-image-scan-complete": ["ecr_image_scan"],
     "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
     "ecr-image-scan-failed": ["ecr_image_scan"],
+    "ecr-image-action-delete": ["ecr_image_delete"],
+    "ecr-image-action-delete-untagged": ["ecr_image_delete"],
     "inspector2-scan": ["inspector2_scan"],
     "inspector2-finding": ["inspector2_finding"],
   },
@@ -40,6 +44,8 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, readonly string[
   enhanced_finding_events_without_failures: {
     "ecr-image-scan-complete": ["ecr_image_scan"],
     "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "ecr-image-action-delete": ["ecr_image_delete"],
+    "ecr-image-action-delete-untagged": ["ecr_image_delete"],
     "inspector2-scan": ["inspector2_scan"],
     "inspector2-finding": ["inspector2_finding"],
   },
@@ -48,7 +54,15 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, readonly string[
     "ecr-image-scan-complete": ["ecr_image_scan"],
     "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
     "ecr-image-scan-failed": ["ecr_image_scan"],
+    "ecr-image-action-delete": ["ecr_image_delete"],
+    "ecr-image-action-delete-untagged": ["ecr_image_delete"],
     "inspector2-scan": ["inspector2_scan"],
+  },
+  // ledger_enabled = false: nothing for a deletion to change.
+  ledger_off_rules: {
+    "ecr-image-scan-complete": ["ecr_image_scan"],
+    "ecr-image-scan-complete-tagged": ["ecr_image_scan"],
+    "ecr-image-scan-failed": ["ecr_image_scan"],
   },
 };
 
@@ -58,7 +72,7 @@ function inPartition(event: unknown, partition: string): unknown {
 }
 
 describe("the module's scan event rules, on AWS's sample events", () => {
-  /** By run: each report rule's pattern, by its key (ecr_image_scan, inspector2_scan, inspector2_finding). */
+  /** By run: each report rule's pattern, by its key (ecr_image_scan, inspector2_scan, inspector2_finding, ecr_image_delete). */
   const patterns = new Map<string, Map<string, EventPattern>>();
 
   beforeAll(async () => {
@@ -91,6 +105,7 @@ describe("the module's scan event rules, on AWS's sample events", () => {
         "ecr-image-scan-complete",
         "ecr-image-scan-failed",
         "ecr-image-action-push",
+        "ecr-image-action-delete",
         "inspector2-scan",
         "inspector2-scan-ec2",
         "inspector2-scan-lambda",
@@ -131,6 +146,14 @@ describe("the module's scan event rules, on AWS's sample events", () => {
     ]) {
       expect(matchingRules("enhanced_scanning_rules", SAMPLES.get(name)), name).toEqual([]);
     }
+  });
+
+  it("a failed deletion reaches no rule: nothing was deleted", () => {
+    const failed = JSON.parse(JSON.stringify(SAMPLES.get("ecr-image-action-delete"))) as {
+      detail: Record<string, unknown>;
+    };
+    failed.detail.result = "FAILURE";
+    expect(matchingRules("default_rules", failed)).toEqual([]);
   });
 
   it("without enhanced scanning, no Inspector event reaches the report queue", () => {

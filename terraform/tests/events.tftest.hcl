@@ -79,3 +79,12 @@ run "finding_events_turned_off" {
     enhanced_finding_events = false
   }
 }
+
+# Without the findings ledger there is nothing for an image deletion to change: ECR's deletion events stay away.
+run "ledger_off_rules" {
+  command = plan
+
+  variables {
+    ledger_enabled = false
+  }
+}

@@ -77,8 +77,8 @@ run "enhanced_scanning_plan" {
   }
 
   assert {
-    condition     = keys(output.report_rule_names) == ["ecr_image_scan", "inspector2_finding", "inspector2_scan"]
-    error_message = "The example routes Inspector's scan and finding events."
+    condition     = keys(output.report_rule_names) == ["ecr_image_delete", "ecr_image_scan", "inspector2_finding", "inspector2_scan"]
+    error_message = "The example routes Inspector's scan and finding events, and (with the ledger, by default) ECR's image deletions."
   }
 }
 

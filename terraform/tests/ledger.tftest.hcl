@@ -119,6 +119,20 @@ run "ledger_by_default" {
   }
 
   assert {
+    condition = (one([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s if s.Sid == "CheckDeletedImages"]) == {
+      Sid      = "CheckDeletedImages"
+      Effect   = "Allow"
+      Action   = "ecr:DescribeImages"
+      Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/*"
+      } && jsondecode(aws_cloudwatch_event_rule.report["ecr_image_delete"].event_pattern) == {
+      source        = ["aws.ecr"]
+      "detail-type" = ["ECR Image Action"]
+      detail        = { "action-type" = ["DELETE"], result = ["SUCCESS"] }
+    })
+    error_message = "With the ledger, ECR's image deletions reach the report queue, and report-findings may ask ECR whether a deleted image is gone (DescribeImages on the region's repositories), so that the ledger forgets it."
+  }
+
+  assert {
     condition = ([for s in jsondecode(aws_iam_role_policy.send_digests[0].policy).Statement : s if contains(["TrackDigestsInLedger", "FindImagesByVulnerability"], s.Sid)] == [
       {
         Sid      = "TrackDigestsInLedger"
@@ -255,6 +269,12 @@ run "ledger_off" {
     condition = (length(aws_lambda_function.send_digests) == 0 && length(aws_cloudwatch_event_rule.digests) == 0 && length(aws_iam_role.send_digests) == 0
     && length(aws_sqs_queue.digest_dlq) == 0 && output.send_digests_function_name == null)
     error_message = "Without the ledger there is nothing to build digests from: no send-digests, no digest schedule, role or DLQ."
+  }
+
+  assert {
+    condition = (!contains(keys(aws_cloudwatch_event_rule.report), "ecr_image_delete") && !contains(keys(output.report_rule_names), "ecr_image_delete")
+    && !anytrue([for s in jsondecode(aws_iam_role_policy.report_findings.policy).Statement : s.Sid == "CheckDeletedImages"]))
+    error_message = "Without the ledger there is nothing to forget: no rule for ECR's image deletions, and report-findings may not describe images."
   }
 
   assert {

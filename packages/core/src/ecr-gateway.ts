@@ -1,5 +1,6 @@
 import {
   DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
   type ECRClient,
   type ImageDetail as EcrImageDetail,
   GetRegistryScanningConfigurationCommand,
@@ -189,6 +190,30 @@ export class EcrGateway {
     } catch (error) {
       const name = errorName(error);
       if (name === "ScanNotFoundException") return { kind: "never" };
+      if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The tags of the image with this digest as ECR holds it now, or `undefined` when the image (or its repository) no
+   * longer exists: one DescribeImages call naming the digest, answered ImageNotFoundException for a deleted image.
+   */
+  async findImage(
+    image: Pick<ImageDetail, "registryId" | "repositoryName" | "imageDigest">,
+  ): Promise<{ tags: string[] } | undefined> {
+    try {
+      const out = await this.client.send(
+        new DescribeImagesCommand({
+          registryId: image.registryId || undefined,
+          repositoryName: image.repositoryName,
+          imageIds: [{ imageDigest: image.imageDigest }],
+        }),
+      );
+      const detail = out.imageDetails?.find((d) => d.imageDigest === image.imageDigest);
+      return detail && { tags: detail.imageTags ?? [] };
+    } catch (error) {
+      const name = errorName(error);
       if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
       throw error;
     }

@@ -135,6 +135,14 @@ export {
   type QueueEscalations,
   type UnqueuedEscalation,
 } from "./use-cases/escalate-kev.js";
+export {
+  type ForgetDeletedImageDeps,
+  type ForgettingPlan,
+  forgetDeletedImage,
+  type ImageDeletionOutcome,
+  type ImageDeletionResult,
+  planForgetting,
+} from "./use-cases/forget-deleted-image.js";
 export { type ImageToReport, type ReportImageDeps, reportImage } from "./use-cases/report-image.js";
 export { runCoverage } from "./use-cases/run-coverage.js";
 export {

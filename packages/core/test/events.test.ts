@@ -59,7 +59,9 @@ function fixture(name: string): Json {
 function completionOf(document: unknown, messageId = "m-1"): ScanCompleted {
   const message = parseReportQueueMessage(JSON.stringify(document), messageId);
   if (message.kind !== "scan-completed")
-    throw new Error(`expected a scan completion, got: ${message.reason}`);
+    throw new Error(
+      `expected a scan completion, got: ${message.kind === "ignored" ? message.reason : message.kind}`,
+    );
   return message.event;
 }
 

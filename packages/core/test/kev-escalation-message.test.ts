@@ -23,7 +23,8 @@ const escalation = (cves = ["CVE-2021-44228"], tags = ["v1", "latest"]) =>
 
 function parsed(body: unknown, messageId = "m-1") {
   const message = parseReportQueueMessage(JSON.stringify(body), messageId);
-  if (message.kind !== "scan-completed") throw new Error(`ignored: ${message.reason}`);
+  if (message.kind !== "scan-completed")
+    throw new Error(`ignored: ${message.kind === "ignored" ? message.reason : message.kind}`);
   return message;
 }
 

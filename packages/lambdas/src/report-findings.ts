@@ -3,8 +3,11 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   createEcrClient,
   createLogger,
+  forgetDeletedImage,
+  type ImageDeleted,
   MessageError,
   parseReportQueueMessage,
+  planImageDeletionJobs,
   planReportJobs,
   type ReportRequest,
   runReportJob,
@@ -27,13 +30,17 @@ const ecr = createEcrClient();
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const ledger = createLedger(reporterLogger);
 
-/** The report-queue consumer: one report per image per batch, reporters dispatched, partial batch failures. */
+/**
+ * The report-queue consumer: one report per image per batch, reporters dispatched, then the images ECR deleted
+ * forgotten by the findings ledger; partial batch failures.
+ */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   if (context) logger.addContext(context);
   const config = await getConfig();
   const reporters = await getLambdaReporters(config, logger);
 
   const requests: ReportRequest[] = [];
+  const deletions: { messageId: string; event: ImageDeleted }[] = [];
   let dropped = 0;
   for (const record of event.Records) {
     try {
@@ -45,6 +52,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
           reason: message.reason,
         });
         dropped += 1;
+      } else if (message.kind === "image-deleted") {
+        deletions.push({ messageId: record.messageId, event: message.event });
       } else {
         requests.push({ messageId: record.messageId, message });
       }
@@ -75,20 +84,33 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   };
   const limit = pLimit(REPORT_CONCURRENCY);
   const results = await Promise.all(jobs.map((job) => limit(() => runReportJob(job, deps))));
-  const batchItemFailures = results.flatMap((r) => r.retry).map((itemIdentifier) => ({ itemIdentifier }));
+  // After the reports: a report of the same batch records its tags' last reports, which a removed tag's expiry
+  // must then find.
+  const deletionJobs = planImageDeletionJobs(deletions);
+  const forgotten = await Promise.all(
+    deletionJobs.map((job) => limit(() => forgetDeletedImage(job, { ecr, ledger, logger: reporterLogger }))),
+  );
+  const batchItemFailures = [...results, ...forgotten]
+    .flatMap((r) => r.retry)
+    .map((itemIdentifier) => ({ itemIdentifier }));
 
   const outcomes: Record<string, number> = {};
   for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  const deletionOutcomes: Record<string, number> = {};
+  for (const r of forgotten) deletionOutcomes[r.outcome] = (deletionOutcomes[r.outcome] ?? 0) + 1;
   logger.info("report-findings summary", {
     summary: {
       messages: event.Records.length,
       dropped,
       reports: jobs.length,
       outcomes,
+      // A batch without deletions sums up as before they were handled.
+      ...(deletionJobs.length > 0 ? { deletions: deletionJobs.length, deletionOutcomes } : {}),
       messagesRetried: batchItemFailures.length,
     },
   });
   metrics.addMetric("Reports", MetricUnit.Count, jobs.length);
+  metrics.addMetric("ImagesForgotten", MetricUnit.Count, deletionOutcomes.forgotten ?? 0);
   metrics.addMetric("MessagesDropped", MetricUnit.Count, dropped);
   metrics.addMetric("MessagesRetried", MetricUnit.Count, batchItemFailures.length);
   metrics.publishStoredMetrics();

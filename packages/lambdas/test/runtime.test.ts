@@ -126,11 +126,9 @@ describe("createLedger", () => {
     const { createLedger } = await runtime();
     const ledger = createLedger(logger);
     expect(ledger.enabled).toBe(true);
-    await ledger.markImageGone({
-      registryId: "123456789012",
-      repository: "team-a/api",
-      digest: "sha256:abc",
-    });
+    await ledger.expireReferences([
+      { registryId: "123456789012", repository: "team-a/api", digest: "sha256:abc", tag: "v1" },
+    ]);
     const [call] = dynamodb.commandCalls(UpdateItemCommand);
     expect(call?.args[0].input.TableName).toBe("ecr-scan-reporter-ledger");
   });

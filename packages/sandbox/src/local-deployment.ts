@@ -314,6 +314,14 @@ export class LocalDeployment {
       this.deliveredEvents.push(event);
       sandbox.sqs.send(report, JSON.stringify(event));
     });
+    // terraform/reporter.tf: with the ledger, ECR Image Action (DELETE, SUCCESS) too, so that it forgets what ECR
+    // deleted.
+    if (ledger) {
+      sandbox.ecr.onImageAction((event) => {
+        this.deliveredEvents.push(event);
+        sandbox.sqs.send(report, JSON.stringify(event));
+      });
+    }
   }
 
   /** Resolves once the deployment's resources that take time to create (the ledger table) exist. */

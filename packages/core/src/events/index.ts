@@ -15,6 +15,15 @@ export {
   type RepositoryArn,
 } from "./identifiers.js";
 export {
+  IMAGE_DELETED_EVENT,
+  type ImageActionEventResult,
+  type ImageDeleted,
+  type ImageDeletionJob,
+  isImageActionDocument,
+  parseImageActionEvent,
+  planImageDeletionJobs,
+} from "./image-deleted.js";
+export {
   buildKevEscalationMessage,
   findingsNowKnownExploited,
   isKevEscalationDocument,
@@ -30,6 +39,7 @@ export {
   planFindingsWait,
   planReporterRetry,
   planReportJobs,
+  type ReporterRetryOptions,
   type ReportJob,
   type ReportRequest,
   type RetryPlan,
@@ -54,7 +64,9 @@ export {
 } from "./scan-event.js";
 export {
   awsEcrContainerImageSchema,
+  type EcrImageDeletedEvent,
   type EcrImageScanEvent,
+  ecrImageDeletedEventSchema,
   ecrImageScanEventSchema,
   type Inspector2FindingEvent,
   type Inspector2ScanEvent,

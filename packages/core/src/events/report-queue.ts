@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { problemsFromIssues } from "../config/load.js";
 import { describeError, MessageError } from "../errors.js";
+import { type ImageDeleted, isImageActionDocument, parseImageActionEvent } from "./image-deleted.js";
 import { isKevEscalationDocument, type KevEscalation, parseKevEscalationMessage } from "./kev-escalation.js";
 import { parseScanEvent, type ScanCompleted } from "./scan-event.js";
 
@@ -59,6 +60,8 @@ export type ReportQueueMessage =
        */
       escalation?: KevEscalation;
     }
+  /** ECR deleted an image or one of its tags: the findings ledger forgets what no longer exists. */
+  | { kind: "image-deleted"; event: ImageDeleted }
   | { kind: "ignored"; reason: string; eventId?: string };
 
 function isEnvelope(document: unknown): document is Record<string, unknown> {
@@ -68,8 +71,8 @@ function isEnvelope(document: unknown): document is Record<string, unknown> {
 }
 
 /**
- * Parses a report-queue message body: a plain EventBridge event, a KEV escalation of schedule-scans, or our retry
- * envelope around either.
+ * Parses a report-queue message body: a plain EventBridge event (a scan completion, or an image deleted), a KEV
+ * escalation of schedule-scans, or our retry envelope around either.
  * Throws a MessageError, naming the message and what is wrong, for a body that is malformed.
  */
 export function parseReportQueueMessage(body: string, messageId: string): ReportQueueMessage {
@@ -104,6 +107,8 @@ export function parseReportQueueMessage(body: string, messageId: string): Report
   let parsed: ReturnType<typeof parseScanEvent>;
   let escalation: KevEscalation | undefined;
   try {
+    // Nothing is sent for a deletion, so nothing retries one: it comes as the event itself.
+    if (isImageActionDocument(rawEvent)) return parseImageActionEvent(rawEvent as Record<string, unknown>);
     if (isKevEscalationDocument(rawEvent)) {
       const kev = parseKevEscalationMessage(rawEvent, messageId);
       parsed = { kind: "scan-completed", event: kev.event };

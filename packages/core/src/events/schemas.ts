@@ -99,6 +99,22 @@ export const ecrImageScanEventSchema = eventBridgeEvent(
 );
 export type EcrImageScanEvent = z.input<typeof ecrImageScanEventSchema>;
 
+/**
+ * `aws.ecr` / `ECR Image Action` with `action-type` DELETE and `result` SUCCESS: an image, or one of its tags, was
+ * deleted. Checked only for that action (a PUSH event passes as ignored, whatever its fields). AWS documents the
+ * event of a tagged image; an untagged image's has no tag to name, so `image-tag` may be absent, null or empty.
+ */
+export const ecrImageDeletedEventSchema = eventBridgeEvent(
+  z.looseObject({
+    "action-type": z.literal("DELETE"),
+    result: z.literal("SUCCESS"),
+    "repository-name": repositoryNameSchema,
+    "image-digest": imageDigestSchema,
+    "image-tag": z.string().nullish(),
+  }),
+);
+export type EcrImageDeletedEvent = z.input<typeof ecrImageDeletedEventSchema>;
+
 /** `aws.inspector2` / `Inspector2 Scan`: the initial enhanced scan of an image finished. */
 export const inspector2ScanEventSchema = eventBridgeEvent(
   z.looseObject({

@@ -4,6 +4,12 @@ import type { CompactFinding } from "../model.js";
 import { type AttributeMap, fromItem, toItem, type WritableValue } from "./attributes.js";
 import { encodeFinding, severityRankOf } from "./compact.js";
 import {
+  type ForgetImageOutcome,
+  GONE_REFERENCE_RETENTION_MS,
+  referencesOfDeletedImage,
+  sortDeletedImageItems,
+} from "./deleted-images.js";
+import {
   CHANGE_LOG_RETENTION_MS,
   type ChangeLogEntry,
   COVERAGE_COUNTS,
@@ -55,8 +61,6 @@ import { sameIndexEntry, VULNERABILITY_SORT_PREFIX, vulnerabilityIndexItem } fro
 
 /** A claim older than this is abandoned (the Lambda died mid-send) and may be claimed again. */
 export const CLAIM_TIMEOUT_MS = 15 * 60_000;
-/** How long the record of an image gone from the registry is kept before the table's TTL deletes it. */
-export const GONE_IMAGE_RETENTION_MS = 30 * 24 * 3_600_000;
 /** Attempts of a claim whose condition failed but whose item, read back, shows neither a send nor a live claim. */
 const MAX_CLAIM_ATTEMPTS = 3;
 
@@ -205,26 +209,70 @@ export class DynamoDbLedger extends LedgerTable implements FindingsLedger {
     return records;
   }
 
-  async markImageGone(image: LedgerImage): Promise<void> {
-    const expiresAt = Math.floor((this.now().getTime() + GONE_IMAGE_RETENTION_MS) / 1000);
-    for (const key of [imageKey(image), imageFindingsKey(image)]) {
-      const p = new Placeholders();
-      const written = await this.conditionalWrite("UpdateItem", imageName(image), () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: toItem({ ...key }),
-            UpdateExpression: updateExpression(p, { expiresAt }),
-            ConditionExpression: `attribute_exists(${p.name("pk")})`,
-            ExpressionAttributeNames: p.names,
-            ExpressionAttributeValues: p.values,
-            ReturnConsumedCapacity: "TOTAL",
-          }),
-        ),
+  async forgetImage(
+    image: LedgerImage & { tags?: readonly string[] },
+    deletedAt: string,
+  ): Promise<ForgetImageOutcome> {
+    const subject = `records of deleted image ${imageName(image)}`;
+    const p = new Placeholders();
+    const { items } = await this.queryAll(
+      {
+        KeyConditionExpression: `${p.name("pk")} = ${p.value("pk", imageKey(image).pk)}`,
+        // Only what sorting the items needs: the FINDINGS item's findings would be carried here for nothing.
+        ProjectionExpression: ["pk", "sk", "completedAt", "findingsAt", "tags"]
+          .map((a) => p.name(a))
+          .join(", "),
+        ExpressionAttributeNames: p.names,
+        ExpressionAttributeValues: p.values,
+      },
+      subject,
+    );
+    const { doomed, kept, tagsAtScan } = sortDeletedImageItems(items, deletedAt);
+    // The references first: once the items are deleted, the tags at scan they named cannot be read again, so a
+    // retry after a failure half-way still finds them.
+    const referencesExpired = await this.expireReferences(
+      referencesOfDeletedImage(image, [...(image.tags ?? []), ...tagsAtScan]),
+    );
+    await this.batchWrite(
+      doomed.map((key) => ({ DeleteRequest: { Key: toItem({ ...key }) } })),
+      subject,
+    );
+    if (kept.length > 0) {
+      this.logger.info(
+        "kept the records of a scan completed after the image's deletion: pushed again since",
+        {
+          image: imageName(image),
+          deletedAt,
+          kept: kept.map((key) => key.sk),
+        },
       );
-      if (!written)
-        this.logger.debug("image gone, no ledger item to expire", { image: imageName(image), sk: key.sk });
     }
+    return { deleted: doomed.length, kept: kept.length, referencesExpired };
+  }
+
+  async expireReferences(refs: readonly LedgerReference[]): Promise<number> {
+    const expiresAt = Math.floor((this.now().getTime() + GONE_REFERENCE_RETENTION_MS) / 1000);
+    const written = await Promise.all(
+      uniqueReferences(refs).map((ref) => {
+        const p = new Placeholders();
+        return this.conditionalWrite("UpdateItem", referenceName(ref), () =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: toItem({ ...lastReportKey(ref) }),
+              UpdateExpression: updateExpression(p, { expiresAt }),
+              // Only the report of this digest (a tag moved to another image since keeps its own), and once (a
+              // redelivered event does not push the expiry back). A reference never reported has no item to match.
+              ConditionExpression: `${p.name("digest")} = ${p.value("digest", ref.digest)} AND attribute_not_exists(${p.name("expiresAt")})`,
+              ExpressionAttributeNames: p.names,
+              ExpressionAttributeValues: p.values,
+              ReturnConsumedCapacity: "TOTAL",
+            }),
+          ),
+        );
+      }),
+    );
+    return written.filter(Boolean).length;
   }
 
   async readReferences(

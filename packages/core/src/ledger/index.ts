@@ -13,6 +13,13 @@ export {
 } from "./changes.js";
 export { decodeFinding, decodeFindings, encodeFinding, type FittedFindings, fitFindings } from "./compact.js";
 export {
+  type DeletedImageItems,
+  type ForgetImageOutcome,
+  GONE_REFERENCE_RETENTION_MS,
+  referencesOfDeletedImage,
+  sortDeletedImageItems,
+} from "./deleted-images.js";
+export {
   type DigestClaim,
   type DigestClaimOutcome,
   type DigestLedger,
@@ -29,11 +36,7 @@ export {
   digestStateKey,
   type RepositoryCoverage,
 } from "./digest-records.js";
-export {
-  CLAIM_TIMEOUT_MS,
-  DynamoDbLedger,
-  GONE_IMAGE_RETENTION_MS,
-} from "./dynamodb-ledger.js";
+export { CLAIM_TIMEOUT_MS, DynamoDbLedger } from "./dynamodb-ledger.js";
 export {
   compareExposedImages,
   countExposedImages,

@@ -1,6 +1,7 @@
 import { describeError, isRetryableAwsError } from "../errors.js";
 import type { CompactFinding, LastScan } from "../model.js";
 import type { ReporterLogger } from "../reporters/contract.js";
+import type { ForgetImageOutcome } from "./deleted-images.js";
 import type { ChangeLogEntry, RepositoryCoverage } from "./digest-records.js";
 import {
   type ImageFindingsRecord,
@@ -108,8 +109,22 @@ export interface FindingsLedger {
   readImageFindings(image: LedgerImage): Promise<ImageFindingsRecord | undefined>;
   /** The same for many images, keyed by records.ts `imageName` (100 a read call); unknown images are absent. */
   readImagesFindings(images: readonly LedgerImage[]): Promise<Map<string, ImageFindingsRecord>>;
-  /** Marks an image known to be gone from the registry, so that its record expires (the table's TTL). */
-  markImageGone(image: LedgerImage): Promise<void>;
+  /**
+   * Forgets an image deleted from the registry (ledger/deleted-images.ts): deletes its items — SCAN, FINDINGS and
+   * its vulnerability-index items, so that exposure, KEV escalations and digests stop finding it at once — except
+   * those of a scan completed after `deletedAt` (the digest pushed again since), and lets the LAST item of each of
+   * its references (the digest, `tags`, and its tags at scan) that still names it expire. Idempotent: a second
+   * call finds nothing to delete and no LAST without its expiry.
+   */
+  forgetImage(
+    image: LedgerImage & { tags?: readonly string[] },
+    deletedAt: string,
+  ): Promise<ForgetImageOutcome>;
+  /**
+   * Lets the LAST item of each reference expire (the table's TTL) while it still names the reference's digest and
+   * has no expiry yet: a tag removed from an image. How many were given their expiry.
+   */
+  expireReferences(refs: readonly LedgerReference[]): Promise<number>;
   /** The history of each reference, keyed by records.ts `referenceName`, with what each named reporter was sent. */
   readReferences(
     refs: readonly LedgerReference[],
@@ -156,7 +171,12 @@ export function disabledLedger(logger: LedgerLogger): FindingsLedger {
     async readImagesFindings() {
       return new Map();
     },
-    async markImageGone() {},
+    async forgetImage() {
+      return { deleted: 0, kept: 0, referencesExpired: 0 };
+    },
+    async expireReferences() {
+      return 0;
+    },
     async readReferences(refs) {
       tellOnce();
       return new Map(refs.map((ref) => [referenceName(ref), { known: false }]));

@@ -195,16 +195,6 @@ describe("image scans", () => {
     );
   }, 60_000);
 
-  it("expires the records of an image gone from the registry, until it is scanned again", async () => {
-    const { ledger, getRaw } = await freshLedger();
-    await ledger.recordScan(IMAGE, { status: "COMPLETE", completedAt: T1 }, [compact("CVE-1", "HIGH")]);
-    await ledger.markImageGone(IMAGE);
-    expect((await getRaw(imageKey(IMAGE)))?.expiresAt?.N).toBeDefined();
-    expect((await getRaw(imageFindingsKey(IMAGE)))?.expiresAt?.N).toBeDefined();
-    await ledger.recordScan(IMAGE, { status: "COMPLETE", completedAt: T2 });
-    expect((await getRaw(imageKey(IMAGE)))?.expiresAt).toBeUndefined();
-  });
-
   it("reads 250 images in 3 BatchGetItem calls and counts the capacity they consumed", async () => {
     const { ledger } = await freshLedger();
     const images = Array.from({ length: 250 }, (_, i) => ({ ...IMAGE, digest: `sha256:${i}` }));

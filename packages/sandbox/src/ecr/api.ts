@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AwsError, checkRange } from "../aws-error.js";
 
 /**
@@ -11,9 +12,9 @@ const checkMaxResults = (value: unknown) =>
 import { paginate } from "../pagination.js";
 import { type ScanSimulator, severityCounts } from "./scans.js";
 import type { EcrImageStore } from "./store.js";
-import type { EcrOptions, SandboxImage, SandboxRepository } from "./types.js";
+import type { EcrImageActionEvent, EcrOptions, SandboxImage, SandboxRepository } from "./types.js";
 
-// The ECR operations ecr-scan-reporter calls (plus CreateRepository and PutImage to seed), answering with the
+// The ECR operations ecr-scan-reporter calls (plus CreateRepository and PutImage to seed, BatchDeleteImage to delete), answering with the
 // members and errors of the Amazon ECR API reference:
 // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Operations.html
 
@@ -36,6 +37,7 @@ export class EcrApi {
     private readonly options: EcrOptions,
     private readonly store: EcrImageStore,
     private readonly scans: ScanSimulator,
+    private readonly onImageAction: (event: EcrImageActionEvent) => void = () => {},
   ) {}
 
   /** The JSON 1.1 operations, by name, taking and returning plain JSON. */
@@ -90,6 +92,40 @@ export class EcrApi {
         images = input.imageIds.map((id) => this.store.image(repository, id));
       const { page, nextToken } = paginate(images, max, input.nextToken);
       return { imageDetails: page.map((i) => this.imageDetailJson(repository, i)), nextToken };
+    },
+    BatchDeleteImage: (input) => {
+      this.store.checkRegistry(input.registryId);
+      const repository = this.store.repository(input.repositoryName);
+      // imageIds: 1–100 items (BatchDeleteImage, Request Parameters); its documented errors list no ValidationException.
+      const imageIds = Array.isArray(input.imageIds) ? input.imageIds : [];
+      if (imageIds.length < 1 || imageIds.length > 100) {
+        throw new AwsError(
+          "InvalidParameterException",
+          `Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'`,
+        );
+      }
+      const { deleted, failures } = this.store.deleteImages(repository, imageIds);
+      const time = new Date(this.options.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+      for (const id of deleted) {
+        this.onImageAction({
+          version: "0",
+          id: randomUUID(),
+          "detail-type": "ECR Image Action",
+          source: "aws.ecr",
+          account: this.options.accountId,
+          time,
+          region: this.options.region,
+          resources: [],
+          detail: {
+            result: "SUCCESS",
+            "repository-name": repository.name,
+            "image-digest": id.imageDigest,
+            "action-type": "DELETE",
+            ...(id.imageTag !== undefined ? { "image-tag": id.imageTag } : {}),
+          },
+        });
+      }
+      return { imageIds: deleted, failures };
     },
     DescribeImageScanFindings: (input) => {
       this.store.checkRegistry(input.registryId);

@@ -2,7 +2,10 @@ import type { CveRecord } from "../data/cve-records.js";
 import { EcrApi, type ScanRequestRecord } from "./api.js";
 import { type ScanEventListener, ScanSimulator } from "./scans.js";
 import { EcrImageStore } from "./store.js";
-import type { EcrOptions, SandboxRepository, SeedImage } from "./types.js";
+import type { EcrImageActionEvent, EcrOptions, SandboxRepository, SeedImage } from "./types.js";
+
+/** Called with each image deletion event, as an EventBridge rule would deliver it. */
+export type ImageActionListener = (event: EcrImageActionEvent) => void;
 
 /**
  * An in-memory Amazon ECR private registry: the operations ecr-scan-reporter calls, plus CreateRepository and
@@ -13,13 +16,16 @@ export class EcrSandbox {
   private readonly scans: ScanSimulator;
   private readonly store: EcrImageStore;
   private readonly api: EcrApi;
+  private readonly imageActionListeners: ImageActionListener[] = [];
 
   constructor(readonly options: EcrOptions) {
     this.scans = new ScanSimulator(options);
     this.store = new EcrImageStore(options, (repository, image, at) =>
       this.scans.imagePushed(repository, image, at),
     );
-    this.api = new EcrApi(options, this.store, this.scans);
+    this.api = new EcrApi(options, this.store, this.scans, (event) => {
+      for (const listener of this.imageActionListeners) listener(event);
+    });
   }
 
   get repositories(): Map<string, SandboxRepository> {
@@ -48,6 +54,15 @@ export class EcrSandbox {
   /** Calls `listener` with each scan-completion event, as an EventBridge rule would deliver it. */
   onScanEvent(listener: ScanEventListener): void {
     this.scans.onScanEvent(listener);
+  }
+
+  /**
+   * Calls `listener` with each "ECR Image Action" DELETE event, as an EventBridge rule would deliver it: one per image
+   * id BatchDeleteImage deleted, a tag removed from an image that keeps others included (AWS does not say whether it
+   * sends one then; the sandbox does, so that the code cannot read the event as "the digest is gone").
+   */
+  onImageAction(listener: ImageActionListener): void {
+    this.imageActionListeners.push(listener);
   }
 
   /** Publishes the enhanced findings held back after their scan event, with an Inspector2 Finding event each. */

@@ -24,6 +24,13 @@ export function isScannableImage(image: SandboxImage): boolean {
   );
 }
 
+/** An image id BatchDeleteImage could not delete, as ECR answers it (ImageFailure). */
+export interface DeleteFailure {
+  imageId: { imageDigest?: string; imageTag?: string };
+  failureCode: string;
+  failureReason: string;
+}
+
 /** Called after an image is added, with the time it was pushed at (the scan simulation counts seeded scans). */
 export type ImagePushedListener = (repository: SandboxRepository, image: SandboxImage, at: number) => void;
 
@@ -137,6 +144,54 @@ export class EcrImageStore {
       manifest,
     );
     return { repository, image: this.image(repository, { imageDigest: digest }) };
+  }
+
+  /**
+   * BatchDeleteImage's deletions, in the request's order: a digest deletes the image with all its tags; a tag is
+   * removed from its image, which is deleted with its last tag. What was deleted comes back as one image id per
+   * (digest, tag) pair, or the digest alone for an untagged image; what could not be, as a failure with ECR's code.
+   * Source: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_BatchDeleteImage.html,
+   * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageFailure.html
+   */
+  deleteImages(
+    repository: SandboxRepository,
+    imageIds: readonly unknown[],
+  ): { deleted: { imageDigest: string; imageTag?: string }[]; failures: DeleteFailure[] } {
+    const deleted: { imageDigest: string; imageTag?: string }[] = [];
+    const failures: DeleteFailure[] = [];
+    for (const imageId of imageIds) {
+      const id = (imageId ?? {}) as { imageDigest?: string; imageTag?: string };
+      const fail = (failureCode: string, failureReason: string) =>
+        failures.push({ imageId: { ...id }, failureCode, failureReason });
+      if (!id.imageDigest && !id.imageTag) {
+        fail("MissingDigestAndTag", "Invalid request: the image id names neither a digest nor a tag");
+        continue;
+      }
+      const image = id.imageDigest
+        ? repository.images.get(id.imageDigest)
+        : [...repository.images.values()].find(
+            (i) => id.imageTag !== undefined && i.tags.includes(id.imageTag),
+          );
+      if (!image) {
+        fail("ImageNotFound", "Requested image not found");
+        continue;
+      }
+      if (id.imageDigest && id.imageTag !== undefined && !image.tags.includes(id.imageTag)) {
+        fail("ImageTagDoesNotMatchDigest", "Invalid request: the tag does not name this digest");
+        continue;
+      }
+      if (id.imageDigest) {
+        repository.images.delete(image.digest);
+        if (image.tags.length === 0) deleted.push({ imageDigest: image.digest });
+        for (const tag of image.tags) deleted.push({ imageDigest: image.digest, imageTag: tag });
+        continue;
+      }
+      const tag = id.imageTag as string;
+      image.tags = image.tags.filter((t) => t !== tag);
+      if (image.tags.length === 0) repository.images.delete(image.digest);
+      deleted.push({ imageDigest: image.digest, imageTag: tag });
+    }
+    return { deleted, failures };
   }
 
   repository(name: unknown): SandboxRepository {

@@ -127,6 +127,30 @@ export interface EcrScanEvent {
   };
 }
 
+/**
+ * The EventBridge event ECR sends when an image is deleted ("ECR Image Action", action-type DELETE), one per image
+ * id BatchDeleteImage answers as deleted; `image-tag` is left out for an untagged image (AWS documents only a
+ * tagged image's event). Source: https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html,
+ * "Event for an image deletion".
+ */
+export interface EcrImageActionEvent {
+  version: "0";
+  id: string;
+  "detail-type": "ECR Image Action";
+  source: "aws.ecr";
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    result: "SUCCESS";
+    "repository-name": string;
+    "image-digest": string;
+    "action-type": "DELETE";
+    "image-tag"?: string;
+  };
+}
+
 export interface EcrOptions {
   accountId: string;
   region: string;
