@@ -62,7 +62,7 @@ function inApp(command: string, args: string[]) {
 
 /**
  * `npx -- ecr-scan-reporter …`: `--no`, the local bin or nothing, never a package of that name from the registry;
- * `--`, so npx leaves the flags to the CLI (without it, `npx ecr-scan-reporter --version` prints npm's version).
+ * `--` ends npx's own flags (without it, `--no` would take the name as its value and npx print its own version).
  */
 const cli = (...args: string[]) => inApp("npx", ["--no", "--", "ecr-scan-reporter", ...args]);
 

@@ -81,7 +81,9 @@ export function isLoopbackEndpoint(url: URL): boolean {
 export function applyAwsOptions(options: GlobalOptions, env: Env = process.env): void {
   if (options.region) env.AWS_REGION = options.region;
   if (options.profile) env.AWS_PROFILE = options.profile;
-  if (env.AWS_PROFILE)
+  // "default" is what the chain uses anyway; with no shared files it falls back to the environment, the container's
+  // or the instance's role (CodeBuild, ECS, EC2), so only a named profile can be missing.
+  if (env.AWS_PROFILE && env.AWS_PROFILE !== "default")
     checkProfileExists(env.AWS_PROFILE, options.profile ? "--profile" : "AWS_PROFILE", env);
   const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL;
   if (!endpoint) return;

@@ -17,17 +17,10 @@ import {
   reportersFolderOf,
   requireRegion,
 } from "./context.js";
+import { EXIT } from "./exit-codes.js";
 import { UsageError } from "./usage-error.js";
 
-/** Exit codes, as the README documents them. */
-export const EXIT = {
-  ok: 0,
-  findings: 1,
-  usage: 2,
-  failure: 3,
-  /** `report`: the image's scan is not complete (running, failed, never run) or it is not an image. */
-  scanIncomplete: 4,
-} as const;
+export { EXIT };
 
 /** The CLI package's version: its package.json is one folder up from src/main.ts and from the bundle, dist/cli.mjs. */
 function cliVersion(): string {

@@ -15,13 +15,13 @@ import {
   newReporterCommand,
   packageNameFromFolder,
   packageNameProblem,
-  shellWord,
 } from "../src/commands/new-reporter.js";
 import {
   layerZipNameOf,
   reporterPackageFiles,
   TEMPLATE_VERSIONS,
 } from "../src/commands/new-reporter-template.js";
+import { shellQuote, thisCliCommand } from "../src/commands/sandbox-hints.js";
 import { UsageError } from "../src/usage-error.js";
 import { runCli } from "./support/run-cli.js";
 
@@ -100,9 +100,11 @@ describe("new-reporter writes a reporter package", () => {
     expect(readJson(join(dir, "demo.json")).reporters[0].use).toBe("my-reporter");
     expect(readFileSync(join(dir, "src", "index.ts"), "utf8")).toContain('name: "my-reporter"');
     expect(run.stdout).toContain(`(cd ${dir} && npm install && npm test && npm run build)`);
+    // The CLI named the way that works where the command ran (here the workspace), never a registry lookup.
     expect(run.stdout).toContain(
-      `npx ecr-scan-reporter demo --config ${dir}/demo.json --reporters ${dir}/dist/layer/nodejs/node_modules`,
+      `  pnpm exec ecr-scan-reporter demo --config ${dir}/demo.json --reporters ${dir}/dist/layer/nodejs/node_modules`,
     );
+    expect(thisCliCommand(tmp)).toMatch(/^node .*bin\/ecr-scan-reporter\.mjs'?$/);
   });
 
   it("takes the core tarball that comes with the CLI when --core is not given", async () => {
@@ -280,9 +282,9 @@ describe("the written files", () => {
   });
 
   it("quote a folder the shell would split in the README's commands", () => {
-    expect(shellWord("reporters/my-reporter")).toBe("reporters/my-reporter");
-    expect(shellWord("my reporter")).toBe("'my reporter'");
-    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellQuote("reporters/my-reporter")).toBe("reporters/my-reporter");
+    expect(shellQuote("my reporter")).toBe("'my reporter'");
+    expect(shellQuote("it's")).toBe("'it'\\''s'");
     const readme = reporterPackageFiles({ packageName: "x", coreSpec: "^0.1.0", folder: "'my reporter'" })[
       "README.md"
     ];

@@ -57,6 +57,10 @@ describe("--secret NAME=VALUE", () => {
     expect(usageError(() => parseSecretFlag("/acme/key=", 1))).toBe(
       "--secret /acme/key=…: the value is empty, and a reporter reads an empty secret as none.",
     );
+    // A base64 value given alone ("dGVzdHRva2Vu==") splits at its padding: no part of it is repeated.
+    const padded = usageError(() => parseSecretFlag("dGVzdHRva2Vu==", 3));
+    expect(padded).toContain('--secret number 3 has a VALUE of only "="');
+    expect(padded).not.toContain("dGVzdHRva2Vu");
   });
 
   it("refuses a NAME core would not take as a reference, with core's reason", () => {

@@ -1,6 +1,6 @@
 // Errors that say what to do, with exit code 2, before any AWS call: no region, an unknown profile, an unknown
 // reporter in plan and scan, a configuration that is not JSON; and the placeholder credentials of a local endpoint.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILT_IN_REPORTER_NAMES } from "@ecr-scan-reporter/built-in-reporters";
@@ -104,6 +104,15 @@ describe("an unknown profile", () => {
     }
   });
 
+  it("lets AWS_PROFILE=default through with no shared files: the chain falls back to the container's role", async () => {
+    process.env.AWS_PROFILE = "default";
+    process.env.AWS_CONFIG_FILE = join(dir, "no-such-config");
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "no-such-credentials");
+    const { code, stdout } = await runCli("validate", "-c", config({}));
+    expect(code).toBe(0);
+    expect(stdout).toBe("valid: 0 reporters\n");
+  });
+
   it("reads profile names as the SDK for JavaScript does", () => {
     expect([
       ...profileNames("[default]\n[profile a]\n[b]\n[sso-session s]\n[services x]\n  [ profile c ]", "[d]\n"),
@@ -199,5 +208,19 @@ describe("AWS_ENDPOINT_URL", () => {
     ).toThrow(
       new UsageError('AWS_ENDPOINT_URL "localhost:4566x" is not a URL (e.g. http://127.0.0.1:4566).'),
     );
+  });
+});
+
+describe("demo --out", () => {
+  it("exits 2, deleting nothing, when the folder holds files that are not a previous demo's", async () => {
+    const busy = join(dir, "busy");
+    mkdirSync(busy);
+    writeFileSync(join(busy, "precious.txt"), "mine");
+    const { code, stderr } = await runCli("demo", "--out", busy);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `${busy} is not empty and holds no previous demo output; choose another folder with --out.\n`,
+    );
+    expect(readdirSync(busy)).toEqual(["precious.txt"]);
   });
 });

@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseConfigText } from "@ecr-scan-reporter/core";
-import { runDemo } from "@ecr-scan-reporter/sandbox/demo";
+import { OutputFolderInUseError, runDemo } from "@ecr-scan-reporter/sandbox/demo";
 import { functionBundlesDir } from "../install-paths.js";
 import { printJson } from "../output.js";
+import { UsageError } from "../usage-error.js";
 import { parseSecretFlags } from "./secret-flag.js";
 
 /** `ecr-scan-reporter demo` */
@@ -39,6 +40,10 @@ export async function demoCommand(options: {
     reportersPath,
     secrets,
     log: options.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`),
+  }).catch((error: unknown) => {
+    // Someone else's files in --out: exit 2, as the sandbox's and report's --out say it.
+    if (error instanceof OutputFolderInUseError) throw new UsageError(error.message);
+    throw error;
   });
   if (options.json) printJson(summary);
   return summary.ok ? 0 : 3;

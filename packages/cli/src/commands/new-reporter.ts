@@ -6,6 +6,7 @@ import { cleanText } from "@ecr-scan-reporter/core";
 import { bundledCoreTarball } from "../install-paths.js";
 import { UsageError } from "../usage-error.js";
 import { reporterPackageFiles } from "./new-reporter-template.js";
+import { shellQuote, thisCliCommand } from "./sandbox-hints.js";
 
 export interface NewReporterOptions {
   /** The npm package name; default: from the folder's name. */
@@ -103,22 +104,22 @@ function checkTarget(target: string, shown: string): void {
   }
 }
 
-/** A path as a shell word: as it is when it holds nothing the shell would read, else in single quotes. */
-export function shellWord(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Where the command runs, and the core tarball that came with the CLI: replaceable in tests. */
 export interface NewReporterEnvironment {
   cwd: string;
   bundledCore: () => string | undefined;
+  /** How to run this CLI in the printed next steps (`npx ecr-scan-reporter`, `pnpm exec …`, `node …/bin/…`). */
+  cliCommand?: (cwd: string) => string;
 }
 
 /** `ecr-scan-reporter new-reporter <dir>`: writes a reporter package into a new (or empty) folder. */
 export async function newReporterCommand(
   dir: string,
   options: NewReporterOptions,
-  { cwd, bundledCore }: NewReporterEnvironment = { cwd: process.cwd(), bundledCore: bundledCoreTarball },
+  { cwd, bundledCore, cliCommand = thisCliCommand }: NewReporterEnvironment = {
+    cwd: process.cwd(),
+    bundledCore: bundledCoreTarball,
+  },
 ): Promise<number> {
   const target = resolve(cwd, dir);
   const shown = isAbsolute(dir) ? target : relative(cwd, target) || ".";
@@ -126,7 +127,7 @@ export async function newReporterCommand(
   checkTarget(target, shown);
   const packageName = packageNameOf(target, options.name);
   const core = coreSourceOf(options.core, bundledCore(), cwd);
-  const folder = shellWord(shown);
+  const folder = shellQuote(shown);
 
   const files = reporterPackageFiles({ packageName, coreSpec: core.spec, folder });
   for (const [path, content] of Object.entries(files)) {
@@ -146,7 +147,7 @@ export async function newReporterCommand(
       "",
       "Next, from here:",
       `  (cd ${folder} && npm install && npm test && npm run build)`,
-      `  npx ecr-scan-reporter demo --config ${folder}/demo.json --reporters ${folder}/dist/layer/nodejs/node_modules`,
+      `  ${cliCommand(cwd)} demo --config ${folder}/demo.json --reporters ${folder}/dist/layer/nodejs/node_modules`,
       "",
     ].join("\n"),
   );

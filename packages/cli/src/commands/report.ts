@@ -29,6 +29,7 @@ import {
   whyNotRouted,
 } from "@ecr-scan-reporter/core";
 import { formatDuration } from "@ecr-scan-reporter/core/config";
+import { EXIT } from "../exit-codes.js";
 import { type ImageRef, parseImageRef } from "../image-ref.js";
 import { printJson, printTable, writeSummary } from "../output.js";
 import { imageFolder, NOT_REPORTED_FILE, prepareImageFolder, REPORT_FILE } from "../report-folder.js";
@@ -61,13 +62,6 @@ export interface ReportOptions {
   /** The node_modules folder custom reporter packages load from (`--reporters`, default ./node_modules). */
   reportersDir?: string;
 }
-
-/**
- * The exit code of an image whose findings cannot be judged (main.ts `EXIT.scanIncomplete`): its scan is not
- * complete, failed, never ran, or it is not an image at all. With or without --fail-on-findings: the command was
- * asked for the image's findings and there are none to give, which no caller should read as "done".
- */
-export const SCAN_INCOMPLETE_EXIT = 4;
 
 /** The image a report is about. */
 export interface ReportedImage {
@@ -270,7 +264,7 @@ export async function reportCommand(
       if (folder) writeSummary(`wrote ${join(folder, NOT_REPORTED_FILE)}`);
       writeSummary(`${imageLabel(outcome.image)}: ${message}`);
     }
-    return SCAN_INCOMPLETE_EXIT;
+    return EXIT.scanIncomplete;
   }
 
   const reporters = await loadReporters(
@@ -333,9 +327,12 @@ export async function reportCommand(
           ...result.outcomes.map((o) => [
             o.reporter,
             o.status,
-            "error" in o ? o.error : (o.detail ?? ("ref" in o ? (o.ref ?? "") : "")),
+            // A target's own words (GitHub's message, a custom reporter's error): untrusted, one clean line.
+            cleanText("error" in o ? o.error : (o.detail ?? ("ref" in o ? (o.ref ?? "") : "")), {
+              singleLine: true,
+            }),
           ]),
-          ...result.held.map((h) => [h.reporter, "held", h.why]),
+          ...result.held.map((h) => [h.reporter, "held", cleanText(h.why, { singleLine: true })]),
         ],
       );
     }
@@ -353,9 +350,9 @@ export async function reportCommand(
       printTable(TOP_FINDINGS_HEADERS, topFindingRows(report, new Date()));
     }
   }
-  if (deliveryFailed) return 3;
-  if (notComplete) return SCAN_INCOMPLETE_EXIT;
-  return options.failOnFindings && report.verdict.due ? 1 : 0;
+  if (deliveryFailed) return EXIT.failure;
+  if (notComplete) return EXIT.scanIncomplete;
+  return options.failOnFindings && report.verdict.due ? EXIT.findings : EXIT.ok;
 }
 
 /**

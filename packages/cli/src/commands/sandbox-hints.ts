@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { basename, delimiter, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { cliPackageRoot } from "../install-paths.js";
 
 // The commands `ecr-scan-reporter sandbox` prints to try: each must work when pasted into a POSIX shell (sh, bash,
 // zsh) in the folder the sandbox was started from, however the CLI was installed there.
@@ -45,6 +47,11 @@ export function commandPrefix(input: {
       return "ecr-scan-reporter";
   }
   return `node ${shellQuote(join(packageRoot, "bin", "ecr-scan-reporter.mjs"))}`;
+}
+
+/** How to run this very CLI from `cwd`, in a command printed for the user to paste (commandPrefix). */
+export function thisCliCommand(cwd: string): string {
+  return commandPrefix({ packageRoot: cliPackageRoot(), cwd, exists: existsSync, pathEnv: process.env.PATH });
 }
 
 /** What the hints are about. */

@@ -14,9 +14,8 @@ import {
   seedDemoRegistry,
   wireLocalReporters,
 } from "@ecr-scan-reporter/sandbox/demo";
-import { cliPackageRoot } from "../install-paths.js";
 import { UsageError } from "../usage-error.js";
-import { commandPrefix, sandboxHints } from "./sandbox-hints.js";
+import { sandboxHints, thisCliCommand } from "./sandbox-hints.js";
 import { parseSecretFlags } from "./secret-flag.js";
 
 /** The ledger table the sandbox command creates (the module's would be `<name_prefix>-ledger`). */
@@ -160,12 +159,7 @@ export async function startSandboxSession(
       { sns: sandbox.sns, ses: sandbox.ses, slack, github, webhook },
       { numbering: "running" },
     );
-    const prefix = commandPrefix({
-      packageRoot: cliPackageRoot(),
-      cwd,
-      exists: existsSync,
-      pathEnv: process.env.PATH,
-    });
+    const prefix = thisCliCommand(cwd);
     const shown = shownPath(cwd, outDir);
     const lines = [
       `sandbox on ${sandbox.endpoint}: ${sandbox.ecr.repositories.size} repositories, ${seeded.length} images (the demo's registry)`,

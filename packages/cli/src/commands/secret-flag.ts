@@ -39,6 +39,11 @@ export function parseSecretFlag(text: string, ordinal: number): SecretFlag {
   const value = text.slice(equals + 1);
   if (name === "")
     throw new UsageError(`--secret number ${ordinal} has no NAME before "=": expected ${SECRET_FLAG_FORM}.`);
+  // `--secret dGVzdA==` (a base64 value given without its name) splits at the padding: neither part may be echoed.
+  if (/^=+$/.test(value))
+    throw new UsageError(
+      `--secret number ${ordinal} has a VALUE of only "=": expected ${SECRET_FLAG_FORM}; a value given without its NAME is not repeated here.`,
+    );
   const ref = referenceOf(name);
   const parsed = secretRefSchema.safeParse(ref);
   if (!parsed.success) {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, relative } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
   ConfigError,
@@ -67,7 +67,7 @@ export async function validateCommand(options: GlobalOptions, cwd = process.cwd(
     resolveCustom: createPackageResolver(nodeModules),
     reporterDeps: createCliReporterDeps({ debug: options.debug }),
     secrets: "region" in region ? { fetchers: createSecretFetchers() } : { skip: region.why },
-    ...(options.templates === undefined ? {} : { templatesDir: options.templates }),
+    ...(options.templates === undefined ? {} : { templatesDir: resolve(cwd, options.templates) }),
   });
 
   if (options.json) {

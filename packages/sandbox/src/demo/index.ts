@@ -6,7 +6,7 @@ export {
   type ReceivedSources,
   type ReceivedWriter,
 } from "./received.js";
-export { type DemoOptions, type DemoSummary, runDemo } from "./run-demo.js";
+export { type DemoOptions, type DemoSummary, OutputFolderInUseError, runDemo } from "./run-demo.js";
 export { type SeededSecret, secretForms, withoutSecrets } from "./secrets.js";
 export {
   DEMO_FEED_UPDATE,

@@ -1,5 +1,6 @@
 // The figures of one scheduled pass of the demo, from what the functions logged: pure, so the demo's page and its
 // tests read the same numbers.
+import { cleanText } from "@ecr-scan-reporter/core";
 
 /** One report as report-findings logged it. */
 export interface ReportLine {
@@ -238,19 +239,25 @@ export function summariseErrors(
       byReporter.set(failure.reporter, errors);
       continue;
     }
-    const text = `${String(line.message)}${typeof line.error === "string" ? `: ${line.error}` : ""}`;
+    const text = cleanText(
+      `${String(line.message)}${typeof line.error === "string" ? `: ${line.error}` : ""}`,
+      {
+        singleLine: true,
+      },
+    );
     others.set(text, (others.get(text) ?? 0) + 1);
   }
   const failures = [...byReporter].map(([reporter, errors]): ReporterFailure => {
     const messages = [...errors.values()];
-    const firstError = messages[0] ?? "";
+    // A reporter's own words (a target's answer, a custom reporter's throw) reach a terminal: one clean line.
+    const firstError = cleanText(messages[0] ?? "", { singleLine: true });
     return {
       when: where.when,
       function: where.function,
       reporter,
       failed: messages.length,
       firstError,
-      sameError: messages.filter((m) => m === firstError).length,
+      sameError: messages.filter((m) => m === messages[0]).length,
     };
   });
   return {

@@ -89,11 +89,16 @@ export interface DemoSummary {
 const SUMMARY_FILE = "demo-summary.json";
 const DAY_MS = 86_400_000;
 
+/** The demo's output folder holds files that are not a previous demo's: nothing was deleted (a usage problem). */
+export class OutputFolderInUseError extends Error {
+  override readonly name = "OutputFolderInUseError";
+}
+
 /** Creates the output folder; replaces a previous demo's output, but never a folder holding something else. */
 function prepareOutDir(outDir: string): void {
   if (existsSync(outDir) && readdirSync(outDir).length > 0) {
     if (!existsSync(join(outDir, SUMMARY_FILE))) {
-      throw new Error(
+      throw new OutputFolderInUseError(
         `${outDir} is not empty and holds no previous demo output; choose another folder with --out.`,
       );
     }
