@@ -112,13 +112,6 @@ resource "aws_cloudwatch_event_rule" "report" {
   event_pattern = jsonencode(each.value)
 
   tags = local.tags
-
-  lifecycle {
-    precondition {
-      condition     = var.enhanced_finding_events != true || var.enhanced_scanning
-      error_message = "enhanced_finding_events = true needs enhanced_scanning = true: Inspector2 Finding events exist only for a registry on enhanced scanning (and reading their findings needs the permission enhanced_scanning grants)."
-    }
-  }
 }
 
 # An event EventBridge could not deliver (a queue or key policy that refuses it) goes to the report DLQ as it
@@ -143,6 +136,16 @@ resource "aws_cloudwatch_event_target" "report" {
 # EventBridge may send to the report queue only for this module's rules.
 resource "aws_sqs_queue_policy" "report" {
   queue_url = aws_sqs_queue.report.id
+
+  # Checked here, on the one policy every rule feeds, not on the rules: a precondition of a resource with
+  # for_each would say it once per rule.
+  lifecycle {
+    precondition {
+      condition     = var.enhanced_finding_events != true || var.enhanced_scanning
+      error_message = "enhanced_finding_events = true needs enhanced_scanning = true: Inspector2 Finding events exist only for a registry on enhanced scanning (and reading their findings needs the permission enhanced_scanning grants)."
+    }
+  }
+
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -105,7 +105,7 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
   ],
   configuration_set_with_a_space: ["var.reporters: reporters.email: from must be"],
   finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes_secret_by_name: [
-    "aws_cloudwatch_event_rule.report",
+    "aws_sqs_queue_policy.report",
     "aws_lambda_function.schedule_scans: vpc_subnet_ids and vpc_security_group_ids go together",
     "output.config_document",
     "aws_iam_role_policy.report_findings: reference a secret by something other than its ARN",

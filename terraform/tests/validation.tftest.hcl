@@ -236,7 +236,7 @@ run "finding_events_without_enhanced_scanning_subnets_alone_uncompilable_regexes
     custom_reporters        = [{ package = "@acme/teams", layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme:1", repositories = "(", options = { routes = [{ webhookUrl = { secretArn = "teams-webhook" } }] } }]
   }
 
-  expect_failures = [aws_cloudwatch_event_rule.report, aws_lambda_function.schedule_scans, output.config_document, aws_iam_role_policy.report_findings]
+  expect_failures = [aws_sqs_queue_policy.report, aws_lambda_function.schedule_scans, output.config_document, aws_iam_role_policy.report_findings]
 
   assert {
     condition     = [for input in local.invalid_regex_inputs : input.name] == ["repository_include", "repository_exclude", "ignore[0].repositories", "reporters.metrics.repositories", "custom_reporters[0].repositories"]
