@@ -152,6 +152,20 @@ describe("the files of what was sent", () => {
     ]);
   });
 
+  it("links a second entry of a built-in reporter (slack#2) to that reporter's folder, not to the webhooks'", () => {
+    const pass = passOf(1, [line({ digest: A, outcomes: sent("slack", "slack#2") })]);
+    const files: SentFile[] = [
+      { target: "slack", pass: 1, order: 1, path: "slack/pass1-001.json", digest: A },
+      { target: "slack", pass: 1, order: 2, path: "slack/pass1-002.json", digest: A },
+      { target: "webhooks", pass: 1, order: 1, path: "webhooks/pass1-001.json", digest: A },
+    ];
+    const [report] = pass.imageReports;
+    expect(sentLinks(pass, files).get(report as (typeof pass.imageReports)[0])).toEqual([
+      { reporter: "slack", href: "slack/pass1-001.json" },
+      { reporter: "slack#2", href: "slack/pass1-002.json" },
+    ]);
+  });
+
   it("links a GitHub issue this pass left unchanged to the issue as an earlier pass wrote it, and nothing absent", () => {
     const pass = passOf(2, [
       line({ digest: A, outcomes: sent("github", "slack", "metrics") }),

@@ -104,8 +104,11 @@ const TARGET_OF: Readonly<Record<string, SentTarget | null>> = {
   metrics: null,
 };
 
-const targetOf = (reporter: string): SentTarget | null =>
-  TARGET_OF[reporter] ?? (reporter in TARGET_OF ? null : "webhooks");
+/** A reporter id (`slack`, `slack#2` for a second entry of one reporter, a package name) to its folder. */
+function targetOf(reporter: string): SentTarget | null {
+  const use = reporter.replace(/#\d+$/, "");
+  return TARGET_OF[use] ?? (use in TARGET_OF ? null : "webhooks");
+}
 
 /**
  * The links of each report row of a pass to what was sent for it. A report and its messages share the digest;
