@@ -144,12 +144,18 @@ export async function regionOrWhyNot(
   }
 }
 
+/** A path as the user would type it from `cwd`: relative inside it (`.` for cwd itself), absolute elsewhere. */
+export function shownPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  if (rel === "") return ".";
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
 /** The configuration file --config names, else ./ecr-scan-reporter.json; with the name to show in messages. */
 export function configFileOf(options: GlobalOptions, cwd = process.cwd()): { path: string; shown: string } {
   const path = options.config ? resolve(cwd, options.config) : resolve(cwd, DEFAULT_CONFIG_FILE);
-  const inCwd = relative(cwd, path);
   // Relative to where the user is, as they typed it: `ecr-scan-reporter.json:12:5` is what an editor jumps to.
-  return { path, shown: !inCwd.startsWith("..") && !isAbsolute(inCwd) ? inCwd : path };
+  return { path, shown: shownPath(path, cwd) };
 }
 
 /** The configuration from --config, else ./ecr-scan-reporter.json, else the defaults. ConfigError on bad content. */

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, describeError } from "@ecr-scan-reporter/core";
+import { type Config, ConfigError, describeError } from "@ecr-scan-reporter/core";
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { digestCommand } from "./commands/digest.js";
@@ -55,19 +55,24 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-  // Every AWS command: the flags applied (an unknown profile is a usage error), and a region required up front, so
-  // "Region is missing" says what to do and exits 2 instead of failing at the first call. `validate` needs none.
-  const run =
-    (action: (options: GlobalOptions) => Promise<number>, region: "required" | "optional" = "required") =>
+  // Every command that reads a configuration: the flags applied (an unknown profile is a usage error), then the
+  // configuration read once (its problems need no AWS to be seen), then a region required up front, so "Region is
+  // missing" says what to do and exits 2 instead of failing at the first call.
+  const withConfig =
+    (action: (options: GlobalOptions, config: Config) => Promise<number>) =>
     async (...args: unknown[]) => {
-      const command = args.at(-1) as Command;
-      const options = command.opts<GlobalOptions>();
+      const options = (args.at(-1) as Command).opts<GlobalOptions>();
       applyAwsOptions(options);
-      if (region === "required") {
-        // The configuration's problems first: they need no AWS to be seen, and the region may be the next fix.
-        loadCliConfig(options);
-        await requireRegion();
-      }
+      const { config } = loadCliConfig(options);
+      await requireRegion();
+      exitCode = await action(options, config);
+    };
+  // `validate` reads its document itself (every problem at once, JSON positions) and needs no region.
+  const withoutRegion =
+    (action: (options: GlobalOptions) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const options = (args.at(-1) as Command).opts<GlobalOptions>();
+      applyAwsOptions(options);
       exitCode = await action(options);
     };
 
@@ -81,9 +86,9 @@ export async function main(argv: string[]): Promise<number> {
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
-    run(async (options) => {
+    withConfig(async (options, config) => {
       const names = (program.commands.find((c) => c.name() === "plan")?.processedArgs[0] as string[]) ?? [];
-      return planCommand(loadCliConfig(options).config, names, Boolean(options.json), {
+      return planCommand(config, names, Boolean(options.json), {
         reportersDir: reportersFolderOf(options),
       });
     }),
@@ -99,9 +104,9 @@ export async function main(argv: string[]): Promise<number> {
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
-    run(async (options) => {
+    withConfig(async (options, config) => {
       const names = (program.commands.find((c) => c.name() === "scan")?.processedArgs[0] as string[]) ?? [];
-      return scanCommand(loadCliConfig(options).config, names, Boolean(options.json), {
+      return scanCommand(config, names, Boolean(options.json), {
         reportersDir: reportersFolderOf(options),
       });
     }),
@@ -118,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       )
       .option("--templates <dir>", "a folder of template overrides to check too (laid out like templates/)"),
-  ).action(run(async (options) => validateCommand(options), "optional"));
+  ).action(withoutRegion(async (options) => validateCommand(options)));
 
   withGlobalOptions(
     program
@@ -144,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
-    run(async (options) => {
+    withConfig(async (options, config) => {
       const command = program.commands.find((c) => c.name() === "report");
       const image = command?.processedArgs[0] as string;
       const extra =
@@ -155,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
           wait?: boolean;
           waitTimeout?: string;
         }>() ?? {};
-      return reportCommand(image, loadCliConfig(options).config, {
+      return reportCommand(image, config, {
         ...extra,
         json: options.json,
         debug: options.debug,
@@ -182,10 +187,10 @@ export async function main(argv: string[]): Promise<number> {
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
   ).action(
-    run(async (options) => {
+    withConfig(async (options, config) => {
       const command = program.commands.find((c) => c.name() === "digest");
       const extra = command?.opts<{ out?: string; table?: string; templates?: string }>() ?? {};
-      return digestCommand(loadCliConfig(options).config, {
+      return digestCommand(config, {
         ...extra,
         json: options.json,
         debug: options.debug,
@@ -207,11 +212,11 @@ export async function main(argv: string[]): Promise<number> {
       )
       .option("--table <name>", "the findings ledger's DynamoDB table (else LEDGER_TABLE_NAME)"),
   ).action(
-    run(async (options) => {
+    withConfig(async (options, config) => {
       const command = program.commands.find((c) => c.name() === "exposure");
       const id = command?.processedArgs[0] as string | undefined;
       const extra = command?.opts<{ package?: string; table?: string }>() ?? {};
-      return exposureCommand(id, loadCliConfig(options).config, {
+      return exposureCommand(id, config, {
         ...extra,
         json: options.json,
         debug: options.debug,

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { join } from "node:path";
 import { BUILT_IN_REPORTER_NAMES } from "@ecr-scan-reporter/built-in-reporters";
 import {
   type Config,
@@ -15,6 +15,7 @@ import {
   unknownReporterProblems,
 } from "@ecr-scan-reporter/core";
 import pLimit from "p-limit";
+import { shownPath } from "../context.js";
 import { ageText, printJson, printTable, shortImageName, writeSummary } from "../output.js";
 import { UsageError } from "../usage-error.js";
 
@@ -72,8 +73,8 @@ export function assertKnownReporters(
   nodeModules: string,
   cwd = process.cwd(),
 ): void {
-  const inCwd = relative(cwd, nodeModules);
-  const where = !inCwd.startsWith("..") && !isAbsolute(inCwd) ? `./${inCwd}` : nodeModules;
+  const shown = shownPath(nodeModules, cwd);
+  const where = shown === nodeModules ? shown : `./${shown}`;
   const problems = unknownReporterProblems(
     config.reporters,
     BUILT_IN_REPORTER_NAMES,

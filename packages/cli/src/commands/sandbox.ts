@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   type Sandbox,
   seedSecret,
@@ -14,6 +14,7 @@ import {
   seedDemoRegistry,
   wireLocalReporters,
 } from "@ecr-scan-reporter/sandbox/demo";
+import { shownPath } from "../context.js";
 import { UsageError } from "../usage-error.js";
 import { sandboxHints, thisCliCommand } from "./sandbox-hints.js";
 import { parseSecretFlags } from "./secret-flag.js";
@@ -71,13 +72,6 @@ export function listenProblem(error: unknown): string | undefined {
   if (code === "EACCES")
     return `port ${String(port)} is not allowed for this user (ports below 1024 need privileges): pick another with --port, or omit --port for a free one.`;
   return undefined;
-}
-
-/** A folder as the user would type it from `cwd`: relative inside it, absolute elsewhere. */
-function shownPath(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  if (rel === "") return ".";
-  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }
 
 /** A previous sandbox's output may be replaced, never a folder holding something else. */
@@ -160,7 +154,7 @@ export async function startSandboxSession(
       { numbering: "running" },
     );
     const prefix = thisCliCommand(cwd);
-    const shown = shownPath(cwd, outDir);
+    const shown = shownPath(outDir, cwd);
     const lines = [
       `sandbox on ${sandbox.endpoint}: ${sandbox.ecr.repositories.size} repositories, ${seeded.length} images (the demo's registry)`,
       `configuration written to ${configPath}: reporters sns, slack, github, email and metrics, sending to the sandbox and its Slack and GitHub receivers`,
@@ -207,7 +201,7 @@ export async function startSandboxSession(
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<number> {
   const session = await startSandboxSession(options);
   process.stdout.write(`${session.lines.join("\n")}\n`);
-  const shown = shownPath(process.cwd(), session.outDir);
+  const shown = shownPath(session.outDir);
   const flush = () => {
     try {
       const files = session.flush();

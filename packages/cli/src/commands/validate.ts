@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
   ConfigError,
@@ -14,6 +14,7 @@ import {
   type GlobalOptions,
   regionOrWhyNot,
   reportersFolderOf,
+  shownPath,
 } from "../context.js";
 import { printJson } from "../output.js";
 import { createCliReporterDeps } from "../reporter-deps.js";
@@ -82,8 +83,8 @@ export async function validateCommand(options: GlobalOptions, cwd = process.cwd(
   }
   process.stderr.write(`${new ConfigError(result.problems, shown).message}\n`);
   if (result.problems.some((p) => p.check === "reporters" && p.path.endsWith(".use"))) {
-    const inCwd = relative(cwd, nodeModules);
-    const where = !inCwd.startsWith("..") && !isAbsolute(inCwd) ? `./${inCwd}` : nodeModules;
+    const folder = shownPath(nodeModules, cwd);
+    const where = folder === nodeModules ? folder : `./${folder}`;
     process.stderr.write(
       `(custom reporter packages were looked for in ${where}; --reporters DIR names another folder)\n`,
     );
