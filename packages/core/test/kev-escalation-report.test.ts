@@ -155,45 +155,6 @@ describe("a KEV escalation on the report path", () => {
     expect(every.received[1]?.context.notification).toEqual({ kind: "report", why: "always" });
   });
 
-  it("holds an escalation of CVEs the reference's last report already showed as known exploited", async () => {
-    const ledger = await freshLedger();
-    const quiet = reporter("sns", "changes");
-    const loud = reporter("email", "always");
-    const logger = recordingLogger();
-    // The catalog already lists Log4Shell when the push is reported (CISA added it the same day, before the
-    // scheduled run's comparison with yesterday's catalog): the report shows it as known exploited.
-    const kevToday = {
-      lookUp: async () => ({
-        kev: new Map([[LOG4SHELL, { dateAdded: "2026-03-02" }]]),
-        epss: new Map(),
-        status: {
-          kev: { state: "fresh" as const, asOf: "2026-03-02T06:00:00.000Z" },
-          epss: { state: "off" as const },
-        },
-      }),
-    };
-    const deps = {
-      ecr: new ECRClient({ region: "eu-west-1" }),
-      reporters: [quiet.loaded, loud.loaded],
-      policy: parseConfig({ thresholds: { HIGH: 0 } }, "test"),
-      logger,
-      requeue: async () => true,
-      ledger,
-      intel: kevToday,
-    };
-    await runReportJob(jobOf(scanEvent, "scan-1"), deps);
-    expect(quiet.received[0]?.report.findings.find((f) => f.id === LOG4SHELL)?.kev).toBeDefined();
-
-    // The scheduled run then queues the escalation of Log4Shell: no news to anyone, in either mode.
-    await runReportJob(jobOf(escalation([LOG4SHELL]), "kev-1"), deps);
-    expect([quiet.received.length, loud.received.length]).toEqual([1, 1]);
-    const heldLine = logger.logs.filter((line) => line.message === "report").at(-1);
-    expect(heldLine?.extra?.held).toEqual({
-      sns: "already-known-exploited",
-      email: "already-known-exploited",
-    });
-  });
-
   it("sends nothing when none of its CVE ids is among the image's current findings", async () => {
     const ledger = await freshLedger();
     const quiet = reporter("sns", "changes");

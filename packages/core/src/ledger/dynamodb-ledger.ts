@@ -317,7 +317,6 @@ export class DynamoDbLedger extends LedgerTable implements FindingsLedger {
           over: report.over,
           reportedAt: this.now().toISOString(),
           truncated: false,
-          knownExploited: report.knownExploited,
         };
         const fitted = this.fit(report.findings, attributes, referenceName(ref));
         const item = toItem({ ...attributes, findings: fitted.entries, truncated: fitted.truncated });

@@ -44,8 +44,6 @@ export interface ReportToRecord {
   findings: readonly CompactFinding[];
   /** The verdict was due (over the thresholds, or a failed scan to notify). */
   over: boolean;
-  /** The CVE ids the report showed as known exploited (KEV), upper-case: a later escalation of them is no news. */
-  knownExploited?: readonly string[];
 }
 
 /**

@@ -44,8 +44,6 @@ export type NotificationWhy =
   /** No ledger: every due report is sent, as without one. */
   | "no-ledger"
   | "duplicate-scan"
-  /** A KEV escalation whose CVEs the reference's last report already showed as known exploited. */
-  | "already-known-exploited"
   | "unchanged"
   | "not-due"
   | "back-within-thresholds";

@@ -125,7 +125,6 @@ const lastReportItemSchema = z.object({
   truncated: z.boolean().optional(),
   over: z.boolean(),
   reportedAt: isoTime,
-  knownExploited: z.array(z.string()).optional(),
 });
 
 const sentItemSchema = z
@@ -183,8 +182,6 @@ export interface LastReportRecord {
   /** The report's verdict was due (over the thresholds, or a failed scan to notify). */
   over: boolean;
   reportedAt: string;
-  /** The CVE ids it showed as known exploited; absent on items written before it was recorded. */
-  knownExploited?: string[];
 }
 
 /** What one reporter was last sent for an image reference, and a send claimed but not yet done. */
@@ -266,7 +263,6 @@ export function parseLastReportItem(item: Record<string, unknown>): Parsed<LastR
       skippedFindings: decoded.skipped,
       over: valid.over,
       reportedAt: valid.reportedAt,
-      ...(valid.knownExploited ? { knownExploited: valid.knownExploited } : {}),
     };
   });
 }

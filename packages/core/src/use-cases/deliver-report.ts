@@ -177,23 +177,7 @@ export async function deliverReport(
   if (known && !failedScan) {
     report.changes = computeChanges(report.findings, previous && { ...previous });
     if (options.escalation) {
-      // What the last report already showed as known exploited (a push reported after CISA's addition) is no news.
-      const shown = new Set(previous?.knownExploited ?? []);
-      const news = options.escalation.cves.filter((id) => !shown.has(id.toUpperCase()));
-      report.changes.nowKnownExploited = findingsNowKnownExploited(report.findings, news);
-      if (report.changes.nowKnownExploited.length === 0) {
-        logger.info("KEV escalation held: the last report already showed its CVEs as known exploited", {
-          ...image,
-          cves: options.escalation.cves,
-        });
-        const why = "already-known-exploited" as const;
-        return {
-          outcomes: [],
-          failed: [],
-          held: selected.map((r) => ({ reporter: r.id, why })),
-          ledgerUnavailable: false,
-        };
-      }
+      report.changes.nowKnownExploited = findingsNowKnownExploited(report.findings, options.escalation.cves);
     }
     await logChanges(ledger, report, refs, completedAt, logger);
   }
@@ -301,7 +285,6 @@ export async function deliverReport(
         scanCompletedAt: completedAt,
         findings: findingsToKeep ?? previous?.findings ?? [],
         over: report.verdict.due,
-        knownExploited: report.findings.filter((f) => f.kev !== undefined).map((f) => f.id.toUpperCase()),
       });
     } catch (error) {
       logger.error(
