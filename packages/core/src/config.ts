@@ -14,12 +14,15 @@ export {
   problemsFromIssues,
 } from "./config/load.js";
 export {
+  type AccountEntry,
+  accountEntrySchema,
   type Config,
   type ConfigInput,
   configSchema,
   type Duration,
   type IgnoreEntry,
   type ReporterEntry,
+  ROLE_ARN_PATTERN,
   reporterEntrySchema,
 } from "./config/schema.js";
 export { formatDuration, parseDuration } from "./duration.js";

@@ -111,12 +111,15 @@ export class EcrGateway {
     private readonly scanClient: ECRClient = client,
   ) {}
 
-  /** Every repository of the registry, all pages of DescribeRepositories at 1,000 a page. */
-  async listRepositories(): Promise<RepositorySummary[]> {
+  /**
+   * Every repository of the registry (the caller's own, or `registryId`'s), all pages of DescribeRepositories at
+   * 1,000 a page.
+   */
+  async listRepositories(registryId?: string): Promise<RepositorySummary[]> {
     const repositories: RepositorySummary[] = [];
     for await (const page of paginateDescribeRepositories(
       { client: this.client, pageSize: ECR_MAX_PAGE_SIZE },
-      {},
+      { registryId },
     )) {
       for (const r of page.repositories ?? []) {
         if (!r.repositoryName) continue;
@@ -156,7 +159,10 @@ export class EcrGateway {
     return images;
   }
 
-  /** The registry's scan type, read once per scheduler run. */
+  /**
+   * The registry's scan type, read once per scheduler run. GetRegistryScanningConfiguration has no registryId: it
+   * reads the registry of the credentials' account, which is why a member account is read with its own role.
+   */
   async getRegistryScanType(): Promise<ScanType> {
     const out = await this.client.send(new GetRegistryScanningConfigurationCommand({}));
     return out.scanningConfiguration?.scanType === "ENHANCED" ? "ENHANCED" : "BASIC";

@@ -10,7 +10,9 @@ export type ErrorCode =
   | "QUEUE_SEND_FAILED"
   | "DIGEST_FAILED"
   | "REPORTER_FAILED"
-  | "SECRET_UNAVAILABLE";
+  | "SECRET_UNAVAILABLE"
+  | "ACCOUNT_UNREACHABLE"
+  | "ACCOUNT_NOT_LISTED";
 
 /** Base of every error the project raises: a stable `code`, a message that says how to fix it, the `cause` kept. */
 export class EcrScanReporterError extends Error {
@@ -74,6 +76,9 @@ export class RetryableAwsError extends EcrScanReporterError {
 export function isRetryableAwsError(error: unknown): boolean {
   if (error instanceof RetryableAwsError) return true;
   if (typeof error !== "object" || error === null) return false;
+  // A member role that could not be assumed (accounts/credentials.ts) says itself whether STS may answer later.
+  if ((error as { code?: unknown }).code === "ACCOUNT_UNREACHABLE")
+    return (error as { retryable?: unknown }).retryable === true;
   const e = error as SdkError & { $fault?: string };
   if (e.name === "LimitExceededException") return false;
   return isThrottlingError(e) || isTransientError(e) || isServerError(e) || e.$fault === "server";

@@ -1,5 +1,6 @@
 // The whole public API of @ecr-scan-reporter/core. The subpaths `./config`, `./events`, `./reporter` and
 // `./testing` each give one audience its part; everything they export is exported here too.
+export * from "./accounts/index.js";
 export * from "./config.js";
 export {
   buildDigest,
@@ -168,6 +169,13 @@ export {
   scanRepository,
   startPlannedScans,
 } from "./use-cases/scan-repository.js";
+export {
+  ACCOUNTS_READ_AT_ONCE,
+  type AccountSelection,
+  type AccountsSelection,
+  selectAccountsRepositories,
+  type UnreachableAccount,
+} from "./use-cases/select-accounts.js";
 export { type RegistrySelection, selectRepositories } from "./use-cases/select-repositories.js";
 export {
   type BuildDigestsOptions,

@@ -143,7 +143,13 @@ export interface Escalation {
 
 /** Everything known of one completed (or failed) scan of one image, after normalization and policy. */
 export interface ScanReport {
+  /** The 12-digit id of the account whose registry holds the image (its registryId). */
   account: string;
+  /**
+   * The `name` the configuration's `accounts` gives that account ([8/8]); absent without one. Reporters show both
+   * with the view kit's `accountLabel`.
+   */
+  accountName?: string;
   region: string;
   registryId: string;
   repository: string;

@@ -245,7 +245,7 @@ describe("dispatchReport", () => {
     expect(result.outcomes[0]).toEqual({
       reporter: "slack",
       status: "not-routed",
-      detail: "routing (repositories / minSeverity) excludes it",
+      detail: "routing (accounts / repositories / minSeverity) excludes it",
     });
     // Not being routed is not a failure: nothing to retry, logged at info.
     expect(result.failed).toEqual([]);
@@ -444,7 +444,7 @@ describe("onlyFixable entries", () => {
       findings: [unfixable, lowFixable],
       counts: countsOf({ CRITICAL: 1, LOW: 1 }),
     });
-    expect(whyNotRouted(report, fixOnly.loaded)).toBe("routing (repositories / minSeverity) excludes it");
+    expect(whyNotRouted(report, fixOnly.loaded)).toBe("routing (accounts / repositories / minSeverity) excludes it");
     expect(whyNotRouted(report, fake("sns", { minSeverity: "HIGH" }).loaded)).toBeUndefined();
   });
 

@@ -296,3 +296,106 @@ describe("sendDigests", () => {
     expect(email.sent[1]?.period.start).toBe(NOW.toISOString());
   });
 });
+
+describe("sendDigests across accounts", () => {
+  const PROD = "222222222222";
+  const DEV = "333333333333";
+  const PROD_API = { ...image("shop/api", "e", ["v2"]), registryId: PROD };
+  const accounts = [
+    { accountId: REGISTRY, name: "hub" },
+    { accountId: PROD, roleArn: `arn:aws:iam::${PROD}:role/m`, name: "prod" },
+    { accountId: DEV, roleArn: `arn:aws:iam::${DEV}:role/m`, name: "dev" },
+  ];
+
+  it("lists each account's registry with that account's gateway, and leaves out one it cannot read, with a warning", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [["CVE-2026-1000", "CRITICAL"]]);
+    await table.ledger.recordScan(
+      { registryId: PROD, repository: "shop/api", digest: PROD_API.imageDigest, tags: ["v2"] },
+      { status: "COMPLETE", completedAt: SCANNED },
+      [{ id: "CVE-2026-2000", severity: "HIGH", package: "zlib", firstSeen: "2026-11-01T00:00:00Z" }],
+    );
+    const asked: (string | undefined)[] = [];
+    const byAccount: Record<string, EcrGateway> = {
+      [REGISTRY]: gateway([API]),
+      [PROD]: {
+        listRepositories: async () => [{ registryId: PROD, repositoryName: "shop/api", repositoryArn: "" }],
+        listImages: async () => [PROD_API],
+      } as unknown as EcrGateway,
+      [DEV]: {
+        listRepositories: async () => {
+          throw Object.assign(new Error("cannot assume the role"), { code: "ACCOUNT_UNREACHABLE" });
+        },
+      } as unknown as EcrGateway,
+    };
+    const all = route("sns");
+    const prodOnly = route("slack", { accounts: ["prod"] });
+    const logger = recordingLogger();
+    const result = await sendDigests({
+      gateway: (accountId) => {
+        asked.push(accountId);
+        const found = accountId ? byAccount[accountId] : undefined;
+        if (!found) throw new Error(`no gateway for ${accountId}`);
+        return found;
+      },
+      ledger: table.ledger,
+      digestLedger: table.digestLedger,
+      reporters: [all.loaded, prodOnly.loaded],
+      config: {
+        accounts,
+        repositories: {},
+        thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+      },
+      account: REGISTRY,
+      region: "eu-west-1",
+      now: NOW,
+      periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+      logger,
+    });
+    expect(result.failed).toEqual([]);
+    expect(new Set(asked)).toEqual(new Set([REGISTRY, PROD, DEV]));
+    expect(all.sent[0]?.open.images).toBe(2);
+    expect(all.sent[0]?.accounts?.map((a) => [a.accountName, a.images])).toEqual(
+      expect.arrayContaining([
+        ["hub", 1],
+        ["prod", 1],
+      ]),
+    );
+    expect(prodOnly.sent[0]?.open.images).toBe(1);
+    expect(prodOnly.sent[0]?.open.counts.HIGH).toBe(1);
+    expect(prodOnly.sent[0]?.open.counts.CRITICAL).toBe(0);
+    expect(
+      logger.logs.filter(
+        (l) => l.message === "account not reachable; its images are left out of this digest",
+      ),
+    ).toEqual([
+      expect.objectContaining({ extra: expect.objectContaining({ accountId: DEV, accountName: "dev" }) }),
+    ]);
+  });
+
+  it("fails the run when the deployment's own registry (no accounts) cannot be read", async () => {
+    const table = await freshTable();
+    const failing = {
+      listRepositories: async () => {
+        throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
+      },
+    } as unknown as EcrGateway;
+    await expect(
+      sendDigests({
+        gateway: failing,
+        ledger: table.ledger,
+        digestLedger: table.digestLedger,
+        reporters: [route("sns").loaded],
+        config: {
+          repositories: {},
+          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+        },
+        account: REGISTRY,
+        region: "eu-west-1",
+        now: NOW,
+        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+        logger: recordingLogger(),
+      }),
+    ).rejects.toThrow("throttled");
+  });
+});

@@ -40,7 +40,8 @@ export interface KevStepOptions {
   config: Pick<Config, "intel">;
   env: Record<string, string | undefined>;
   sqs: SQSClient;
-  scanType: ScanType;
+  /** The scan type of an image's registry (one per account under `accounts`), for the message it is queued with. */
+  scanType: ScanType | ((registryId: string) => ScanType);
   logger: KevStepLogger;
   now?: () => Date;
 }
@@ -74,7 +75,14 @@ export async function runKevStep(options: KevStepOptions): Promise<KevEscalation
         const queuedAt = now();
         const bodies = requests.map((request) =>
           JSON.stringify(
-            buildKevEscalationMessage(request, { region, scanType: options.scanType, queuedAt }),
+            buildKevEscalationMessage(request, {
+              region,
+              scanType:
+                typeof options.scanType === "function"
+                  ? options.scanType(request.registryId)
+                  : options.scanType,
+              queuedAt,
+            }),
           ),
         );
         const sent = await sendMessageBatches(sqs, queueUrl, bodies);

@@ -1,14 +1,17 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
-  createEcrClient,
+  accountNameOf,
+  type Config,
   createLogger,
   forgetDeletedImage,
   type ImageDeleted,
+  lookUpAccount,
   MessageError,
   parseReportQueueMessage,
   planImageDeletionJobs,
   planReportJobs,
+  type ReportQueueMessage,
   type ReportRequest,
   runReportJob,
   toReporterLogger,
@@ -18,7 +21,7 @@ import pLimit from "p-limit";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
 import { sqsRequeue } from "./report-queue.js";
 import { getLambdaReporters } from "./reporters.js";
-import { createLedger, createMetrics, getConfig, getIntel } from "./runtime.js";
+import { createLedger, createMetrics, getAccountAccess, getConfig, getIntel } from "./runtime.js";
 
 /** Reports built at once in one invocation; each holds its findings in memory. */
 const REPORT_CONCURRENCY = 4;
@@ -26,9 +29,27 @@ const REPORT_CONCURRENCY = 4;
 const logger = createLogger("report-findings");
 const reporterLogger = toReporterLogger(logger);
 const metrics = createMetrics("report-findings");
-const ecr = createEcrClient();
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const ledger = createLedger(reporterLogger);
+
+/** The registry a report-queue message is about: the account whose credentials read it. */
+function registryOf(message: Exclude<ReportQueueMessage, { kind: "ignored" }>): string {
+  return message.event.registryId;
+}
+
+/**
+ * Whether the configuration covers the account of an event's registry. An event of any other account (a member
+ * forwarding events to the hub's bus, an organization-wide bus policy) is logged and dropped: its registry is never
+ * read, with the hub's credentials or any other.
+ */
+function isAccountCovered(config: Config, registryId: string, messageId: string): boolean {
+  if (lookUpAccount(config, registryId).kind !== "unlisted") return true;
+  logger.warn("dropping an event of an account not in the configuration's accounts", {
+    messageId,
+    accountId: registryId,
+  });
+  return false;
+}
 
 /**
  * The report-queue consumer: one report per image per batch, reporters dispatched, then the images ECR deleted
@@ -52,6 +73,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
           reason: message.reason,
         });
         dropped += 1;
+      } else if (!isAccountCovered(config, registryOf(message), record.messageId)) {
+        dropped += 1;
       } else if (message.kind === "image-deleted") {
         deletions.push({ messageId: record.messageId, event: message.event });
       } else {
@@ -73,8 +96,8 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   }
 
   const jobs = planReportJobs(requests);
+  const access = getAccountAccess(config);
   const deps = {
-    ecr,
     reporters,
     policy: config,
     logger: reporterLogger,
@@ -83,12 +106,27 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     intel: getIntel(config, reporterLogger),
   };
   const limit = pLimit(REPORT_CONCURRENCY);
-  const results = await Promise.all(jobs.map((job) => limit(() => runReportJob(job, deps))));
+  // Each image is read in its own account, with that account's credentials (the hub's for its own registry).
+  const results = await Promise.all(
+    jobs.map((job) =>
+      limit(() =>
+        runReportJob(job, {
+          ...deps,
+          ecr: access.ecr(job.event.registryId),
+          accountName: accountNameOf(config, job.event.registryId),
+        }),
+      ),
+    ),
+  );
   // After the reports: a report of the same batch records its tags' last reports, which a removed tag's expiry
   // must then find.
   const deletionJobs = planImageDeletionJobs(deletions);
   const forgotten = await Promise.all(
-    deletionJobs.map((job) => limit(() => forgetDeletedImage(job, { ecr, ledger, logger: reporterLogger }))),
+    deletionJobs.map((job) =>
+      limit(() =>
+        forgetDeletedImage(job, { ecr: access.ecr(job.registryId), ledger, logger: reporterLogger }),
+      ),
+    ),
   );
   const batchItemFailures = [...results, ...forgotten]
     .flatMap((r) => r.retry)

@@ -1,6 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
 import {
+  AccountAccess,
   type Config,
   createIntelMemo,
   EcrScanReporterError,
@@ -65,6 +66,21 @@ export function getIntel(config: Config, logger: LedgerLogger): LedgerThreatInte
     intelByConfig.set(config, intel);
   }
   return intel;
+}
+
+const accessByConfig = new WeakMap<Config, AccountAccess>();
+
+/**
+ * The ECR clients of every account the configuration covers, made once per cold start (and again only if the
+ * configuration is reloaded): member credentials are then assumed once an hour per account, not once per invocation.
+ */
+export function getAccountAccess(config: Config): AccountAccess {
+  let access = accessByConfig.get(config);
+  if (!access) {
+    access = new AccountAccess(config.accounts);
+    accessByConfig.set(config, access);
+  }
+  return access;
 }
 
 /** The findings ledger of LEDGER_TABLE_NAME, or the stand-in that remembers nothing when the module runs without one. */

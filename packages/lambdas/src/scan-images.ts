@@ -4,10 +4,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   addScanRunCounts,
   type Config,
-  createEcrClient,
   createLogger,
   describeError,
-  EcrGateway,
   emptyScanRunCounts,
   isRetryableAwsError,
   MessageError,
@@ -19,14 +17,14 @@ import {
   type ScanRunCounts,
   scanRepository,
   toReporterLogger,
+  UnlistedAccountError,
 } from "@ecr-scan-reporter/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { deadLetterMalformedMessage } from "./dead-letter.js";
-import { createLedger, createMetrics, getConfig } from "./runtime.js";
+import { createLedger, createMetrics, getAccountAccess, getConfig } from "./runtime.js";
 
 const logger = createLogger("scan-images");
 const metrics = createMetrics("scan-images");
-const gateway = new EcrGateway(createEcrClient(), createEcrClient());
 const sqs = new SQSClient({ retryMode: "adaptive", maxAttempts: 8 });
 const processor = new BatchProcessor(EventType.SQS);
 const ledger = createLedger(toReporterLogger(logger));
@@ -50,8 +48,15 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
     total.counts.decisions["message:malformed"] = (total.counts.decisions["message:malformed"] ?? 0) + 1;
     return;
   }
-  const log = { messageId: record.messageId, repositoryName: message.repositoryName, runId: message.runId };
+  const log = {
+    messageId: record.messageId,
+    registryId: message.registryId,
+    repositoryName: message.repositoryName,
+    runId: message.runId,
+  };
   try {
+    // The registry's own account: a member's role under `accounts`, never the hub's credentials for it.
+    const gateway = getAccountAccess(config).gateway(message.registryId);
     const { plan, started, counts } = await scanRepository(gateway, message.repositoryName, {
       ...planOptionsOf(config.scan, message, new Date()),
       ledger,
@@ -88,9 +93,27 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
       logger.warn("repository will be retried", { ...log, error: describeError(error) });
       throw error;
     }
-    logger.error("repository could not be scanned; not retried", { ...log, error: describeError(error) });
-    total.counts.decisions["message:failed"] = (total.counts.decisions["message:failed"] ?? 0) + 1;
+    const outcome = failureOutcomeOf(error);
+    logger.error(
+      outcome === "message:access-denied"
+        ? "repository not scannable: access denied; the other repositories go on"
+        : "repository could not be scanned; not retried",
+      { ...log, error: describeError(error) },
+    );
+    total.counts.decisions[outcome] = (total.counts.decisions[outcome] ?? 0) + 1;
   }
+}
+
+/**
+ * How a repository that could not be scanned is counted: an account taken out of `accounts` since the message was
+ * queued (its registry is not read any more), a repository the credentials may not read (a member role narrowed to
+ * some repositories, a repository policy that denies), or any other failure.
+ */
+function failureOutcomeOf(error: unknown): string {
+  if (error instanceof UnlistedAccountError) return "message:account-not-listed";
+  if ((error as { name?: unknown } | undefined)?.name === "AccessDeniedException")
+    return "message:access-denied";
+  return "message:failed";
 }
 
 /** What this run decided about the repository's images, for digests; a ledger failure costs the coverage only. */

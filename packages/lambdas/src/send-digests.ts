@@ -1,8 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import {
-  createEcrClient,
   createLogger,
-  EcrGateway,
   EcrScanReporterError,
   openDigestLedgers,
   periodKeyOf,
@@ -11,12 +9,11 @@ import {
 } from "@ecr-scan-reporter/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { getLambdaReporters } from "./reporters.js";
-import { createMetrics, getConfig, getIntel, requireEnv } from "./runtime.js";
+import { createMetrics, getAccountAccess, getConfig, getIntel, requireEnv } from "./runtime.js";
 
 const logger = createLogger("send-digests");
 const reporterLogger = toReporterLogger(logger);
 const metrics = createMetrics("send-digests");
-const gateway = new EcrGateway(createEcrClient());
 let ledgers: ReturnType<typeof openDigestLedgers> | undefined;
 
 /** A reporter's digest failed: the invocation fails, and Lambda's retry sends that digest (the others are claimed). */
@@ -42,8 +39,9 @@ export async function handler(event: Partial<ScheduledEvent>, context?: Context)
   const scheduled = event.time ? new Date(event.time) : new Date();
   const now = Number.isNaN(scheduled.getTime()) ? new Date() : scheduled;
 
+  const access = getAccountAccess(config);
   const result = await sendDigests({
-    gateway,
+    gateway: (accountId) => access.gateway(accountId),
     ledger: ledgers.ledger,
     digestLedger: ledgers.digestLedger,
     reporters,

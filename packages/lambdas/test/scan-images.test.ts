@@ -238,7 +238,7 @@ describe("scan-images handler: what it logs and measures", () => {
         error: "RetryableAwsError: 2 scan(s) failed with a retryable error",
       }),
     ]);
-    expect(logsWith(logs, "repository could not be scanned; not retried")).toEqual([
+    expect(logsWith(logs, "repository not scannable: access denied; the other repositories go on")).toEqual([
       expect.objectContaining({
         level: "ERROR",
         ...of("c", "team-c/etl"),
@@ -266,7 +266,7 @@ describe("scan-images handler: what it logs and measures", () => {
           "scan:never-scanned": 3,
           "skip:unknown-status": 1,
           "message:malformed": 1,
-          "message:failed": 1,
+          "message:access-denied": 1,
         },
         outcomes: { started: 1, failed: 2 },
         retryableFailures: 2,
@@ -298,12 +298,12 @@ describe("scan-images handler: what it logs and measures", () => {
         { value: 3, dimensions: { decision: "scan:never-scanned" } },
         { value: 1, dimensions: { decision: "skip:unknown-status" } },
         { value: 1, dimensions: { decision: "message:malformed" } },
-        { value: 1, dimensions: { decision: "message:failed" } },
+        { value: 1, dimensions: { decision: "message:access-denied" } },
       ]),
     );
   });
 
-  it("counts two malformed and two failed messages, and reports no scan started as zero", async () => {
+  it("counts two malformed and two denied messages, and reports no scan started as zero", async () => {
     const output = captureHandlerOutput();
     ecr
       .on(DescribeImagesCommand)
@@ -319,7 +319,7 @@ describe("scan-images handler: what it logs and measures", () => {
       messages: 4,
       messagesRetried: 0,
       images: 0,
-      decisions: { "message:malformed": 2, "message:failed": 2 },
+      decisions: { "message:malformed": 2, "message:access-denied": 2 },
       outcomes: {},
       retryableFailures: 0,
     });

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { parseDuration } from "../duration.js";
+import { ACCOUNT_ID_PATTERN } from "../events/identifiers.js";
 import { SEVERITIES, type Severity } from "../model.js";
 
 /** A duration as written in the config and what it means in milliseconds. */
@@ -96,6 +97,13 @@ export const reporterEntrySchema = z.strictObject({
     .describe("A built-in reporter (sns, slack, github, email, metrics) or a package name."),
   repositories: regexSchema.optional().describe("Only reports of repositories whose name matches."),
   minSeverity: severitySchema.optional().describe("Only reports with a finding at least this severe."),
+  accounts: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "Only reports (and digest lines) of images in these accounts: 12-digit account ids, or the `name` of an entry of `accounts`.",
+    ),
   notify: z
     .enum(["changes", "always"])
     .default("changes")
@@ -117,10 +125,61 @@ export const reporterEntrySchema = z.strictObject({
   options: z.unknown().optional().describe("The reporter's own options, checked by its schema."),
 });
 
+/**
+ * An IAM role ARN in any partition: arn:aws:iam::123456789012:role/path/name (IAM User Guide, "IAM identifiers";
+ * the account's 12 digits are captured to check them against the entry's `accountId`).
+ */
+export const ROLE_ARN_PATTERN =
+  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** One registry a hub deployment covers (issue [8/8]); without `roleArn` the hub's own account. */
+export const accountEntrySchema = z.strictObject({
+  accountId: z
+    .string()
+    .regex(ACCOUNT_ID_PATTERN, {
+      message: 'must be a 12-digit AWS account id, in quotes (e.g. "123456789012")',
+    })
+    .describe("The AWS account id whose registry is covered, 12 digits as a string."),
+  roleArn: z
+    .string()
+    .regex(ROLE_ARN_PATTERN, {
+      message:
+        "must be an IAM role ARN like arn:aws:iam::123456789012:role/ecr-scan-reporter-member (terraform/modules/member-account outputs it as role_arn)",
+    })
+    .optional()
+    .describe(
+      "The member account's read-and-scan role (terraform/modules/member-account) that the hub assumes; absent: the hub's own account, with the functions' own credentials.",
+    ),
+  externalId: z
+    .string()
+    // STS AssumeRole: ExternalId is 2–1224 characters of [\w+=,.@:\/-] (AWS STS API Reference, AssumeRole).
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, {
+      message: "must be 2 to 1224 characters of letters, digits and +=,.@:/- (STS AssumeRole's ExternalId)",
+    })
+    .optional()
+    .describe("The ExternalId the member role's trust policy requires (sts:ExternalId); only with roleArn."),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("A name for the account, shown in reports beside its id and usable in reporters[].accounts."),
+});
+
+export type AccountEntry = z.output<typeof accountEntrySchema>;
+
 /** The whole configuration document (docs/configuration.md): one schema used by the Lambdas, the CLI and the module. */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe("Path or URL of this document's JSON Schema, for editors."),
+    accounts: z
+      .array(accountEntrySchema)
+      .min(1)
+      .optional()
+      .describe(
+        "The registries one hub deployment covers (multi-account). Absent: the deployment's own account only. Present: exactly these accounts; an entry without roleArn is the hub's own account.",
+      ),
     repositories: z
       .strictObject({
         include: regexSchema.optional().describe("Only repositories whose name matches are scanned."),
@@ -203,7 +262,95 @@ export const configSchema = z
       .describe("Findings removed before counting."),
     reporters: z.array(reporterEntrySchema).default([]).describe("Where reports go."),
   })
+  .superRefine(checkAccounts)
   .describe("ecr-scan-reporter configuration.");
+
+/**
+ * What no single entry can check: account ids and names unique, a role in the entry's own account, an ExternalId
+ * only with a role, one entry at most for the hub's own account, and every `reporters[].accounts` item naming an
+ * account the configuration covers (a typo there would silently route nothing).
+ */
+function checkAccounts(
+  config: {
+    accounts?: readonly AccountEntry[];
+    reporters: readonly { accounts?: readonly string[] }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const accounts = config.accounts ?? [];
+  const seenIds = new Map<string, number>();
+  const seenNames = new Map<string, number>();
+  let hubEntry: number | undefined;
+  accounts.forEach((entry, index) => {
+    const path = ["accounts", index];
+    const earlier = seenIds.get(entry.accountId);
+    if (earlier !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "accountId"],
+        message: `account ${entry.accountId} is listed twice (also accounts[${earlier}]); keep one entry per account`,
+      });
+    }
+    seenIds.set(entry.accountId, index);
+    if (entry.name !== undefined) {
+      const sameName = seenNames.get(entry.name);
+      if (sameName !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "name"],
+          message: `the name "${entry.name}" is also accounts[${sameName}]'s; names must be unique, reporters[].accounts uses them`,
+        });
+      }
+      seenNames.set(entry.name, index);
+      if (ACCOUNT_ID_PATTERN.test(entry.name) && entry.name !== entry.accountId) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "name"],
+          message: "a name must not be another account's id (reporters[].accounts could not tell them apart)",
+        });
+      }
+    }
+    const roleAccount = entry.roleArn ? ROLE_ARN_PATTERN.exec(entry.roleArn)?.[1] : undefined;
+    if (roleAccount !== undefined && roleAccount !== entry.accountId) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "roleArn"],
+        message: `the role is in account ${roleAccount}, not ${entry.accountId}: the hub assumes a role in each member account itself`,
+      });
+    }
+    if (!entry.roleArn) {
+      if (entry.externalId !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "externalId"],
+          message: "externalId needs a roleArn: the hub's own account is read with the functions' own role",
+        });
+      }
+      if (hubEntry !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "roleArn"],
+          message: `only the hub's own account may go without a roleArn, and accounts[${hubEntry}] already does`,
+        });
+      }
+      hubEntry ??= index;
+    }
+  });
+  config.reporters.forEach((reporter, index) => {
+    for (const [item, value] of (reporter.accounts ?? []).entries()) {
+      const known = accounts.some((a) => a.accountId === value || a.name === value);
+      if (known || (accounts.length === 0 && ACCOUNT_ID_PATTERN.test(value))) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["reporters", index, "accounts", item],
+        message:
+          accounts.length === 0
+            ? `"${value}" is not a 12-digit account id (names need an \`accounts\` list to say which account they mean)`
+            : `"${value}" is neither the accountId nor the name of an entry of \`accounts\``,
+      });
+    }
+  });
+}
 
 /** The configuration document as written (JSON). */
 export type ConfigInput = z.input<typeof configSchema>;

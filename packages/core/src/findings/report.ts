@@ -15,6 +15,8 @@ import { countBySeverity, normalizeScanFindings } from "./normalize.js";
 /** Which image a report is about, and where; everything a report needs besides the scan itself. */
 export interface ReportSubject {
   account: string;
+  /** The configuration's name of that account, when `accounts` names it. */
+  accountName?: string;
   region: string;
   registryId: string;
   repository: string;
@@ -88,6 +90,7 @@ export function imageConsoleUrl(image: {
 function subjectFields(subject: ReportSubject) {
   return {
     account: subject.account,
+    ...(subject.accountName !== undefined && { accountName: subject.accountName }),
     region: subject.region,
     registryId: subject.registryId,
     repository: subject.repository,

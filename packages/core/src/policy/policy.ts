@@ -1,3 +1,4 @@
+import { isAccountRouted } from "../accounts/accounts.js";
 import { type Config, configSchema, type IgnoreEntry } from "../config/schema.js";
 import { countBySeverity } from "../findings/normalize.js";
 import { hasFix } from "../intel/apply.js";
@@ -22,7 +23,8 @@ export type EscalatePolicy = Config["escalate"];
 export type Thresholds = Partial<Record<Severity, number | null>>;
 
 /** What routing needs of a reporter entry of the configuration. */
-export type RouteRule = Pick<Config["reporters"][number], "repositories" | "minSeverity">;
+export type RouteRule = Pick<Config["reporters"][number], "repositories" | "minSeverity"> &
+  Partial<Pick<Config["reporters"][number], "accounts">>;
 
 /** What shapes the report one reporter entry receives. */
 export type EntryRule = Pick<Config["reporters"][number], "onlyFixable">;
@@ -185,11 +187,20 @@ export function decideVerdict(
   };
 }
 
-/** Whether a reporter entry receives a report, by its `repositories` regex and `minSeverity`; due-ness is the verdict's call. */
+/**
+ * Whether a reporter entry receives a report, by its `accounts` (ids or names), `repositories` regex and
+ * `minSeverity`; due-ness is the verdict's call.
+ */
 export function routeReport(
-  report: Pick<ScanReport, "repository" | "status" | "counts">,
+  report: Pick<ScanReport, "repository" | "status" | "counts"> &
+    Partial<Pick<ScanReport, "account" | "accountName">>,
   rule: RouteRule,
 ): boolean {
+  if (
+    rule.accounts &&
+    !isAccountRouted(rule.accounts, { account: report.account ?? "", accountName: report.accountName })
+  )
+    return false;
   if (rule.repositories && !matchesRepository(rule.repositories, report.repository)) return false;
   if (rule.minSeverity === undefined) return true;
   // A failed scan has no findings to compare, yet its images may hold anything: a team that asked only

@@ -58,6 +58,8 @@ export interface ReportJobDeps {
   ledger?: FindingsLedger;
   /** The threat intel (KEV, EPSS) the findings are checked against; absent: none is looked up. */
   intel?: ThreatIntel;
+  /** The configuration's name of the image's account (`accounts[].name`), shown in the report beside its id. */
+  accountName?: string;
 }
 
 /**
@@ -75,7 +77,9 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
     const built = await reportImage(
       deps.ecr,
       {
-        account: event.account,
+        // The registry's account, which an Inspector event sent to a delegated administrator does not carry.
+        account: event.registryId || event.account,
+        accountName: deps.accountName,
         region: event.region,
         registryId: event.registryId,
         repository: event.repositoryName,

@@ -17,9 +17,10 @@ export interface RegistrySelection {
 export async function selectRepositories(
   gateway: EcrGateway,
   filter: Config["repositories"],
+  registryId?: string,
 ): Promise<RegistrySelection> {
   const [repositories, scanType] = await Promise.all([
-    gateway.listRepositories(),
+    gateway.listRepositories(registryId),
     gateway.getRegistryScanType(),
   ]);
   const selected = repositories.filter((r) => isRepositorySelected(r.repositoryName, filter));

@@ -1,8 +1,9 @@
 import pLimit from "p-limit";
+import { accountNameOf, coveredAccounts, isAccountRouted } from "../accounts/accounts.js";
 import type { Config } from "../config/schema.js";
 import { buildDigest, type DigestInputs, type ImageInUse, periodStartOf } from "../digest/build.js";
 import type { Digest } from "../digest/model.js";
-import type { EcrGateway } from "../ecr-gateway.js";
+import type { EcrGateway, RepositorySummary } from "../ecr-gateway.js";
 import { describeError } from "../errors.js";
 import type { KevCatalog } from "../intel/kev.js";
 import type { DigestLedger } from "../ledger/digest-ledger.js";
@@ -58,11 +59,15 @@ export interface BuiltDigests {
 }
 
 export interface SendDigestsOptions {
-  gateway: EcrGateway;
+  /**
+   * The ECR gateway of an account's registry (`accounts` entries: the member's role; otherwise, or for the hub's
+   * own entry, the functions' own credentials); a single gateway when the deployment covers its own account only.
+   */
+  gateway: EcrGateway | ((accountId?: string) => EcrGateway);
   ledger: FindingsLedger;
   digestLedger: DigestLedger;
   reporters: readonly LoadedReporter[];
-  config: Pick<Config, "repositories" | "thresholds">;
+  config: Pick<Config, "repositories" | "thresholds"> & Partial<Pick<Config, "accounts">>;
   account: string;
   region: string;
   /** The schedule's time: the period's end, and (to the minute) its key. */
@@ -148,6 +153,33 @@ export async function sendDigests(options: SendDigestsOptions): Promise<SendDige
   };
 }
 
+/**
+ * The repositories of every covered account, each account read with its own credentials. A member account that
+ * cannot be read is left out of this digest with a warning (its images are not "in use" for it), and the others
+ * are summed up; without `accounts` the deployment's own registry, whose failure fails the digest run as before.
+ */
+async function listCoveredRepositories(
+  options: Pick<SendDigestsOptions, "config" | "logger">,
+  gatewayOf: (accountId?: string) => EcrGateway,
+): Promise<RepositorySummary[]> {
+  const lists = await Promise.all(
+    coveredAccounts(options.config).map(async (account) => {
+      try {
+        return await gatewayOf(account.accountId).listRepositories(account.accountId);
+      } catch (error) {
+        if (!options.config.accounts) throw error;
+        options.logger.warn("account not reachable; its images are left out of this digest", {
+          accountId: account.accountId,
+          accountName: account.name,
+          error: describeError(error),
+        });
+        return [];
+      }
+    }),
+  );
+  return lists.flat();
+}
+
 /** The counts buildDigests reports, filled in while gathering. */
 type ReadCounts = Pick<BuiltDigests, "repositories" | "images" | "imagesSummarizedOnRead">;
 
@@ -157,17 +189,31 @@ async function gatherInputs(
   states: ReadonlyMap<string, DigestState>,
   result: ReadCounts,
 ): Promise<DigestInputs> {
-  const { gateway, ledger, digestLedger, now } = options;
-  const anyRoute = (name: string) =>
-    routes.some(({ entry }) => !entry.repositories || matchesRepository(entry.repositories, name));
-  const repositories = (await gateway.listRepositories()).filter(
-    (r) => isRepositorySelected(r.repositoryName, options.config.repositories) && anyRoute(r.repositoryName),
+  const { ledger, digestLedger, now } = options;
+  const gatewayOf = (accountId?: string) =>
+    typeof options.gateway === "function" ? options.gateway(accountId) : options.gateway;
+  const anyRoute = (registryId: string, name: string) =>
+    routes.some(
+      ({ entry }) =>
+        (!entry.accounts ||
+          isAccountRouted(entry.accounts, {
+            account: registryId,
+            accountName: accountNameOf(options.config, registryId),
+          })) &&
+        (!entry.repositories || matchesRepository(entry.repositories, name)),
+    );
+  const repositories = (await listCoveredRepositories(options, gatewayOf)).filter(
+    (r) =>
+      isRepositorySelected(r.repositoryName, options.config.repositories) &&
+      anyRoute(r.registryId, r.repositoryName),
   );
   const limit = pLimit(READ_CONCURRENCY);
   const listed = await Promise.all(
     repositories.map((r) =>
       limit(
-        async () => (await gateway.listImages(r.repositoryName, r.registryId, { taggedOnly: true })) ?? [],
+        async () =>
+          (await gatewayOf(r.registryId).listImages(r.repositoryName, r.registryId, { taggedOnly: true })) ??
+          [],
       ),
     ),
   );
@@ -208,6 +254,7 @@ async function gatherInputs(
     coverage,
     repositories,
     thresholds: options.config.thresholds,
+    ...(options.config.accounts ? { accounts: options.config.accounts } : {}),
   };
 }
 

@@ -1,0 +1,58 @@
+import type { AccountEntry, Config } from "../config/schema.js";
+
+/**
+ * The RoleSessionName of every AssumeRole the hub makes: a member account's CloudTrail then names the product as
+ * the one who read its registry (AWS STS API Reference, AssumeRole: "RoleSessionName … is visible to, and can be
+ * logged by the account that owns the role").
+ */
+export const ROLE_SESSION_NAME = "ecr-scan-reporter";
+
+/**
+ * A registry one run covers. `accountId` is undefined only for the deployment's own account when the configuration
+ * lists no `accounts` (the account ECR answers for, learnt from the registryId it returns).
+ */
+export interface CoveredAccount {
+  accountId?: string;
+  name?: string;
+  /** The member role the hub assumes; absent: the functions' own credentials (the hub's own account). */
+  roleArn?: string;
+  externalId?: string;
+}
+
+/** The registries a scheduled run or a digest covers: the listed accounts, or the deployment's own. */
+export function coveredAccounts(config: Pick<Config, "accounts">): CoveredAccount[] {
+  return config.accounts ? config.accounts.map((entry) => ({ ...entry })) : [{}];
+}
+
+/** What the configuration says of an account an event or a message names. */
+export type AccountLookup =
+  /** No `accounts` list: the deployment's own account, read with its own credentials (the behaviour before [8/8]). */
+  | { kind: "own" }
+  | { kind: "listed"; account: AccountEntry }
+  /** A list exists and does not name it: never read, with any credentials. */
+  | { kind: "unlisted" };
+
+export function lookUpAccount(
+  config: Pick<Config, "accounts">,
+  accountId: string | undefined,
+): AccountLookup {
+  if (!config.accounts) return { kind: "own" };
+  const account = config.accounts.find((entry) => entry.accountId === accountId);
+  return account ? { kind: "listed", account } : { kind: "unlisted" };
+}
+
+/** The `name` the configuration gives an account, if any. */
+export function accountNameOf(config: Pick<Config, "accounts">, accountId: string): string | undefined {
+  return config.accounts?.find((entry) => entry.accountId === accountId)?.name;
+}
+
+/** Whether a reporter entry's `accounts` filter (ids or names) lets a report of this account through. */
+export function isAccountRouted(
+  filter: readonly string[] | undefined,
+  report: { account: string; accountName?: string },
+): boolean {
+  if (!filter) return true;
+  return filter.some(
+    (item) => item === report.account || (report.accountName !== undefined && item === report.accountName),
+  );
+}
