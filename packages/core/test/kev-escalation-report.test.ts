@@ -8,6 +8,7 @@ import { parseConfig } from "../src/config/load.js";
 import { buildKevEscalationMessage } from "../src/events/kev-escalation.js";
 import { planReportJobs, type ReportJob } from "../src/events/report-jobs.js";
 import { parseReportQueueMessage } from "../src/events/report-queue.js";
+import type { ThreatIntel } from "../src/intel/intel.js";
 import type { ScanReport } from "../src/model.js";
 import type { ReportContext } from "../src/reporters/contract.js";
 import type { LoadedReporter } from "../src/reporters/loader.js";
@@ -153,6 +154,61 @@ describe("a KEV escalation on the report path", () => {
       [LOG4SHELL],
     ]);
     expect(every.received[1]?.context.notification).toEqual({ kind: "report", why: "always" });
+  });
+
+  it("holds it for a reporter whose last report already showed the CVE as known exploited, and only for that one", async () => {
+    // CISA added Log4Shell between two scans: the quiet reporter held the second scan (nothing new), the loud one got
+    // it, with the KEV mark. The scheduled comparison's escalation is news to the first only.
+    const ledger = await freshLedger();
+    const quiet = reporter("sns", "changes");
+    const loud = reporter("email", "always");
+    const logger = recordingLogger();
+    const kevKnown: ThreatIntel = {
+      lookUp: async (ids) => ({
+        kev: new Map(ids.filter((id) => id === LOG4SHELL).map((id) => [id, { dateAdded: "2026-03-05" }])),
+        epss: new Map(),
+        status: { kev: { state: "fresh", asOf: "2026-03-05" }, epss: { state: "off" } },
+      }),
+    };
+    const deps = {
+      ecr: new ECRClient({ region: "eu-west-1" }),
+      reporters: [quiet.loaded, loud.loaded],
+      policy: parseConfig({ thresholds: { HIGH: 0 } }, "test"),
+      logger,
+      requeue: async () => true,
+      ledger,
+    };
+    await runReportJob(jobOf(scanEvent, "scan-1"), deps);
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves({
+      imageScanStatus: { status: "COMPLETE" },
+      imageScanFindings: {
+        imageScanCompletedAt: new Date("2026-03-06T09:00:00Z"),
+        findings: [
+          { name: LOG4SHELL, severity: "HIGH", attributes: [{ key: "package_name", value: "log4j-core" }] },
+          { name: "CVE-2026-0002", severity: "HIGH", attributes: [{ key: "package_name", value: "zlib" }] },
+        ],
+      },
+    });
+    await runReportJob(jobOf({ ...scanEvent, id: "e-2", time: "2026-03-06T09:00:05Z" }, "scan-2"), {
+      ...deps,
+      intel: kevKnown,
+    });
+    expect([quiet.received.length, loud.received.length]).toEqual([1, 2]);
+    expect(loud.received[1]?.report.findings.find((f) => f.id === LOG4SHELL)?.kev).toBeDefined();
+
+    await runReportJob(jobOf(escalation([LOG4SHELL]), "kev-1"), { ...deps, intel: kevKnown });
+    expect(quiet.received.at(-1)?.context.notification).toEqual({
+      kind: "report",
+      why: "now-known-exploited",
+    });
+    expect(loud.received).toHaveLength(2);
+    const line = logger.logs.filter((l) => l.message === "report").at(-1);
+    expect(line?.extra?.held).toEqual({ email: "already-known-exploited" });
+
+    // Re-queued under another send key (a crash before it was recorded): the quiet reporter was told too.
+    const requeued = { ...escalation([LOG4SHELL]), queuedAt: "2026-03-09T07:00:00.000Z" };
+    await runReportJob(jobOf(requeued, "kev-2"), { ...deps, intel: kevKnown });
+    expect([quiet.received.length, loud.received.length]).toEqual([2, 2]);
   });
 
   it("sends nothing when none of its CVE ids is among the image's current findings", async () => {

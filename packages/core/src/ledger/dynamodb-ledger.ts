@@ -376,6 +376,8 @@ export class DynamoDbLedger extends LedgerTable implements FindingsLedger {
           over: claim.over,
           failed: claim.failedScan ?? false,
           at: this.now().toISOString(),
+          // Absent when none: a send without KEV findings removes the previous send's list.
+          kev: claim.kevIds && claim.kevIds.length > 0 ? [...claim.kevIds] : undefined,
           schema: LEDGER_SCHEMA_VERSION,
         };
         const written = await this.conditionalWrite("UpdateItem", subject, () =>

@@ -64,6 +64,11 @@ export interface SendRequest {
   over: boolean;
   /** The report is about a failed scan. */
   failedScan?: boolean;
+  /**
+   * The CVE ids the report sent to this reporter shows as known exploited: a later KEV escalation of only these
+   * ids tells this reporter nothing new (notify.ts, "already-known-exploited").
+   */
+  kevIds?: readonly string[];
 }
 
 /** A claimed send; pass it to completeSend once the reporter has sent, or to releaseSend when it failed. */

@@ -14,6 +14,8 @@ export interface LastSent {
   failed?: boolean;
   /** "pending": claimed but not known to be sent; such a scan key does not count as sent (the claim decides). */
   state?: "pending" | "sent";
+  /** The CVE ids that report showed as known exploited. */
+  kevIds?: readonly string[];
 }
 
 export interface NotificationInput {
@@ -39,6 +41,11 @@ export type NotificationWhy =
   | "severity-raised"
   /** Findings of the report were added to CISA's KEV catalog since it was sent (a KEV escalation, without a rescan). */
   | "now-known-exploited"
+  /**
+   * A KEV escalation of CVE ids this reporter's last report already showed as known exploited (that report came
+   * after CISA's addition, before the scheduled comparison): saying "now known exploited" again would be noise.
+   */
+  | "already-known-exploited"
   | "verdict-changed"
   | "always"
   /** No ledger: every due report is sent, as without one. */
@@ -60,6 +67,16 @@ const send = (kind: NotificationKind, why: NotificationWhy): NotificationDecisio
   why,
 });
 const hold = (why: NotificationWhy): NotificationDecision => ({ send: false, kind: undefined, why });
+
+/** Whether the last report sent to this reporter already marked every one of these findings as known exploited. */
+export function alreadyShownAsKev(
+  findings: readonly { id: string }[],
+  lastSent: LastSent | undefined,
+): boolean {
+  if (!lastSent?.kevIds || lastSent.state === "pending") return false;
+  const shown = new Set(lastSent.kevIds.map((id) => id.toUpperCase()));
+  return findings.every((f) => shown.has(f.id.toUpperCase()));
+}
 
 /**
  * Whether one reporter is sent the report of one scan completion (issue 14, item 3). Pure.
@@ -83,6 +100,11 @@ export function decideNotification(input: NotificationInput): NotificationDecisi
       mode === "changes" && lastSent?.over === true && input.verdictReason === "within-thresholds";
     return backWithin ? send("back-within-thresholds", "back-within-thresholds") : hold("not-due");
   }
+  // An escalation of what this reporter's last report already marked known exploited tells it nothing, in either
+  // mode: "always" means every scan's report, not the same fact twice.
+  const nowKnownExploited = changes?.nowKnownExploited ?? [];
+  if (nowKnownExploited.length > 0 && alreadyShownAsKev(nowKnownExploited, lastSent))
+    return hold("already-known-exploited");
   if (mode === "always") return send("report", "always");
   if (!changes) return send("report", "no-ledger");
   if (input.verdictReason === "scan-failed") {
@@ -91,7 +113,7 @@ export function decideNotification(input: NotificationInput): NotificationDecisi
     return lastSent.failed ? hold("unchanged") : send("report", "verdict-changed");
   }
   // The reason an escalation exists: said first, even to a reporter never sent the reference before.
-  if ((changes.nowKnownExploited?.length ?? 0) > 0) return send("report", "now-known-exploited");
+  if (nowKnownExploited.length > 0) return send("report", "now-known-exploited");
   if (!lastSent || changes.firstReport) return send("report", "first-report");
   if (changes.newFindings.length > 0) return send("report", "new-findings");
   if (changes.severityRaised.length > 0) return send("report", "severity-raised");

@@ -135,6 +135,8 @@ const sentItemSchema = z
     over: z.boolean().optional(),
     failed: z.boolean().optional(),
     at: isoTime.optional(),
+    /** The CVE ids the sent report showed as known exploited (KEV), so an escalation of only those is held. */
+    kev: z.array(z.string()).optional(),
     claimScanKey: z.string().min(1).optional(),
     claimToken: z.string().min(1).optional(),
     claimExpiresAt: epochSeconds.optional(),
@@ -187,7 +189,14 @@ export interface LastReportRecord {
 /** What one reporter was last sent for an image reference, and a send claimed but not yet done. */
 export interface SentRecord {
   reporter: string;
-  sent?: { scanKey: string; over: boolean; failed: boolean; at: string };
+  sent?: {
+    scanKey: string;
+    over: boolean;
+    failed: boolean;
+    at: string;
+    /** The CVE ids that report showed on CISA's KEV catalog (absent: none, or sent before this was recorded). */
+    kev?: string[];
+  };
   /** A claim in flight; abandoned (and claimable again) once `expiresAt` (epoch seconds) has passed. */
   pending?: { scanKey: string; expiresAt: number };
 }
@@ -272,6 +281,7 @@ export function parseSentItem(item: Record<string, unknown>): Parsed<SentRecord>
     const record: SentRecord = { reporter: valid.sk.slice(SENT_PREFIX.length) };
     if (valid.scanKey !== undefined && valid.over !== undefined && valid.at !== undefined) {
       record.sent = { scanKey: valid.scanKey, over: valid.over, failed: valid.failed ?? false, at: valid.at };
+      if (valid.kev !== undefined) record.sent.kev = valid.kev;
     }
     if (valid.claimScanKey !== undefined && valid.claimExpiresAt !== undefined) {
       record.pending = { scanKey: valid.claimScanKey, expiresAt: valid.claimExpiresAt };

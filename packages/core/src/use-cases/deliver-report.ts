@@ -7,7 +7,12 @@ import {
 import { carryFirstSeen, computeChanges, toCompactFinding } from "../ledger/changes.js";
 import type { FindingsLedger, ReferenceHistory, SendClaim } from "../ledger/ledger.js";
 import { LedgerError } from "../ledger/ledger.js";
-import { decideNotification, type LastSent, type NotificationDecision } from "../ledger/notify.js";
+import {
+  alreadyShownAsKev,
+  decideNotification,
+  type LastSent,
+  type NotificationDecision,
+} from "../ledger/notify.js";
 import {
   type LastReportRecord,
   type LedgerReference,
@@ -105,7 +110,30 @@ function lastSentTo(reporter: string, histories: readonly ReferenceHistory[]): L
     const sent = history.known ? history.sent.get(reporter)?.sent : undefined;
     if (sent && (!latest || sent.at > latest.at)) latest = sent;
   }
-  return latest && { scanKey: latest.scanKey, over: latest.over, failed: latest.failed, state: "sent" };
+  return (
+    latest && {
+      scanKey: latest.scanKey,
+      over: latest.over,
+      failed: latest.failed,
+      state: "sent",
+      ...(latest.kev && { kevIds: latest.kev }),
+    }
+  );
+}
+
+/** The CVE ids a report shows as known exploited: marked from CISA's KEV catalog, or escalated as now on it. */
+function kevIdsOf(report: ScanReport): string[] {
+  const shown = [...report.findings.filter((f) => f.kev), ...(report.changes?.nowKnownExploited ?? [])];
+  return [...new Set(shown.map((f) => f.id.toUpperCase()))].sort();
+}
+
+/**
+ * An escalation to a reporter that receives every scan (an issue tracker, metrics) whose last report already
+ * showed each escalated CVE as known exploited: held, as `decideNotification` holds it for the others.
+ */
+function escalationAlreadyShown(report: ScanReport, lastSent: LastSent | undefined): boolean {
+  const escalated = report.changes?.nowKnownExploited ?? [];
+  return escalated.length > 0 && alreadyShownAsKev(escalated, lastSent);
 }
 
 /**
@@ -183,6 +211,8 @@ export async function deliverReport(
   }
 
   const decisions = new Map<string, NotificationDecision>();
+  /** Per reporter, the KEV ids of the report it would be sent, recorded with its send. */
+  const kevShown = new Map<string, string[]>();
   const held: HeldReport[] = [];
   const notRouted: DispatchOutcome[] = [];
   for (const loaded of selected) {
@@ -203,7 +233,9 @@ export async function deliverReport(
     // completion once; `notify` quiets only the reporters that people read as alerts.
     const decision: NotificationDecision =
       receivesAll && !(lastSent?.scanKey === scanKey)
-        ? { send: true, kind: "report", why: "always" }
+        ? escalationAlreadyShown(entryReport, lastSent)
+          ? { send: false, kind: undefined, why: "already-known-exploited" }
+          : { send: true, kind: "report", why: "always" }
         : decideNotification({
             mode: loaded.entry.notify ?? "changes",
             verdictDue: report.verdict.due,
@@ -214,6 +246,7 @@ export async function deliverReport(
           });
     if (decision.send) decisions.set(loaded.id, decision);
     else held.push({ reporter: loaded.id, why: decision.why });
+    kevShown.set(loaded.id, kevIdsOf(entryReport));
   }
 
   // Claim each send before it goes out: of two invocations with the same scan, one sends.
@@ -230,6 +263,7 @@ export async function deliverReport(
             scanKey,
             over: report.verdict.due && decision?.kind === "report",
             failedScan,
+            kevIds: kevShown.get(reporter),
           });
           if (claimed.outcome === "claimed") claims.set(reporter, claimed.claim);
           else {

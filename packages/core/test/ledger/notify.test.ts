@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { decideNotification, type LastSent, type NotificationInput } from "../../src/ledger/notify.js";
+import {
+  alreadyShownAsKev,
+  decideNotification,
+  type LastSent,
+  type NotificationInput,
+} from "../../src/ledger/notify.js";
 import type { ReportChanges } from "../../src/model.js";
 import { compact, finding } from "./fixtures.js";
 
@@ -205,6 +210,39 @@ describe("decideNotification: a KEV escalation (findings now known exploited)", 
       kind: "report",
       why: "always",
     });
+  });
+
+  it("holds, in both modes, an escalation whose CVE ids the last report sent already showed as known exploited", () => {
+    const shownKev: LastSent = { ...sentOver, kevIds: ["CVE-2021-44228", "CVE-2026-0002"] };
+    for (const mode of ["changes", "always"] as const) {
+      expect(decide({ mode, ...over, changes: nowExploited, lastSent: shownKev })).toEqual({
+        send: false,
+        kind: undefined,
+        why: "already-known-exploited",
+      });
+    }
+    // One of its ids not shown yet, a send still pending, or no list at all: news.
+    const two = {
+      ...nowExploited,
+      nowKnownExploited: [finding("CVE-2021-44228", "CRITICAL"), finding("CVE-2026-0003", "HIGH")],
+    };
+    expect(decide({ mode: "changes", ...over, changes: two, lastSent: shownKev }).why).toBe(
+      "now-known-exploited",
+    );
+    expect(
+      decide({ mode: "changes", ...over, changes: nowExploited, lastSent: { ...shownKev, state: "pending" } })
+        .why,
+    ).toBe("now-known-exploited");
+    expect(decide({ mode: "changes", ...over, changes: nowExploited, lastSent: sentOver }).why).toBe(
+      "now-known-exploited",
+    );
+  });
+
+  it("compares CVE ids whatever their case", () => {
+    expect(alreadyShownAsKev([{ id: "cve-2021-44228" }], { ...sentOver, kevIds: ["CVE-2021-44228"] })).toBe(
+      true,
+    );
+    expect(alreadyShownAsKev([{ id: "CVE-2021-44228" }], undefined)).toBe(false);
   });
 
   it("holds the same escalation sent already (its own send key), in both modes", () => {

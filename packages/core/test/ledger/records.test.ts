@@ -174,6 +174,21 @@ describe("parseSentItem", () => {
     });
   });
 
+  it("reads the KEV ids the send showed, and none when the item has none", () => {
+    const kev = ["CVE-2021-44228"];
+    expect(parseSentItem({ ...key, schema: 1, ...sent, kev }).record?.sent).toEqual({
+      scanKey: sent.scanKey,
+      over: true,
+      failed: false,
+      at: T2,
+      kev,
+    });
+    expect(parseSentItem({ ...key, schema: 1, ...sent }).record?.sent).not.toHaveProperty("kev");
+    expect(parseSentItem({ ...key, schema: 1, ...sent, kev: "CVE-2021-44228" }).reason).toMatch(
+      /malformed: kev/,
+    );
+  });
+
   it("reads an item with only a claim (nothing sent yet), or only a send", () => {
     expect(parseSentItem({ ...key, schema: 1, ...claim }).record).toEqual({
       reporter: "slack",
