@@ -10,6 +10,8 @@ import {
   escalatedReport,
   exploitAwareReport,
   failedScanReport,
+  memberAccountReport,
+  multiAccountDigest,
   overThresholdReport,
   sampleDigest,
 } from "@ecr-scan-reporter/core/testing";
@@ -47,6 +49,8 @@ const REPORTS: Record<string, () => ScanReport> = {
   "failed-scan": failedScanReport,
   "known-exploited": exploitAwareReport,
   escalated: escalatedReport,
+  // A hub covering several accounts ([8/8]): an image of the member account the configuration names `prod`.
+  "member-account": memberAccountReport,
 };
 
 /** Every file the examples consist of, by path relative to docs/examples. */
@@ -63,6 +67,10 @@ export function renderExamples(): Map<string, string> {
     // A reporter without previewDigest (it sends no digests) has no digest example.
     for (const file of plugin.previewDigest?.(sampleDigest(), parsed, deps) ?? []) {
       files.set(`digest/${plugin.name}/${file.name}`, file.content);
+    }
+    // The digest of a hub covering three accounts: each account's picture, each image's account.
+    for (const file of plugin.previewDigest?.(multiAccountDigest(), parsed, deps) ?? []) {
+      files.set(`digest-accounts/${plugin.name}/${file.name}`, file.content);
     }
   }
   return files;

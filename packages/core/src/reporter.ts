@@ -6,6 +6,7 @@ export {
   DIGEST_TOP_CHANGES,
   DIGEST_TOP_IMAGES,
   type Digest,
+  type DigestAccount,
   type DigestChange,
   type DigestChangeList,
   type DigestCoverage,
@@ -70,6 +71,9 @@ export {
   truncateText,
 } from "./text.js";
 export {
+  type AccountRef,
+  accountLabel,
+  accountShortLabel,
   BACK_WITHIN_THRESHOLDS,
   backWithinThresholdsClause,
   backWithinThresholdsText,
@@ -121,6 +125,7 @@ export {
   severityRank,
   shortDigest,
   shownSeverities,
+  subjectAccount,
   templateCheckDigests,
   templateCheckReports,
   templatesOptionSchema,

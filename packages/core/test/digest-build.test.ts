@@ -822,3 +822,125 @@ describe("known exploited (KEV)", () => {
     expect(noIntel).not.toHaveProperty("intel");
   });
 });
+
+describe("several accounts ([8/8])", () => {
+  const PROD = "111111111111";
+  const STAGING = "222222222222";
+  const accounts = [
+    { accountId: ACCOUNT, name: "hub" },
+    { accountId: PROD, name: "prod" },
+    { accountId: STAGING },
+  ];
+  const inAccount = (registryId: string, img: ImageInUse): ImageInUse => ({ ...img, registryId });
+  // The same repository name in two accounts: two images, never merged.
+  const prodApi = inAccount(PROD, image("team-a/api", "a1"));
+  const stagingApi = inAccount(STAGING, image("team-a/api", "b2"));
+  const hubWeb = image("team-b/web", "c3");
+  const ledger = ledgerOf([
+    [prodApi, summarized({ CRITICAL: 2, HIGH: 1 })],
+    [stagingApi, summarized({ HIGH: 3 })],
+    [hubWeb, undefined],
+  ]);
+  const changed = (registryId: string): ChangeLogEntry => ({
+    ...change(daysBefore(1), "team-a/api", [":v1"], { newFindings: [finding("CVE-2026-0001", "HIGH")] }),
+    registryId,
+    references: [`${registryId}/team-a/api:v1`],
+  });
+  const multi = (overrides: Partial<DigestInputs> = {}) =>
+    inputs({ ...ledger, accounts, changes: [changed(PROD), changed(STAGING)], ...overrides });
+
+  it("gives each listed account its own picture, in the configuration's order, names included", () => {
+    const digest = buildDigest(multi(), route());
+
+    expect(digest.accounts).toEqual([
+      {
+        account: ACCOUNT,
+        accountName: "hub",
+        counts: counts({}),
+        images: 1,
+        imagesWithFindings: 0,
+        imagesUnknown: 1,
+        overThresholds: 0,
+      },
+      {
+        account: PROD,
+        accountName: "prod",
+        counts: counts({ CRITICAL: 2, HIGH: 1 }),
+        images: 1,
+        imagesWithFindings: 1,
+        imagesUnknown: 0,
+        overThresholds: 1,
+      },
+      {
+        account: STAGING,
+        counts: counts({ HIGH: 3 }),
+        images: 1,
+        imagesWithFindings: 1,
+        imagesUnknown: 0,
+        overThresholds: 1,
+      },
+    ]);
+    expect(digest.open.counts).toEqual(counts({ CRITICAL: 2, HIGH: 4 }));
+  });
+
+  it("names the account of every image over the thresholds and of every changed reference", () => {
+    const digest = buildDigest(multi(), route());
+
+    expect(digest.overThresholds.top.map((img) => [img.registryId, img.accountName])).toEqual([
+      [PROD, "prod"],
+      [STAGING, undefined],
+    ]);
+    // One finding on the same reference name in two accounts: two references, each with its account.
+    expect(digest.newFindings.top[0]?.references).toEqual([
+      "team-a/api:v1 (222222222222)",
+      "team-a/api:v1 (prod)",
+    ]);
+    expect(digest.newFindings.top[0]?.referenceCount).toBe(2);
+  });
+
+  it("names the account of KEV references too", () => {
+    const digest = buildDigest(
+      multi({
+        kev: {
+          catalog: new Map([["CVE-2021-44228", { dateAdded: "2021-12-10", dueDate: "2021-12-24" }]]),
+          exposures: [
+            {
+              registryId: PROD,
+              repository: "team-a/api",
+              digest: prodApi.digest,
+              tagsAtScan: ["v1"],
+              finding: finding("CVE-2021-44228", "CRITICAL"),
+              findingsAt: SCANNED_AT,
+            },
+          ],
+        },
+      }),
+      route(),
+    );
+
+    expect(digest.knownExploited?.top[0]?.references).toEqual(["team-a/api:v1 (prod)"]);
+  });
+
+  it("narrows a route with `accounts` (ids or names) to those accounts' images, changes and pictures", () => {
+    const digest = buildDigest(multi(), route({ rule: { accounts: ["prod", STAGING] } }));
+
+    expect(digest.route.accounts).toEqual(["prod", STAGING]);
+    expect(digest.accounts?.map((account) => account.account)).toEqual([PROD, STAGING]);
+    expect(digest.open.images).toBe(2);
+    expect(digest.open.imagesUnknown).toBe(0);
+
+    const prodOnly = buildDigest(multi(), route({ rule: { accounts: ["prod"] } }));
+    expect(prodOnly.open.counts).toEqual(counts({ CRITICAL: 2, HIGH: 1 }));
+    expect(prodOnly.newFindings.top[0]?.references).toEqual(["team-a/api:v1 (prod)"]);
+    expect(prodOnly.overThresholds.top.map((img) => img.registryId)).toEqual([PROD]);
+  });
+
+  it("stays single-account without `accounts`: no pictures, no account in references or images", () => {
+    const one = ledgerOf([[image("team-a/api", "a1"), summarized({ CRITICAL: 1 })]]);
+    const digest = buildDigest(inputs({ ...one, changes: [changed(ACCOUNT)] }), route());
+
+    expect(digest.accounts).toBeUndefined();
+    expect(digest.overThresholds.top[0]?.accountName).toBeUndefined();
+    expect(digest.newFindings.top[0]?.references).toEqual(["team-a/api:v1"]);
+  });
+});

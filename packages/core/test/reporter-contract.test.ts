@@ -108,6 +108,10 @@ describe("the reporter contract", () => {
         "missingFixText",
         "mostSevereFirst",
         "reportImageLabel",
+        // The account a report is about ([8/8]): `name (id)`, the short form for lists, the subject's part.
+        "accountLabel",
+        "accountShortLabel",
+        "subjectAccount",
         "severityName",
         "severityRank",
         "shortDigest",

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  accountLabel,
+  accountShortLabel,
   checkTemplates,
   countsSummary,
   createTemplateRenderer,
@@ -15,6 +17,7 @@ import {
   severityName,
   severityRank,
   shortDigest,
+  subjectAccount,
   templateCheckReports,
   templatesOptionSchema,
 } from "../src/index.js";
@@ -48,6 +51,25 @@ describe("reportImageLabel", () => {
     expect(reportImageLabel({ repository: "team-a/api", tags: [""], digest: DIGEST })).toBe(
       "team-a/api@sha256:4f8b6b8e3d1c",
     );
+  });
+});
+
+describe("the account of a report ([8/8])", () => {
+  it("is `name (id)` with a configured name, the id alone without", () => {
+    expect(accountLabel({ account: "111111111111", accountName: "prod" })).toBe("prod (111111111111)");
+    expect(accountLabel({ account: "111111111111" })).toBe("111111111111");
+    expect(accountLabel({ account: "111111111111", accountName: "" })).toBe("111111111111");
+  });
+
+  it("is the name, else the id, where room is short", () => {
+    expect(accountShortLabel({ account: "111111111111", accountName: "prod" })).toBe("prod");
+    expect(accountShortLabel({ account: "111111111111" })).toBe("111111111111");
+  });
+
+  it("goes in a subject only when the configuration names it: single-account subjects stay as they were", () => {
+    expect(subjectAccount({ account: "111111111111", accountName: "prod" })).toBe("prod");
+    expect(subjectAccount({ account: "111111111111" })).toBeUndefined();
+    expect(subjectAccount({ account: "111111111111", accountName: "" })).toBeUndefined();
   });
 });
 

@@ -1,6 +1,9 @@
 import {
+  accountLabel,
+  accountShortLabel,
   countsSummary,
   type Digest,
+  type DigestAccount,
   type DigestChange,
   type DigestChangeList,
   type DigestCoverage,
@@ -165,6 +168,8 @@ export interface DigestImageView {
   index: number;
   /** `repository:tag`, or `repository@sha256:<12 hex>` when untagged. */
   image: string;
+  /** Its account in a multi-account digest ([8/8]): the configured name, else the id; empty otherwise. */
+  account: string;
   repository: string;
   tagList: string;
   /** How many tags beyond the first. */
@@ -265,6 +270,23 @@ export interface DigestCoverageView {
   allScanned: boolean;
 }
 
+/** One account of a multi-account digest ([8/8]). */
+export interface DigestAccountView {
+  /** `prod (111111111111)`, or the id alone when the account has no name. */
+  label: string;
+  accountId: string;
+  /** The configured name; empty when none. */
+  accountName: string;
+  /** `2 critical, 5 high`, or `no open findings`. */
+  summary: string;
+  /** Any open finding counted. */
+  hasFindings: boolean;
+  images: number;
+  imagesWithFindings: number;
+  imagesUnknown: number;
+  overThresholds: number;
+}
+
 /** What every digest template is rendered with (see README "Digests"). */
 export interface EmailDigestView {
   subjectPrefix: string;
@@ -284,7 +306,15 @@ export interface EmailDigestView {
   routeLabel: string;
   /** `HIGH` when the route counts HIGH and above only; empty otherwise. */
   minSeverity: string;
+  /** The route's `accounts` filter (ids or names) joined with `, `; empty when it covers every account. */
+  routeAccounts: string;
+  /** The deployment's own account (the hub's). */
   account: string;
+  /**
+   * Each account a multi-account digest covers ([8/8]), in the configuration's order, with its own counts; empty
+   * for a single-account deployment.
+   */
+  accounts: DigestAccountView[];
   region: string;
   /** The ECR console's repositories page, when it is an https URL. */
   consoleUrl?: string;
@@ -362,7 +392,26 @@ function severityViews(digest: Digest): DigestSeverityView[] {
   });
 }
 
-function imageViews(images: readonly DigestImage[]): DigestImageView[] {
+function accountViews(accounts: readonly DigestAccount[] | undefined): DigestAccountView[] {
+  return (accounts ?? []).map((entry) => {
+    const accountId = line(entry.account, 20);
+    const accountName = line(entry.accountName, MAX.label);
+    const summary = countsSummary(entry.counts);
+    return {
+      label: accountLabel({ account: accountId, accountName }),
+      accountId,
+      accountName,
+      summary: summary || "no open findings",
+      hasFindings: summary !== "",
+      images: entry.images,
+      imagesWithFindings: entry.imagesWithFindings,
+      imagesUnknown: entry.imagesUnknown,
+      overThresholds: entry.overThresholds,
+    };
+  });
+}
+
+function imageViews(images: readonly DigestImage[], multiAccount: boolean): DigestImageView[] {
   const total = (image: DigestImage) => SEVERITIES.reduce((sum, s) => sum + (image.counts[s] ?? 0), 0);
   const scale = Math.max(0, ...images.map(total));
   return images.map((image, i) => {
@@ -374,6 +423,12 @@ function imageViews(images: readonly DigestImage[]): DigestImageView[] {
     const view: DigestImageView = {
       index: i + 1,
       image: reportImageLabel({ repository, tags, digest }),
+      account: multiAccount
+        ? accountShortLabel({
+            account: line(image.registryId, 20),
+            accountName: line(image.accountName, MAX.label),
+          })
+        : "",
       repository,
       tagList: tags.join(", "),
       moreTags: Math.max(0, tags.length - 1),
@@ -513,7 +568,9 @@ export function buildEmailDigestView(digest: Digest, options: EmailDigestViewOpt
     : allClear
       ? "All clear"
       : `${subjectCounts(counts)} open in ${imagesWords}`;
-  const listed = digest.emptyLedger ? [] : imageViews(digest.overThresholds.top);
+  const listed = digest.emptyLedger
+    ? []
+    : imageViews(digest.overThresholds.top, digest.accounts !== undefined);
   const kev = digest.emptyLedger ? undefined : digest.knownExploited;
   const kevSummary = kev ? kevCountText(kev.total, kev.overdue) : "";
   const overTotal = digest.emptyLedger ? 0 : Math.max(digest.overThresholds.total, listed.length);
@@ -529,7 +586,9 @@ export function buildEmailDigestView(digest: Digest, options: EmailDigestViewOpt
     repositories,
     routeLabel,
     minSeverity: digest.route.minSeverity ?? "",
+    routeAccounts: (digest.route.accounts ?? []).map((account) => line(account, MAX.label)).join(", "),
     account: line(digest.account, 20),
+    accounts: accountViews(digest.accounts),
     region: line(digest.region, 30),
     emptyLedger: digest.emptyLedger,
     allClear,

@@ -1,4 +1,5 @@
 import {
+  accountLabel,
   BACK_WITHIN_THRESHOLDS,
   backWithinThresholdsText,
   type ChangeKind,
@@ -27,6 +28,7 @@ import {
   SEVERITIES,
   type Severity,
   severityName,
+  subjectAccount,
   truncateText,
 } from "@ecr-scan-reporter/core";
 import { DEFAULT_MAX_FINDINGS, DEFAULT_SUBJECT_PREFIX } from "./options.js";
@@ -153,7 +155,12 @@ export interface EmailView {
   tags: string[];
   /** The tags joined with `, `; empty for an untagged image. */
   tagList: string;
+  /** The image's account ([8/8]): `prod (111111111111)` when the configuration names it, else the id. */
   account: string;
+  /** The account's 12-digit id. */
+  accountId: string;
+  /** The configuration's name of the account, for the subject; empty when it has none (one-account deployments). */
+  accountName: string;
   region: string;
   registryId: string;
   scanType: string;
@@ -367,7 +374,9 @@ export function buildEmailView(
     digest,
     tags,
     tagList: tags.join(", "),
-    account: line(report.account, 20),
+    account: accountLabel({ account: line(report.account, 20), accountName: line(report.accountName, 64) }),
+    accountId: line(report.account, 20),
+    accountName: line(subjectAccount(report), 64),
     region: line(report.region, 30),
     registryId: line(report.registryId, 20),
     scanType: line(report.scanType, 20),

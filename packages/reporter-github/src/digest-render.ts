@@ -21,7 +21,7 @@ import {
 import { markdownCode, markdownText } from "./markdown.js";
 import { type DigestBodyState, defuseMarkers, digestMarker, digestStateMarker } from "./markers.js";
 import { GITHUB_BODY_MAX_CHARS, GITHUB_TITLE_MAX_CHARS } from "./render.js";
-import { imageLabelText, safeLinkUrl } from "./view.js";
+import { accountMarkdown, imageLabelText, safeLinkUrl } from "./view.js";
 
 // The tracking issue of a route's digests (contract v2): its title, its body (rewritten each period) and the
 // comment on what changed. Rendered in code rather than by a template: every untrusted string goes through
@@ -130,10 +130,10 @@ export function digestHeadline(digest: Digest): string {
 }
 
 function scopeLine(digest: Digest): string {
-  const { repositories, minSeverity } = digest.route;
-  const where = repositories
-    ? `repositories matching ${markdownCode(repositories, MAX.regex)}`
-    : "all repositories";
+  const { repositories, minSeverity, accounts } = digest.route;
+  const where =
+    (repositories ? `repositories matching ${markdownCode(repositories, MAX.regex)}` : "all repositories") +
+    (accounts ? ` of the accounts ${accounts.map((account) => markdownCode(account, 80)).join(", ")}` : "");
   const severity = minSeverity
     ? `findings ${severityName(minSeverity, "lower")} and above`
     : "findings of every severity";
@@ -143,8 +143,27 @@ function scopeLine(digest: Digest): string {
   return (
     `**Period:** ${day(digest.period.start)} to ${day(digest.period.end)} (${since}) · ` +
     `**Scope:** ${where}, ${severity} · ` +
-    `**Registry:** ${markdownCode(digest.account, 20)} (${markdownCode(digest.region, 30)})`
+    (digest.accounts
+      ? `**Accounts:** ${digest.accounts.length} (${markdownCode(digest.region, 30)})`
+      : `**Registry:** ${markdownCode(digest.account, 20)} (${markdownCode(digest.region, 30)})`)
   );
+}
+
+/** Each account of a multi-account digest ([8/8]) with its own picture; nothing for one account. */
+function accountsSection(digest: Digest): string[] {
+  if (!digest.accounts) return [];
+  return [
+    "#### By account",
+    "",
+    "| Account | Open findings | Images with findings | Over the thresholds | Not reported on yet |",
+    "| --- | --- | ---: | ---: | ---: |",
+    ...digest.accounts.map(
+      (account) =>
+        `| ${accountMarkdown(account)} | ${countsSummary(account.counts) || "none"} | ` +
+        `${account.imagesWithFindings} of ${account.images} | ${account.overThresholds} | ${account.imagesUnknown} |`,
+    ),
+    "",
+  ];
 }
 
 function countsTable(digest: Digest): string[] {
@@ -198,17 +217,24 @@ function imagesSection(digest: Digest, limit: number, issueFor: ImageIssueLookup
   const { total: count, top } = digest.overThresholds;
   if (count === 0) return [];
   const shown = top.slice(0, limit);
+  // A multi-account digest names each image's account ([8/8]): one repository name may be in several.
+  const multiAccount = digest.accounts !== undefined;
   const lines = [
     `#### Images over the thresholds (${count})`,
     "",
-    "| | Image | Open findings | Oldest open | Issue | Console |",
-    "| ---: | --- | --- | --- | --- | --- |",
+    multiAccount
+      ? "| | Image | Account | Open findings | Oldest open | Issue | Console |"
+      : "| | Image | Open findings | Oldest open | Issue | Console |",
+    multiAccount ? "| ---: | --- | --- | --- | --- | --- | --- |" : "| ---: | --- | --- | --- | --- | --- |",
   ];
   for (const [i, image] of shown.entries()) {
     const issue = issueFor(image);
     const url = safeLinkUrl(image.consoleUrl);
+    const account = multiAccount
+      ? ` ${accountMarkdown({ account: image.registryId, accountName: image.accountName }, true)} |`
+      : "";
     lines.push(
-      `| ${i + 1} | ${imageCell(image)} | ${imageCounts(image)} | ${oldestCell(image)} | ` +
+      `| ${i + 1} | ${imageCell(image)} |${account} ${imageCounts(image)} | ${oldestCell(image)} | ` +
         `${issue === undefined ? "" : `#${issue}`} | ${url ? `[Open](${url})` : ""} |`,
     );
   }
@@ -319,6 +345,7 @@ function renderVisible(digest: Digest, limit: number, issueFor: ImageIssueLookup
   const note = intelNote(digest.intel);
   if (note) lines.push("> [!NOTE]", `> Threat intel: ${markdownText(note, 600)}`, "");
   if (!digest.emptyLedger) lines.push(...countsTable(digest), "");
+  lines.push(...accountsSection(digest));
   lines.push(...imagesSection(digest, limit, issueFor));
   if (!digest.emptyLedger) {
     lines.push(...changesSection("New this period", digest.newFindings, limit));

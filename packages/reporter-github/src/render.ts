@@ -5,6 +5,7 @@ import {
   isFailedScan,
   kevCountText,
   type ScanReport,
+  subjectAccount,
   type TemplateRenderer,
   type TemplateSource,
   templateCheckReports,
@@ -22,6 +23,7 @@ import {
 import { DEFAULT_MAX_FINDINGS } from "./options.js";
 import { SHIPPED_TEMPLATES } from "./shipped-templates.js";
 import {
+  accountNameText,
   type CommentEvent,
   commentView,
   exceededSummary,
@@ -53,7 +55,8 @@ export function createGitHubRenderer(
 }
 
 /**
- * The issue title: `[ecr-scan] team-a/api:v1.4.2 — 1 critical, 2 high` (the counts of the severities over their
+ * The issue title: `[ecr-scan] team-a/api:v1.4.2 — 1 critical, 2 high`, `[ecr-scan] team-a/api:v1.4.2 (prod) — …`
+ * when the configuration names the image's account (the counts of the severities over their
  * threshold), preceded by the KEV findings when there are (`— 1 known exploited (KEV), 1 overdue; 1 critical`),
  * `… — escalated` for a report due by an escalation other than KEV, `… — scan failed`, or `… — within thresholds`.
  * Plain text on one line, at most 256 characters. `now` is the clock KEV due dates are compared with.
@@ -64,7 +67,9 @@ export function renderIssueTitle(report: ScanReport, now = new Date()): string {
   const parts = [kevCountText(kev.kev, kev.overdue), exceededSummary(report)].filter((part) => part !== "");
   const due = report.verdict.reason === "escalated" ? "escalated" : "within thresholds";
   const state = failed ? "scan failed" : parts.join("; ") || due;
-  const tail = ` — ${state}`;
+  // The account's name, when the configuration gives one ([8/8]), kept whole after the image: the image is cut.
+  const account = accountNameText(subjectAccount(report));
+  const tail = `${account ? ` (${account})` : ""} — ${state}`;
   const head = truncateText(
     `${TITLE_PREFIX} ${imageLabelText(report)}`,
     GITHUB_TITLE_MAX_CHARS - tail.length,

@@ -40,6 +40,8 @@ const MAX_TITLE_CHARS = 200;
 const MAX_DESCRIPTION_CHARS = 500;
 const MAX_STATUS_CHARS = 500;
 const MAX_TAG_CHARS = 128;
+/** An account's configured name, shown whole up to this. */
+const MAX_ACCOUNT_NAME_CHARS = 64;
 const MAX_URL_CHARS = 2_000;
 /** A comment names at most this many new (or fixed) ids, then says how many more. */
 const COMMENT_MAX_IDS = 25;
@@ -64,6 +66,22 @@ export function safeLinkUrl(raw: string | undefined): string | undefined {
 }
 
 /** `repository:tag`, or `repository@sha256:<12 hex>` for an untagged image: plain text, one line. */
+/** An account's configured name as plain text for a title: one line, at most 64 characters; "" when none. */
+export function accountNameText(name: string | undefined): string {
+  return name ? truncateText(cleanText(name, { singleLine: true }).trim(), MAX_ACCOUNT_NAME_CHARS) : "";
+}
+
+/**
+ * An account in Markdown ([8/8]): the configured name as escaped text and the id as code, `prod (`111111111111`)`,
+ * or the id alone; `short` gives the name alone when there is one (lists where room is short).
+ */
+export function accountMarkdown(ref: { account: string; accountName?: string }, short = false): string {
+  const id = markdownCode(ref.account, 20);
+  const name = ref.accountName ? markdownText(ref.accountName, MAX_ACCOUNT_NAME_CHARS) : "";
+  if (!name) return id;
+  return short ? name : `${name} (${id})`;
+}
+
 export function imageLabelText(report: Pick<ScanReport, "repository" | "tags" | "digest">): string {
   const tag = report.tags[0];
   const repository = cleanText(report.repository, { singleLine: true });
@@ -135,7 +153,12 @@ export interface IssueView {
     label: string;
     repository: string;
     registryId: string;
+    /** The account id, a code span. */
     account: string;
+    /** The configuration's name of the account ([8/8]), escaped Markdown; empty when none. */
+    accountName: string;
+    /** `prod (`111111111111`)`, or the id alone: escaped Markdown. */
+    accountLabel: string;
     region: string;
     /** All tags, each a code span. Empty for an untagged image. */
     tags: string[];
@@ -253,6 +276,8 @@ export function issueView(report: ScanReport, listed: number, now = new Date()):
     repository: markdownCode(report.repository, 256),
     registryId: markdownCode(report.registryId, 20),
     account: markdownCode(report.account, 20),
+    accountName: report.accountName ? markdownText(report.accountName, MAX_ACCOUNT_NAME_CHARS) : "",
+    accountLabel: accountMarkdown(report),
     region: markdownCode(report.region, 30),
     tags: report.tags.slice(0, 20).map((t) => markdownCode(t, MAX_TAG_CHARS)),
     tagged: report.tags.length > 0,

@@ -22,6 +22,13 @@ const optionsSchema = z.strictObject({
    * (10 with the KEV counts), each billed monthly. `false`: Severity only, 7 (10) metrics for the whole registry.
    */
   perRepository: z.boolean().default(true),
+  /**
+   * Account as a dimension ([8/8], the 12-digit id; names may change, ids do not): one series per account, so the
+   * same repository name in two member accounts never adds up. Off by default: a dimension more makes every metric
+   * a new one in CloudWatch, and a single-account deployment's alarms and dashboards must keep theirs. A hub that
+   * covers several accounts turns it on (each account's metrics billed apart).
+   */
+  perAccount: z.boolean().default(false),
 });
 
 export type MetricsOptions = z.output<typeof optionsSchema>;
@@ -59,7 +66,7 @@ function kevChecked(report: Pick<ScanReport, "status" | "intel">): boolean {
  * on a dashboard, not a false 0.
  */
 function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string[] {
-  const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
+  const repository = scopeDimensions(report, options);
   const lines = [
     ...SEVERITIES.map((severity) =>
       emfLine(options, at, { ...repository, Severity: severity }, [["Findings", report.counts[severity]]]),
@@ -75,6 +82,17 @@ function emfLines(report: ScanReport, options: MetricsOptions, at: Date): string
     );
   }
   return lines;
+}
+
+/** The dimensions every line of a report carries: Account (with `perAccount`), Repository (with `perRepository`). */
+function scopeDimensions(
+  report: Pick<ScanReport, "account" | "repository">,
+  options: MetricsOptions,
+): Record<string, string> {
+  return {
+    ...(options.perAccount ? { Account: dimensionValue(report.account) } : {}),
+    ...(options.perRepository ? { Repository: report.repository } : {}),
+  };
 }
 
 /**
@@ -97,7 +115,7 @@ function reportEmfLines(report: ScanReport, options: MetricsOptions, at: Date): 
   const escalated = escalatedFindings(report);
   if (!escalated) return emfLines(report, options, at);
   if (escalated.length === 0) return [];
-  const repository: Record<string, string> = options.perRepository ? { Repository: report.repository } : {};
+  const repository = scopeDimensions(report, options);
   return [emfLine(options, at, repository, [["KevEscalations", escalated.length]])];
 }
 
@@ -154,6 +172,25 @@ export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date
         emfLine(options, at, route, [
           ["OpenKevVulnerabilities", kev.total],
           ["OverdueKevVulnerabilities", kev.overdue],
+        ]),
+      );
+    }
+  }
+  // With `perAccount`, a multi-account digest's picture of each account too ([8/8]): Route and Account.
+  if (!digest.emptyLedger && options.perAccount) {
+    for (const account of digest.accounts ?? []) {
+      const scope = { ...route, Account: dimensionValue(account.account) };
+      for (const severity of countedSeverities(digest)) {
+        lines.push(
+          emfLine(options, at, { ...scope, Severity: severity }, [
+            ["OpenFindings", account.counts[severity]],
+          ]),
+        );
+      }
+      lines.push(
+        emfLine(options, at, scope, [
+          ["ImagesInUse", account.images],
+          ["ImagesOverThresholds", account.overThresholds],
         ]),
       );
     }

@@ -172,12 +172,17 @@ describe("metricsReporter.optionsSchema", () => {
     expect(metricsReporter.optionsSchema.parse({})).toEqual({
       namespace: "EcrScanReporter",
       perRepository: true,
+      perAccount: false,
     });
   });
 
   it("accepts a namespace of 255 characters", () => {
     const namespace = "N".repeat(255);
-    expect(metricsReporter.optionsSchema.parse({ namespace })).toEqual({ namespace, perRepository: true });
+    expect(metricsReporter.optionsSchema.parse({ namespace })).toEqual({
+      namespace,
+      perRepository: true,
+      perAccount: false,
+    });
   });
 
   it.each([

@@ -40,6 +40,8 @@ import {
  * 2,000 characters), and the last of them move into "…and K more images" until the message fits.
  */
 export const SLACK_DIGEST_SUMMARY_MAX_CHARS = 1_500;
+/** The accounts of a multi-account digest: a line each, about 150 characters, for a few dozen accounts. */
+export const SLACK_DIGEST_ACCOUNTS_MAX_CHARS = 3_000;
 export const SLACK_DIGEST_KEV_MAX_CHARS = 1_200;
 export const SLACK_DIGEST_CHANGES_MAX_CHARS = 1_500;
 export const SLACK_DIGEST_COVERAGE_MAX_CHARS = 1_000;
@@ -149,6 +151,9 @@ export function buildSlackDigest(
   if (kev) before.push(section("digest-kev", kev, SLACK_DIGEST_KEV_MAX_CHARS));
   const summary = render("digest-summary", base);
   if (summary) before.push(section("digest-summary", summary, SLACK_DIGEST_SUMMARY_MAX_CHARS));
+  // A multi-account digest's picture of each account ([8/8]); the template renders nothing for one account.
+  const accounts = render("digest-accounts", base);
+  if (accounts) before.push(section("digest-accounts", accounts, SLACK_DIGEST_ACCOUNTS_MAX_CHARS));
 
   const after: SlackBlock[] = [];
   if (!digest.emptyLedger) {
@@ -214,6 +219,7 @@ export function checkSlackDigestTemplates(renderer: TemplateRenderer): void {
     "slack/digest-header.hbs": digests.map(digestHeaderView),
     "slack/digest-fallback.hbs": views,
     "slack/digest-summary.hbs": views,
+    "slack/digest-accounts.hbs": views,
     "slack/digest-image.hbs": full.overThresholds.top.map((image, i) =>
       digestImageView(fullView, image, i + 1),
     ),

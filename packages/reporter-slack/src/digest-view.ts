@@ -1,6 +1,9 @@
 import {
+  accountLabel,
+  accountShortLabel,
   countsSummary,
   type Digest,
+  type DigestAccount,
   type DigestChange,
   type DigestChangeList,
   type DigestCoverage,
@@ -39,6 +42,8 @@ const MAX = {
   reference: 300,
   route: 200,
   label: 150,
+  /** An account's configured name. */
+  accountName: 64,
 } as const;
 
 /** `2026-11-30` from an ISO 8601 instant; anything unparsable is shown cleaned. */
@@ -120,7 +125,15 @@ export interface DigestView {
   minSeverity: string;
   /** `high`, or empty. */
   minSeverityLabel: string;
+  /** The route's `accounts` filter (ids or names, escaped) joined with `, `; empty when it covers every account. */
+  routeAccounts: string;
+  /** The deployment's own account (the hub's). */
   account: string;
+  /**
+   * Each account a multi-account digest covers ([8/8]), in the configuration's order, with its own counts; empty
+   * for a single-account deployment.
+   */
+  accounts: DigestAccountView[];
   region: string;
   /** The ECR console's repositories page, link-ready, or undefined. */
   consoleUrl: string | undefined;
@@ -155,12 +168,30 @@ export interface DigestView {
   kevSummary: string;
 }
 
+/** One account of a multi-account digest, for `slack/digest-accounts.hbs`; strings escaped for mrkdwn. */
+export interface DigestAccountView {
+  /** `prod (111111111111)`, or the id alone when the account has no name. */
+  label: string;
+  accountId: string;
+  /** The configured name; empty when none. */
+  accountName: string;
+  /** `2 critical, 5 high`, or `no open findings`. */
+  summary: string;
+  hasFindings: boolean;
+  images: number;
+  imagesWithFindings: number;
+  imagesUnknown: number;
+  overThresholds: number;
+}
+
 /** One image over the thresholds, for `slack/digest-image.hbs`. */
 export interface DigestImageView extends DigestView {
   /** 1 for the worst. */
   index: number;
   /** `repository:tag`, or `repository@sha256:<12 hex>` when untagged. */
   image: string;
+  /** Its account in a multi-account digest ([8/8]): the configured name, else the id (escaped); empty otherwise. */
+  account: string;
   repository: string;
   tags: string[];
   /** How many tags beyond the first. */
@@ -358,7 +389,9 @@ export function digestView(digest: Digest, channelLabel?: string): DigestView {
     routeLabel: repositories || "all repositories",
     minSeverity: minSeverity ?? "",
     minSeverityLabel: minSeverity ? severityName(minSeverity, "lower") : "",
+    routeAccounts: (digest.route.accounts ?? []).map((account) => mrkdwnLine(account, MAX.label)).join(", "),
     account: mrkdwnLine(digest.account, 40),
+    accounts: (digest.accounts ?? []).map(accountView),
     region: mrkdwnLine(digest.region, 40),
     consoleUrl: linkableUrl(digest.consoleUrl),
     channelLabel: mrkdwnLine(channelLabel, MAX.label),
@@ -384,6 +417,23 @@ export function digestView(digest: Digest, channelLabel?: string): DigestView {
   };
 }
 
+function accountView(entry: DigestAccount): DigestAccountView {
+  const accountId = mrkdwnLine(entry.account, 40);
+  const accountName = mrkdwnLine(entry.accountName, MAX.accountName);
+  const summary = countsSummary(entry.counts);
+  return {
+    label: accountLabel({ account: accountId, accountName }),
+    accountId,
+    accountName,
+    summary: summary || "no open findings",
+    hasFindings: summary !== "",
+    images: entry.images,
+    imagesWithFindings: entry.imagesWithFindings,
+    imagesUnknown: entry.imagesUnknown,
+    overThresholds: entry.overThresholds,
+  };
+}
+
 /** The view of one image over the thresholds. */
 export function digestImageView(base: DigestView, image: DigestImage, index: number): DigestImageView {
   const tags = image.tags.map((tag) => mrkdwnLine(tag, MAX.tag)).filter((tag) => tag !== "");
@@ -398,6 +448,13 @@ export function digestImageView(base: DigestView, image: DigestImage, index: num
       reportImageLabel({ repository: image.repository, tags: image.tags, digest: image.digest }),
       MAX.image,
     ),
+    account:
+      base.accounts.length > 0
+        ? accountShortLabel({
+            account: mrkdwnLine(image.registryId, 40),
+            accountName: mrkdwnLine(image.accountName, MAX.accountName),
+          })
+        : "",
     repository,
     tags,
     moreTags: Math.max(0, tags.length - 1),

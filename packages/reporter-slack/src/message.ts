@@ -241,7 +241,8 @@ export function buildSlackNotice(
 ): BuiltSlackMessage {
   const view = backWithinView(report, options.channelLabel, now);
   // `view.image` is escaped already, and the words around it need no escaping.
-  const text = fitMrkdwn(backWithinThresholdsTitle(view.image), SLACK_FALLBACK_TEXT_MAX_CHARS);
+  const account = view.accountName ? ` (${view.accountName})` : "";
+  const text = fitMrkdwn(backWithinThresholdsTitle(`${view.image}${account}`), SLACK_FALLBACK_TEXT_MAX_CHARS);
   const body = renderer.render("slack/back-within.hbs", view).trim();
   return { payload: message(text, [section("back-within", body || view.notice)]), shown: 0, omitted: 0 };
 }

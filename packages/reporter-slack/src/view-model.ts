@@ -1,4 +1,5 @@
 import {
+  accountLabel,
   backWithinThresholdsText,
   type ChangeKind,
   changeLines,
@@ -23,6 +24,7 @@ import {
   type Severity,
   severityName,
   shortDigest,
+  subjectAccount,
 } from "@ecr-scan-reporter/core";
 import { linkableUrl, mrkdwnLine, mrkdwnText, plainTextLine } from "./mrkdwn.js";
 
@@ -38,6 +40,8 @@ const MAX = {
   version: 100,
   image: 300,
   tag: 128,
+  /** An account's configured name. */
+  accountName: 64,
   statusDescription: 1000,
   label: 150,
 } as const;
@@ -111,7 +115,12 @@ export interface ImageView {
   digest: string;
   /** `sha256:` and the first 12 hex digits. */
   shortDigest: string;
+  /** The image's account ([8/8]): `prod (111111111111)` when the configuration names it, else the id. */
   account: string;
+  /** The account's 12-digit id. */
+  accountId: string;
+  /** The configuration's name of the account, for the header and the notification text; empty when none. */
+  accountName: string;
   region: string;
   registryId: string;
   /** `BASIC` or `ENHANCED`. */
@@ -220,10 +229,17 @@ export interface MoreView extends ImageView {
 /** What `slack/header.hbs` receives: plain text (Slack does not parse a header), cleaned but not escaped. */
 export interface HeaderView {
   image: string;
+  /** The configuration's name of the image's account ([8/8]); empty when none (one-account deployments). */
+  accountName: string;
   repository: string;
   tag: string;
   shortDigest: string;
   failed: boolean;
+}
+
+/** An account name cut to MAX.accountName before it is escaped (escaping lengthens it). */
+function truncateAccountName(name: string | undefined): string | undefined {
+  return name ? name.slice(0, MAX.accountName) : undefined;
 }
 
 function formatInstant(iso: string | undefined): string {
@@ -237,6 +253,7 @@ function formatInstant(iso: string | undefined): string {
 export function headerView(report: ScanReport): HeaderView {
   return {
     image: plainTextLine(reportImageLabel(report)),
+    accountName: plainTextLine(truncateAccountName(subjectAccount(report))),
     repository: plainTextLine(report.repository),
     tag: plainTextLine(report.tags[0]),
     shortDigest: plainTextLine(shortDigest(report.digest)),
@@ -258,7 +275,8 @@ export function changesView(report: ScanReport): ChangesView | undefined {
 export function backWithinView(report: ScanReport, channelLabel?: string, now = new Date()): BackWithinView {
   const image = imageView(report, channelLabel, now);
   // The sentence around the image holds counts and a date only: nothing in it to escape.
-  return { ...image, notice: backWithinThresholdsText(report, `*${image.image}*`) };
+  const account = image.accountName ? ` (${image.accountName})` : "";
+  return { ...image, notice: backWithinThresholdsText(report, `*${image.image}*${account}`) };
 }
 
 /**
@@ -290,7 +308,12 @@ export function imageView(report: ScanReport, channelLabel?: string, now = new D
     tagList: tags.join(", "),
     digest: mrkdwnLine(report.digest, MAX.image),
     shortDigest: mrkdwnLine(shortDigest(report.digest), MAX.image),
-    account: mrkdwnLine(report.account, 40),
+    account: mrkdwnLine(
+      accountLabel({ account: report.account, accountName: truncateAccountName(report.accountName) }),
+      120,
+    ),
+    accountId: mrkdwnLine(report.account, 40),
+    accountName: mrkdwnLine(subjectAccount(report), MAX.accountName),
     region: mrkdwnLine(report.region, 40),
     registryId: mrkdwnLine(report.registryId, 40),
     scanType: mrkdwnLine(report.scanType, 40),

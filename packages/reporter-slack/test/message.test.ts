@@ -388,6 +388,7 @@ describe("templates", () => {
       "slack/back-within.hbs",
       "slack/changes.hbs",
       "slack/counts.hbs",
+      "slack/digest-accounts.hbs",
       "slack/digest-changes.hbs",
       "slack/digest-coverage.hbs",
       "slack/digest-fallback.hbs",

@@ -1,8 +1,11 @@
 import {
+  accountLabel,
+  accountShortLabel,
   countsSummary,
   DIGEST_TOP_CHANGES,
   DIGEST_TOP_IMAGES,
   type Digest,
+  type DigestAccount,
   type DigestChange,
   type DigestChangeList,
   type DigestImage,
@@ -93,11 +96,45 @@ function routeText(digest: Digest): string {
 }
 
 function scopeText(digest: Digest): string {
-  const { repositories, minSeverity } = digest.route;
+  const { repositories, minSeverity, accounts } = digest.route;
   const where = repositories
     ? `repositories matching ${cleanLine(repositories, MAX.regex)}`
     : "all repositories";
-  return `${where}; ${minSeverity ? `findings ${minSeverity} and above` : "findings of every severity"}`;
+  const of = accounts
+    ? ` of the accounts ${accounts.map((account) => cleanLine(account, MAX.field)).join(", ")}`
+    : "";
+  return `${where}${of}; ${minSeverity ? `findings ${minSeverity} and above` : "findings of every severity"}`;
+}
+
+/** ` (prod)` after an image of a multi-account digest ([8/8]): its account's name, else its id; "" otherwise. */
+function imageAccount(digest: Pick<Digest, "accounts">, image: DigestImage): string {
+  if (!digest.accounts) return "";
+  const account = accountShortLabel({
+    account: cleanLine(image.registryId, MAX.field),
+    accountName: cleanLine(image.accountName, MAX.field) || undefined,
+  });
+  return ` (${account})`;
+}
+
+/** `prod (111111111111): 2 critical, 5 high in 6 of 7 images; 2 over the thresholds`. */
+function accountLine(account: DigestAccount): string {
+  const label = accountLabel({
+    account: cleanLine(account.account, MAX.field),
+    accountName: cleanLine(account.accountName, MAX.field) || undefined,
+  });
+  const open = countsSummary(account.counts);
+  let line = open
+    ? `${label}: ${open} in ${account.imagesWithFindings} of ${plural(account.images, "image")}`
+    : `${label}: no open findings in ${plural(account.images, "image")}`;
+  if (account.overThresholds > 0) line += `; ${account.overThresholds} over the thresholds`;
+  if (account.imagesUnknown > 0) line += `; ${account.imagesUnknown} not reported on yet`;
+  return line;
+}
+
+/** The picture of each account of a multi-account digest, in the configuration's order; nothing otherwise. */
+function accountsSection(digest: Digest): string[] {
+  if (!digest.accounts) return [];
+  return ["By account:", ...digest.accounts.map((account) => `- ${accountLine(account)}`)];
 }
 
 function periodText(digest: Digest): string {
@@ -189,8 +226,8 @@ function oldestText(image: DigestImage): string {
   );
 }
 
-function imageBlock(image: DigestImage, position: number): string {
-  const lines = [`${position}. ${imageText(image)}`];
+function imageBlock(digest: Digest, image: DigestImage, position: number): string {
+  const lines = [`${position}. ${imageText(image)}${imageAccount(digest, image)}`];
   if (image.tags.length > 1) lines.push(`   Tags:    ${tagsText(image.tags)}`);
   const exceeded = image.exceeded.length > 0 ? `; over the thresholds for ${image.exceeded.join(", ")}` : "";
   lines.push(`   Open:    ${countsSummary(image.counts) || "none"}${exceeded}`);
@@ -295,7 +332,9 @@ function emailText(digest: Digest, limit: number): string {
     "",
     `Period:  ${periodText(digest)}`,
     `Scope:   ${scopeText(digest)}`,
-    `Account: ${cleanLine(digest.account, MAX.field)} (${cleanLine(digest.region, MAX.field)})`,
+    digest.accounts
+      ? `Accounts: ${digest.accounts.length} (region ${cleanLine(digest.region, MAX.field)})`
+      : `Account: ${cleanLine(digest.account, MAX.field)} (${cleanLine(digest.region, MAX.field)})`,
     "",
     digestHeadline(digest),
     "",
@@ -308,9 +347,11 @@ function emailText(digest: Digest, limit: number): string {
   const note = intelNoteLines(digest);
   if (note.length > 0) lines.push(...note, "");
   if (state !== "empty-ledger") lines.push(...countTable(digest), "");
+  const accounts = accountsSection(digest);
+  if (accounts.length > 0) lines.push(...accounts, "");
   if (digest.overThresholds.total > 0) {
     lines.push(`Images over the thresholds (${digest.overThresholds.total}), worst first:`, "");
-    for (const [i, image] of images.entries()) lines.push(imageBlock(image, i + 1), "");
+    for (const [i, image] of images.entries()) lines.push(imageBlock(digest, image, i + 1), "");
     const more = moreLine(digest.overThresholds.total - images.length, "images over the thresholds");
     if (more.length > 0) lines.push(...more, "");
   }
@@ -342,10 +383,15 @@ function defaultText(digest: Digest, limit: number): string {
     lines.push(`New this period: ${digest.newFindings.total}; fixed: ${digest.fixedFindings.total}.`);
   }
   lines.push(...intelNoteLines(digest));
+  lines.push(...accountsSection(digest));
   const images = digest.overThresholds.top.slice(0, Math.min(limit, DIGEST_DEFAULT_TEXT_TOP_IMAGES));
   if (images.length > 0) {
     lines.push("Worst images over the thresholds:");
-    for (const image of images) lines.push(`- ${imageText(image)}: ${countsSummary(image.counts) || "none"}`);
+    for (const image of images) {
+      lines.push(
+        `- ${imageText(image)}${imageAccount(digest, image)}: ${countsSummary(image.counts) || "none"}`,
+      );
+    }
     lines.push(...moreLine(digest.overThresholds.total - images.length, "images"));
   }
   lines.push(`Console: ${cleanLine(digest.consoleUrl, MAX.url)}`, "");

@@ -1,4 +1,5 @@
 import {
+  accountLabel,
   backWithinThresholdsText,
   changeLines,
   changesHeadline,
@@ -128,6 +129,14 @@ export function imageText(report: Pick<ScanReport, "repository" | "tags" | "dige
   });
 }
 
+/** `prod (111111111111)`, or the id alone when the configuration gives the account no name; cleaned. */
+export function accountText(report: Pick<ScanReport, "account" | "accountName">): string {
+  return accountLabel({
+    account: cleanLine(report.account, MAX.field),
+    accountName: cleanLine(report.accountName, MAX.field) || undefined,
+  });
+}
+
 /** `v1.2, latest`, the first 20 tags cleaned (then `(+N more)`), or `(untagged)`. */
 export function tagsText(tags: readonly string[]): string {
   if (tags.length === 0) return "(untagged)";
@@ -247,7 +256,7 @@ function detailLines(report: ScanReport): string[] {
     `Repository: ${cleanLine(report.repository, MAX.repository)}`,
     `Tags:       ${tagsText(report.tags)}`,
     `Digest:     ${cleanLine(report.digest, MAX.field)}`,
-    `Account:    ${cleanLine(report.account, MAX.field)} (${cleanLine(report.region, MAX.field)})`,
+    `Account:    ${accountText(report)} (${cleanLine(report.region, MAX.field)})`,
     `Scan type:  ${report.scanType}`,
   ];
   const status = cleanLine(report.status, MAX.field);
@@ -258,6 +267,15 @@ function detailLines(report: ScanReport): string[] {
     lines.push(`Vulnerability data as of: ${cleanLine(report.vulnerabilitySourceUpdatedAt, MAX.field)}`);
   }
   return lines;
+}
+
+/** The compact text's last lines: where the image is (account, digest) and its console page. */
+function compactFoot(report: ScanReport): string {
+  return (
+    `Account: ${accountText(report)}\n` +
+    `Digest: ${cleanLine(report.digest, MAX.field)}\n` +
+    `Console: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`
+  );
 }
 
 function consoleFoot(report: ScanReport): string {
@@ -294,7 +312,7 @@ function findingsDefaultText(report: ScanReport, maxFindings: number, now: Date)
     items: top.map((finding) => compactFindingLine(finding, now)),
     total,
     more: (count) => moreFindings(count),
-    foot: `Digest: ${cleanLine(report.digest, MAX.field)}\nConsole: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+    foot: compactFoot(report),
   };
 }
 
@@ -336,10 +354,7 @@ function findingsEmailText(report: ScanReport, maxFindings: number, now: Date): 
 function failureDefaultText(report: ScanReport): ListedText {
   const description = cleanLine(report.statusDescription, MAX.statusDescription) || "no reason given";
   return {
-    head:
-      `ECR scan FAILED for ${imageText(report)}: ${description}\n` +
-      `Digest: ${cleanLine(report.digest, MAX.field)}\n` +
-      `Console: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+    head: `ECR scan FAILED for ${imageText(report)}: ${description}\n` + compactFoot(report),
     items: [],
     total: 0,
     more: () => "",
@@ -373,7 +388,7 @@ function noticeTexts(report: ScanReport): { default: ListedText; email: ListedTe
     default: {
       ...none,
       head,
-      foot: `Digest: ${cleanLine(report.digest, MAX.field)}\nConsole: ${cleanLine(report.consoleUrl, 4 * MAX.url)}\n`,
+      foot: compactFoot(report),
     },
     email: { ...none, head: `${head}\n${detailLines(report).join("\n")}\n\n`, foot: consoleFoot(report) },
   };

@@ -15,6 +15,7 @@ import {
   ReporterError,
   reportImageLabel,
   type ScanReport,
+  subjectAccount,
 } from "@ecr-scan-reporter/core";
 import { messageAttributes, messageAttributesBytes } from "./attributes.js";
 import { planDigestPublish } from "./digest-publish.js";
@@ -74,6 +75,7 @@ export function planPublish(
     options.subjectPrefix,
     subjectHeadline(report, backWithinThresholds),
     reportImageLabel(report),
+    subjectAccount(report),
   );
   const attributes = messageAttributes(report);
   const attributeBytes = messageAttributesBytes(attributes);

@@ -4,6 +4,8 @@
  */
 export const SNS_SUBJECT_MAX_LENGTH = 99;
 const FALLBACK_SUBJECT = "ecr-scan-reporter report";
+/** The most of an account name a subject keeps (the image's name needs the room more). */
+const SUBJECT_ACCOUNT_MAX_LENGTH = 32;
 const ELLIPSIS = "...";
 
 /**
@@ -27,21 +29,25 @@ function truncateMiddle(text: string, max: number): string {
 }
 
 /**
- * The Publish subject: `<prefix> <headline> <image>`, e.g. `[ecr-scan-reporter] CRITICAL team-a/api:v1.2`.
- * The prefix and headline are kept whole when they fit; a long image label loses its middle, so both the
- * repository's start and the tag stay readable.
+ * The Publish subject: `<prefix> <headline> <image>`, e.g. `[ecr-scan-reporter] CRITICAL team-a/api:v1.2`, and
+ * ` (<account>)` after the image when the configuration names the image's account ([8/8]: the view kit's
+ * `subjectAccount`), e.g. `… CRITICAL team-a/api:v1.2 (prod)`. The prefix, headline and account are kept whole when
+ * they fit (the account cut to 32); a long image label loses its middle, so both the repository's start and the tag
+ * stay readable.
  */
-export function buildSubject(prefix: string, headline: string, imageLabel: string): string {
+export function buildSubject(prefix: string, headline: string, imageLabel: string, account?: string): string {
   const head = asciiSubjectText(`${prefix} ${headline}`);
   const label = asciiSubjectText(imageLabel);
+  const owner = account ? asciiSubjectText(account) : "";
+  const tail = owner ? ` (${truncateMiddle(owner, SUBJECT_ACCOUNT_MAX_LENGTH)})` : "";
   let subject: string;
   if (!label) {
-    subject = head;
+    subject = `${head}${tail}`;
   } else if (!head) {
-    subject = truncateMiddle(label, SNS_SUBJECT_MAX_LENGTH);
+    subject = `${truncateMiddle(label, SNS_SUBJECT_MAX_LENGTH - tail.length)}${tail}`;
   } else {
-    const room = SNS_SUBJECT_MAX_LENGTH - head.length - 1;
-    subject = room >= 16 ? `${head} ${truncateMiddle(label, room)}` : `${head} ${label}`;
+    const room = SNS_SUBJECT_MAX_LENGTH - head.length - 1 - tail.length;
+    subject = room >= 16 ? `${head} ${truncateMiddle(label, room)}${tail}` : `${head} ${label}${tail}`;
   }
   if (subject.length > SNS_SUBJECT_MAX_LENGTH) {
     subject = `${subject.slice(0, SNS_SUBJECT_MAX_LENGTH - ELLIPSIS.length)}${ELLIPSIS}`;

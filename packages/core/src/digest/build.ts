@@ -1,3 +1,4 @@
+import { isAccountRouted } from "../accounts/accounts.js";
 import { imageConsoleUrl, registryConsoleUrl } from "../findings/report.js";
 import type { CompactFinding } from "../ledger/compact.js";
 import type { ChangeLogEntry, DigestState, RepositoryCoverage } from "../ledger/digest-records.js";
@@ -13,11 +14,13 @@ import {
   type SeverityCounts,
 } from "../model.js";
 import { evaluateThresholds, matchesRepository, type RouteRule, type Thresholds } from "../policy/policy.js";
+import { accountShortLabel } from "../view/image.js";
 import {
   DEFAULT_DIGEST_PERIOD_DAYS,
   DIGEST_TOP_CHANGES,
   DIGEST_TOP_IMAGES,
   type Digest,
+  type DigestAccount,
   type DigestChange,
   type DigestChangeList,
   type DigestCoverage,
@@ -64,6 +67,11 @@ export interface DigestInputs {
   kev?: { catalog: ReadonlyMap<string, KevEntry>; exposures: readonly VulnerabilityIndexEntry[] };
   /** The state of the threat-intel sources, for the digest to state. */
   intel?: IntelStatus;
+  /**
+   * The configuration's `accounts` ([8/8]), in its order: the digest then covers several registries, gives each
+   * account its own picture and names the account of every image. Absent: the deployment's own account only.
+   */
+  accounts?: readonly { accountId: string; name?: string }[];
 }
 
 /** One route: a reporter entry that sends digests. */
@@ -89,30 +97,72 @@ export function periodKeyOf(scheduledTime: Date): string {
 export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Digest {
   const { now, region } = inputs;
   const start = periodStartOf(route.state, now);
-  const inRoute = (repository: string) =>
-    !route.rule.repositories || matchesRepository(route.rule.repositories, repository);
+  const nameOf = accountNames(inputs.accounts);
+  const inRoute = (registryId: string, repository: string) =>
+    (!route.rule.accounts ||
+      isAccountRouted(route.rule.accounts, { account: registryId, accountName: nameOf(registryId) })) &&
+    (!route.rule.repositories || matchesRepository(route.rule.repositories, repository));
   const counted = countedSeverities(route.rule.minSeverity);
+  // A multi-account digest names the account of every image reference; a single-account one stays as it was.
+  const displayReference = inputs.accounts
+    ? (referenceName: string) => {
+        const registryId = registryOf(referenceName);
+        const account = accountShortLabel({ account: registryId, accountName: nameOf(registryId) });
+        return `${withoutRegistry(referenceName)} (${account})`;
+      }
+    : withoutRegistry;
+  const accounts = inputs.accounts
+    ? inputs.accounts.filter(
+        (entry) =>
+          !route.rule.accounts ||
+          isAccountRouted(route.rule.accounts, { account: entry.accountId, accountName: entry.name }),
+      )
+    : undefined;
+  const perAccount = new Map<string, DigestAccount>(
+    (accounts ?? []).map((entry) => {
+      const summary: DigestAccount = {
+        account: entry.accountId,
+        counts: emptySeverityCounts(),
+        images: 0,
+        imagesWithFindings: 0,
+        imagesUnknown: 0,
+        overThresholds: 0,
+      };
+      if (entry.name) summary.accountName = entry.name;
+      return [entry.accountId, summary];
+    }),
+  );
 
-  const images = inputs.images.filter((image) => inRoute(image.repository));
+  const images = inputs.images.filter((image) => inRoute(image.registryId, image.repository));
   const open = emptySeverityCounts();
   let imagesWithFindings = 0;
   let imagesUnknown = 0;
   let knownImages = 0;
   const over: DigestImage[] = [];
   for (const image of images) {
+    const account = perAccount.get(image.registryId);
+    if (account) account.images++;
     const scan = inputs.scans.get(imageName(image));
     if (scan) knownImages++;
     const summary = scan?.summary;
     if (!scan || !summary) {
       imagesUnknown++;
+      if (account) account.imagesUnknown++;
       continue;
     }
     const counts = onlySeverities(summary.counts, counted);
-    for (const severity of SEVERITIES) open[severity] += counts[severity];
+    for (const severity of SEVERITIES) {
+      open[severity] += counts[severity];
+      if (account) account.counts[severity] += counts[severity];
+    }
     const hasFindings = SEVERITIES.some((severity) => counts[severity] > 0);
-    if (hasFindings) imagesWithFindings++;
+    if (hasFindings) {
+      imagesWithFindings++;
+      if (account) account.imagesWithFindings++;
+    }
     const exceeded = evaluateThresholds(summary.counts, inputs.thresholds);
     if (exceeded.length === 0 || !hasFindings) continue;
+    if (account) account.overThresholds++;
     const digestImage: DigestImage = {
       registryId: image.registryId,
       repository: image.repository,
@@ -123,6 +173,8 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
       scannedAt: scan.completedAt,
       consoleUrl: imageConsoleUrl({ region, ...image }),
     };
+    const accountName = nameOf(image.registryId);
+    if (inputs.accounts && accountName) digestImage.accountName = accountName;
     const oldest = summary.oldest.find((finding) => counted.has(finding.severity) && finding.firstSeen);
     if (oldest?.firstSeen) {
       digestImage.oldestOpen = {
@@ -139,12 +191,14 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
 
   const changes = inputs.changes.filter(
     (entry) =>
-      inRoute(entry.repository) &&
+      inRoute(entry.registryId, entry.repository) &&
       Date.parse(entry.at) >= start.getTime() &&
       Date.parse(entry.at) <= now.getTime(),
   );
   const partial = inputs.changesIgnored > 0;
-  const repositories = inputs.repositories.filter((repository) => inRoute(repository.repositoryName));
+  const repositories = inputs.repositories.filter((repository) =>
+    inRoute(repository.registryId, repository.repositoryName),
+  );
   // Only repositories still selected: a deleted one's last run ages out of the table by itself (30 days).
   const selected = new Set(
     repositories.map((repository) => `${repository.registryId}/${repository.repositoryName}`),
@@ -174,11 +228,13 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
       ),
       counted,
       partial,
+      displayReference,
     ),
     fixedFindings: changeList(
       changes.flatMap((entry) => entry.fixedFindings.map((finding) => ({ entry, finding }))),
       counted,
       partial,
+      displayReference,
     ),
     consoleUrl: registryConsoleUrl(region),
   };
@@ -188,9 +244,11 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
   }
   if (route.rule.repositories) digest.route.repositories = route.rule.repositories.source;
   if (route.rule.minSeverity) digest.route.minSeverity = route.rule.minSeverity;
+  if (route.rule.accounts) digest.route.accounts = [...route.rule.accounts];
+  if (accounts) digest.accounts = [...perAccount.values()];
   if (coverage) digest.coverage = coverage;
   const inUse = new Map(images.map((image) => [imageName(image), image]));
-  if (inputs.kev) digest.knownExploited = knownExploitedOf(inputs.kev, inUse, now);
+  if (inputs.kev) digest.knownExploited = knownExploitedOf(inputs.kev, inUse, now, displayReference);
   if (inputs.intel) digest.intel = inputs.intel;
   return digest;
 }
@@ -203,6 +261,7 @@ function knownExploitedOf(
   kev: NonNullable<DigestInputs["kev"]>,
   inUse: ReadonlyMap<string, ImageInUse>,
   now: Date,
+  displayReference: (referenceName: string) => string,
 ): DigestKevList {
   const today = now.toISOString().slice(0, 10);
   const byId = new Map<string, { finding: DigestKevFinding; references: Set<string> }>();
@@ -228,7 +287,9 @@ function knownExploitedOf(
     } else if (SEVERITIES.indexOf(exposure.finding.severity) < SEVERITIES.indexOf(held.finding.severity)) {
       held.finding.severity = exposure.finding.severity;
     }
-    for (const tag of image.tags) held.references.add(`${image.repository}:${tag}`);
+    for (const tag of image.tags) {
+      held.references.add(displayReference(`${image.registryId}/${image.repository}:${tag}`));
+    }
   }
   const findings = [...byId.values()].map(({ finding, references }) => {
     const sorted = [...references].sort();
@@ -279,6 +340,7 @@ function changeList(
   changed: readonly { entry: ChangeLogEntry; finding: CompactFinding }[],
   counted: ReadonlySet<Severity>,
   partial: boolean,
+  displayReference: (referenceName: string) => string,
 ): DigestChangeList {
   const byIdentity = new Map<string, { change: DigestChange; references: Set<string> }>();
   for (const { entry, finding } of changed) {
@@ -317,10 +379,22 @@ function changeList(
   return list;
 }
 
-/** `team-a/api:v1` from the ledger's `<registryId>/team-a/api:v1` (the registry is the digest's account). */
-function displayReference(referenceName: string): string {
+/** `team-a/api:v1` from the ledger's `<registryId>/team-a/api:v1` (one account: the registry is the digest's). */
+function withoutRegistry(referenceName: string): string {
   const slash = referenceName.indexOf("/");
   return slash === -1 ? referenceName : referenceName.slice(slash + 1);
+}
+
+/** The registryId a ledger `referenceName` starts with. */
+function registryOf(referenceName: string): string {
+  const slash = referenceName.indexOf("/");
+  return slash === -1 ? "" : referenceName.slice(0, slash);
+}
+
+/** The configured `name` of an account id, if any. */
+function accountNames(accounts: DigestInputs["accounts"]): (accountId: string) => string | undefined {
+  const names = new Map((accounts ?? []).map((entry) => [entry.accountId, entry.name]));
+  return (accountId) => names.get(accountId) || undefined;
 }
 
 function coverageOf(

@@ -6,8 +6,15 @@ import type { IntelStatus, Severity, SeverityCounts } from "../model.js";
  * names, tags, package names, vulnerability ids) is untrusted: a reporter escapes it for its target, as for reports.
  */
 export interface Digest {
+  /** The deployment's own account (the hub's, with `accounts`). */
   account: string;
   region: string;
+  /**
+   * The accounts whose registries the digest covers, in the configuration's order, each with its own picture
+   * ([8/8]); present only when the configuration lists `accounts`. Then every image and image reference the digest
+   * names carries its account (`DigestImage.registryId`/`accountName`, references suffixed `(name)`).
+   */
+  accounts?: DigestAccount[];
   /** The period this digest closes. `key` identifies it: one digest per route per key, ever. */
   period: DigestPeriod;
   /** Whom this digest is for: the reporter entry and the filter that made it. */
@@ -68,11 +75,31 @@ export interface DigestRoute {
   repositories?: string;
   /** The entry's `minSeverity`, when it has one: less severe findings are not counted. */
   minSeverity?: Severity;
+  /** The entry's `accounts` (ids or names), when it has them: only those accounts' images are covered. */
+  accounts?: string[];
+}
+
+/** One account of a multi-account digest: the same picture as the digest's `open`, for its images only. */
+export interface DigestAccount {
+  /** The 12-digit account id (the registryId of its images). */
+  account: string;
+  /** The configuration's `name` of the account, when it has one. */
+  accountName?: string;
+  /** Open findings over its images in use (at or above the route's minSeverity). */
+  counts: SeverityCounts;
+  images: number;
+  imagesWithFindings: number;
+  imagesUnknown: number;
+  /** Its images over the thresholds. */
+  overThresholds: number;
 }
 
 /** An image in use that is over the thresholds. */
 export interface DigestImage {
+  /** The account the image is in (its 12-digit id). */
   registryId: string;
+  /** The configuration's `name` of that account, in a multi-account digest whose account has one. */
+  accountName?: string;
   repository: string;
   digest: string;
   /** The tags that point at it now. */
@@ -95,7 +122,10 @@ export interface DigestChange {
   package?: string;
   version?: string;
   fixedIn?: string;
-  /** The image references it changed on (`repository:tag`, or `repository@digest` when untagged), at most 5. */
+  /**
+   * The image references it changed on (`repository:tag`, or `repository@digest` when untagged), at most 5; in a
+   * multi-account digest each ends with its account, `team-a/api:v1 (prod)` (the name, else the id).
+   */
   references: string[];
   /** How many image references in all. */
   referenceCount: number;
@@ -123,7 +153,7 @@ export interface DigestKevFinding {
   overdue: boolean;
   /** CISA's knownRansomwareCampaignUse is "Known". */
   knownRansomware: boolean;
-  /** The image references it is open on (`repository:tag`), at most 5. */
+  /** The image references it is open on (`repository:tag`, with ` (account)` as above), at most 5. */
   references: string[];
   referenceCount: number;
 }

@@ -6,7 +6,13 @@ export {
   SENTINEL_SECRET,
 } from "./conformance.js";
 export { countsOf, failedReport, scanReport, withinThresholdsReport } from "./report-factories.js";
-export { allClearDigest, emptyLedgerDigest, hostileDigest, sampleDigest } from "./sample-digests.js";
+export {
+  allClearDigest,
+  emptyLedgerDigest,
+  hostileDigest,
+  multiAccountDigest,
+  sampleDigest,
+} from "./sample-digests.js";
 export {
   escalatedReport,
   exploitAwareReport,
@@ -17,8 +23,10 @@ export {
   cleanReport,
   failedScanReport,
   generateFindings,
+  HOSTILE_ACCOUNT_NAME,
   hostileReport,
   manyFindingsReport,
+  memberAccountReport,
   overThresholdReport,
   SAMPLE_FINDINGS,
   sampleReport,

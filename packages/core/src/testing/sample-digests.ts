@@ -18,8 +18,9 @@ function image(
   overrides: Partial<DigestImage> = {},
 ): DigestImage {
   const digest = `sha256:${hex.repeat(64 / hex.length)}`;
+  const registryId = overrides.registryId ?? ACCOUNT;
   return {
-    registryId: ACCOUNT,
+    registryId,
     repository,
     digest,
     tags: [tag],
@@ -33,7 +34,7 @@ function image(
       openDays: 60,
     },
     scannedAt: "2026-11-30T06:10:00.000Z",
-    consoleUrl: `https://${REGION}.console.aws.amazon.com/ecr/repositories/private/${ACCOUNT}/${repository}/_/image/${digest}/details?region=${REGION}`,
+    consoleUrl: `https://${REGION}.console.aws.amazon.com/ecr/repositories/private/${registryId}/${repository}/_/image/${digest}/details?region=${REGION}`,
     ...overrides,
   };
 }
@@ -264,6 +265,104 @@ export function hostileDigest(): Digest {
           knownRansomware: true,
           references: ["team-a/api:<!here>", "team-a/api:@everyone"],
           referenceCount: 7,
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * A digest of a multi-account deployment ([8/8]): the hub (`hub`), a member named `prod` and an unnamed member,
+ * each with its own picture; images and references name their account. `prodName` replaces `prod` (to test a
+ * hostile name).
+ */
+export function multiAccountDigest(prodName = "prod"): Digest {
+  const base = sampleDigest();
+  const PROD = "111111111111";
+  const STAGING = "222222222222";
+  return {
+    ...base,
+    accounts: [
+      {
+        account: ACCOUNT,
+        accountName: "hub",
+        counts: counts({ MEDIUM: 4 }),
+        images: 3,
+        imagesWithFindings: 1,
+        imagesUnknown: 0,
+        overThresholds: 0,
+      },
+      {
+        account: PROD,
+        accountName: prodName,
+        counts: counts({ CRITICAL: 2, HIGH: 5, MEDIUM: 20, LOW: 8, INFORMATIONAL: 1 }),
+        images: 7,
+        imagesWithFindings: 6,
+        imagesUnknown: 1,
+        overThresholds: 2,
+      },
+      {
+        account: STAGING,
+        counts: counts({ HIGH: 4, MEDIUM: 7, LOW: 4 }),
+        images: 4,
+        imagesWithFindings: 4,
+        imagesUnknown: 0,
+        overThresholds: 1,
+      },
+    ],
+    overThresholds: {
+      total: 3,
+      top: [
+        image("team-a/api", "v1.4.2", "a1", {
+          registryId: PROD,
+          accountName: prodName,
+        }),
+        image("team-a/api", "v1.4.2", "e5", {
+          registryId: STAGING,
+          counts: counts({ HIGH: 4, MEDIUM: 7 }),
+          exceeded: ["HIGH"],
+          oldestOpen: {
+            id: "CVE-2024-45490",
+            severity: "HIGH",
+            package: "libexpat1",
+            firstSeen: "2026-11-29T07:00:00.000Z",
+            openDays: 1,
+          },
+        }),
+        image("team-a/worker", "2026.11.28", "b2", {
+          registryId: PROD,
+          accountName: prodName,
+          counts: counts({ CRITICAL: 1, HIGH: 1, MEDIUM: 12 }),
+        }),
+      ],
+    },
+    newFindings: {
+      total: 1,
+      top: [
+        change("CVE-2024-45490", {
+          package: "libexpat1",
+          version: "2.5.0-1",
+          fixedIn: "2.5.0-1+deb12u1",
+          references: [`team-a/api:v1.4.2 (${STAGING})`, `team-a/api:v1.4.2 (${prodName})`],
+          referenceCount: 2,
+        }),
+      ],
+    },
+    fixedFindings: { total: 0, top: [] },
+    knownExploited: {
+      total: 1,
+      overdue: 1,
+      top: [
+        {
+          id: "CVE-2021-44228",
+          severity: "CRITICAL",
+          package: "log4j-core",
+          dateAdded: "2021-12-10",
+          dueDate: "2021-12-24",
+          overdue: true,
+          knownRansomware: true,
+          references: [`team-a/worker:2026.11.28 (${prodName})`],
+          referenceCount: 1,
         },
       ],
     },

@@ -236,3 +236,23 @@ export function hostileReport(): ScanReport {
     statusDescription: "<b>done</b>\r\nSubject: spoofed",
   });
 }
+
+/** The account name of a hostile multi-account sample: HTML, quotes, an ampersand and a line break. */
+export const HOSTILE_ACCOUNT_NAME = '<b>&"x"\r\nBcc: victim@example.com';
+
+/**
+ * A report of an image in a member account of a multi-account deployment ([8/8]): the configuration names it
+ * `prod`, so reports show `prod (111111111111)`. `accountName` may be replaced (HOSTILE_ACCOUNT_NAME).
+ */
+export function memberAccountReport(overrides: Partial<ScanReport> = {}): ScanReport {
+  const account = overrides.account ?? "111111111111";
+  const repository = overrides.repository ?? "team-a/api";
+  const digest = overrides.digest ?? DIGEST;
+  return sampleReport({
+    account,
+    registryId: account,
+    accountName: "prod",
+    consoleUrl: `https://eu-west-1.console.aws.amazon.com/ecr/repositories/private/${account}/${repository}/_/image/${digest}/details?region=eu-west-1`,
+    ...overrides,
+  });
+}

@@ -73,7 +73,19 @@ export function templateCheckDigests(reporterId: string): Digest[] {
       end: "2026-01-08T08:00:00.000Z",
       previousDigestAt: "2026-01-01T08:00:00.000Z",
     },
-    route: { reporterId, repositories: "^self-check", minSeverity: "HIGH" },
+    route: { reporterId, repositories: "^self-check", minSeverity: "HIGH", accounts: ["self-check"] },
+    // The multi-account parts too ([8/8]), so an override that breaks on them fails at cold start.
+    accounts: [
+      {
+        account: ACCOUNT,
+        accountName: "self-check",
+        counts,
+        images: 2,
+        imagesWithFindings: 1,
+        imagesUnknown: 1,
+        overThresholds: 1,
+      },
+    ],
     emptyLedger: false,
     open: { counts, previous: { ...counts, HIGH: 1 }, images: 2, imagesWithFindings: 1, imagesUnknown: 1 },
     overThresholds: {
@@ -81,6 +93,7 @@ export function templateCheckDigests(reporterId: string): Digest[] {
       top: [
         {
           registryId: ACCOUNT,
+          accountName: "self-check",
           repository: "self-check",
           digest: `sha256:${"0".repeat(64)}`,
           tags: ["latest", "v1"],

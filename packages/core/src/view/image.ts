@@ -17,3 +17,30 @@ export function reportImageLabel(image: ImageRef): string {
   const tag = image.tags[0];
   return tag ? `${image.repository}:${tag}` : `${image.repository}@${shortDigest(image.digest)}`;
 }
+
+/** The account a report is about, as the report shows it ([8/8]); `accountName` is the configuration's `name`. */
+export interface AccountRef {
+  account: string;
+  accountName?: string;
+}
+
+/** How reports name an account: `name (123456789012)`, or the id alone. Plain text: each target escapes it. */
+export function accountLabel(report: AccountRef): string {
+  return report.accountName ? `${report.accountName} (${report.account})` : report.account;
+}
+
+/**
+ * How lists and subjects name an account where room is short: the configuration's `name`, or the id when it has
+ * none. Plain text: each target escapes it.
+ */
+export function accountShortLabel(ref: AccountRef): string {
+  return ref.accountName || ref.account;
+}
+
+/**
+ * The account a subject or title names: its `name`, only when the configuration gives one ([8/8]). A deployment
+ * without `accounts` (one account, no names) keeps its subjects as they were; the body always shows the account.
+ */
+export function subjectAccount(ref: AccountRef): string | undefined {
+  return ref.accountName || undefined;
+}

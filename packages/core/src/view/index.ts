@@ -24,7 +24,15 @@ export {
   templateCheckDigests,
 } from "./digest.js";
 export { type FixStatus, fixStatus, formatCvss, missingFixText } from "./finding.js";
-export { type ImageRef, reportImageLabel, shortDigest } from "./image.js";
+export {
+  type AccountRef,
+  accountLabel,
+  accountShortLabel,
+  type ImageRef,
+  reportImageLabel,
+  shortDigest,
+  subjectAccount,
+} from "./image.js";
 export {
   digestKevHeadline,
   ESCALATION_MAX_IDS,

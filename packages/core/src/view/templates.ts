@@ -55,6 +55,8 @@ const CHECK_DIGEST = `sha256:${"0".repeat(64)}`;
 export function templateCheckReports(): { completed: ScanReport; failed: ScanReport; escalated: ScanReport } {
   const completed: ScanReport = {
     account: "123456789012",
+    // A named account ([8/8]), so the templates' account branches run too.
+    accountName: "self-check",
     region: "eu-west-1",
     registryId: "123456789012",
     repository: "self-check",
