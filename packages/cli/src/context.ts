@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { ECRClient } from "@aws-sdk/client-ecr";
-import { type Config, parseConfig, parseConfigText } from "@ecr-scan-reporter/core";
+import {
+  type AccountUnreachableError,
+  type Config,
+  cleanText,
+  parseConfig,
+  parseConfigText,
+} from "@ecr-scan-reporter/core";
 import { UsageError } from "./usage-error.js";
 
 /** The options every command takes. */
@@ -16,6 +22,8 @@ export interface GlobalOptions {
   templates?: string;
   /** The node_modules folder custom reporter packages are looked up in (`plan`, `scan`, `validate`). */
   reporters?: string;
+  /** `--account` (`plan`, `scan`, `report`): the accountId or name of an entry of the configuration's `accounts`. */
+  account?: string;
 }
 
 /** The configuration file used when --config is not given, if it exists in the working directory. */
@@ -174,4 +182,54 @@ export function loadCliConfig(
 /** The node_modules folder of custom reporter packages: --reporters, else ./node_modules (as `report` loads them). */
 export function reportersFolderOf(options: GlobalOptions, cwd = process.cwd()): string {
   return options.reporters ? resolve(cwd, options.reporters) : join(cwd, "node_modules");
+}
+
+/** An entry of the configuration's `accounts`. */
+export type AccountEntry = NonNullable<Config["accounts"]>[number];
+
+/**
+ * How a table cell names an account: its configured name, else its id. A name is free text (a tab or an escape
+ * sequence would break a column or the terminal): one clean line.
+ */
+export function accountShortText(account: { accountId?: string; name?: string }): string {
+  return account.name ? cleanText(account.name, { singleLine: true }) : (account.accountId ?? "");
+}
+
+/** How the CLI names an account in its lines: `prod (222222222222)`, or the id alone when the entry has no name. */
+export function accountText(account: { accountId?: string; name?: string }): string {
+  if (!account.accountId) return "your own account";
+  return account.name ? `${accountShortText(account)} (${account.accountId})` : account.accountId;
+}
+
+/**
+ * The `accounts` entry `--account` names, by its accountId or its name. A usage error (exit 2) when the
+ * configuration lists no accounts, or none of them is this one: the message lists those it has.
+ */
+export function accountOfOption(config: Pick<Config, "accounts">, value: string): AccountEntry {
+  if (!config.accounts) {
+    throw new UsageError(
+      `--account ${value}: the configuration has no \`accounts\` list, so there is no other account to read. Add the account to \`accounts\` (docs/configuration.md), or leave --account out to use your own registry.`,
+    );
+  }
+  const entry = config.accounts.find((a) => a.accountId === value || a.name === value);
+  if (entry) return entry;
+  throw new UsageError(
+    `--account ${value} is not in the configuration's \`accounts\`; it lists ${config.accounts.map(accountText).join(", ")}.`,
+  );
+}
+
+/**
+ * What to tell someone whose credentials could not assume a member account's role. The CLI assumes it with the
+ * caller's own credentials, not the functions' roles the member module trusts by default, so the usual fix is on
+ * the trust side: run as a trusted role, or have the member module trust this one too.
+ */
+export function accountUnreachableMessage(error: AccountUnreachableError): string {
+  const cause =
+    error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : String(error.cause);
+  return (
+    `cannot assume ${error.roleArn} for account ${error.accountId}: ${cause}. ` +
+    "The CLI assumes it with your own credentials: run with a profile (--profile) of a role that role trusts, or add " +
+    "your role to the member-account module's hub_role_arns (terraform/modules/member-account); the entry's " +
+    "externalId must be the module's external_id."
+  );
 }

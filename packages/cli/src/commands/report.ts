@@ -8,6 +8,8 @@ import {
 } from "@aws-sdk/client-ecr";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
+  AccountAccess,
+  accountNameOf,
   type Config,
   ConfigError,
   checkSecretReferences,
@@ -29,6 +31,7 @@ import {
   whyNotRouted,
 } from "@ecr-scan-reporter/core";
 import { formatDuration } from "@ecr-scan-reporter/core/config";
+import { type AccountEntry, accountOfOption, accountText } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { type ImageRef, parseImageRef } from "../image-ref.js";
 import { printJson, printTable, writeSummary } from "../output.js";
@@ -61,6 +64,8 @@ export interface ReportOptions {
   waitTimeout?: string;
   /** The node_modules folder custom reporter packages load from (`--reporters`, default ./node_modules). */
   reportersDir?: string;
+  /** `--account`: the accountId or name of an `accounts` entry whose registry holds the image. */
+  account?: string;
 }
 
 /** The image a report is about. */
@@ -69,6 +74,10 @@ export interface ReportedImage {
   digest: string;
   /** Empty for an untagged image. */
   tags: string[];
+  /** The registry's account, when the configuration lists `accounts` (reports then name it). */
+  account?: string;
+  /** That account's `name` in the configuration. */
+  accountName?: string;
 }
 
 /** What `buildImageReport` found: the scan's state, and the report when there is one to give. */
@@ -87,18 +96,31 @@ export interface ImageReportOutcome {
 export interface BuildImageReportDeps extends ReportImageDeps {
   /** Wait this way for a running scan to finish; absent: take the scan as it is now. */
   wait?: WaitForScanOptions;
+  /** The `accounts` entry whose registry holds the image (`--account`); absent: the caller's own registry. */
+  account?: AccountEntry;
+  /** Where that account's ECR client comes from (default: the configuration's `accounts`). */
+  access?: Pick<AccountAccess, "ecr">;
 }
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "";
 }
 
-/** DescribeImages of the one image a reference names; a UsageError when it or its repository does not exist. */
-async function describeImage(ecr: ECRClient, reference: string, ref: ImageRef): Promise<ImageDetail> {
+/**
+ * DescribeImages of the one image a reference names, in `registryId`'s registry (else the caller's own); a
+ * UsageError when it or its repository does not exist.
+ */
+async function describeImage(
+  ecr: ECRClient,
+  reference: string,
+  ref: ImageRef,
+  registryId: string | undefined,
+): Promise<ImageDetail> {
   let detail: ImageDetail | undefined;
   try {
     const out = await ecr.send(
       new DescribeImagesCommand({
+        registryId,
         repositoryName: ref.repositoryName,
         imageIds: [ref.imageDigest ? { imageDigest: ref.imageDigest } : { imageTag: ref.imageTag }],
       }),
@@ -150,17 +172,24 @@ export async function buildImageReport(
   deps: BuildImageReportDeps = {},
 ): Promise<ImageReportOutcome> {
   const ref = parseImageRef(reference);
-  const ecr = createEcrClient();
-  const detail = await describeImage(ecr, reference, ref);
+  // A listed account's registry is read with its credentials (its role assumed with the caller's own), and named
+  // on every call: the registryId of the entry, never the one the caller's credentials would default to.
+  const ecr = deps.account
+    ? (deps.access ?? new AccountAccess(config.accounts)).ecr(deps.account.accountId)
+    : createEcrClient();
+  const detail = await describeImage(ecr, reference, ref, deps.account?.accountId);
+  const registryId = deps.account?.accountId ?? detail.registryId ?? "";
+  const accountName = deps.account ? deps.account.name : accountNameOf(config, registryId);
   const image: ReportedImage = {
     repository: ref.repositoryName,
     digest: detail.imageDigest ?? "",
     tags: detail.imageTags ?? [],
+    ...(config.accounts && { account: registryId, ...(accountName !== undefined && { accountName }) }),
   };
   const screened = screenReportedImage(detail);
   if (screened) return { image, state: screened };
 
-  const read = () => readScan(ecr, detail);
+  const read = () => readScan(ecr, { ...detail, registryId });
   const { state } = deps.wait ? await waitForScan(read, deps.wait) : { state: scanStateOf(await read()) };
   if (state.kind !== "complete" && state.kind !== "failed") return { image, state };
 
@@ -169,7 +198,8 @@ export async function buildImageReport(
     built = await reportImage(
       ecr,
       {
-        registryId: detail.registryId ?? "",
+        registryId,
+        ...(accountName !== undefined && { accountName }),
         repository: image.repository,
         digest: image.digest,
         tags: image.tags,
@@ -198,20 +228,26 @@ export async function buildImageReport(
   return { image, state: final, report: built.report };
 }
 
-/** `team-a/api@sha256:0123456789ab`: how the summary lines name the image. */
-function imageLabel(image: Pick<ReportedImage, "repository" | "digest">): string {
-  return `${image.repository}@${shortDigest(image.digest)}`;
+/**
+ * `team-a/api@sha256:0123456789ab`: how the summary lines name the image; `… in prod (222222222222)` when the
+ * configuration lists `accounts`, so that two accounts' images of one repository name are told apart.
+ */
+function imageLabel(image: Pick<ReportedImage, "repository" | "digest" | "account" | "accountName">): string {
+  const where = image.account
+    ? ` in ${accountText({ accountId: image.account, name: image.accountName })}`
+    : "";
+  return `${image.repository}@${shortDigest(image.digest)}${where}`;
 }
 
 /** The verdict of a complete scan: counts, KEV, and whether it is over the thresholds. */
-function verdictLine(report: ScanReport): string {
+function verdictLine(report: ScanReport, image: ReportedImage): string {
   const counts = Object.entries(report.counts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s.toLowerCase()}`)
     .join(", ");
   const kev = intelCounts(report.findings, new Date());
   const known = kevCountText(kev.kev, kev.overdue);
-  return `${imageLabel(report)} ${report.status}: ${counts || "no findings"}${known ? `; ${known}` : ""} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}`;
+  return `${imageLabel(image)} ${report.status}: ${counts || "no findings"}${known ? `; ${known}` : ""} — ${report.verdict.due ? "over the thresholds" : "within the thresholds"}`;
 }
 
 /** `ecr-scan-reporter report <repository>[:tag|@digest]` */
@@ -225,11 +261,13 @@ export async function reportCommand(
   const waitTimeoutMs =
     options.wait || options.waitTimeout !== undefined ? parseWaitTimeout(options.waitTimeout) : undefined;
   const folder = options.out ? imageFolder(options.out, parseImageRef(reference)) : undefined;
+  const account = options.account !== undefined ? accountOfOption(config, options.account) : undefined;
 
   const deps = createCliReporterDeps({ templatesDir, debug: options.debug });
   // KEV and EPSS as the Lambda's reports carry them (a preview too: it shows what would be sent), cached in the
   // findings ledger when LEDGER_TABLE_NAME names one; a feed that cannot be reached never stops the report.
   const outcome = await buildImageReport(reference, config, {
+    account,
     intel: intelFromEnvironment(process.env, config.intel, deps.logger),
     wait:
       waitTimeoutMs === undefined
@@ -340,7 +378,11 @@ export async function reportCommand(
   }
   if (!options.json) {
     // A failed scan has no findings: "no findings — within the thresholds" would pass it for a clean image.
-    writeSummary(notComplete ? `${imageLabel(report)}: ${notComplete.message}` : verdictLine(report));
+    writeSummary(
+      notComplete
+        ? `${imageLabel(outcome.image)}: ${notComplete.message}`
+        : verdictLine(report, outcome.image),
+    );
     // A source that failed: the reader must know the report may miss what it would have said.
     const note = intelNote(report.intel);
     if (note) writeSummary(`threat intel: ${cleanText(note, { singleLine: true })}`);
