@@ -16,12 +16,16 @@ export const REPORT_FILE = "report.json";
 export const NOT_REPORTED_FILE = "NOT-REPORTED.txt";
 const MARKERS = [REPORT_FILE, NOT_REPORTED_FILE];
 
-/** The image's folder under `--out`: `<out>/<repository>/@<tag>` or `<out>/<repository>/@sha256-<hex>`. */
-export function imageFolder(outRoot: string, ref: ImageRef): string {
+/**
+ * The image's folder under `--out`: `<out>/<repository>/@<tag>` or `<out>/<repository>/@sha256-<hex>`; with
+ * `--account`, under `<out>/@<account id>/`, so one repository name in two accounts never shares a folder.
+ */
+export function imageFolder(outRoot: string, ref: ImageRef, accountId?: string): string {
   const root = resolve(outRoot);
   // `:` cannot be in a file name on Windows, where a CI artifact may be opened.
   const leaf = `@${ref.imageDigest ? ref.imageDigest.replace(":", "-") : (ref.imageTag ?? "latest")}`;
-  const folder = resolve(root, ...ref.repositoryName.split("/"), leaf);
+  const accountFolder = accountId ? [`@${accountId}`] : [];
+  const folder = resolve(root, ...accountFolder, ...ref.repositoryName.split("/"), leaf);
   // parseImageRef admits no `.` or `..` segment; this keeps it so should that ever change.
   const inside = relative(root, folder);
   if (inside.startsWith("..") || inside.split(sep).some((part) => part === "." || part === "..")) {

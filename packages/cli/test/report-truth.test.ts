@@ -222,6 +222,10 @@ describe("report --out folders", () => {
     expect(imageFolder(out, { repositoryName: "team-a/api", imageDigest: digest })).toBe(
       join(out, "team-a", "api", `@sha256-${"ab".repeat(32)}`),
     );
+    // Under --account, one repository name in two accounts gets two folders, never another repository's.
+    expect(imageFolder(out, { repositoryName: "team-a/api", imageTag: "v1.2" }, "222222222222")).toBe(
+      join(out, "@222222222222", "team-a", "api", "@v1.2"),
+    );
     // The tag `cache` of `app` and the repository `app/cache` never share a folder, nor nest.
     const tagFolder = imageFolder(out, { repositoryName: "app", imageTag: "cache" });
     const repoFolder = imageFolder(out, { repositoryName: "app/cache", imageTag: "latest" });
