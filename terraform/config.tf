@@ -35,6 +35,7 @@ locals {
     local.reporters.sns == null ? null : {
       use          = "sns"
       repositories = local.reporters.sns.repositories
+      accounts     = local.reporters.sns.accounts
       minSeverity  = local.reporters.sns.min_severity
       notify       = local.reporters.sns.notify
       digest       = local.reporters.sns.digest
@@ -49,6 +50,7 @@ locals {
     local.reporters.slack == null ? null : {
       use          = "slack"
       repositories = local.reporters.slack.repositories
+      accounts     = local.reporters.slack.accounts
       minSeverity  = local.reporters.slack.min_severity
       notify       = local.reporters.slack.notify
       digest       = local.reporters.slack.digest
@@ -62,6 +64,7 @@ locals {
     local.reporters.github == null ? null : {
       use          = "github"
       repositories = local.reporters.github.repositories
+      accounts     = local.reporters.github.accounts
       minSeverity  = local.reporters.github.min_severity
       notify       = local.reporters.github.notify
       digest       = local.reporters.github.digest
@@ -80,6 +83,7 @@ locals {
     local.reporters.email == null ? null : {
       use          = "email"
       repositories = local.reporters.email.repositories
+      accounts     = local.reporters.email.accounts
       minSeverity  = local.reporters.email.min_severity
       notify       = local.reporters.email.notify
       digest       = local.reporters.email.digest
@@ -97,6 +101,7 @@ locals {
     local.reporters.metrics == null ? null : {
       use          = "metrics"
       repositories = local.reporters.metrics.repositories
+      accounts     = local.reporters.metrics.accounts
       minSeverity  = local.reporters.metrics.min_severity
       notify       = local.reporters.metrics.notify
       digest       = local.reporters.metrics.digest
@@ -115,6 +120,7 @@ locals {
     layer_arn    = reporter.layer_arn
     options      = jsondecode(try(reporter.options, null) == null ? "{}" : jsonencode(reporter.options))
     repositories = try(reporter.repositories, null)
+    accounts     = try(reporter.accounts, null) == null ? null : [for a in reporter.accounts : tostring(a)]
     min_severity = try(reporter.min_severity, null)
     notify       = try(reporter.notify, null)
     digest       = try(reporter.digest, null) == null ? null : tobool(reporter.digest)
@@ -124,6 +130,7 @@ locals {
   custom_reporter_entries = [for reporter in local.custom_reporters : {
     use          = reporter.package
     repositories = reporter.repositories
+    accounts     = reporter.accounts
     minSeverity  = reporter.min_severity
     notify       = reporter.notify
     digest       = reporter.digest
@@ -156,6 +163,7 @@ locals {
     [for reporter in local.custom_reporters : { for k, v in {
       use          = reporter.package
       repositories = reporter.repositories
+      accounts     = reporter.accounts
       minSeverity  = reporter.min_severity
       notify       = reporter.notify
       digest       = reporter.digest
@@ -172,7 +180,8 @@ locals {
     epssUrl = { enabled = var.intel.epss_enabled, url = var.intel.epss_url }
   } : key => source.enabled ? source.url : null if !source.enabled || source.url != null }
 
-  config_document = {
+  # With member accounts (or a name for this one), `accounts`: the registries covered (accounts.tf).
+  config_document = merge(local.config_accounts, {
     repositories = { for k, v in {
       include = var.repository_include
       exclude = var.repository_exclude
@@ -201,7 +210,7 @@ locals {
       epssAbove        = var.escalate.epss_above
     }
     reporters = local.reporter_entries
-  }
+  })
   config_json = jsonencode(local.config_document)
 
   # AWS's limits are in bytes (UTF-8), while Terraform's length() counts characters: the byte count is read off

@@ -4,7 +4,8 @@
 # their own ARN, ECR actions by the region's repository ARNs. The exceptions are the actions the Service
 # Authorization Reference lists with no resource type, which IAM only accepts on "*":
 # ecr:GetRegistryScanningConfiguration, and, when their option is on, inspector2:ListFindings,
-# ec2:DescribeNetworkInterfaces / ec2:DescribeSubnets and xray:PutTraceSegments / xray:PutTelemetryRecords. No
+# ec2:DescribeNetworkInterfaces / ec2:DescribeSubnets and xray:PutTraceSegments / xray:PutTelemetryRecords. With
+# member accounts (accounts.tf), sts:AssumeRole on exactly their read-and-scan roles (AssumeMemberRoles). No
 # wildcard actions, no iam:PassRole.
 
 locals {
@@ -93,8 +94,9 @@ locals {
     Condition = { StringEquals = { "kms:ViaService" = "dynamodb.${local.region}.${local.dns_suffix}" } }
   }]
 
-  # What every function gets besides its own statements.
-  shared_statements = concat(local.config_parameter_statement, local.kms_statement, local.vpc_statements, local.tracing_statement)
+  # What every function gets besides its own statements; with member accounts, sts:AssumeRole on their roles
+  # (accounts.tf: every function reads ECR).
+  shared_statements = concat(local.config_parameter_statement, local.kms_statement, local.vpc_statements, local.tracing_statement, local.assume_member_roles_statement)
 
   # A custom reporter reads the secrets its options reference, at any depth: objects shaped like core's
   # secretRefSchema, {"secretArn": …} (with an optional jsonKey) or {"parameter": …} and nothing else, the rule of
@@ -466,6 +468,24 @@ resource "aws_iam_role_policy" "schedule_scans" {
   name   = "schedule-scans"
   role   = aws_iam_role.schedule_scans.id
   policy = jsonencode(local.policies.schedule_scans)
+
+  lifecycle {
+    # The accounts the deployment covers (accounts.tf), checked once, here: schedule-scans covers each of them.
+    precondition {
+      condition     = !contains(var.member_accounts[*].account_id, local.account_id)
+      error_message = "member_accounts lists this account (${local.account_id}), the hub: its own registry is covered with the functions' own roles (include_hub_account), not as a member."
+    }
+
+    precondition {
+      condition     = var.include_hub_account || local.multi_account
+      error_message = "include_hub_account = false needs member_accounts: without members the deployment covers this account's registry, which it would then leave out."
+    }
+
+    precondition {
+      condition     = var.hub_account_name == null || !contains(compact(var.member_accounts[*].name), coalesce(var.hub_account_name, "-"))
+      error_message = "hub_account_name is also the name of an entry of member_accounts: names must be unique, reporters[].accounts uses them."
+    }
+  }
 }
 
 resource "aws_iam_role" "scan_images" {

@@ -162,3 +162,12 @@ output "config_document" {
     error_message = local.invalid_regex_message
   }
 }
+
+output "function_role_arns" {
+  description = "ARNs of the deployed functions' roles, by function (schedule_scans, scan_images, report_findings and, with digests, send_digests): the hub_role_arns of terraform/modules/member-account, whose role trusts exactly these. Known at plan time; a member module that uses them is applied after the roles exist."
+  value       = local.function_role_arns
+
+  # IAM refuses a trust policy that names a role which does not exist yet: a member module applied in the same run
+  # waits for the roles.
+  depends_on = [aws_iam_role.schedule_scans, aws_iam_role.scan_images, aws_iam_role.report_findings, aws_iam_role.send_digests]
+}

@@ -167,7 +167,7 @@ variable "enhanced_finding_events" {
 }
 
 variable "reporters" {
-  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). only_fixable: true sends a reporter only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL), and no report when none is left; null (the default): every finding. github: severity_labels maps a severity to the label an issue gets when that is its highest severity (the reporter removes the map's other labels as the findings change), e.g. { CRITICAL = \"sev:critical\", HIGH = \"sev:high\" }; {} for no severity labels; null (the default): severity:critical, severity:high, severity:medium and severity:low. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
+  description = "The built-in reporters; each one is enabled by being present, unless its enabled = false. sns is present unless disabled (sns = { enabled = false }), so reporters add up: { slack = {…} } keeps the sns topic. sns: a topic created by the module (<name_prefix>-findings) unless topic_arn names an existing one. Secrets are given as a Secrets Manager ARN or an SSM parameter name, never as values. repositories (regex), accounts (account ids or names of the accounts the deployment covers, see member_accounts) and min_severity route reports to a reporter. notify: \"changes\" (null, the default: a due report is sent when it is the first for the image reference or brings new findings, a raised severity or a verdict change, and one notice when a reference is back within the thresholds) or \"always\" (every due report); either way a scan is sent at most once per reporter, and without the ledger every due report is sent. digest: false keeps a reporter out of the periodic digest (digest_schedule_expression; null, the default, sends it one). only_fixable: true sends a reporter only the findings that have a fix (a fixed-in version, or Amazon Inspector's fixAvailable YES or PARTIAL), and no report when none is left; null (the default): every finding. github: severity_labels maps a severity to the label an issue gets when that is its highest severity (the reporter removes the map's other labels as the findings change), e.g. { CRITICAL = \"sev:critical\", HIGH = \"sev:high\" }; {} for no severity labels; null (the default): severity:critical, severity:high, severity:medium and severity:low. sns: message_structure = json publishes per-protocol texts, which SNS delivers without the message attributes filter policies test (default: string). metrics: per_repository = false keeps Repository out of the metric dimensions (7 CloudWatch custom metrics in all instead of 7 per repository)."
   type = object({
     sns = optional(object({
       enabled             = optional(bool, true)
@@ -177,6 +177,7 @@ variable "reporters" {
       message_structure   = optional(string)
       max_findings        = optional(number)
       repositories        = optional(string)
+      accounts            = optional(list(string))
       min_severity        = optional(string)
       notify              = optional(string)
       digest              = optional(bool)
@@ -189,6 +190,7 @@ variable "reporters" {
       channel_label          = optional(string)
       max_findings           = optional(number)
       repositories           = optional(string)
+      accounts               = optional(list(string))
       min_severity           = optional(string)
       notify                 = optional(string)
       digest                 = optional(bool)
@@ -206,6 +208,7 @@ variable "reporters" {
       assignees        = optional(list(string))
       max_findings     = optional(number)
       repositories     = optional(string)
+      accounts         = optional(list(string))
       min_severity     = optional(string)
       notify           = optional(string)
       digest           = optional(bool)
@@ -221,6 +224,7 @@ variable "reporters" {
       subject_prefix    = optional(string)
       max_findings      = optional(number)
       repositories      = optional(string)
+      accounts          = optional(list(string))
       min_severity      = optional(string)
       notify            = optional(string)
       digest            = optional(bool)
@@ -231,6 +235,7 @@ variable "reporters" {
       namespace      = optional(string, "EcrScanReporter")
       per_repository = optional(bool)
       repositories   = optional(string)
+      accounts       = optional(list(string))
       min_severity   = optional(string)
       notify         = optional(string)
       digest         = optional(bool)
@@ -243,6 +248,17 @@ variable "reporters" {
   validation {
     condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.min_severity == null ? true : contains(["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"], reporter.min_severity))])
     error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
+  }
+
+  # The functions would refuse the document at cold start (core's schema); said at plan time instead, naming the item.
+  validation {
+    condition = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.accounts == null ? true : (
+      length(reporter.accounts) > 0 && alltrue([for item in reporter.accounts : contains(concat(
+        var.member_accounts[*].account_id, [for m in var.member_accounts : m.name if m.name != null],
+        var.hub_account_name == null ? [] : [var.hub_account_name],
+      ), item) || can(regex("^[0-9]{12}$", item))])
+    ))])
+    error_message = "reporters.<name>.accounts must be a non-empty list of account ids or names of the accounts this deployment covers (member_accounts' account_id or name, hub_account_name, or a 12-digit id for the hub's own account): ${try(join(", ", flatten([for name, reporter in var.reporters : [for item in coalesce(try(reporter.accounts, null), []) : "reporters.${name}.accounts: \"${item}\"" if !(contains(concat(var.member_accounts[*].account_id, [for m in var.member_accounts : m.name if m.name != null], var.hub_account_name == null ? [] : [var.hub_account_name]), item) || can(regex("^[0-9]{12}$", item)))]])), "")}."
   }
 
   validation {
@@ -306,7 +322,7 @@ variable "reporters" {
 }
 
 variable "custom_reporters" {
-  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), only_fixable = true to send it only findings that have a fix (default: every finding) }. The layer is added to report-findings and send-digests, and they may read exactly the secrets the options reference, at any depth: { secretArn = Secrets Manager secret ARN } (with an optional jsonKey) and { parameter = SSM parameter name }. An attribute not listed here (a misspelt key) fails the plan."
+  description = "Reporter packages shipped in Lambda layers (under nodejs/node_modules/<package>); each one is a list element { package = npm name, layer_arn = versioned layer ARN, options = its own options as written in the config document (default {}), repositories = routing regex, accounts = routing account ids or names (list), min_severity = routing severity, notify = \"changes\" (default) or \"always\" as for the built-in reporters, digest = false to leave it out of digests (default: a digest when the package supports them), only_fixable = true to send it only findings that have a fix (default: every finding) }. The layer is added to report-findings and send-digests, and they may read exactly the secrets the options reference, at any depth: { secretArn = Secrets Manager secret ARN } (with an optional jsonKey) and { parameter = SSM parameter name }. An attribute not listed here (a misspelt key) fails the plan."
   # `any`, not list(object({ options = optional(any), … })): Terraform gives all elements of a list one type, so
   # two reporters whose options differ in shape could not be passed together ("cannot find a common base type"),
   # and converting to an object type silently drops the attributes it does not declare, so a misspelt key would
@@ -320,21 +336,22 @@ variable "custom_reporters" {
       can(keys(reporter)) && can(tostring(reporter.package)) && can(tostring(reporter.layer_arn))
       && (try(reporter.options, null) == null || can(keys(reporter.options)))
       && (try(reporter.repositories, null) == null || can(tostring(reporter.repositories)))
+      && (try(reporter.accounts, null) == null || (can(length(reporter.accounts)) && try(length(reporter.accounts) > 0 && alltrue([for a in reporter.accounts : can(tostring(a))]), false)))
       && (try(reporter.min_severity, null) == null || can(tostring(reporter.min_severity)))
       && (try(reporter.notify, null) == null || can(tostring(reporter.notify)))
       && (try(reporter.digest, null) == null || can(tobool(reporter.digest)))
       && (try(reporter.only_fixable, null) == null || can(tobool(reporter.only_fixable)))
     , false)])
-    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), digest and only_fixable (booleans)."
+    error_message = "custom_reporters must be a list of objects with package and layer_arn (strings) and optionally options (an object), repositories, min_severity, notify (strings), accounts (a non-empty list of account ids or names), digest and only_fixable (booleans)."
   }
 
   # A misspelt key is named (the rule above leaves it alone: it checks the attributes it knows). The lists the
   # grant was once taken from have a rule of their own, which says what replaced them.
   validation {
     condition = try(alltrue([for reporter in var.custom_reporters : length(setsubtract(keys(reporter), [
-      "package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names",
+      "package", "layer_arn", "options", "repositories", "accounts", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names",
     ])) == 0]), true)
-    error_message = "custom_reporters has attributes it does not know, misspelt perhaps: ${try(join(", ", flatten([for i, reporter in var.custom_reporters : [for key in setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names"]) : "custom_reporters[${i}].${key}"]])), "")}. A custom reporter's attributes are package, layer_arn, options, repositories, min_severity, notify, digest and only_fixable; the reporter's own settings go in options."
+    error_message = "custom_reporters has attributes it does not know, misspelt perhaps: ${try(join(", ", flatten([for i, reporter in var.custom_reporters : [for key in setsubtract(keys(reporter), ["package", "layer_arn", "options", "repositories", "accounts", "min_severity", "notify", "digest", "only_fixable", "secret_arns", "parameter_names"]) : "custom_reporters[${i}].${key}"]])), "")}. A custom reporter's attributes are package, layer_arn, options, repositories, accounts, min_severity, notify, digest and only_fixable; the reporter's own settings go in options."
   }
 
   validation {
@@ -715,6 +732,85 @@ variable "max_receive_count" {
     condition     = var.max_receive_count == floor(var.max_receive_count) && var.max_receive_count >= 1 && var.max_receive_count <= 1000
     error_message = "max_receive_count must be a whole number from 1 to 1000."
   }
+}
+
+variable "member_accounts" {
+  description = "Multi-account: the other AWS accounts whose registries this deployment (the hub) scans and reports, each with terraform/modules/member-account applied in it (its role named member_role_name, on this module's role_path). name is shown in reports beside the account id; external_id, when set, is the sts:ExternalId that account's role requires (its module's external_id). The functions may sts:AssumeRole exactly these accounts' roles, and the default event bus admits their events. []: this account only (with hub_account_name, under that name)."
+  type = list(object({
+    account_id  = string
+    name        = optional(string)
+    external_id = optional(string)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for member in var.member_accounts : can(regex("^[0-9]{12}$", member.account_id))])
+    error_message = "member_accounts[].account_id must be a 12-digit AWS account id, as a string in quotes, e.g. \"210987654321\"."
+  }
+
+  validation {
+    condition     = length(distinct(var.member_accounts[*].account_id)) == length(var.member_accounts)
+    error_message = "member_accounts lists an account twice: keep one entry per account id."
+  }
+
+  # STS AssumeRole: ExternalId is 2 to 1224 characters of [\w+=,.@:/-] (AWS STS API Reference, AssumeRole). RE2
+  # repeats at most 1000 times, so the length is checked apart.
+  validation {
+    condition = alltrue([for member in var.member_accounts : member.external_id == null ? true : (
+      length(member.external_id) >= 2 && length(member.external_id) <= 1224 && can(regex("^[\\w+=,.@:/-]+$", member.external_id))
+    )])
+    error_message = "member_accounts[].external_id must be 2 to 1224 characters of letters, digits and +=,.@:/- (STS AssumeRole's ExternalId), or null."
+  }
+
+  # The names are matched by reporters[].accounts, as the ids are (core's schema checks the same).
+  validation {
+    condition = alltrue([for member in var.member_accounts : member.name == null ? true : (
+      length(trimspace(member.name)) >= 1 && length(member.name) <= 64 && trimspace(member.name) == member.name && !can(regex("^[0-9]{12}$", member.name))
+    )]) && length(distinct(compact(var.member_accounts[*].name))) == length(compact(var.member_accounts[*].name))
+    error_message = "member_accounts[].name must be 1 to 64 characters without surrounding spaces, unique, and not a 12-digit account id (reporters[].accounts matches both), or null."
+  }
+}
+
+variable "organization_id" {
+  description = "Multi-account: the AWS Organizations id (o-…) whose accounts may send events to this account's default event bus (a statement with aws:PrincipalOrgID), so that an account joining member_accounts needs no new bus policy. It grants no access to any registry: the functions only assume the roles of member_accounts, and report-findings logs and drops the events of any other account. null: only member_accounts may send."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null ? true : can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must be an AWS Organizations id like o-a1b2c3d4e5 (\"o-\" and 10 to 32 lower-case letters or digits), or null."
+  }
+}
+
+variable "member_role_name" {
+  description = "Multi-account: the name of the read-and-scan role in each member account (terraform/modules/member-account's role_name). Its ARN is written as arn:<partition>:iam::<account_id>:role<role_path><member_role_name>."
+  type        = string
+  default     = "ecr-scan-reporter-member"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.member_role_name))
+    error_message = "member_role_name must be an IAM role name: 1 to 64 letters, digits or +=,.@_-, e.g. \"ecr-scan-reporter-member\" (the member module's role_name)."
+  }
+}
+
+variable "hub_account_name" {
+  description = "Multi-account: the name of this (the hub's) account in reports and in reporters[].accounts. null: the account id only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hub_account_name == null ? true : (length(trimspace(var.hub_account_name)) >= 1 && length(var.hub_account_name) <= 64 && trimspace(var.hub_account_name) == var.hub_account_name && !can(regex("^[0-9]{12}$", var.hub_account_name)))
+    error_message = "hub_account_name must be 1 to 64 characters without surrounding spaces and not a 12-digit account id, or null."
+  }
+}
+
+variable "include_hub_account" {
+  description = "Multi-account: with member_accounts, keep this (the hub's) account's own registry scanned and reported too. false: only the member accounts' registries (member_accounts must not be empty)."
+  type        = bool
+  default     = true
+  nullable    = false
 }
 
 variable "tags" {

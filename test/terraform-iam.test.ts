@@ -18,5 +18,26 @@ describe("the module's IAM policies as the sandbox has them", () => {
       "send-digests",
     ]);
     expect([local.accountId, local.region]).toEqual(["123456789012", "eu-west-1"]);
+
+    // Multi-account: the member role trusts exactly the local deployment's function roles, and the hub's functions
+    // may assume exactly the member roles its document lists.
+    const hubRoleArns = Object.values(local.functions).map(
+      (f) => `arn:aws:iam::123456789012:role/${f.roleName}`,
+    );
+    const trust = [rendered.memberAccount?.trustPolicy.Statement ?? []].flat();
+    expect(trust.map((statement) => [statement.Principal, statement.Action])).toEqual([
+      [{ AWS: [...hubRoleArns].sort() }, "sts:AssumeRole"],
+    ]);
+    const hub = rendered.deployments.multi_account;
+    const memberRoleArns = (hub.config.accounts as { roleArn?: string }[]).flatMap((a) => a.roleArn ?? []);
+    expect(memberRoleArns).toHaveLength(2);
+    for (const fn of Object.values(hub.functions)) {
+      const assume = [fn.policy.Statement]
+        .flat()
+        .filter((statement) => statement.Sid === "AssumeMemberRoles");
+      expect(assume.map((statement) => [statement.Action, statement.Resource])).toEqual([
+        ["sts:AssumeRole", memberRoleArns],
+      ]);
+    }
   }, 240_000);
 });

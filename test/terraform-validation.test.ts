@@ -4,8 +4,10 @@
 // whose value breaks two rules of one input still passes when one of them is switched off. So this runs those runs
 // again without their expect_failures (each in a file of its own, since Terraform skips the rest of a file after a
 // run that errors) and reads their diagnostics from `terraform test -json`: each must be the message of a rule the
-// run lists in TRIPS below, one diagnostic per rule, and every rule of the module must be tripped by some run.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// run lists in TRIPS below, one diagnostic per rule, and every rule of the module must be tripped by some run. The
+// submodules (terraform/modules/*, e.g. member-account) are held to the same: a run that plans one
+// (`module { source = "./modules/…" }`) names that module's rules.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODULE_DIR, runTerraformTests, type TerraformDiagnostic } from "./support/terraform.js";
@@ -117,6 +119,43 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
   ],
   config_document_over_8_kb: ["aws_ssm_parameter.config"],
   receives_outlasting_the_queue_retention: ["aws_sqs_queue.scan", "aws_sqs_queue.report"],
+  member_id_not_12_digits_listed_twice_short_external_id_id_as_name_org_id_upper_case_role_name_with_slash_padded_hub_name:
+    [
+      "var.member_accounts: member_accounts[].account_id must be a 12-digit",
+      "var.member_accounts: lists an account twice",
+      "var.member_accounts: member_accounts[].external_id must be",
+      "var.member_accounts: member_accounts[].name must be",
+      "var.organization_id",
+      "var.member_role_name",
+      "var.hub_account_name",
+    ],
+  member_external_id_over_1224_characters: ["var.member_accounts: member_accounts[].external_id must be"],
+  hub_listed_as_member_under_the_hub_name: [
+    "aws_iam_role_policy.schedule_scans: member_accounts lists this account",
+    "aws_iam_role_policy.schedule_scans: hub_account_name is also the name",
+  ],
+  hub_account_left_out_without_members: [
+    "aws_iam_role_policy.schedule_scans: include_hub_account = false needs member_accounts",
+  ],
+  reporter_routed_to_an_unknown_account: [
+    "var.reporters: reporters.<name>.accounts must be",
+    "var.custom_reporters: custom_reporters must be a list of objects",
+  ],
+  // modules/member-account
+  member_module_hub_id_not_12_digits_user_arn_short_external_id_long_role_name_path_boundary_bus_name: [
+    "var.hub_account_id",
+    "var.hub_role_arns",
+    "var.external_id",
+    "var.role_name",
+    "var.role_path",
+    "var.role_permissions_boundary",
+    "var.hub_event_bus_arn",
+  ],
+  member_module_external_id_with_a_space_no_hub_roles: ["var.hub_role_arns", "var.external_id"],
+  member_module_in_the_hub_account_trusting_another_account: [
+    "aws_iam_role.member: must be roles of the hub account",
+    "aws_iam_role.member: This is the hub account",
+  ],
 };
 
 /** Rules no input can trip, with the reason: a guard kept for a change elsewhere, not a rule to test. */
@@ -127,8 +166,11 @@ const UNREACHABLE: Readonly<Record<string, string>> = {
 
 /** A validation rule or a precondition of the module, where it is and what it says. */
 interface Rule {
+  /** The module's directory relative to terraform/: "" for the module itself, "modules/member-account" for one. */
+  module: string;
   /** What expect_failures names: `var.x`, `output.x` or a resource's `type.name`. */
   owner: string;
+  /** The file as Terraform cites it, relative to terraform/. */
   file: string;
   /** Line of `validation {` (what a failed validation's message cites) or of a precondition's `condition`. */
   line: number;
@@ -136,10 +178,24 @@ interface Rule {
   message: string;
 }
 
-/** The rules of the module's *.tf files (as `terraform fmt` lays them out: blocks open at the start of a line). */
+/** The module and its submodules (terraform/modules/*), as directories relative to terraform/. */
+function moduleDirs(): string[] {
+  const submodules = join(MODULE_DIR, "modules");
+  const names = existsSync(submodules)
+    ? readdirSync(submodules, { withFileTypes: true }).filter((entry) => entry.isDirectory())
+    : [];
+  return ["", ...names.map((entry) => join("modules", entry.name))];
+}
+
+/** The rules of the modules' *.tf files (as `terraform fmt` lays them out: blocks open at the start of a line). */
 function moduleRules(): Rule[] {
   const rules: Rule[] = [];
-  for (const file of readdirSync(MODULE_DIR).filter((name) => name.endsWith(".tf"))) {
+  for (const [module, name] of moduleDirs().flatMap((dir) =>
+    readdirSync(join(MODULE_DIR, dir))
+      .filter((file) => file.endsWith(".tf"))
+      .map((file) => [dir, file] as const),
+  )) {
+    const file = join(module, name);
     let owner = "";
     let open: { kind: string; line: number; conditionLine?: number } | undefined;
     readFileSync(join(MODULE_DIR, file), "utf8")
@@ -160,7 +216,7 @@ function moduleRules(): Rule[] {
           const cited = open.kind === "validation" ? open.line : open.conditionLine;
           if (cited === undefined)
             throw new Error(`${file}:${open.line}: a precondition without a condition`);
-          rules.push({ owner, file, line: cited, message: message[1] as string });
+          rules.push({ module, owner, file, line: cited, message: message[1] as string });
           open = undefined;
         }
       });
@@ -176,14 +232,15 @@ function literalPrefix(message: string): string | undefined {
   return interpolation === -1 ? text : text.slice(0, interpolation);
 }
 
-/** The rule a TRIPS (or UNREACHABLE) entry names; throws unless it names exactly one. */
-function ruleNamed(entry: string, rules: readonly Rule[]): Rule {
+/** The rule a TRIPS (or UNREACHABLE) entry names, among the rules of one module; throws unless it names one. */
+function ruleNamed(entry: string, rules: readonly Rule[], module = ""): Rule {
   const [owner, words] = entry.split(/: (.*)/s) as [string, string | undefined];
   const candidates = rules.filter(
-    (rule) => rule.owner === owner && (words === undefined || rule.message.includes(words)),
+    (rule) =>
+      rule.module === module && rule.owner === owner && (words === undefined || rule.message.includes(words)),
   );
   if (candidates.length !== 1) {
-    throw new Error(`"${entry}" names ${candidates.length} rules of the module, not one`);
+    throw new Error(`"${entry}" names ${candidates.length} rules of the module "${module}", not one`);
   }
   return candidates[0] as Rule;
 }
@@ -201,6 +258,8 @@ function ruleOf(diagnostic: TerraformDiagnostic, rules: readonly Rule[]): Rule |
 interface FailingRun {
   name: string;
   file: string;
+  /** The module the run plans: "" for terraform/ itself, or its `module { source = "./…" }` (e.g. modules/member-account). */
+  module: string;
   block: string;
   expectFailures: string[];
   /** The test file's text before its first run: its mock providers and file-level variables. */
@@ -220,6 +279,7 @@ function failingRuns(): FailingRun[] {
       runs.push({
         name: match[1] as string,
         file,
+        module: /^\s*source\s*=\s*"\.\/([^"]+)"\s*$/m.exec(block)?.[1] ?? "",
         block,
         expectFailures: (expected[1] as string).split(",").map((name) => name.trim()),
         preamble,
@@ -271,8 +331,11 @@ describe("the module's validations and preconditions, tripped one rule at a time
   });
 
   it("every rule of the module is tripped by some run, but for the unreachable ones", () => {
+    const moduleOfRun = new Map(runs.map((run) => [run.name, run.module]));
     const tripped = new Set(
-      Object.values(TRIPS).flatMap((entries) => entries.map((e) => ruleNamed(e, rules))),
+      Object.entries(TRIPS).flatMap(([run, entries]) =>
+        entries.map((e) => ruleNamed(e, rules, moduleOfRun.get(run))),
+      ),
     );
     const unreachable = new Set(Object.keys(UNREACHABLE).map((entry) => ruleNamed(entry, rules)));
     const untested = rules
@@ -285,7 +348,7 @@ describe("the module's validations and preconditions, tripped one rule at a time
   it.each(runs.map((run) => [run.name, run] as const))(
     "%s: its diagnostics are the messages of the rules it names, one each",
     (name, run) => {
-      const named = (TRIPS[name] ?? []).map((entry) => ruleNamed(entry, rules));
+      const named = (TRIPS[name] ?? []).map((entry) => ruleNamed(entry, rules, run.module));
       // What terraform test checks: the inputs and resources the run expects to fail are those of its rules.
       expect(new Set(run.expectFailures)).toEqual(new Set(named.map((rule) => rule.owner)));
 

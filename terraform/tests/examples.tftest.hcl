@@ -21,6 +21,23 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# examples/organization: the hub's account and two members'. The mock's caller is 123456789012 everywhere; the
+# runs give each member its own account with override_data.
+mock_provider "aws" {
+  alias  = "hub"
+  source = "./tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "team_a"
+  source = "./tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "team_b"
+  source = "./tests/mocks"
+}
+
 run "complete" {
   command = apply
 
@@ -103,5 +120,74 @@ run "multi_region" {
 
   module {
     source = "./examples/multi-region"
+  }
+}
+
+# The hub and two members planned together: the hub's document lists the three accounts, each member by the role
+# its module creates, and the function roles the members trust are known at plan time (from the hub's output).
+run "organization_plan" {
+  command = plan
+
+  module {
+    source = "./examples/organization"
+  }
+
+  variables {
+    organization_id   = "o-a1b2c3d4e5"
+    team_a_account_id = "210987654321"
+    team_b_account_id = "345678901234"
+  }
+
+  override_data {
+    target = module.team_a.data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  override_data {
+    target = module.team_b.data.aws_caller_identity.current
+    values = { account_id = "345678901234" }
+  }
+
+  assert {
+    condition = jsondecode(output.config_document).accounts == [
+      { accountId = "123456789012", name = "security" },
+      { accountId = "210987654321", roleArn = "arn:aws:iam::210987654321:role/ecr-scan-reporter-member", externalId = "ecr-scan-reporter-team-a", name = "team-a" },
+      { accountId = "345678901234", roleArn = "arn:aws:iam::345678901234:role/ecr-scan-reporter-member", name = "team-b" },
+    ]
+    error_message = "The hub's document covers its own registry and both members', each member by the role its module creates."
+  }
+
+  assert {
+    condition     = output.member_role_arns == { team-a = "arn:aws:iam::210987654321:role/ecr-scan-reporter-member", team-b = "arn:aws:iam::345678901234:role/ecr-scan-reporter-member" }
+    error_message = "The member roles are where the hub's document says they are."
+  }
+
+  assert {
+    condition     = output.hub_role_arns == tolist(["arn:aws:iam::123456789012:role/ecr-scan-reporter-report-findings-eu-west-1", "arn:aws:iam::123456789012:role/ecr-scan-reporter-scan-images-eu-west-1", "arn:aws:iam::123456789012:role/ecr-scan-reporter-schedule-scans-eu-west-1", "arn:aws:iam::123456789012:role/ecr-scan-reporter-send-digests-eu-west-1"])
+    error_message = "The plan knows the hub's function roles the members trust (tests/member-account.tftest.hcl and multi-account.tftest.hcl check both sides' policies)."
+  }
+}
+
+run "organization" {
+  command = apply
+
+  module {
+    source = "./examples/organization"
+  }
+
+  variables {
+    organization_id   = "o-a1b2c3d4e5"
+    team_a_account_id = "210987654321"
+    team_b_account_id = "345678901234"
+  }
+
+  override_data {
+    target = module.team_a.data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  override_data {
+    target = module.team_b.data.aws_caller_identity.current
+    values = { account_id = "345678901234" }
   }
 }

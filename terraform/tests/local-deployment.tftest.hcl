@@ -100,3 +100,64 @@ run "all_options" {
     error_message = "The ledger table is under its own key, which DecryptLedgerTable names."
   }
 }
+
+# The local deployment as a hub with two member accounts (210987654321, team-a, with an ExternalId, and
+# 345678901234, team-b): its functions may assume the member roles (AssumeMemberRoles), which the sandbox's STS
+# checks.
+run "multi_account" {
+  command = plan
+
+  variables {
+    hub_account_name = "hub"
+    member_accounts = [
+      { account_id = "210987654321", name = "team-a", external_id = "ecr-scan-reporter-demo" },
+      { account_id = "345678901234", name = "team-b" },
+    ]
+  }
+
+  assert {
+    condition     = length(jsondecode(output.config_document).accounts) == 3 && output.config_parameter_name == null
+    error_message = "The hub's document covers itself and both members, and stays in the environment as LocalDeployment hands it."
+  }
+
+  assert {
+    condition     = alltrue([for policy in [aws_iam_role_policy.schedule_scans.policy, aws_iam_role_policy.scan_images.policy, aws_iam_role_policy.report_findings.policy, aws_iam_role_policy.send_digests[0].policy] : contains([for s in jsondecode(policy).Statement : s.Sid], "AssumeMemberRoles")])
+    error_message = "Every function of the hub may assume the member roles."
+  }
+}
+
+# A member account's module (account 210987654321) trusting the local deployment's function roles, on enhanced
+# scanning like the local deployment (the file's enhanced_scanning): scripts/render-iam.ts renders its role's policy and trust policy as
+# memberAccount, the role the sandbox gives each member account.
+run "member_account" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id = "123456789012"
+    hub_role_arns = [
+      "arn:aws:iam::123456789012:role/ecr-scan-reporter-schedule-scans-eu-west-1",
+      "arn:aws:iam::123456789012:role/ecr-scan-reporter-scan-images-eu-west-1",
+      "arn:aws:iam::123456789012:role/ecr-scan-reporter-report-findings-eu-west-1",
+      "arn:aws:iam::123456789012:role/ecr-scan-reporter-send-digests-eu-west-1",
+    ]
+  }
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  assert {
+    condition     = sort(jsondecode(aws_iam_role.member[0].assume_role_policy).Statement[0].Principal.AWS) == sort([for name in ["schedule_scans", "scan_images", "report_findings", "send_digests"] : run.local_deployment.function_role_arns[name]])
+    error_message = "The member role trusts the local deployment's function roles."
+  }
+
+  assert {
+    condition     = contains([for s in jsondecode(aws_iam_role_policy.member[0].policy).Statement : s.Sid], "ReadInspectorFindings")
+    error_message = "On enhanced scanning, like the local deployment."
+  }
+}

@@ -1,5 +1,6 @@
 # Every input the plan must refuse: each validation rule of variables.tf and each precondition of the module trips
-# here, and its message says how to fix the value. This is the one file with expect_failures runs.
+# here, and its message says how to fix the value; so does each rule of modules/member-account, in runs that plan
+# that module. This is the one file with expect_failures runs.
 #
 # A run gives several inputs a bad value each, but each input it names breaks exactly one rule: a second rule of
 # the same input tripped by the same value would hide the first one being switched off, since expect_failures names
@@ -289,4 +290,134 @@ run "receives_outlasting_the_queue_retention" {
   }
 
   expect_failures = [aws_sqs_queue.scan, aws_sqs_queue.report]
+}
+
+# Multi-account (accounts.tf): a member account id of 11 digits, listed twice, with an ExternalId STS refuses and a
+# name that is an account id; an organization id in upper case; a role name with a slash (a path belongs in
+# role_path); a hub account name with surrounding spaces.
+run "member_id_not_12_digits_listed_twice_short_external_id_id_as_name_org_id_upper_case_role_name_with_slash_padded_hub_name" {
+  command = plan
+
+  variables {
+    member_accounts = [
+      { account_id = "21098765432", external_id = "x" },
+      { account_id = "21098765432", name = "345678901234" },
+    ]
+    organization_id  = "o-A1B2C3D4E5"
+    member_role_name = "team/scanner"
+    hub_account_name = " security "
+  }
+
+  expect_failures = [var.member_accounts, var.organization_id, var.member_role_name, var.hub_account_name]
+}
+
+# STS takes an ExternalId of at most 1224 characters (multi-account.tftest.hcl plans one of 1224).
+run "member_external_id_over_1224_characters" {
+  command = plan
+
+  variables {
+    member_accounts = [{ account_id = "210987654321", external_id = format("%01225d", 7) }]
+  }
+
+  expect_failures = [var.member_accounts]
+}
+
+# The hub's own account listed as a member, under the hub's own name.
+run "hub_listed_as_member_under_the_hub_name" {
+  command = plan
+
+  variables {
+    member_accounts  = [{ account_id = "123456789012", name = "security" }]
+    hub_account_name = "security"
+  }
+
+  expect_failures = [aws_iam_role_policy.schedule_scans]
+}
+
+# The hub's registry left out with no member to cover instead.
+run "hub_account_left_out_without_members" {
+  command = plan
+
+  variables {
+    include_hub_account = false
+  }
+
+  expect_failures = [aws_iam_role_policy.schedule_scans]
+}
+
+# A reporter routed to an account the deployment does not cover (a misspelt name), and a custom reporter's accounts
+# that is not a list.
+run "reporter_routed_to_an_unknown_account" {
+  command = plan
+
+  variables {
+    member_accounts = [{ account_id = "210987654321", name = "team-a" }]
+    reporters       = { sns = { accounts = ["team-b"] } }
+    custom_reporters = [{
+      package   = "acme-pager"
+      layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-pager:1"
+      accounts  = "team-a"
+    }]
+  }
+
+  expect_failures = [var.reporters, var.custom_reporters]
+}
+
+# modules/member-account: every input it checks on its own, each given a value it refuses.
+run "member_module_hub_id_not_12_digits_user_arn_short_external_id_long_role_name_path_boundary_bus_name" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id            = "12345"
+    hub_role_arns             = ["arn:aws:iam::123456789012:user/terraform"]
+    external_id               = "a"
+    role_name                 = "ecr-scan-reporter-member-of-the-security-hub"
+    role_path                 = "service"
+    role_permissions_boundary = "boundary"
+    hub_event_bus_arn         = "default"
+  }
+
+  expect_failures = [var.hub_account_id, var.hub_role_arns, var.external_id, var.role_name, var.role_path, var.role_permissions_boundary, var.hub_event_bus_arn]
+}
+
+run "member_module_external_id_with_a_space_no_hub_roles" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id = "123456789012"
+    hub_role_arns  = []
+    external_id    = "team a"
+  }
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  expect_failures = [var.hub_role_arns, var.external_id]
+}
+
+# The member module applied in the hub's own account (the mock's caller is 123456789012), trusting a role of
+# another account than the hub's.
+run "member_module_in_the_hub_account_trusting_another_account" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id = "123456789012"
+    hub_role_arns  = ["arn:aws:iam::999999999999:role/ecr-scan-reporter-scan-images-eu-west-1"]
+  }
+
+  expect_failures = [aws_iam_role.member]
 }

@@ -120,7 +120,10 @@ export async function runTerraformTests(
   const dataDir = mkdtempSync(join(tmpdir(), "tf-data-"));
   try {
     const env = terraformEnv(dataDir);
-    const init = await terraform(["init", "-backend=false", "-input=false", "-no-color"], env);
+    // init installs the modules the test files' runs plan (`module { source = … }`): those of the directory tested.
+    const initArgs = ["init", "-backend=false", "-input=false", "-no-color"];
+    if (options.testDirectory) initArgs.push(`-test-directory=${options.testDirectory}`);
+    const init = await terraform(initArgs, env);
     if (init.code !== 0) throw new Error(`terraform init failed:\n${init.stderr}${init.stdoutTail}`);
 
     let summary: TerraformTestMessage["test_summary"];

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { PolicyDocument } from "./policy.js";
+import type { TrustPolicyDocument } from "./trust.js";
 
 // The IAM policies the Terraform module renders, and the names they assume, as scripts/render-iam.ts writes them
 // from the plans of terraform/tests/local-deployment.tftest.hcl into module-policies.json (never edited by hand;
@@ -62,7 +63,18 @@ export interface ModulePolicies {
     local_deployment: RenderedDeployment;
     /** The same with every other option that adds a statement (VPC, tracing, keys, config parameter, …). */
     all_options: RenderedDeployment;
+    /**
+     * The local deployment as a hub with member accounts 210987654321 (team-a, ExternalId "ecr-scan-reporter-demo")
+     * and 345678901234 (team-b): every function may also sts:AssumeRole their roles (AssumeMemberRoles).
+     */
+    multi_account: RenderedDeployment;
   };
+  /**
+   * terraform/modules/member-account as planned for one member account: its role's name, inline policy (naming
+   * that member's account) and trust policy. Absent until the generator renders it (iam/member-account.ts then
+   * falls back to the same policy written by hand).
+   */
+  memberAccount?: { roleName: string; policy: PolicyDocument; trustPolicy: TrustPolicyDocument };
 }
 
 export const MODULE_POLICIES_PATH = new URL("./module-policies.json", import.meta.url);
