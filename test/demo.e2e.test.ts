@@ -62,6 +62,10 @@ describe("the demo (the README's main job)", () => {
     expect(summary.slackRejections).toBe(0);
     expect(summary.passes.map((p) => p.pass)).toEqual([1, 2]);
     const [first, second] = summary.passes as [PassSummary, PassSummary];
+    // One account (no --accounts): the deployment's own registry, no `accounts`, no AssumeRole, no per-account rows.
+    expect(summary.accounts).toBeUndefined();
+    expect(summary.passes.map((p) => p.accounts)).toEqual([undefined, undefined]);
+    expect(summary.awsCalls["sts:AssumeRole"]).toBeUndefined();
     for (const pass of summary.passes) {
       expect(pass.expectedDecisionsMatched).toBe(true);
       expect(pass.ledgerMissedScans).toBe(0);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type Config, ConfigError, describeError } from "@ecr-scan-reporter/core";
+import { AccountUnreachableError, type Config, ConfigError, describeError } from "@ecr-scan-reporter/core";
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./commands/demo.js";
 import { digestCommand } from "./commands/digest.js";
@@ -11,6 +11,7 @@ import { sandboxCommand } from "./commands/sandbox.js";
 import { scanCommand } from "./commands/scan.js";
 import { validateCommand } from "./commands/validate.js";
 import {
+  accountUnreachableMessage,
   applyAwsOptions,
   type GlobalOptions,
   loadCliConfig,
@@ -82,6 +83,10 @@ export async function main(argv: string[]): Promise<number> {
       .description("show what would be scanned and why, without starting anything")
       .argument("[repositories...]", "only these repositories (default: those the config selects)")
       .option(
+        "--account <id|name>",
+        "the registry of this account of the configuration's `accounts` (its role assumed with your credentials)",
+      )
+      .option(
         "--reporters <dir>",
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
@@ -90,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       const names = (program.commands.find((c) => c.name() === "plan")?.processedArgs[0] as string[]) ?? [];
       return planCommand(config, names, Boolean(options.json), {
         reportersDir: reportersFolderOf(options),
+        account: options.account,
       });
     }),
   );
@@ -100,6 +106,10 @@ export async function main(argv: string[]): Promise<number> {
       .description("plan, then start the scans (a progress bar on a terminal)")
       .argument("[repositories...]", "only these repositories (default: those the config selects)")
       .option(
+        "--account <id|name>",
+        "the registry of this account of the configuration's `accounts` (its role assumed with your credentials)",
+      )
+      .option(
         "--reporters <dir>",
         "node_modules folder of custom reporter packages (default: ./node_modules)",
       ),
@@ -108,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
       const names = (program.commands.find((c) => c.name() === "scan")?.processedArgs[0] as string[]) ?? [];
       return scanCommand(config, names, Boolean(options.json), {
         reportersDir: reportersFolderOf(options),
+        account: options.account,
       });
     }),
   );
@@ -130,6 +141,10 @@ export async function main(argv: string[]): Promise<number> {
       .command("report")
       .description("fetch an image's findings, apply the policy and run the configured reporters")
       .argument("<image>", "repository:tag, repository@sha256:…, or repository (:latest)")
+      .option(
+        "--account <id|name>",
+        "the registry of this account of the configuration's `accounts` (its role assumed with your credentials)",
+      )
       .option(
         "-o, --out <dir>",
         "instead of sending, write what each reporter would send to <dir>/<repository>/@<tag or sha256-…>/",
@@ -159,6 +174,7 @@ export async function main(argv: string[]): Promise<number> {
           templates?: string;
           wait?: boolean;
           waitTimeout?: string;
+          account?: string;
         }>() ?? {};
       return reportCommand(image, config, {
         ...extra,
@@ -239,6 +255,10 @@ export async function main(argv: string[]): Promise<number> {
       collectSecret,
       [],
     )
+    .option(
+      "--accounts <n>",
+      "accounts one hub deployment covers, 1-3: the hub's registry and up to two member accounts' (default 1)",
+    )
     .option("--json", "print the summary as JSON")
     .option("--debug", "print stack traces")
     .action(
@@ -247,6 +267,7 @@ export async function main(argv: string[]): Promise<number> {
         config?: string;
         reporters?: string;
         secret: string[];
+        accounts?: string;
         json?: boolean;
       }) => {
         exitCode = await demoCommand(options);
@@ -298,6 +319,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
       return EXIT.usage;
+    }
+    // A member role the caller's credentials could not assume (`--account`): AWS was asked and said no, exit 3,
+    // with what to change on the trust side.
+    if (error instanceof AccountUnreachableError) {
+      process.stderr.write(`error: ${accountUnreachableMessage(error)}\n`);
+      return EXIT.failure;
     }
     process.stderr.write(`error: ${describeError(error)}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

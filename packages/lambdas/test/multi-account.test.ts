@@ -329,7 +329,10 @@ describe("report-findings with accounts", () => {
     ]);
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published).toHaveLength(1);
-    expect(published[0]?.Message).toContain(PROD);
+    expect(published[0]?.Message).toContain(`prod (${PROD})`);
+    expect(logsWith(output.logs, "report")).toEqual([
+      expect.objectContaining({ account: PROD, accountName: "prod" }),
+    ]);
     expect(
       logsWith(output.logs, "dropping an event of an account not in the configuration's accounts"),
     ).toEqual([expect.objectContaining({ accountId: "444444444444", messageId: "stranger" })]);

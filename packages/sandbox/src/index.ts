@@ -28,6 +28,7 @@ export {
   DOCKER_MANIFEST,
   type EcrImageActionEvent,
   type EcrOptions,
+  EcrRegistry,
   EcrSandbox,
   type EcrScanEvent,
   type EnhancedFinding,
@@ -55,12 +56,20 @@ export {
 } from "./github-receiver.js";
 export {
   accessKeyIdOf,
+  accountOfArn,
   type Denial,
+  decide,
   IamAuthorizer,
   type IamDecisionRecord,
   type IamPrincipal,
   notAuthorizedMessage,
 } from "./iam/authorizer.js";
+export {
+  DEFAULT_MEMBER_ROLE_NAME,
+  handWrittenMemberRolePolicy,
+  hubFunctionRoleArns,
+  memberRole,
+} from "./iam/member-account.js";
 export {
   FUNCTION_KEYS,
   type FunctionKey,
@@ -91,6 +100,14 @@ export {
   viaService,
 } from "./iam/requests.js";
 export {
+  memberTrustPolicy,
+  roleArnOfSession,
+  type TrustCaller,
+  type TrustPolicyDocument,
+  type TrustPolicyStatement,
+  trustAllows,
+} from "./iam/trust.js";
+export {
   catalogVersionOf,
   cisaDateTime,
   cisaJson,
@@ -118,6 +135,8 @@ export {
 } from "./intel-feeds.js";
 export { type InvocationResult, LocalFunction, type LocalFunctionOptions } from "./lambda-runtime.js";
 export {
+  ASSUME_MEMBER_ROLES_SID,
+  type ConfiguredMemberAccount,
   type DigestScheduleOptions,
   type DrainResult,
   LocalDeployment,
@@ -125,8 +144,11 @@ export {
   type LocalDeploymentOptions,
   ledgerTableNameOf,
   localDeploymentNames,
+  memberAccountsOf,
+  roleNameOfArn,
   type SecretReference,
   storeReporterSecret,
+  withMemberRoles,
 } from "./local-deployment.js";
 export {
   SecretsManagerSandbox,
@@ -134,8 +156,23 @@ export {
   SsmSandbox,
   seedSecret,
 } from "./parameters.js";
-export { SANDBOX_ACCOUNT, type Sandbox, type SandboxOptions, startSandbox } from "./sandbox.js";
-export { AwsHttpServer, type CallRecord, type Fault, type ServerOptions } from "./server.js";
+export {
+  type MemberAccount,
+  type MemberAccountOptions,
+  SANDBOX_ACCOUNT,
+  type Sandbox,
+  type SandboxOptions,
+  startSandbox,
+} from "./sandbox.js";
+export {
+  AwsHttpServer,
+  type CallRecord,
+  type CredentialsProblem,
+  credentialsProblem,
+  credentialsProblemAnswer,
+  type Fault,
+  type ServerOptions,
+} from "./server.js";
 export { type SentEmail, SesSandbox } from "./ses.js";
 export {
   DEFAULT_WEBHOOK_PATH,
@@ -148,4 +185,13 @@ export {
 } from "./slack-receiver.js";
 export { type PublishedMessage, SNS_MAX_MESSAGE_BYTES, SnsSandbox } from "./sns.js";
 export { type SandboxQueue, type SqsMessage, SqsSandbox } from "./sqs.js";
+export {
+  type AssumeRoleRecord,
+  assumeRoleProblems,
+  ROLE_CHAINING_MAX_SECONDS,
+  type SandboxRole,
+  StsError,
+  StsSandbox,
+  sessionSeconds,
+} from "./sts.js";
 export { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";

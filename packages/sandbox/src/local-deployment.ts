@@ -7,7 +7,7 @@ import {
   type QueueKey,
   type RenderedDeployment,
 } from "./iam/module-policies.js";
-import type { AuthorizationRequest } from "./iam/policy.js";
+import type { AuthorizationRequest, PolicyDocument, PolicyStatement } from "./iam/policy.js";
 import { type InvocationResult, LocalFunction } from "./lambda-runtime.js";
 import type { Sandbox } from "./sandbox.js";
 import type { SandboxQueue } from "./sqs.js";
@@ -121,6 +121,70 @@ export function withSandboxIntel(config: unknown, sandbox: Pick<Sandbox, "intel"
   };
 }
 
+/** A member account of the configuration's `accounts`: an entry with a role ARN (the hub's own entry has none). */
+export interface ConfiguredMemberAccount {
+  accountId: string;
+  roleArn: string;
+  externalId?: string;
+  name?: string;
+}
+
+/** The entries of a configuration document's `accounts` that name a member role, in their order. */
+export function memberAccountsOf(config: unknown): ConfiguredMemberAccount[] {
+  const accounts = (config as { accounts?: unknown } | null)?.accounts;
+  if (!Array.isArray(accounts)) return [];
+  return accounts
+    .filter(
+      (entry): entry is ConfiguredMemberAccount =>
+        typeof entry === "object" &&
+        entry !== null &&
+        typeof (entry as { roleArn?: unknown }).roleArn === "string" &&
+        typeof (entry as { accountId?: unknown }).accountId === "string",
+    )
+    .map(({ accountId, roleArn, externalId, name }) => ({
+      accountId,
+      roleArn,
+      ...(externalId !== undefined ? { externalId } : {}),
+      ...(name !== undefined ? { name } : {}),
+    }));
+}
+
+/** The Sid of the statement the hub module adds to every function role that reads ECR (terraform/iam.tf). */
+export const ASSUME_MEMBER_ROLES_SID = "AssumeMemberRoles";
+
+/**
+ * A function's policy as the hub module renders it for these member role ARNs: its AssumeMemberRoles statement
+ * allows sts:AssumeRole on exactly those roles (the module builds the statement's resources from
+ * `member_accounts`, one role ARN per member, no wildcard). The multi-account rendering planned two members; a
+ * deployment configured with others gets the statement the module would render for them. An error when the
+ * rendering has no such statement, rather than a policy that cannot assume any role. Pure.
+ */
+export function withMemberRoles(policy: PolicyDocument, roleArns: readonly string[]): PolicyDocument {
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  if (!statements.some((s) => s.Sid === ASSUME_MEMBER_ROLES_SID)) {
+    throw new Error(
+      `module-policies.json: the multi-account rendering has no ${ASSUME_MEMBER_ROLES_SID} statement; re-render it with \`pnpm exec tsx scripts/render-iam.ts\``,
+    );
+  }
+  return {
+    ...policy,
+    Statement: statements.map(
+      (s): PolicyStatement => (s.Sid === ASSUME_MEMBER_ROLES_SID ? { ...s, Resource: [...roleArns] } : s),
+    ),
+  };
+}
+
+/** A role's name from its ARN, for a role without a path (the member module's default `role_path` "/"). */
+export function roleNameOfArn(roleArn: string): string {
+  const match = /^arn:aws:iam::\d{12}:role\/([\w+=,.@-]+)$/.exec(roleArn);
+  if (!match?.[1]) {
+    throw new Error(
+      `${roleArn}: the sandbox's member roles have no path (arn:aws:iam::<account>:role/<name>), as the member module makes them with role_path "/"`,
+    );
+  }
+  return match[1];
+}
+
 /** What the deployment needs: the sandbox, the built bundles, and the configuration document. */
 export interface LocalDeploymentOptions {
   sandbox: Sandbox;
@@ -138,6 +202,12 @@ export interface LocalDeploymentOptions {
    * which has no send-digests: sendDigests() then refuses).
    */
   ledger?: boolean;
+  /**
+   * Member accounts of the configuration's `accounts` whose member module was never applied: the deployment does not
+   * register them in the sandbox (no role, no registry), so AssumeRole of their role is denied — an unreachable
+   * account. Every other member the sandbox does not know yet is registered as the member module sets it up.
+   */
+  membersNotSetUp?: readonly string[];
   /** Extra environment for every function (e.g. ECR_SCAN_REPORTER_REPORTERS_PATH). */
   env?: Record<string, string>;
   /** Messages per invocation of the report path (the module's event source mapping uses a larger batch). */
@@ -222,9 +292,24 @@ export class LocalDeployment {
   /** The EventBridge rule of the digest schedule, the `resources` of its events. */
   private readonly digestRuleArn: string;
 
+  /** The member accounts of the configuration's `accounts` (those with a role ARN); none for a single account. */
+  readonly memberAccounts: readonly ConfiguredMemberAccount[];
+
   constructor(private readonly options: LocalDeploymentOptions) {
     const { sandbox } = options;
-    const rendered = loadModulePolicies().deployments.local_deployment;
+    this.memberAccounts = memberAccountsOf(options.config);
+    // With member accounts the functions run as the module renders a hub (member_accounts set: the multi_account
+    // run of terraform/tests/local-deployment.tftest.hcl), which differs from the single-account rendering only by
+    // each function's AssumeMemberRoles statement.
+    const modulePolicies = loadModulePolicies().deployments;
+    const rendered =
+      this.memberAccounts.length > 0 ? modulePolicies.multi_account : modulePolicies.local_deployment;
+    if (!rendered) {
+      throw new Error(
+        "module-policies.json has no multi_account deployment; run `pnpm exec tsx scripts/render-iam.ts`",
+      );
+    }
+    const memberRoleArns = this.memberAccounts.map((m) => m.roleArn);
     if (rendered.accountId !== sandbox.accountId || rendered.region !== sandbox.region) {
       throw new Error(
         `the module's policies are rendered for account ${rendered.accountId} in ${rendered.region}, the sandbox is ${sandbox.accountId} in ${sandbox.region}`,
@@ -265,7 +350,11 @@ export class LocalDeployment {
       ...options.env,
     };
     const fn = (key: FunctionKey, extra: Record<string, string> = {}) => {
-      const { functionName, roleName, policy } = rendered.functions[key];
+      const { functionName, roleName } = rendered.functions[key];
+      const policy =
+        memberRoleArns.length > 0
+          ? withMemberRoles(rendered.functions[key].policy, memberRoleArns)
+          : rendered.functions[key].policy;
       const credentials: Record<string, string> = {};
       if (options.iam ?? true) {
         // The role's temporary credentials, as Lambda hands them to the function (an ASIA… access key id).
@@ -303,14 +392,17 @@ export class LocalDeployment {
       // terraform/digests.tf: the ledger's name and the same configuration (reporters, layers) as report-findings.
       sendDigests: fn("send-digests", ledgerEnv),
     };
+    this.registerMemberAccounts(rendered);
     this.digestRuleArn = `arn:aws:events:${rendered.region}:${rendered.accountId}:rule/${digestRuleName(rendered.functions["send-digests"].functionName)}`;
     // Lambda reads a queue's attributes with the function's role when the mapping starts polling.
     this.mappingAllows("scan-images", scan, ["GetQueueAttributes"]);
     this.mappingAllows("report-findings", report, ["GetQueueAttributes"]);
 
     // The EventBridge rules: ECR Image Scan (COMPLETE, FAILED), Inspector2 Scan and (enhanced scanning, the module's
-    // default) Inspector2 Finding, delivered as is to the report queue.
+    // default) Inspector2 Finding, delivered as is to the report queue — the hub's own registry's, and a member
+    // account's when its rule forwards them to the hub's bus (sandbox.forwardsEventsToHub).
     sandbox.ecr.onScanEvent((event) => {
+      if (!sandbox.forwardsEventsToHub(event.account)) return;
       this.deliveredEvents.push(event);
       sandbox.sqs.send(report, JSON.stringify(event));
     });
@@ -318,8 +410,37 @@ export class LocalDeployment {
     // deleted.
     if (ledger) {
       sandbox.ecr.onImageAction((event) => {
+        if (!sandbox.forwardsEventsToHub(event.account)) return;
         this.deliveredEvents.push(event);
         sandbox.sqs.send(report, JSON.stringify(event));
+      });
+    }
+  }
+
+  /**
+   * Sets up each configured member account the sandbox does not know yet, as terraform/modules/member-account does
+   * when a member applies it with the hub's outputs: its role (the name its ARN gives, the member module's policy),
+   * trusting exactly the hub's function roles (`hub_role_arns` = the hub's `function_role_arns`), with the entry's
+   * ExternalId, and its rule forwarding scan events to the hub's bus. A member already registered (a test's own
+   * setup: another trust, no forwarding) and those of `membersNotSetUp` are left as they are.
+   */
+  private registerMemberAccounts(rendered: RenderedDeployment): void {
+    const { sandbox } = this.options;
+    const trustedRoleArns = Object.values(rendered.functions).map(
+      (f) => `arn:aws:iam::${rendered.accountId}:role/${f.roleName}`,
+    );
+    for (const member of this.memberAccounts) {
+      if (sandbox.accounts.has(member.accountId)) continue;
+      if (this.options.membersNotSetUp?.includes(member.accountId)) continue;
+      const roleName = roleNameOfArn(member.roleArn);
+      if (member.roleArn !== `arn:aws:iam::${member.accountId}:role/${roleName}`) {
+        throw new Error(`accounts: ${member.roleArn} is not a role of account ${member.accountId}`);
+      }
+      sandbox.addAccount(member.accountId, {
+        roleName,
+        ...(member.externalId !== undefined ? { externalId: member.externalId } : {}),
+        trustedRoleArns,
+        forwardEvents: true,
       });
     }
   }

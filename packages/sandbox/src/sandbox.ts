@@ -1,14 +1,17 @@
 import { type DynamoDbOptions, DynamoDbSandbox } from "./dynamodb.js";
-import { EcrSandbox } from "./ecr/sandbox.js";
+import { type EcrRegistry, EcrSandbox } from "./ecr/sandbox.js";
 import type { EcrOptions } from "./ecr/types.js";
-import { type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
+import { accountOfArn, type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
+import { hubFunctionRoleArns, memberRole } from "./iam/member-account.js";
 import { ecrRequests, secretsManagerRequests, sqsRequests, ssmRequests } from "./iam/requests.js";
+import { memberTrustPolicy } from "./iam/trust.js";
 import { type IntelFeeds, type IntelFeedsOptions, startIntelFeeds } from "./intel-feeds.js";
 import { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 import { AwsHttpServer, type ServerOptions } from "./server.js";
 import { SesSandbox } from "./ses.js";
 import { SnsSandbox } from "./sns.js";
 import { SqsSandbox } from "./sqs.js";
+import { type SandboxRole, StsSandbox } from "./sts.js";
 
 export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, "now">> {
   now?: () => number;
@@ -16,6 +19,37 @@ export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, 
   dynamodb?: DynamoDbOptions;
   /** The KEV feed's and the EPSS API's data (defaults: the dataset's, intel-records.ts). */
   intel?: Omit<IntelFeedsOptions, "port" | "now">;
+  /**
+   * Makes the credentials STS AssumeRole issues live at most this long (ms), their Expiration saying so, to test
+   * expiry mid-run; DurationSeconds decides alone when absent. `sandbox.sts.credentialsTtlMs` changes it later.
+   */
+  stsCredentialsTtlMs?: number;
+}
+
+/** How a member account is set up: what terraform/modules/member-account is applied with. */
+export interface MemberAccountOptions {
+  /** Its role's name (default: the member module's rendering's, else "ecr-scan-reporter-member"). */
+  roleName?: string;
+  /** The ExternalId its role's trust requires (the module's `external_id`); none when absent. */
+  externalId?: string;
+  /** The role ARNs its role trusts (the module's `hub_role_arns`); default: the local deployment's function roles. */
+  trustedRoleArns?: readonly string[];
+  /** Whether its EventBridge rule forwards its scan events to the hub's bus (the module's `forward_events`; true). */
+  forwardEvents?: boolean;
+  /** The role's MaxSessionDuration, 3600–43200 s (default 3600, as IAM's). */
+  maxSessionDurationSeconds?: number;
+}
+
+/** A member account of the sandbox: its registry, its role, and whether its events reach the hub. */
+export interface MemberAccount {
+  accountId: string;
+  registry: EcrRegistry;
+  role: SandboxRole;
+  externalId?: string;
+  /** Mutable: a test can stop (or start) the forwarding of a member's events mid-run. */
+  forwardEvents: boolean;
+  /** Whether the role's policy is the module's rendering (module-policies.json `memberAccount`), not the fallback. */
+  renderedPolicy: boolean;
 }
 
 export interface Sandbox {
@@ -29,6 +63,22 @@ export interface Sandbox {
   secretsManager: SecretsManagerSandbox;
   /** DynamoDB (dynalite behind the sandbox's IAM, call counts, rate limits and faults), on the same endpoint. */
   dynamodb: DynamoDbSandbox;
+  /** STS (AssumeRole of the member accounts' roles, GetCallerIdentity), on the same endpoint. */
+  sts: StsSandbox;
+  /** The member accounts addAccount registered, by id. */
+  accounts: ReadonlyMap<string, MemberAccount>;
+  /**
+   * Registers a member account as terraform/modules/member-account sets one up: an empty registry of its own, and
+   * its role — the module's policy (module-policies.json `memberAccount`, else the same written by hand in
+   * iam/member-account.ts), trusting the hub's function roles and requiring the ExternalId when one is given.
+   */
+  addAccount(accountId: string, options?: MemberAccountOptions): MemberAccount;
+  /**
+   * Whether a registry's events reach the hub's bus: the sandbox's own always, a member's when its rule forwards
+   * them (EventBridge delivers a forwarded event with the source account's `account`: EventBridge User Guide,
+   * "Sending and receiving events between AWS accounts"), an unknown account's never.
+   */
+  forwardsEventsToHub(accountId: string): boolean;
   /**
    * CISA's KEV feed and FIRST's EPSS API, on a port of their own (they are not AWS): the `intel` URLs of a
    * configuration that runs on the sandbox, so that nothing leaves the machine.
@@ -77,7 +127,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     targetPrefix: "AmazonEC2ContainerRegistry_V20150921",
     jsonVersion: "1.1",
     operations: ecr.operations,
-    authorization: (operation, input) => ecrRequests(account, operation, input, ecr),
+    // "If you do not specify a registry, the default registry is assumed" (every registryId of the ECR API
+    // reference): the caller's own account's, the administrator's being the sandbox's. Filled in first, so that IAM
+    // authorizes the repository ARN of the registry the operation then acts on.
+    resolveInput: (input, principal) => ({
+      ...input,
+      registryId:
+        typeof input.registryId === "string"
+          ? input.registryId
+          : ((principal && accountOfArn(principal.arn)) ?? accountId),
+    }),
+    authorization: (operation, input) =>
+      ecrRequests(account, operation, input, { scanType: ecr.scanTypeOf(input.registryId) }),
   });
   server.addJsonService({
     name: "sqs",
@@ -113,6 +174,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   ses.attach(server);
   const dynamodb = await DynamoDbSandbox.start({ accountId, region, now }, options.dynamodb);
   dynamodb.attach(server);
+  const sts = new StsSandbox({ accountId, region, now, credentialsTtlMs: options.stsCredentialsTtlMs });
+  sts.attach(server);
+  const accounts = new Map<string, MemberAccount>();
+  const addAccount = (memberId: string, member: MemberAccountOptions = {}): MemberAccount => {
+    if (!/^\d{12}$/.test(memberId)) throw new Error(`addAccount: ${memberId} is not a 12-digit account id`);
+    if (memberId === accountId) throw new Error(`addAccount: ${memberId} is the sandbox's own account`);
+    if (accounts.has(memberId)) throw new Error(`addAccount: account ${memberId} is already registered`);
+    const rendering = memberRole(memberId);
+    const roleName = member.roleName ?? rendering.roleName;
+    const role = sts.addRole({
+      arn: `arn:aws:iam::${memberId}:role/${roleName}`,
+      name: roleName,
+      accountId: memberId,
+      policy: rendering.policy,
+      trustPolicy: memberTrustPolicy(member.trustedRoleArns ?? hubFunctionRoleArns(), member.externalId),
+      maxSessionDurationSeconds: member.maxSessionDurationSeconds,
+    });
+    const added: MemberAccount = {
+      accountId: memberId,
+      registry: ecr.addRegistry(memberId),
+      role,
+      ...(member.externalId !== undefined ? { externalId: member.externalId } : {}),
+      forwardEvents: member.forwardEvents ?? true,
+      renderedPolicy: rendering.rendered,
+    };
+    accounts.set(memberId, added);
+    return added;
+  };
   const intel = await startIntelFeeds({ ...options.intel, now });
   try {
     endpoint = await server.listen();
@@ -129,6 +218,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ssm,
     secretsManager,
     dynamodb,
+    sts,
+    accounts,
+    addAccount,
+    forwardsEventsToHub: (id) => id === accountId || (accounts.get(id)?.forwardEvents ?? false),
     intel,
     server,
     iam: server.iam,

@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AwsError } from "./aws-error.js";
-import { accessKeyIdOf, type Denial, IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
+import {
+  accessKeyIdOf,
+  type Denial,
+  IamAuthorizer,
+  type IamPrincipal,
+  notAuthorizedMessage,
+} from "./iam/authorizer.js";
 import type { AuthorizationRequest } from "./iam/policy.js";
 
 /** A service speaking an AWS JSON protocol: operations by name, JSON in and out. */
@@ -17,6 +23,14 @@ export interface JsonService {
   authorization?: (operation: string, input: Record<string, unknown>) => AuthorizationRequest[];
   /** The service's answer to a denied request; AccessDeniedException, HTTP 400, AWS's words, when absent. */
   accessDenied?: (denial: Denial) => AccessDeniedAnswer;
+  /**
+   * What the service makes of the input before anything else, knowing who signed it (undefined: the
+   * administrator): ECR's default registry is the caller's own account.
+   */
+  resolveInput?: (
+    input: Record<string, unknown>,
+    principal: IamPrincipal | undefined,
+  ) => Record<string, unknown>;
 }
 
 /** How a JSON-protocol service answers a request IAM denied. */
@@ -90,6 +104,56 @@ class RateLimiter {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What is wrong with a request's temporary credentials, checked before anything else (as AWS authenticates first). */
+export type CredentialsProblem = "expired" | "invalid-token";
+
+/**
+ * Whether the temporary credentials that signed a request still work: the session token sent
+ * (`x-amz-security-token`) must be the one issued with the access key, and the session must not have expired on
+ * the sandbox's clock. Pure; the local functions' keys (no token, no expiry) always pass.
+ */
+export function credentialsProblem(
+  principal: Pick<IamPrincipal, "sessionToken" | "expiresAt"> | undefined,
+  sentToken: string | undefined,
+  now: number,
+): CredentialsProblem | undefined {
+  if (!principal) return undefined;
+  if (principal.sessionToken !== undefined && sentToken !== principal.sessionToken) return "invalid-token";
+  if (principal.expiresAt !== undefined && now >= principal.expiresAt) return "expired";
+  return undefined;
+}
+
+/**
+ * How AWS answers such a request, in the request's protocol — each in the words users report:
+ * - AWS JSON (ECR, SQS, DynamoDB, SSM, Secrets Manager): HTTP 400, `ExpiredTokenException` "The security token
+ *   included in the request is expired" (e.g. aws/aws-sdk-go#253, which lists the codes), or
+ *   `UnrecognizedClientException` "The security token included in the request is invalid.";
+ * - query (STS, SNS): HTTP 403, `ExpiredToken` with the same words (cfn-sphere/cfn-sphere#55,
+ *   jenkinsci/ec2-plugin#1008: "Status Code: 403; Error Code: ExpiredToken"), or `InvalidClientTokenId`;
+ * - REST JSON (SES v2): HTTP 403 with `x-amzn-ErrorType: ExpiredTokenException` (as Lambda answers it,
+ *   cloudquery/cq-provider-aws#1171).
+ */
+export function credentialsProblemAnswer(
+  problem: CredentialsProblem,
+  protocol: "json" | "query" | "rest-json",
+): { status: number; code: string; message: string } {
+  const message =
+    problem === "expired"
+      ? "The security token included in the request is expired"
+      : "The security token included in the request is invalid.";
+  if (protocol === "query")
+    return { status: 403, code: problem === "expired" ? "ExpiredToken" : "InvalidClientTokenId", message };
+  const code = problem === "expired" ? "ExpiredTokenException" : "UnrecognizedClientException";
+  return { status: protocol === "json" ? 400 : 403, code, message };
+}
+
+/** The signing service of a SigV4 request (its credential scope: `Credential=AKID/date/region/service/…`). */
+const signingServiceOf = (authorization: string | undefined) =>
+  /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(authorization ?? "")?.[1] ?? "unknown";
+
+const xmlEscape = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** An HTTP server on 127.0.0.1 that answers AWS SDK requests for the given services. */
 export class AwsHttpServer {
@@ -208,6 +272,7 @@ export class AwsHttpServer {
     // with a skewed one (clockSkewCorrected). The functions' clock is the sandbox's, so the answers' must be too:
     // Node's own Date header, the real time, would read as days of skew once a test moves the sandbox's clock.
     res.setHeader("date", new Date((this.options.now ?? Date.now)()).toUTCString());
+    if (this.refuseCredentials(req, body, res)) return;
 
     const target = req.headers["x-amz-target"];
     if (typeof target === "string") {
@@ -223,6 +288,52 @@ export class AwsHttpServer {
         message: `No sandbox service for ${req.method} ${req.url}`,
       }),
     );
+  }
+
+  /**
+   * Answers a request whose temporary credentials expired or came without their session token, whatever service it
+   * is for (AWS authenticates a request before any service or IAM sees it); returns whether it did.
+   */
+  private refuseCredentials(req: IncomingMessage, body: Buffer, res: ServerResponse): boolean {
+    const principal = this.iam.principal(accessKeyIdOf(req.headers.authorization));
+    const token = req.headers["x-amz-security-token"];
+    const problem = credentialsProblem(
+      principal,
+      typeof token === "string" ? token : undefined,
+      (this.options.now ?? Date.now)(),
+    );
+    if (!problem) return false;
+    const target = req.headers["x-amz-target"];
+    const query = String(req.headers["content-type"] ?? "").includes("x-www-form-urlencoded");
+    const protocol = typeof target === "string" ? "json" : query ? "query" : "rest-json";
+    const answer = credentialsProblemAnswer(problem, protocol);
+    const operation =
+      typeof target === "string"
+        ? (target.split(".")[1] ?? "")
+        : query
+          ? (new URLSearchParams(body.toString("utf8")).get("Action") ?? "")
+          : `${req.method} ${req.url}`;
+    this.calls.push({
+      service: signingServiceOf(req.headers.authorization),
+      operation,
+      status: answer.status,
+      at: Date.now(),
+    });
+    const requestId = crypto.randomUUID();
+    if (protocol === "query") {
+      res.writeHead(answer.status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
+      res.end(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>${answer.code}</Code><Message>${xmlEscape(answer.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
+    } else {
+      res.writeHead(answer.status, {
+        "content-type": protocol === "json" ? "application/x-amz-json-1.1" : "application/json",
+        "x-amzn-requestid": requestId,
+        ...(protocol === "rest-json" ? { "x-amzn-errortype": answer.code } : {}),
+      });
+      res.end(JSON.stringify({ __type: answer.code, message: answer.message }));
+    }
+    return true;
   }
 
   private answerJson(
@@ -261,7 +372,10 @@ export class AwsHttpServer {
       ];
     }
     try {
-      const input = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+      const parsed = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+      const input = service.resolveInput
+        ? service.resolveInput(parsed, this.iam.principal(accessKeyIdOf(req.headers.authorization)))
+        : parsed;
       const denial = service.authorization
         ? this.authorize(req, service.name, operation, service.authorization(operation, input))
         : undefined;

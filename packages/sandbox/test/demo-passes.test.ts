@@ -88,6 +88,7 @@ describe("the demo's figures per pass", () => {
 
   it("expects the second pass to rescan what the first scanned or skipped as fresh, retry failures, and skip the rest", () => {
     const image = (expected: SeededImage["expected"], failsNextScan = false): SeededImage => ({
+      account: "123456789012",
       repository: "team-a/api",
       digest: "sha256:x",
       tags: [],

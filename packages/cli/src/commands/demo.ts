@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseConfigText } from "@ecr-scan-reporter/core";
-import { OutputFolderInUseError, runDemo } from "@ecr-scan-reporter/sandbox/demo";
+import {
+  DemoAccountsError,
+  OutputFolderInUseError,
+  parseDemoAccounts,
+  runDemo,
+} from "@ecr-scan-reporter/sandbox/demo";
 import { functionBundlesDir } from "../install-paths.js";
 import { printJson } from "../output.js";
 import { UsageError } from "../usage-error.js";
@@ -14,10 +19,19 @@ export async function demoCommand(options: {
   reporters?: string;
   /** `NAME=VALUE` each: secrets for the custom reporters, where their configuration references them. */
   secret?: string[];
+  /** How many accounts the hub covers, 1–3 (`--accounts`). */
+  accounts?: string;
   json?: boolean;
 }): Promise<number> {
-  // A malformed --secret stops the demo before anything starts.
+  // A malformed --secret or --accounts stops the demo before anything starts.
   const secrets = parseSecretFlags(options.secret);
+  let accounts: number;
+  try {
+    accounts = parseDemoAccounts(options.accounts);
+  } catch (error) {
+    if (error instanceof DemoAccountsError) throw new UsageError(error.message);
+    throw error;
+  }
   let extraReporters: unknown[] = [];
   let reportersPath: string | undefined;
   if (options.config) {
@@ -39,6 +53,7 @@ export async function demoCommand(options: {
     extraReporters,
     reportersPath,
     secrets,
+    accounts,
     log: options.json ? () => undefined : (line: string) => process.stdout.write(`${line}\n`),
   }).catch((error: unknown) => {
     // Someone else's files in --out: exit 2, as the sandbox's and report's --out say it.

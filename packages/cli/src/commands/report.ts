@@ -261,7 +261,9 @@ export async function reportCommand(
   const waitTimeoutMs =
     options.wait || options.waitTimeout !== undefined ? parseWaitTimeout(options.waitTimeout) : undefined;
   const account = options.account !== undefined ? accountOfOption(config, options.account) : undefined;
-  const folder = options.out ? imageFolder(options.out, parseImageRef(reference), account?.accountId) : undefined;
+  const folder = options.out
+    ? imageFolder(options.out, parseImageRef(reference), account?.accountId)
+    : undefined;
 
   const deps = createCliReporterDeps({ templatesDir, debug: options.debug });
   // KEV and EPSS as the Lambda's reports carry them (a preview too: it shows what would be sent), cached in the

@@ -32,7 +32,8 @@ export function whyNotRouted(report: ScanReport, loaded: LoadedReporter): string
     return `report not due (${report.verdict.reason})`;
   const entryReport = reportForEntry(report, loaded.entry);
   if (!entryReport) return NO_FINDING_WITH_A_FIX;
-  if (!routeReport(entryReport, loaded.entry)) return "routing (accounts / repositories / minSeverity) excludes it";
+  if (!routeReport(entryReport, loaded.entry))
+    return "routing (accounts / repositories / minSeverity) excludes it";
   return undefined;
 }
 

@@ -181,6 +181,9 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
   }
   logger.info("report", {
     ...image,
+    // The account of the image's registry: two accounts' images of one repository name are told apart in logs too.
+    account: report.account,
+    ...(report.accountName !== undefined && { accountName: report.accountName }),
     tags: report.tags,
     status: report.status,
     counts: report.counts,

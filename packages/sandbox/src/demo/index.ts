@@ -1,5 +1,12 @@
+export {
+  type DemoAccount,
+  DemoAccountsError,
+  demoAccounts,
+  MAX_DEMO_ACCOUNTS,
+  parseDemoAccounts,
+} from "./accounts.js";
 export { wireLocalReporters } from "./local-reporters.js";
-export type { PassImageReport, PassSummary, ReporterFailure } from "./passes.js";
+export type { AccountPassFigures, PassImageReport, PassSummary, ReporterFailure } from "./passes.js";
 export {
   createReceivedWriter,
   type ReceivedBatch,

@@ -30,6 +30,8 @@ export interface ReportLine {
 
 /** One image's report in a pass, for the summary page and the tests. */
 export interface PassImageReport {
+  /** The account of the image's registry, when the demo covers several accounts (`demo --accounts`). */
+  account?: string;
   image: string;
   digest: string;
   highest: string;
@@ -91,6 +93,54 @@ export interface PassSummary {
   /** The functions' AWS calls during this pass. */
   awsCalls: Record<string, number>;
   imageReports: PassImageReport[];
+  /** Per account, when the demo covers several (`demo --accounts`): what was scanned and reported in each. */
+  accounts?: AccountPassFigures[];
+}
+
+/** An account of a multi-account demo: its id, its name in `accounts`, and its registry's repositories. */
+export interface DemoAccountRef {
+  accountId: string;
+  name?: string;
+}
+
+/** What one pass did in one account's registry. */
+export interface AccountPassFigures extends DemoAccountRef {
+  /** Images scan-images started a scan of, in this account's registry. */
+  scansStarted: number;
+  /** Reports of this account's images (scan completions and KEV escalations). */
+  reports: number;
+  reportsDue: number;
+  /** Reports sent, per reporter. */
+  reportsPerReporter: Record<string, number>;
+}
+
+/**
+ * The figures of a pass per account: the scans started in each registry, and the reports of its images (each image
+ * report carrying its account). Every account of `accounts` has a row, one with nothing done included. Pure.
+ */
+export function summariseAccounts(
+  accounts: readonly DemoAccountRef[],
+  imageReports: readonly PassImageReport[],
+  scansStartedByAccount: Readonly<Record<string, number>>,
+): AccountPassFigures[] {
+  // Every account lists the reporters in one order: the order the pass first sent to them.
+  const reporters = [...new Set(imageReports.flatMap((r) => r.sentTo))];
+  return accounts.map((account) => {
+    const reports = imageReports.filter((r) => r.account === account.accountId);
+    const reportsPerReporter: Record<string, number> = {};
+    for (const reporter of reporters) {
+      const sent = reports.filter((r) => r.sentTo.includes(reporter)).length;
+      if (sent > 0) reportsPerReporter[reporter] = sent;
+    }
+    return {
+      accountId: account.accountId,
+      ...(account.name !== undefined ? { name: account.name } : {}),
+      scansStarted: scansStartedByAccount[account.accountId] ?? 0,
+      reports: reports.length,
+      reportsDue: reports.filter((r) => r.due).length,
+      reportsPerReporter,
+    };
+  });
 }
 
 /** Calls made between two snapshots of the sandbox's call counts. */
@@ -107,6 +157,8 @@ export function callsSince(
 export function summariseReports(
   reports: ReportLine[],
   newlyPublishedFound: (digest: string) => string[],
+  /** The account of an image's registry, to tell the accounts' reports apart; none for a single account. */
+  accountOf?: (digest: string) => string | undefined,
 ): Pick<
   PassSummary,
   | "reports"
@@ -152,7 +204,9 @@ export function summariseReports(
     highestSeverities[highest] = (highestSeverities[highest] ?? 0) + 1;
     for (const [s, n] of Object.entries(report.counts))
       findingsBySeverity[s] = (findingsBySeverity[s] ?? 0) + n;
+    const account = accountOf?.(report.digest);
     imageReports.push({
+      ...(account !== undefined ? { account } : {}),
       image: `${report.repository}:${report.tags[0] ?? report.digest.slice(0, 19)}`,
       digest: report.digest,
       highest,

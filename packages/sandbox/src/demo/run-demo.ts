@@ -16,13 +16,16 @@ import { LocalDeployment } from "../local-deployment.js";
 import { seedSecret } from "../parameters.js";
 import { startSlackReceiver } from "../slack-receiver.js";
 import { startWebhookReceiver } from "../webhook-receiver.js";
+import { type DemoAccount, demoAccounts } from "./accounts.js";
 import { wireLocalReporters } from "./local-reporters.js";
 import {
+  type AccountPassFigures,
   callsSince,
   type LogLine,
   type PassSummary,
   type ReporterFailure,
   type ReportLine,
+  summariseAccounts,
   summariseErrors,
   summariseReports,
 } from "./passes.js";
@@ -57,6 +60,12 @@ export interface DemoOptions {
   secrets?: SeededSecret[];
   log?: (line: string) => void;
   /**
+   * How many accounts one hub deployment covers (`demo --accounts`): 1, the sandbox's own registry alone (the
+   * default, no `accounts` in the configuration); 2 or 3, the hub's registry and one or two member accounts' (see
+   * demoAccounts), each scanned and reported with its member role.
+   */
+  accounts?: number;
+  /**
    * Called once the deployment is set up, with it and its sandbox: a test reads there what the functions wrote
    * (each function's `logs`) and the secrets the sandbox holds.
    */
@@ -67,6 +76,8 @@ export interface DemoSummary {
   ok: boolean;
   wallTimeMs: number;
   images: number;
+  /** The accounts covered with `accounts` > 1: each with its repositories and seeded images; absent for one. */
+  accounts?: { accountId: string; name?: string; repositories: number; images: number }[];
   /** The first scheduled pass, then the second SECOND_PASS_AFTER_DAYS later. */
   passes: PassSummary[];
   /** Every AWS call of the functions, both passes. */
@@ -128,7 +139,14 @@ function passLines(pass: PassSummary): string[] {
     `  reports held back as unchanged: ${pass.reportsHeldUnchanged}${held.length ? ` (${held.map(([r, n]) => `${r} ${n}`).join(", ")})` : ""}`,
     `  highest severity per report: ${listed(pass.highestSeverities)}`,
     `  AWS calls by the functions: ${listed(pass.awsCalls)}`,
+    ...(pass.accounts ?? []).map(accountLine),
   ];
+}
+
+/** `  team-a (210987654321): 12 scans started, 12 reports (10 due), sent: sns 10, …`: one account's pass. */
+function accountLine(account: AccountPassFigures): string {
+  const label = account.name ? `${account.name} (${account.accountId})` : account.accountId;
+  return `  ${label}: ${account.scansStarted} scans started, ${account.reports} reports (${account.reportsDue} due), sent: ${listed(account.reportsPerReporter)}`;
 }
 
 /**
@@ -154,8 +172,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     log(`sandbox on ${sandbox.endpoint}; Slack receiver ${slack.url()}; GitHub receiver ${github.url}`);
     const seeded = seedDemoRegistry(sandbox.ecr, sandbox.now());
     sandbox.ssm.putParameter("/ecr-scan-reporter/demo-webhook-url", webhook.url);
+    // With several accounts: the hub's registry as above, and each member's, its role assumed by the functions.
+    const accounts: DemoAccount[] = (options.accounts ?? 1) > 1 ? demoAccounts(options.accounts ?? 1) : [];
     const config = {
       ...DEMO_SCAN_CONFIG,
+      ...(accounts.length > 0 && {
+        accounts: accounts.map(({ repositories: _, ...entry }) => entry),
+      }),
       reporters: [
         ...wireLocalReporters(sandbox, {
           slackWebhookUrl: slack.url(),
@@ -176,6 +199,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       env: options.reportersPath ? { ECR_SCAN_REPORTER_REPORTERS_PATH: options.reportersPath } : {},
     });
     grantCustomReporterSecrets(deployment, sandbox, options.extraReporters ?? []);
+    // The deployment set up each member account (its role trusting the hub's function roles, its events forwarded
+    // to the hub's bus): now its registry exists, to seed.
+    for (const member of accounts.filter((a) => a.roleArn !== undefined)) {
+      const images = seedDemoRegistry(sandbox.ecr, sandbox.now(), {
+        registryId: member.accountId,
+        repositories: member.repositories,
+      });
+      seeded.push(...images);
+      log(
+        `seeded member account ${member.name ? `${member.name} (${member.accountId})` : member.accountId} with ${member.repositories.length} repositories and ${images.length} images`,
+      );
+    }
+    const accountOfDigest = new Map(seeded.map((image) => [image.digest, image.account]));
     options.onDeployed?.(deployment, sandbox);
     const { scanImages, reportFindings } = deployment.functions;
     const errors: string[] = [];
@@ -202,6 +238,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
           Object.entries(dep.functions).map(([name, fn]) => [name, fn.invocations.length]),
         ),
         calls: sandbox.server.callCounts(),
+        scanRequests: sandbox.ecr.scanRequests.length,
       };
       const at = new Date(sandbox.now()).toISOString();
       const schedule = await dep.runSchedule();
@@ -261,9 +298,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
             recordsFoundIn(digest, published)
               .filter((r) => publishedIds.has(r.id))
               .map((r) => r.id),
+          accounts.length > 0 ? (digest) => accountOfDigest.get(digest) : undefined,
         ),
         awsCalls: callsSince(marks.calls, sandbox.server.callCounts()),
       };
+      if (accounts.length > 0) {
+        const scansStartedByAccount: Record<string, number> = {};
+        for (const request of sandbox.ecr.scanRequests.slice(marks.scanRequests))
+          if (request.outcome === "IN_PROGRESS")
+            scansStartedByAccount[request.registryId] = (scansStartedByAccount[request.registryId] ?? 0) + 1;
+        summary.accounts = summariseAccounts(accounts, summary.imageReports, scansStartedByAccount);
+      }
 
       const emf = reportLogs.filter((l) => "_aws" in l).map((l) => JSON.stringify(l));
       received.flush({ prefix: `pass${pass}-`, label: `pass ${pass}`, emf });
@@ -316,6 +361,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       ok: errors.length === 0 && github.violations.length === 0 && slack.rejections.length === 0,
       wallTimeMs,
       images: seeded.length,
+      ...(accounts.length > 0 && {
+        accounts: accounts.map((a) => ({
+          accountId: a.accountId,
+          ...(a.name !== undefined ? { name: a.name } : {}),
+          repositories: a.repositories.length,
+          images: seeded.filter((image) => image.account === a.accountId).length,
+        })),
+      }),
       passes,
       awsCalls,
       iam: { checked: checked.length, denied: denied.length },
@@ -345,6 +398,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         exposure: { id: exposureId, file: exposureFile, ...exposed },
         sentFiles: readSentFiles(out),
         topCves: await demoTopCves(sandbox, deployment.names.ledgerTableName),
+        ...(accounts.length > 0 && {
+          accounts: accounts.map((a) => ({
+            accountId: a.accountId,
+            ...(a.name !== undefined ? { name: a.name } : {}),
+          })),
+        }),
       }),
     );
     summary.files = countFiles(out) + 1;

@@ -17,6 +17,8 @@ export type ExpectedDecision =
   | "not-selected";
 
 export interface SeededImage {
+  /** The account whose registry holds it (the sandbox's own, or a member account's). */
+  account: string;
   repository: string;
   digest: string;
   tags: string[];
@@ -88,13 +90,27 @@ export function expectedSecondPassDecision(image: SeededImage): ExpectedDecision
 
 /**
  * Seeds a registry with every kind of image the planner tells apart, spread over a few dozen repositories, and
- * returns what the planner should decide for each.
+ * returns what the planner should decide for each: the sandbox's own registry with DEMO_REPOSITORIES, or a member
+ * account's registry (`registry`) with the repositories given — the same kinds, their manifests (so their digests)
+ * its own, so that a repository of the same name in two accounts holds two different images.
  */
-export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage[] {
+export function seedDemoRegistry(
+  ecr: EcrSandbox,
+  now = Date.now(),
+  registry?: { registryId: string; repositories: readonly string[] },
+): SeededImage[] {
   const seeded: SeededImage[] = [];
+  const account = registry?.registryId ?? ecr.options.accountId;
+  const manifestPrefix = registry ? `${registry.registryId}/` : "";
   const add = (repository: string, kind: string, expected: ExpectedDecision, seed: SeedImage) => {
-    const digest = ecr.seedImage(repository, seed, `${repository}/${kind}/${seeded.length}`);
+    const digest = ecr.seedImage(
+      repository,
+      seed,
+      `${manifestPrefix}${repository}/${kind}/${seeded.length}`,
+      registry?.registryId,
+    );
     seeded.push({
+      account,
       repository,
       digest,
       tags: seed.tags ?? [],
@@ -103,10 +119,11 @@ export function seedDemoRegistry(ecr: EcrSandbox, now = Date.now()): SeededImage
       failsNextScan: seed.nextScan?.outcome === "fail",
     });
   };
-  for (const name of DEMO_REPOSITORIES) ecr.createRepository(name);
+  const repositories = registry?.repositories ?? DEMO_REPOSITORIES;
+  for (const name of repositories) ecr.createRepository(name, registry?.registryId);
   const recentPull = new Date(now - 2 * DAY);
 
-  DEMO_REPOSITORIES.forEach((repository, i) => {
+  repositories.forEach((repository, i) => {
     const selected = repository.startsWith("team-") && !repository.includes("sandbox");
     const pick = (expected: ExpectedDecision): ExpectedDecision => (selected ? expected : "not-selected");
     add(repository, "never scanned", pick("scan:never-scanned"), {

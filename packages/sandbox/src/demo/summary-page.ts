@@ -10,7 +10,7 @@ import {
 } from "@ecr-scan-reporter/core";
 // The e-mails' palette: a severity looks the same on the page as in the message it links to.
 import { SEVERITY_COLORS } from "@ecr-scan-reporter/reporter-email";
-import type { PassImageReport, PassSummary } from "./passes.js";
+import type { DemoAccountRef, PassImageReport, PassSummary } from "./passes.js";
 import { type SentFile, type SentLink, sentLinks } from "./sent-files.js";
 import type { TopCves } from "./top-cves.js";
 
@@ -30,7 +30,13 @@ export interface SummaryPageData {
   sentFiles?: SentFile[];
   /** The most urgent CVEs in the registry's images (demoTopCves). */
   topCves?: TopCves;
+  /** The accounts one hub covered (`demo --accounts`), each pass's `accounts` giving their figures. */
+  accounts?: DemoAccountRef[];
 }
+
+/** `team-a (210987654321)`, or the id alone, as the reports name an account (core's accountLabel). */
+const accountText = (account: DemoAccountRef) =>
+  account.name ? `${account.name} (${account.accountId})` : account.accountId;
 
 const isSeverity = (text: string): text is Severity => (SEVERITIES as readonly string[]).includes(text);
 const colorOf = (severity: string): string | undefined =>
@@ -198,9 +204,51 @@ function sentCell(sentTo: readonly string[], links: readonly SentLink[]): Html {
   return { html: `<span class="sent">${parts.join(" · ")}</span>` };
 }
 
+/** What was scanned and reported in each account's registry, pass by pass. */
+function accountsSection(data: SummaryPageData): string {
+  const accounts = data.accounts ?? [];
+  if (accounts.length === 0) return "";
+  const rows = accounts.map((account): Cell[] => [
+    accountText(account),
+    ...data.passes.flatMap((pass): Cell[] => {
+      const figures = pass.accounts?.find((a) => a.accountId === account.accountId);
+      const sent = Object.entries(figures?.reportsPerReporter ?? {})
+        .map(([reporter, n]) => `${reporter} ${n}`)
+        .join(", ");
+      return [
+        figures?.scansStarted ?? 0,
+        `${figures?.reports ?? 0} (${figures?.reportsDue ?? 0} due)`,
+        sent || "none",
+      ];
+    }),
+  ]);
+  const headers = [
+    "account",
+    ...data.passes.flatMap((p) => [
+      `pass ${p.pass}: scans started`,
+      `pass ${p.pass}: reports (due)`,
+      `pass ${p.pass}: reports sent`,
+    ]),
+  ];
+  return `<h2>Accounts</h2>
+<p>One hub deployment covers ${accounts.length} accounts: its own registry, read with the functions' roles, and each member account's, read with the member role the functions assume (STS AssumeRole, session name <code>ecr-scan-reporter</code>, its ExternalId when the entry gives one). Each report names its account.</p>
+${table(headers, rows, "accounts")}`;
+}
+
 /** One pass's reports, worst first, each linked to what was sent for it. */
-function reportsTable(pass: PassSummary, files: readonly SentFile[]): string {
+function reportsTable(
+  pass: PassSummary,
+  files: readonly SentFile[],
+  accounts: readonly DemoAccountRef[] = [],
+): string {
   const links = sentLinks(pass, files);
+  // With several accounts a repository name may be in two registries: the row names the image's account.
+  const imageCell = (r: PassImageReport): Cell => {
+    const account = accounts.find((a) => a.accountId === r.account);
+    return account
+      ? { html: `<span class="account">${escapeHtml(accountText(account))}</span><br>${escapeHtml(r.image)}` }
+      : r.image;
+  };
   return table(
     [
       "image",
@@ -216,7 +264,7 @@ function reportsTable(pass: PassSummary, files: readonly SentFile[]): string {
       "held back (why)",
     ],
     [...pass.imageReports].sort(compareReportRows).map((r) => [
-      r.image,
+      imageCell(r),
       severityBadge(r.highest),
       severityCount("CRITICAL", r.counts.CRITICAL ?? 0),
       severityCount("HIGH", r.counts.HIGH ?? 0),
@@ -292,14 +340,17 @@ export function renderSummaryPage(data: SummaryPageData): string {
   const files = data.sentFiles ?? [];
   // The latest pass first: it is the registry as it stands now.
   const reports = passes
-    .map((p, i) => `<h2>Reports, ${escapeHtml(titles[i] ?? "")}</h2>\n${reportsTable(p, files)}`)
+    .map(
+      (p, i) => `<h2>Reports, ${escapeHtml(titles[i] ?? "")}</h2>\n${reportsTable(p, files, data.accounts)}`,
+    )
     .reverse();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ecr-scan-reporter demo</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}p,ul{max-width:1100px}table{border-collapse:collapse;margin:0.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px;vertical-align:top}th{background:#f5f5f5}table.passes td:not(:first-child),table.reports td:nth-child(n+3):nth-child(-n+6),table.cves td:nth-child(3){text-align:right}table.reports td,table.reports th{font-size:13px}table.reports td:first-child{overflow-wrap:anywhere;min-width:14em}table.reports td:nth-child(9){min-width:9em}table.reports td:nth-child(11){min-width:8em}table.feed td:first-child,table.cves td:first-child{white-space:nowrap}.sent,.severity,.failed,.nowrap{white-space:nowrap}.severity,.failed{display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px;font-weight:bold}.severity{color:#fff}.failed{border:1px solid #5e6c84;color:#172b4d}a{color:#0052cc}h2{margin-top:2rem}.charts{display:flex;gap:2rem;flex-wrap:wrap}.charts h3{font-size:15px;margin:0 0 0.5rem}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}p,ul{max-width:1100px}table{border-collapse:collapse;margin:0.5rem 0 1.5rem}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px;vertical-align:top}th{background:#f5f5f5}table.passes td:not(:first-child),table.reports td:nth-child(n+3):nth-child(-n+6),table.cves td:nth-child(3){text-align:right}table.reports td,table.reports th{font-size:13px}table.reports td:first-child{overflow-wrap:anywhere;min-width:14em}table.reports td:nth-child(9){min-width:9em}table.reports td:nth-child(11){min-width:8em}table.feed td:first-child,table.cves td:first-child{white-space:nowrap}.sent,.severity,.failed,.nowrap,.account{white-space:nowrap}.account{color:#5e6c84;font-size:12px}.severity,.failed{display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px;font-weight:bold}.severity{color:#fff}.failed{border:1px solid #5e6c84;color:#172b4d}a{color:#0052cc}h2{margin-top:2rem}.charts{display:flex;gap:2rem;flex-wrap:wrap}.charts h3{font-size:15px;margin:0 0 0.5rem}</style>
 </head><body>
 <h1>ecr-scan-reporter demo</h1>
 <p>The whole flow on the local sandbox, twice, in ${(data.wallTimeMs / 1000).toFixed(1)} s: schedule → scan queue → scan-images → scans complete → events → report queue → report-findings → reporters. The second scheduled pass runs ${data.secondPassAfterDays} days later on the sandbox's clock, past the 7-day expiry, after the vulnerability feed published ${data.feedUpdate.length} new CVEs: every image is rescanned, and the findings ledger lets through only what changed. Images the first pass skipped (scanned two days before the demo, or failed a few hours before) get their first report in the second.</p>
+${accountsSection(data)}
 ${data.topCves ? topCvesSection(data.topCves) : ""}
 <h2>Findings per severity</h2>
 <div class="charts">${passes.map((p, i) => `<div><h3>${escapeHtml(titles[i] ?? "")}</h3>${severityChart(p.findingsBySeverity, `Findings per severity, pass ${p.pass}`)}</div>`).join("")}</div>

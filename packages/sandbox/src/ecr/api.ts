@@ -22,6 +22,8 @@ const epochSeconds = (d: Date | undefined) => (d ? d.getTime() / 1000 : undefine
 
 /** One StartImageScan the sandbox answered, and what it answered. */
 export interface ScanRequestRecord {
+  /** The registry (account) of the repository. */
+  registryId: string;
   repositoryName: string;
   imageDigest: string;
   outcome: string;
@@ -30,14 +32,13 @@ export interface ScanRequestRecord {
 
 /** The AWS JSON 1.1 operation handlers over the store and the scan simulation. */
 export class EcrApi {
-  /** Every StartImageScan answered, in order, with what it answered. */
-  readonly scanRequests: ScanRequestRecord[] = [];
-
   constructor(
     private readonly options: EcrOptions,
     private readonly store: EcrImageStore,
     private readonly scans: ScanSimulator,
     private readonly onImageAction: (event: EcrImageActionEvent) => void = () => {},
+    /** Every StartImageScan answered, in order, with what it answered (shared by the registries of a sandbox). */
+    readonly scanRequests: ScanRequestRecord[] = [],
   ) {}
 
   /** The JSON 1.1 operations, by name, taking and returning plain JSON. */
@@ -212,6 +213,7 @@ export class EcrApi {
   private recordScanRequest(input: Record<string, unknown>, outcome: string): void {
     const imageId = (input.imageId ?? {}) as { imageDigest?: string };
     this.scanRequests.push({
+      registryId: this.options.accountId,
       repositoryName: String(input.repositoryName),
       imageDigest: String(imageId.imageDigest),
       outcome,

@@ -10,6 +10,19 @@ export interface IamPrincipal {
   arn: string;
   roleName: string;
   policies: readonly PolicyDocument[];
+  /**
+   * Temporary credentials (STS AssumeRole's): the session token the SDK must send with the access key (as
+   * `x-amz-security-token`), and when they stop working (epoch ms, the sandbox's clock). Absent for the local
+   * functions' keys, which the sandbox takes without a token and never expires.
+   */
+  sessionToken?: string;
+  expiresAt?: number;
+}
+
+/** The account of an ARN (its fifth field), or undefined when the ARN names none ("*", an S3 bucket). */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(":")[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /** One authorization the sandbox decided: who asked for which action on which resource, and the answer. */
@@ -26,11 +39,14 @@ export interface IamDecisionRecord {
   at: number;
 }
 
-/** A denied request: whose, what, and whether a Deny said so or nothing allowed it. */
+/**
+ * A denied request: whose, what, and why — a Deny said so, no identity-based policy allowed it, or (the resource
+ * being in another account) no resource-based policy of that account allowed it.
+ */
 export interface Denial {
   principal: IamPrincipal;
   request: AuthorizationRequest;
-  reason: "explicit-deny" | "implicit-deny";
+  reason: "explicit-deny" | "implicit-deny" | "no-resource-policy";
 }
 
 /** The access key id of a SigV4-signed request: `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/…`. */
@@ -41,8 +57,9 @@ export function accessKeyIdOf(authorization: string | undefined): string | undef
 /**
  * AWS's words for a denied request (IAM User Guide, "Troubleshoot access denied error messages"):
  * "User: <session ARN> is not authorized to perform: <action> on resource: <ARN> because no identity-based policy
- * allows the <action> action", or "… with an explicit deny in an identity-based policy". Services spell the action
- * their own way (SQS lower-cases it, SNS upper-cases the prefix): `spelling` says how.
+ * allows the <action> action", "… with an explicit deny in an identity-based policy", or, for a resource of another
+ * account, "… because no resource-based policy allows the <action> action". Services spell the action their own
+ * way (SQS lower-cases it, SNS upper-cases the prefix): `spelling` says how.
  */
 export function notAuthorizedMessage(
   denial: Denial,
@@ -52,8 +69,34 @@ export function notAuthorizedMessage(
   const why =
     denial.reason === "explicit-deny"
       ? "with an explicit deny in an identity-based policy"
-      : `because no identity-based policy allows the ${action} action`;
+      : denial.reason === "no-resource-policy"
+        ? `because no resource-based policy allows the ${action} action`
+        : `because no identity-based policy allows the ${action} action`;
   return `User: ${denial.principal.arn} is not authorized to perform: ${action} on resource: ${denial.request.resource} ${why}`;
+}
+
+/**
+ * The decision on one request of a principal (pure). Within its account, its identity-based policies decide (IAM
+ * User Guide, "Policy evaluation logic"). On a resource of another account both sides must allow: the identity-based
+ * policy in the caller's account and a resource-based policy in the resource's (a role's trust policy, a registry's
+ * or repository's policy) — "Cross-account policy evaluation logic"
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html). An
+ * explicit Deny of the caller's policies is named first; then the missing resource-based policy, as AWS names it
+ * ("User: … is not authorized to perform: ecr:DescribeRepositories on resource: arn:aws:ecr:…:<other
+ * account>:repository/* because no resource-based policy allows the ecr:DescribeRepositories action").
+ */
+export function decide(
+  principal: IamPrincipal,
+  request: AuthorizationRequest,
+): { allowed: true } | { allowed: false; reason: Denial["reason"] } {
+  const identity = evaluate(principal.policies, request);
+  if (!identity.allowed && identity.reason === "explicit-deny") return identity;
+  const resourceAccount = accountOfArn(request.resource);
+  const crossAccount = resourceAccount !== undefined && resourceAccount !== accountOfArn(principal.arn);
+  if (crossAccount && request.resourcePolicyAllows !== true) {
+    return { allowed: false, reason: "no-resource-policy" };
+  }
+  return identity.allowed ? { allowed: true } : identity;
 }
 
 /**
@@ -86,7 +129,7 @@ export class IamAuthorizer {
   ): Denial | undefined {
     const principal = this.principal(call.accessKeyId);
     for (const request of requests) {
-      const decision = principal ? evaluate(principal.policies, request) : undefined;
+      const decision = principal ? decide(principal, request) : undefined;
       const allowed = decision ? decision.allowed : true;
       this.decisions.push({
         accessKeyId: call.accessKeyId ?? "",

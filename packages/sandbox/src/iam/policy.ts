@@ -36,6 +36,12 @@ export interface AuthorizationRequest {
   action: string;
   resource: string;
   context?: Readonly<Record<string, string>>;
+  /**
+   * Whether the resource's own policy (a role's trust policy) allows the caller: needed, besides the caller's
+   * identity-based policy, when the resource is in another account (authorizer.ts, `decide`). Undefined when the
+   * resource has no policy, as the sandbox's ECR registries and repositories have none.
+   */
+  resourcePolicyAllows?: boolean;
 }
 
 export type PolicyDecision =
@@ -99,7 +105,7 @@ function likeSource(pattern: string): string {
 }
 
 /** Whether a statement's Condition holds for the request's context. */
-function conditionHolds(
+export function conditionHolds(
   condition: PolicyStatement["Condition"],
   context: Readonly<Record<string, string>>,
 ): boolean {
