@@ -28,6 +28,18 @@ locals {
   )
   config_accounts = { for key, entries in { accounts = local.account_entries } : key => entries if local.multi_account || var.hub_account_name != null }
 
+  # reporters[].accounts items that name no account the document covers (core's schema refuses them at cold start;
+  # the plan says so first, naming each). Without `accounts` only 12-digit ids are accepted.
+  covered_account_keys = flatten([for entry in local.account_entries : compact([entry.accountId, try(entry.name, "")])])
+  reporter_account_routes = concat(
+    [for name, reporter in var.reporters : { where = "reporters.${name}.accounts", items = reporter.accounts } if reporter != null && try(reporter.accounts, null) != null],
+    [for i, reporter in local.custom_reporters : { where = "custom_reporters[${i}].accounts", items = reporter.accounts } if reporter.accounts != null],
+  )
+  uncovered_reporter_accounts = flatten([for route in local.reporter_account_routes : concat(
+    length(route.items) == 0 ? ["${route.where}: [] (leave accounts out to route every account)"] : [],
+    [for item in route.items : "${route.where}: \"${item}\"" if length(local.config_accounts) > 0 ? !contains(local.covered_account_keys, item) : !can(regex("^[0-9]{12}$", item))],
+  )])
+
   # Every function reads ECR (schedule-scans and send-digests list repositories and images, scan-images scans,
   # report-findings reads findings), so every one may assume the member roles, and only those (iam.tf,
   # shared_statements).

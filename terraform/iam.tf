@@ -482,6 +482,11 @@ resource "aws_iam_role_policy" "schedule_scans" {
     }
 
     precondition {
+      condition     = length(local.uncovered_reporter_accounts) == 0
+      error_message = "Reporters are routed to accounts this deployment does not cover: ${join(", ", local.uncovered_reporter_accounts)}. An item of accounts is the account_id or name of an entry of member_accounts, hub_account_name or the hub's own account id (when include_hub_account), or, without member_accounts, a 12-digit account id."
+    }
+
+    precondition {
       condition     = var.hub_account_name == null || !contains(compact(var.member_accounts[*].name), coalesce(var.hub_account_name, "-"))
       error_message = "hub_account_name is also the name of an entry of member_accounts: names must be unique, reporters[].accounts uses them."
     }

@@ -250,17 +250,6 @@ variable "reporters" {
     error_message = "reporters.<name>.min_severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNDEFINED (upper case), or null for every report."
   }
 
-  # The functions would refuse the document at cold start (core's schema); said at plan time instead, naming the item.
-  validation {
-    condition = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.accounts == null ? true : (
-      length(reporter.accounts) > 0 && alltrue([for item in reporter.accounts : contains(concat(
-        var.member_accounts[*].account_id, [for m in var.member_accounts : m.name if m.name != null],
-        var.hub_account_name == null ? [] : [var.hub_account_name],
-      ), item) || can(regex("^[0-9]{12}$", item))])
-    ))])
-    error_message = "reporters.<name>.accounts must be a non-empty list of account ids or names of the accounts this deployment covers (member_accounts' account_id or name, hub_account_name, or a 12-digit id for the hub's own account): ${try(join(", ", flatten([for name, reporter in var.reporters : [for item in coalesce(try(reporter.accounts, null), []) : "reporters.${name}.accounts: \"${item}\"" if !(contains(concat(var.member_accounts[*].account_id, [for m in var.member_accounts : m.name if m.name != null], var.hub_account_name == null ? [] : [var.hub_account_name]), item) || can(regex("^[0-9]{12}$", item)))]])), "")}."
-  }
-
   validation {
     condition     = alltrue([for name, reporter in var.reporters : reporter == null ? true : (reporter.notify == null ? true : contains(["changes", "always"], reporter.notify))])
     error_message = "reporters.<name>.notify must be \"changes\" (send what changed, the default when null) or \"always\" (every due report)."

@@ -138,9 +138,9 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
     "aws_iam_role_policy.schedule_scans: include_hub_account = false needs member_accounts",
   ],
   reporter_routed_to_an_unknown_account: [
-    "var.reporters: reporters.<name>.accounts must be",
-    "var.custom_reporters: custom_reporters must be a list of objects",
+    "aws_iam_role_policy.schedule_scans: Reporters are routed to accounts this deployment does not cover",
   ],
+  custom_reporter_accounts_not_a_list: ["var.custom_reporters: custom_reporters must be a list of objects"],
   // modules/member-account
   member_module_hub_id_not_12_digits_user_arn_short_external_id_long_role_name_path_boundary_bus_name: [
     "var.hub_account_id",

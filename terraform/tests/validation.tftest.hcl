@@ -352,15 +352,30 @@ run "reporter_routed_to_an_unknown_account" {
 
   variables {
     member_accounts = [{ account_id = "210987654321", name = "team-a" }]
-    reporters       = { sns = { accounts = ["team-b"] } }
+    reporters       = { sns = { accounts = ["team-b", "999999999999"] } }
     custom_reporters = [{
       package   = "acme-pager"
       layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-pager:1"
-      accounts  = "team-a"
+      accounts  = ["team-zzz"]
     }]
   }
 
-  expect_failures = [var.reporters, var.custom_reporters]
+  expect_failures = [aws_iam_role_policy.schedule_scans]
+}
+
+# A custom reporter's accounts that is not a list of strings.
+run "custom_reporter_accounts_not_a_list" {
+  command = plan
+
+  variables {
+    custom_reporters = [{
+      package   = "acme-pager"
+      layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:acme-pager:1"
+      accounts  = "123456789012"
+    }]
+  }
+
+  expect_failures = [var.custom_reporters]
 }
 
 # modules/member-account: every input it checks on its own, each given a value it refuses.
