@@ -146,8 +146,9 @@ export interface ScanReport {
   /** The 12-digit id of the account whose registry holds the image (its registryId). */
   account: string;
   /**
-   * The `name` the configuration's `accounts` gives that account ([8/8]); absent without one. Reporters show both
-   * with the view kit's `accountLabel`.
+   * The `name` the configuration's `accounts` gives that account ([8/8]), or its id when the list does not name it
+   * (so subjects name the account in every multi-account deployment); absent without `accounts`. Reporters show
+   * both with the view kit's `accountLabel`.
    */
   accountName?: string;
   region: string;

@@ -121,7 +121,8 @@ describe("assumedRoleCredentials", () => {
 describe("AccountAccess", () => {
   /** What the stand-in for ECR saw: the access key of each request, and the registryId asked for. */
   const seen: { accessKeyId: string | undefined; registryId?: string }[] = [];
-  let expireNext = 0;
+  /** Access keys whose session ECR answers as expired. */
+  const expiredKeys = new Set<string>();
   let server: Server;
   let endpoint = "";
 
@@ -137,13 +138,10 @@ describe("AccountAccess", () => {
   beforeAll(async () => {
     server = createServer(async (req, res) => {
       const input = JSON.parse((await body(req)) || "{}") as { registryId?: string };
-      seen.push({
-        accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1],
-        registryId: input.registryId,
-      });
+      const accessKeyId = /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1];
+      seen.push({ accessKeyId, registryId: input.registryId });
       res.setHeader("content-type", "application/x-amz-json-1.1");
-      if (expireNext > 0) {
-        expireNext -= 1;
+      if (accessKeyId && expiredKeys.has(accessKeyId)) {
         res.statusCode = 400;
         res.end(
           JSON.stringify({
@@ -161,7 +159,7 @@ describe("AccountAccess", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   afterEach(() => {
     seen.length = 0;
-    expireNext = 0;
+    expiredKeys.clear();
   });
 
   function access(accounts: ConstructorParameters<typeof AccountAccess>[0]) {
@@ -218,15 +216,29 @@ describe("AccountAccess", () => {
   it("assumes the role again after an expired-token answer and retries the call once", async () => {
     const { made, mock } = access([{ accountId: PROD, roleArn: ROLE }]);
     await list(made, PROD);
-    expireNext = 1;
+    expiredKeys.add("ASIAMEMBER1");
     await list(made, PROD);
     expect(seen.map((s) => s.accessKeyId)).toEqual(["ASIAMEMBER1", "ASIAMEMBER1", "ASIAMEMBER2"]);
     expect(mock.commandCalls(AssumeRoleCommand)).toHaveLength(2);
   });
 
+  it("assumes the role once for calls that all met the same expired credentials at once", async () => {
+    const { made, mock } = access([{ accountId: PROD, roleArn: ROLE }]);
+    await list(made, PROD);
+    expiredKeys.add("ASIAMEMBER1");
+    await Promise.all([list(made, PROD), list(made, PROD), list(made, PROD)]);
+    expect(mock.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    // Three refused with the old session, three retried with the one new session.
+    expect(seen.map((s) => s.accessKeyId).sort()).toEqual([
+      ...Array(4).fill("ASIAMEMBER1"),
+      ...Array(3).fill("ASIAMEMBER2"),
+    ]);
+  });
+
   it("gives up after one retry when the new credentials are refused too", async () => {
     const { made } = access([{ accountId: PROD, roleArn: ROLE }]);
-    expireNext = 2;
+    expiredKeys.add("ASIAMEMBER1");
+    expiredKeys.add("ASIAMEMBER2");
     const error = await list(made, PROD).catch((e: unknown) => e);
     expect(isExpiredTokenError(error)).toBe(true);
     expect(seen).toHaveLength(2);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { accountNameOf, coveredAccounts, isAccountRouted, lookUpAccount } from "../src/accounts/accounts.js";
+import {
+  accountNameOf,
+  coveredAccounts,
+  isAccountRouted,
+  lookUpAccount,
+  reportAccountName,
+} from "../src/accounts/accounts.js";
 import { parseConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/errors.js";
 import { emptySeverityCounts } from "../src/model.js";
@@ -177,5 +183,21 @@ describe("routing and naming by account", () => {
   it("labels an account by name and id, or by id alone", () => {
     expect(accountLabel({ account: PROD, accountName: "prod" })).toBe(`prod (${PROD})`);
     expect(accountLabel({ account: PROD })).toBe(PROD);
+    expect(accountLabel({ account: PROD, accountName: PROD })).toBe(PROD);
+  });
+
+  it("names a report's account by its name, by its id when listed unnamed, and not at all without accounts", () => {
+    const config = parseConfig(
+      {
+        accounts: [
+          { accountId: HUB, name: "hub" },
+          { accountId: PROD, roleArn: role(PROD) },
+        ],
+      },
+      "t",
+    );
+    expect(reportAccountName(config, HUB)).toBe("hub");
+    expect(reportAccountName(config, PROD)).toBe(PROD);
+    expect(reportAccountName(parseConfig({}, "t"), PROD)).toBeUndefined();
   });
 });

@@ -373,6 +373,28 @@ describe("sendDigests across accounts", () => {
     ]);
   });
 
+  it("refuses one gateway for every account under `accounts`: it would read members with one account's credentials", async () => {
+    const table = await freshTable();
+    await expect(
+      sendDigests({
+        gateway: gateway([API]),
+        ledger: table.ledger,
+        digestLedger: table.digestLedger,
+        reporters: [route("sns").loaded],
+        config: {
+          accounts,
+          repositories: {},
+          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+        },
+        account: REGISTRY,
+        region: "eu-west-1",
+        now: NOW,
+        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+        logger: recordingLogger(),
+      }),
+    ).rejects.toThrow("gateway must be a function of the account id");
+  });
+
   it("fails the run when the deployment's own registry (no accounts) cannot be read", async () => {
     const table = await freshTable();
     const failing = {

@@ -1,7 +1,6 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
-  accountNameOf,
   type Config,
   createLogger,
   forgetDeletedImage,
@@ -13,6 +12,7 @@ import {
   planReportJobs,
   type ReportQueueMessage,
   type ReportRequest,
+  reportAccountName,
   runReportJob,
   toReporterLogger,
 } from "@ecr-scan-reporter/core";
@@ -113,7 +113,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
         runReportJob(job, {
           ...deps,
           ecr: access.ecr(job.event.registryId),
-          accountName: accountNameOf(config, job.event.registryId),
+          accountName: reportAccountName(config, job.event.registryId),
         }),
       ),
     ),

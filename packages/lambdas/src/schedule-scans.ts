@@ -34,14 +34,20 @@ function scanMessagesOf(selection: AccountSelection, runId: string): ScanReposit
   }));
 }
 
-/** The scan type of each reached registry, for the KEV step's messages; BASIC for one the run could not read. */
-function scanTypeByRegistry(reached: readonly AccountSelection[]): (registryId: string) => ScanType {
+/**
+ * The scan type of each reached registry, for the KEV step's messages. Without `accounts`, the one registry's (an
+ * image's registryId there is always its own); under `accounts`, BASIC for a registry the run could not read.
+ */
+function scanTypeByRegistry(
+  reached: readonly AccountSelection[],
+  multiAccount: boolean,
+): (registryId: string) => ScanType {
   const byRegistry = new Map<string, ScanType>();
   for (const selection of reached) {
     for (const r of selection.repositories) byRegistry.set(r.registryId, selection.scanType);
     if (selection.account.accountId) byRegistry.set(selection.account.accountId, selection.scanType);
   }
-  const only = reached.length === 1 ? reached[0]?.scanType : undefined;
+  const only = !multiAccount && reached.length === 1 ? reached[0]?.scanType : undefined;
   return (registryId) => byRegistry.get(registryId) ?? only ?? "BASIC";
 }
 
@@ -62,6 +68,10 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
   const access: AccountAccess = getAccountAccess(config);
 
   const { reached, unreachable } = await selectAccountsRepositories(access, config);
+  // Without `accounts` the registry is the deployment's own: not reading it fails the run (Lambda retries it), as
+  // before, and before anything is queued.
+  const ownRegistryUnread = config.accounts ? undefined : unreachable[0];
+  if (ownRegistryUnread) throw ownRegistryUnread.error;
   for (const { account, reason, retryable } of unreachable) {
     logger.error("account not reachable; its repositories are not scanned this run", {
       accountId: account.accountId,
@@ -79,7 +89,7 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
     config,
     env: process.env,
     sqs,
-    scanType: scanTypeByRegistry(reached),
+    scanType: scanTypeByRegistry(reached, config.accounts !== undefined),
     logger: toReporterLogger(logger),
   });
 
@@ -123,8 +133,5 @@ export async function handler(_event: unknown, context?: Pick<Context, "awsReque
   metrics.publishStoredMetrics();
 
   if (sent.failed.length > 0) throw new QueueSendError(sent.failed);
-  // Without `accounts` the registry is the deployment's own: not reading it is the run's failure, as before.
-  const ownRegistryUnread = config.accounts ? undefined : unreachable[0];
-  if (ownRegistryUnread) throw ownRegistryUnread.error;
   return summary;
 }

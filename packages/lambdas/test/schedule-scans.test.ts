@@ -71,6 +71,18 @@ describe("schedule-scans handler", () => {
     expect(summary).toMatchObject({ scanType: "ENHANCED", messagesSent: 0 });
   });
 
+  it("fails the run before queueing anything when its own registry cannot be read (no accounts list)", async () => {
+    ecr.on(DescribeRepositoriesCommand).rejects(
+      Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client" }),
+    );
+    // With the ledger, the KEV step would queue escalations: it must not run for a run that fails.
+    vi.stubEnv("LEDGER_TABLE_NAME", "ledger");
+    vi.stubEnv("REPORT_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/report");
+    await expect(invoke()).rejects.toThrow("Rate exceeded");
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(dynamodb.calls()).toHaveLength(0);
+  });
+
   it("fails the run, naming the repositories, when SQS refuses some entries", async () => {
     sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
       Successful: input.Entries.filter((e) => e.Id !== "1").map((e) => ({

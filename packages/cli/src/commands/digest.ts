@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type ECRClient, GetRegistryScanningConfigurationCommand } from "@aws-sdk/client-ecr";
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
+  AccountAccess,
   type BuildDigestsOptions,
   buildDigests,
   type Config,
@@ -10,7 +11,6 @@ import {
   createPackageResolver,
   type Digest,
   type DigestOutcome,
-  EcrGateway,
   intelFromEnvironment,
   LEDGER_TABLE_ENV,
   type LoadedReporter,
@@ -122,10 +122,12 @@ export async function digestCommand(config: Config, options: DigestOptions): Pro
     createPackageResolver(options.reportersDir ?? join(process.cwd(), "node_modules")),
   );
   const ecr = createEcrClient();
+  // Each account's registry with its own credentials (a member's role assumed with the caller's), as send-digests.
+  const access = new AccountAccess(config.accounts);
   const ledgers = openDigestLedgers(tableName, process.env, deps.logger);
   const now = new Date();
   const build: BuildDigestsOptions = {
-    gateway: new EcrGateway(ecr),
+    gateway: (accountId) => access.gateway(accountId),
     ledger: ledgers.ledger,
     digestLedger: ledgers.digestLedger,
     reporters,

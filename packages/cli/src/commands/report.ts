@@ -9,7 +9,6 @@ import {
 import { BUILT_IN_REPORTERS } from "@ecr-scan-reporter/built-in-reporters";
 import {
   AccountAccess,
-  accountNameOf,
   type Config,
   ConfigError,
   checkSecretReferences,
@@ -25,6 +24,7 @@ import {
   ledgerFromEnvironment,
   loadReporters,
   type ReportImageDeps,
+  reportAccountName,
   reportImage,
   type ScanReport,
   shortDigest,
@@ -179,7 +179,7 @@ export async function buildImageReport(
     : createEcrClient();
   const detail = await describeImage(ecr, reference, ref, deps.account?.accountId);
   const registryId = deps.account?.accountId ?? detail.registryId ?? "";
-  const accountName = deps.account ? deps.account.name : accountNameOf(config, registryId);
+  const accountName = reportAccountName(config, registryId);
   const image: ReportedImage = {
     repository: ref.repositoryName,
     digest: detail.imageDigest ?? "",

@@ -123,11 +123,12 @@ export class AccountAccess {
   private withExpiredTokenRetry(client: ECRClient, credentials: AssumedRoleCredentials): ECRClient {
     client.middlewareStack.add(
       (next) => async (args) => {
+        const signedWith = credentials.generation();
         try {
           return await next(args);
         } catch (error) {
           if (!isExpiredTokenError(error)) throw error;
-          credentials.invalidate();
+          credentials.invalidate(signedWith);
           return next(args);
         }
       },

@@ -46,6 +46,16 @@ export function accountNameOf(config: Pick<Config, "accounts">, accountId: strin
   return config.accounts?.find((entry) => entry.accountId === accountId)?.name;
 }
 
+/**
+ * The name a report shows for its account: the configuration's `name`, or — when the configuration lists `accounts`
+ * without naming this one — the id itself, so that subjects and titles name the account in every multi-account
+ * deployment (two unnamed accounts' `team/api:v1` never read the same). Undefined without `accounts`.
+ */
+export function reportAccountName(config: Pick<Config, "accounts">, accountId: string): string | undefined {
+  if (!config.accounts) return undefined;
+  return accountNameOf(config, accountId) ?? accountId;
+}
+
 /** Whether a reporter entry's `accounts` filter (ids or names) lets a report of this account through. */
 export function isAccountRouted(
   filter: readonly string[] | undefined,

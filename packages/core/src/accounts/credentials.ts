@@ -20,15 +20,18 @@ export class AccountUnreachableError extends EcrScanReporterError {
   readonly retryable: boolean;
 
   constructor(accountId: string, roleArn: string, cause: unknown) {
+    const retryable = isRetryableAwsError(cause);
     super(
       "ACCOUNT_UNREACHABLE",
       `cannot assume ${roleArn} for account ${accountId}: ${describeError(cause)}. ` +
-        "Apply terraform/modules/member-account in that account, with hub_role_arns naming this deployment's function roles (and the same external_id).",
+        (retryable
+          ? "STS could not answer now; it is tried again."
+          : "Apply terraform/modules/member-account in that account, with hub_role_arns naming this deployment's function roles (and the same external_id)."),
       { cause },
     );
     this.accountId = accountId;
     this.roleArn = roleArn;
-    this.retryable = isRetryableAwsError(cause);
+    this.retryable = retryable;
   }
 }
 
@@ -36,7 +39,13 @@ export class AccountUnreachableError extends EcrScanReporterError {
 export interface AssumedRoleCredentials extends AwsCredentialIdentityProvider {
   /** Tells the SDK not to memoize it again (its own memo could not be invalidated after an ExpiredToken answer). */
   memoized: true;
-  invalidate(): void;
+  /** Which credentials are cached: it changes with every AssumeRole, so a caller can tell stale from fresh. */
+  generation(): number;
+  /**
+   * Drops the cached credentials, so that the next call assumes the role again; with `generation`, only if they are
+   * still the ones of that generation (a concurrent retry may have renewed them already: one AssumeRole, not N).
+   */
+  invalidate(generation?: number): void;
 }
 
 export interface AssumedRoleTarget {
@@ -58,6 +67,7 @@ export function assumedRoleCredentials(
   const now = options.now ?? Date.now;
   let cached: AwsCredentialIdentity | undefined;
   let pending: Promise<AwsCredentialIdentity> | undefined;
+  let generation = 0;
 
   const fresh = (credentials: AwsCredentialIdentity) =>
     !credentials.expiration || credentials.expiration.getTime() - now() > CREDENTIALS_REFRESH_MARGIN_MS;
@@ -97,6 +107,7 @@ export function assumedRoleCredentials(
     pending ??= assume()
       .then((credentials) => {
         cached = credentials;
+        generation += 1;
         return credentials;
       })
       .finally(() => {
@@ -105,8 +116,9 @@ export function assumedRoleCredentials(
     return pending;
   }) as AssumedRoleCredentials;
   provider.memoized = true;
-  provider.invalidate = () => {
-    cached = undefined;
+  provider.generation = () => generation;
+  provider.invalidate = (of?: number) => {
+    if (of === undefined || of === generation) cached = undefined;
   };
   return provider;
 }

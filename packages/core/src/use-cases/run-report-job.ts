@@ -24,7 +24,9 @@ export type ReportJobOutcome =
   | "ledger-retry"
   | "awaiting-findings"
   /** A KEV escalation whose CVE ids are in none of the image's current findings (fixed, or rescanned since). */
-  | "not-escalated";
+  | "not-escalated"
+  /** The image's account could not be entered (its member role): retried by SQS, then dead-lettered. */
+  | "account-unreachable";
 
 export interface ReportJobResult {
   /** Message ids SQS must deliver again (none when everything is settled). */
@@ -107,6 +109,15 @@ export async function runReportJob(job: ReportJob, deps: ReportJobDeps): Promise
         error: describeError(error),
       });
       return { retry: job.messageIds, outcome: "fetch-retry" };
+    }
+    // A member role that cannot be assumed (missing, trust not matching) is fixed by someone: the message goes back
+    // to SQS and, after the queue's maxReceiveCount, to its dead-letter queue to be redriven then, never dropped.
+    if ((error as { code?: unknown }).code === "ACCOUNT_UNREACHABLE") {
+      logger.error("account not reachable; the report waits in the queue, then in its dead-letter queue", {
+        ...image,
+        error: describeError(error),
+      });
+      return { retry: job.messageIds, outcome: "account-unreachable" };
     }
     logger.error("could not fetch findings; dropping the message", { ...image, error: describeError(error) });
     return { retry: [], outcome: "fetch-failed" };

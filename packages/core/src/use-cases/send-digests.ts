@@ -190,8 +190,13 @@ async function gatherInputs(
   result: ReadCounts,
 ): Promise<DigestInputs> {
   const { ledger, digestLedger, now } = options;
+  // One gateway signs with one account's credentials: under `accounts` it would read members with the wrong ones.
+  if (options.config.accounts && typeof options.gateway !== "function") {
+    throw new TypeError("sendDigests: under `accounts`, gateway must be a function of the account id");
+  }
   const gatewayOf = (accountId?: string) =>
     typeof options.gateway === "function" ? options.gateway(accountId) : options.gateway;
+
   const anyRoute = (registryId: string, name: string) =>
     routes.some(
       ({ entry }) =>

@@ -26,7 +26,9 @@ export interface AccountRef {
 
 /** How reports name an account: `name (123456789012)`, or the id alone. Plain text: each target escapes it. */
 export function accountLabel(report: AccountRef): string {
-  return report.accountName ? `${report.accountName} (${report.account})` : report.account;
+  return report.accountName && report.accountName !== report.account
+    ? `${report.accountName} (${report.account})`
+    : report.account;
 }
 
 /**
@@ -38,8 +40,9 @@ export function accountShortLabel(ref: AccountRef): string {
 }
 
 /**
- * The account a subject or title names: its `name`, only when the configuration gives one ([8/8]). A deployment
- * without `accounts` (one account, no names) keeps its subjects as they were; the body always shows the account.
+ * The account a subject or title names ([8/8]): its `name`, or its id when `accounts` does not name it
+ * (report-findings sets `accountName` to the id then). A deployment without `accounts` keeps its subjects as they
+ * were; the body always shows the account.
  */
 export function subjectAccount(ref: AccountRef): string | undefined {
   return ref.accountName || undefined;
