@@ -162,6 +162,8 @@ describe("a KEV escalation on the report path", () => {
     const ledger = await freshLedger();
     const quiet = reporter("sns", "changes");
     const loud = reporter("email", "always");
+    const every = reporter("github", "changes");
+    every.loaded.plugin.receives = "all";
     const logger = recordingLogger();
     const kevKnown: ThreatIntel = {
       lookUp: async (ids) => ({
@@ -172,7 +174,7 @@ describe("a KEV escalation on the report path", () => {
     };
     const deps = {
       ecr: new ECRClient({ region: "eu-west-1" }),
-      reporters: [quiet.loaded, loud.loaded],
+      reporters: [quiet.loaded, loud.loaded, every.loaded],
       policy: parseConfig({ thresholds: { HIGH: 0 } }, "test"),
       logger,
       requeue: async () => true,
@@ -203,7 +205,9 @@ describe("a KEV escalation on the report path", () => {
     });
     expect(loud.received).toHaveLength(2);
     const line = logger.logs.filter((l) => l.message === "report").at(-1);
-    expect(line?.extra?.held).toEqual({ email: "already-known-exploited" });
+    // The issue tracker's last report showed the mark too: no "now known exploited" comment.
+    expect(line?.extra?.held).toEqual({ email: "already-known-exploited", github: "already-known-exploited" });
+    expect(every.received).toHaveLength(2);
 
     // Re-queued under another send key (a crash before it was recorded): the quiet reporter was told too.
     const requeued = { ...escalation([LOG4SHELL]), queuedAt: "2026-03-09T07:00:00.000Z" };
