@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   accountNameOf,
+  accountOfArn,
   coveredAccounts,
+  hubEntryProblem,
   isAccountRouted,
   lookUpAccount,
   reportAccountName,
@@ -199,5 +201,30 @@ describe("routing and naming by account", () => {
     expect(reportAccountName(config, HUB)).toBe("hub");
     expect(reportAccountName(config, PROD)).toBe(PROD);
     expect(reportAccountName(parseConfig({}, "t"), PROD)).toBeUndefined();
+  });
+});
+
+describe("the hub's own entry", () => {
+  const entries = [
+    { accountId: PROD, roleArn: role(PROD) },
+    { accountId: HUB, name: "hub" },
+  ];
+
+  it("is the account the functions run in, or a problem naming the entry", () => {
+    expect(hubEntryProblem(entries, HUB)).toBeUndefined();
+    expect(hubEntryProblem(undefined, HUB)).toBeUndefined();
+    expect(hubEntryProblem(entries, DEV)).toEqual({
+      path: "accounts[1].accountId",
+      reason: `${HUB} has no roleArn, so it must be the account these functions run in (${DEV}): give it the roleArn of its member role, or correct the id`,
+    });
+  });
+
+  it("reads the account from a function's ARN", () => {
+    expect(accountOfArn(`arn:aws:lambda:eu-west-1:${HUB}:function:ecr-scan-reporter-schedule-scans`)).toBe(
+      HUB,
+    );
+    expect(accountOfArn(`arn:aws-cn:lambda:cn-north-1:${DEV}:function:x:live`)).toBe(DEV);
+    expect(accountOfArn(undefined)).toBeUndefined();
+    expect(accountOfArn("not-an-arn")).toBeUndefined();
   });
 });

@@ -96,7 +96,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   }
 
   const jobs = planReportJobs(requests);
-  const access = getAccountAccess(config);
+  const access = getAccountAccess(config, context);
   const deps = {
     reporters,
     policy: config,

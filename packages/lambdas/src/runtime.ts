@@ -2,10 +2,13 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
 import {
   AccountAccess,
+  accountOfArn,
   type Config,
+  ConfigError,
   createIntelMemo,
   EcrScanReporterError,
   type FindingsLedger,
+  hubEntryProblem,
   intelFromEnvironment,
   type LedgerLogger,
   type LedgerThreatIntel,
@@ -74,9 +77,13 @@ const accessByConfig = new WeakMap<Config, AccountAccess>();
  * The ECR clients of every account the configuration covers, made once per cold start (and again only if the
  * configuration is reloaded): member credentials are then assumed once an hour per account, not once per invocation.
  */
-export function getAccountAccess(config: Config): AccountAccess {
+export function getAccountAccess(config: Config, context?: { invokedFunctionArn?: string }): AccountAccess {
   let access = accessByConfig.get(config);
   if (!access) {
+    // A hand-written hub entry naming another account fails the invocation (retried, then dead-lettered), never read.
+    const ownAccountId = accountOfArn(context?.invokedFunctionArn);
+    const problem = ownAccountId ? hubEntryProblem(config.accounts, ownAccountId) : undefined;
+    if (problem) throw new ConfigError([problem], "the functions' configuration");
     access = new AccountAccess(config.accounts);
     accessByConfig.set(config, access);
   }

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
+  type AccountAccess,
   addScanRunCounts,
   type Config,
   createLogger,
@@ -30,7 +31,12 @@ const processor = new BatchProcessor(EventType.SQS);
 const ledger = createLedger(toReporterLogger(logger));
 
 /** Scans one repository message; throws only for what a retry can mend, so SQS redelivers just that message. */
-async function scanOneRepository(record: SQSRecord, config: Config, total: { counts: ScanRunCounts }) {
+async function scanOneRepository(
+  record: SQSRecord,
+  config: Config,
+  access: AccountAccess,
+  total: { counts: ScanRunCounts },
+) {
   let message: ReturnType<typeof parseScanRepositoryMessage>;
   try {
     message = parseScanRepositoryMessage(record.body);
@@ -56,7 +62,7 @@ async function scanOneRepository(record: SQSRecord, config: Config, total: { cou
   };
   try {
     // The registry's own account: a member's role under `accounts`, never the hub's credentials for it.
-    const gateway = getAccountAccess(config).gateway(message.registryId);
+    const gateway = access.gateway(message.registryId);
     const { plan, started, counts } = await scanRepository(gateway, message.repositoryName, {
       ...planOptionsOf(config.scan, message, new Date()),
       ledger,
@@ -139,10 +145,11 @@ async function recordCoverage(
 export async function handler(event: SQSEvent, context?: Context) {
   if (context) logger.addContext(context);
   const config = await getConfig();
+  const access = getAccountAccess(config, context);
   const total = { counts: emptyScanRunCounts() };
   const response = await processPartialResponse(
     event,
-    (record: SQSRecord) => scanOneRepository(record, config, total),
+    (record: SQSRecord) => scanOneRepository(record, config, access, total),
     processor,
     { context, throwOnFullBatchFailure: false },
   );

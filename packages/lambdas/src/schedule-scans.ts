@@ -59,13 +59,16 @@ function scanTypeByRegistry(
  * refreshed, and one report queued per image in use whose findings have a CVE id newly on it (kev-escalation.ts);
  * that step never fails the run.
  */
-export async function handler(_event: unknown, context?: Pick<Context, "awsRequestId">) {
+export async function handler(
+  _event: unknown,
+  context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "invokedFunctionArn">>,
+) {
   // Powertools' addContext reads the context's fields: without one (a local or test invocation) it would throw.
   if (context) logger.addContext(context as Context);
   const config: Config = await getConfig();
   const queueUrl = requireEnv("SCAN_QUEUE_URL", "it names the queue scan-images reads");
   const runId = context?.awsRequestId ?? `run-${Date.now()}`;
-  const access: AccountAccess = getAccountAccess(config);
+  const access: AccountAccess = getAccountAccess(config, context);
 
   const { reached, unreachable } = await selectAccountsRepositories(access, config);
   // Without `accounts` the registry is the deployment's own: not reading it fails the run (Lambda retries it), as

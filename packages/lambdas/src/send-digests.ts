@@ -39,7 +39,7 @@ export async function handler(event: Partial<ScheduledEvent>, context?: Context)
   const scheduled = event.time ? new Date(event.time) : new Date();
   const now = Number.isNaN(scheduled.getTime()) ? new Date() : scheduled;
 
-  const access = getAccountAccess(config);
+  const access = getAccountAccess(config, context);
   const result = await sendDigests({
     gateway: (accountId) => access.gateway(accountId),
     ledger: ledgers.ledger,

@@ -144,6 +144,20 @@ describe("schedule-scans with accounts", () => {
     expect(summary).toMatchObject({ accounts: 3, accountsReached: 3, accountsUnreachable: [], selected: 3 });
   });
 
+  it("refuses at cold start a hub entry (no roleArn) that is not the account it runs in, reading nothing", async () => {
+    const { handler } = await import("../src/schedule-scans.js");
+    await expect(
+      handler(
+        {},
+        { awsRequestId: "run-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:999999999999:function:f" },
+      ),
+    ).rejects.toThrow(
+      /accounts\[0\]\.accountId: 123456789012 has no roleArn, so it must be the account these functions run in \(999999999999\)/,
+    );
+    expect(calls).toEqual([]);
+    expect(sts.commandCalls(AssumeRoleCommand)).toEqual([]);
+  });
+
   it("reports an account whose role cannot be assumed, and scans the others", async () => {
     const output = captureHandlerOutput();
     sts.on(AssumeRoleCommand, { RoleArn: role(DEV) }).rejects(

@@ -1,4 +1,5 @@
 import type { AccountEntry, Config } from "../config/schema.js";
+import type { ConfigProblem } from "../errors.js";
 
 /**
  * The RoleSessionName of every AssumeRole the hub makes: a member account's CloudTrail then names the product as
@@ -65,4 +66,28 @@ export function isAccountRouted(
   return filter.some(
     (item) => item === report.account || (report.accountName !== undefined && item === report.accountName),
   );
+}
+
+/**
+ * An entry without `roleArn` is read with the functions' own credentials, so it must be the account they run in:
+ * another id would be listed with the hub's credentials (AccessDenied, or — under a registry policy that allows it —
+ * exactly the read with the hub's credentials a member must never get), and GetRegistryScanningConfiguration would
+ * answer for the hub. The problem, naming the entry, or undefined.
+ */
+export function hubEntryProblem(
+  accounts: readonly AccountEntry[] | undefined,
+  ownAccountId: string,
+): ConfigProblem | undefined {
+  const index = (accounts ?? []).findIndex((entry) => !entry.roleArn && entry.accountId !== ownAccountId);
+  const entry = accounts?.[index];
+  if (!entry) return undefined;
+  return {
+    path: `accounts[${index}].accountId`,
+    reason: `${entry.accountId} has no roleArn, so it must be the account these functions run in (${ownAccountId}): give it the roleArn of its member role, or correct the id`,
+  };
+}
+
+/** The account id in a Lambda function's ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME), if it is one. */
+export function accountOfArn(arn: string | undefined): string | undefined {
+  return /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/.exec(arn ?? "")?.[1];
 }
