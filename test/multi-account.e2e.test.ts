@@ -418,6 +418,31 @@ describe("one hub deployment for several accounts (issue [8/8])", { timeout: TIM
         fn,
       ).toEqual([TEAM_A, TEAM_B]);
     }
+    // The retry-once path, call by call (sandbox.server.calls, in the order answered): ECR answered
+    // ExpiredTokenException to calls signed by an ended member session, and each was followed by a successful call of
+    // the same operation on the same account's registry signed by a session assumed after the end.
+    const accountOfSession = new Map(sandbox.sts.sessions.map((s) => [s.accessKeyId, accountOf(s.arn)]));
+    const newSessions = new Set(reassumed.flatMap((c) => (c.accessKeyId ? [c.accessKeyId] : [])));
+    const ecrCalls = sandbox.server.calls.filter((c) => c.service === "ecr");
+    const refused = ecrCalls.flatMap((call, index) =>
+      call.error === "ExpiredTokenException" && firstSessions.has(call.accessKeyId ?? "")
+        ? [{ call, index }]
+        : [],
+    );
+    expect(refused.length).toBeGreaterThan(0);
+    for (const { call, index } of refused) {
+      const account = accountOfSession.get(call.accessKeyId ?? "");
+      const retried = ecrCalls
+        .slice(index + 1)
+        .find(
+          (later) =>
+            later.operation === call.operation &&
+            later.status === 200 &&
+            newSessions.has(later.accessKeyId ?? "") &&
+            accountOfSession.get(later.accessKeyId ?? "") === account,
+        );
+      expect(retried, `${call.operation} in ${account} retried with a new session`).toBeDefined();
+    }
     // The run completed: the new images scanned in their registries and reported once each, nothing dead-lettered.
     const started = sandbox.ecr.scanRequests.filter((r) => r.outcome === "IN_PROGRESS");
     for (const [account, digests] of Object.entries(pushed))

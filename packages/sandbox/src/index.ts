@@ -65,10 +65,10 @@ export {
   notAuthorizedMessage,
 } from "./iam/authorizer.js";
 export {
-  DEFAULT_MEMBER_ROLE_NAME,
-  handWrittenMemberRolePolicy,
   hubFunctionRoleArns,
   memberRole,
+  memberTrustPolicy,
+  renderedMemberAccount,
 } from "./iam/member-account.js";
 export {
   FUNCTION_KEYS,
@@ -100,7 +100,6 @@ export {
   viaService,
 } from "./iam/requests.js";
 export {
-  memberTrustPolicy,
   roleArnOfSession,
   type TrustCaller,
   type TrustPolicyDocument,

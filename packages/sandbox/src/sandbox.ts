@@ -2,9 +2,8 @@ import { type DynamoDbOptions, DynamoDbSandbox } from "./dynamodb.js";
 import { type EcrRegistry, EcrSandbox } from "./ecr/sandbox.js";
 import type { EcrOptions } from "./ecr/types.js";
 import { accountOfArn, type Denial, type IamAuthorizer, notAuthorizedMessage } from "./iam/authorizer.js";
-import { hubFunctionRoleArns, memberRole } from "./iam/member-account.js";
+import { hubFunctionRoleArns, memberRole, memberTrustPolicy } from "./iam/member-account.js";
 import { ecrRequests, secretsManagerRequests, sqsRequests, ssmRequests } from "./iam/requests.js";
-import { memberTrustPolicy } from "./iam/trust.js";
 import { type IntelFeeds, type IntelFeedsOptions, startIntelFeeds } from "./intel-feeds.js";
 import { SecretsManagerSandbox, SsmSandbox } from "./parameters.js";
 import { AwsHttpServer, type ServerOptions } from "./server.js";
@@ -28,7 +27,7 @@ export interface SandboxOptions extends ServerOptions, Partial<Omit<EcrOptions, 
 
 /** How a member account is set up: what terraform/modules/member-account is applied with. */
 export interface MemberAccountOptions {
-  /** Its role's name (default: the member module's rendering's, else "ecr-scan-reporter-member"). */
+  /** Its role's name (default: the member module's rendering's). */
   roleName?: string;
   /** The ExternalId its role's trust requires (the module's `external_id`); none when absent. */
   externalId?: string;
@@ -48,8 +47,6 @@ export interface MemberAccount {
   externalId?: string;
   /** Mutable: a test can stop (or start) the forwarding of a member's events mid-run. */
   forwardEvents: boolean;
-  /** Whether the role's policy is the module's rendering (module-policies.json `memberAccount`), not the fallback. */
-  renderedPolicy: boolean;
 }
 
 export interface Sandbox {
@@ -69,7 +66,7 @@ export interface Sandbox {
   accounts: ReadonlyMap<string, MemberAccount>;
   /**
    * Registers a member account as terraform/modules/member-account sets one up: an empty registry of its own, and
-   * its role — the module's policy (module-policies.json `memberAccount`, else the same written by hand in
+   * its role — the module's rendered policy and trust policy (module-policies.json `memberAccount`,
    * iam/member-account.ts), trusting the hub's function roles and requiring the ExternalId when one is given.
    */
   addAccount(accountId: string, options?: MemberAccountOptions): MemberAccount;
@@ -95,6 +92,12 @@ export interface Sandbox {
   env(): Record<string, string>;
   close(): Promise<void>;
 }
+
+/** ECR operations with no registryId member: they always answer for the caller's own registry (ECR API reference). */
+const CALLERS_REGISTRY_ONLY = new Set([
+  "GetRegistryScanningConfiguration",
+  "PutRegistryScanningConfiguration",
+]);
 
 /** The account and region of a sandbox started without them: the ones its ARNs and the module's policies name. */
 export const SANDBOX_ACCOUNT = { accountId: "123456789012", region: "eu-west-1" } as const;
@@ -129,14 +132,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     operations: ecr.operations,
     // "If you do not specify a registry, the default registry is assumed" (every registryId of the ECR API
     // reference): the caller's own account's, the administrator's being the sandbox's. Filled in first, so that IAM
-    // authorizes the repository ARN of the registry the operation then acts on.
-    resolveInput: (input, principal) => ({
-      ...input,
-      registryId:
-        typeof input.registryId === "string"
-          ? input.registryId
-          : ((principal && accountOfArn(principal.arn)) ?? accountId),
-    }),
+    // authorizes the repository ARN of the registry the operation then acts on. The registry scanning configuration
+    // operations have no registryId member (API_GetRegistryScanningConfiguration, API_PutRegistryScanningConfiguration):
+    // they act on the caller's own registry whatever the input says.
+    resolveInput: (input, principal, operation) => {
+      const own = (principal && accountOfArn(principal.arn)) ?? accountId;
+      const named = typeof input.registryId === "string" && !CALLERS_REGISTRY_ONLY.has(operation);
+      return { ...input, registryId: named ? input.registryId : own };
+    },
+    // ECR's request rates are quotas of an account in a region (ECR User Guide, "Amazon ECR service quotas": "the
+    // maximum number of … requests that you can make per second in the current Region", service quotas being "for
+    // your AWS account"): each registry has its own rate-limit buckets.
+    rateLimitScope: (input) => String(input.registryId),
     authorization: (operation, input) =>
       ecrRequests(account, operation, input, { scanType: ecr.scanTypeOf(input.registryId) }),
   });
@@ -197,7 +204,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       role,
       ...(member.externalId !== undefined ? { externalId: member.externalId } : {}),
       forwardEvents: member.forwardEvents ?? true,
-      renderedPolicy: rendering.rendered,
     };
     accounts.set(memberId, added);
     return added;

@@ -25,12 +25,18 @@ export interface JsonService {
   accessDenied?: (denial: Denial) => AccessDeniedAnswer;
   /**
    * What the service makes of the input before anything else, knowing who signed it (undefined: the
-   * administrator): ECR's default registry is the caller's own account.
+   * administrator) and the operation: ECR's default registry is the caller's own account.
    */
   resolveInput?: (
     input: Record<string, unknown>,
     principal: IamPrincipal | undefined,
+    operation: string,
   ) => Record<string, unknown>;
+  /**
+   * What one rate-limit bucket covers, beyond its `service:Operation` (its resolved input's): ECR's request rates
+   * are quotas of an account (and region), so each registry has its own buckets. One bucket for all when absent.
+   */
+  rateLimitScope?: (input: Record<string, unknown>) => string;
 }
 
 /** How a JSON-protocol service answers a request IAM denied. */
@@ -58,7 +64,10 @@ export type RawHandler = (
 export interface ServerOptions {
   /** Added before each answer, to make the sandbox as slow as a real network (ms). */
   latencyMs?: number;
-  /** Requests per second allowed per `service:Operation`; above it the answer is a ThrottlingException. */
+  /**
+   * Requests per second allowed per `service:Operation` (per registry for ECR: `rateLimitScope`); above it the
+   * answer is a ThrottlingException.
+   */
   rateLimits?: Record<string, number>;
   port?: number;
   /** The sandbox's clock (epoch ms), which every answer's Date header states; the real clock when absent. */
@@ -71,6 +80,10 @@ export interface CallRecord {
   operation: string;
   status: number;
   at: number;
+  /** The access key id that signed it (JSON-protocol requests and refused credentials; none when unsigned). */
+  accessKeyId?: string;
+  /** The error answered (its `__type`, e.g. ExpiredTokenException), on those same requests; none on success. */
+  error?: string;
 }
 
 /** An error the sandbox answers on purpose, for tests of failure paths. */
@@ -84,19 +97,20 @@ export interface Fault {
   status?: number;
 }
 
-/** A token bucket per operation: `rate` tokens a second, bursts up to `rate`. */
+/** A token bucket per operation (and scope, e.g. an ECR registry): `rate` tokens a second, bursts up to `rate`. */
 class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly limits: Record<string, number>) {}
 
-  allow(key: string): boolean {
+  allow(key: string, scope?: string): boolean {
     const rate = this.limits[key];
     if (rate === undefined) return true;
     const now = performance.now();
-    const bucket = this.buckets.get(key) ?? { tokens: rate, at: now };
+    const bucketKey = scope === undefined ? key : `${key}@${scope}`;
+    const bucket = this.buckets.get(bucketKey) ?? { tokens: rate, at: now };
     bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
-    this.buckets.set(key, bucket);
+    this.buckets.set(bucketKey, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
@@ -108,17 +122,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** What is wrong with a request's temporary credentials, checked before anything else (as AWS authenticates first). */
 export type CredentialsProblem = "expired" | "invalid-token";
 
+/** Whether an access key id is of temporary credentials (STS's and Lambda's: "ASIA…"). */
+export const isTemporaryAccessKeyId = (accessKeyId: string | undefined) =>
+  accessKeyId?.startsWith("ASIA") ?? false;
+
 /**
- * Whether the temporary credentials that signed a request still work: the session token sent
- * (`x-amz-security-token`) must be the one issued with the access key, and the session must not have expired on
- * the sandbox's clock. Pure; the local functions' keys (no token, no expiry) always pass.
+ * Whether the temporary credentials that signed a request still work: an ASIA… key must be one the sandbox issued
+ * and still holds (AWS refuses a key it does not know as an invalid token — never the administrator's, which only
+ * other keys stand for: the CLI's, the tests', the seeding's), the session token sent (`x-amz-security-token`) must
+ * be the one issued with the access key, and the session must not have expired on the sandbox's clock. Pure; the
+ * local functions' keys (no token, no expiry) always pass.
  */
 export function credentialsProblem(
   principal: Pick<IamPrincipal, "sessionToken" | "expiresAt"> | undefined,
   sentToken: string | undefined,
   now: number,
+  accessKeyId?: string,
 ): CredentialsProblem | undefined {
-  if (!principal) return undefined;
+  if (!principal) return isTemporaryAccessKeyId(accessKeyId) ? "invalid-token" : undefined;
   if (principal.sessionToken !== undefined && sentToken !== principal.sessionToken) return "invalid-token";
   if (principal.expiresAt !== undefined && now >= principal.expiresAt) return "expired";
   return undefined;
@@ -127,10 +148,13 @@ export function credentialsProblem(
 /**
  * How AWS answers such a request, in the request's protocol — each in the words users report:
  * - AWS JSON (ECR, SQS, DynamoDB, SSM, Secrets Manager): HTTP 400, `ExpiredTokenException` "The security token
- *   included in the request is expired" (e.g. aws/aws-sdk-go#253, which lists the codes), or
- *   `UnrecognizedClientException` "The security token included in the request is invalid.";
+ *   included in the request is expired" (e.g. aws/aws-sdk-go#253, which lists the codes), or — a token that is not
+ *   the key's, or a key AWS does not know — `UnrecognizedClientException` "The security token included in the
+ *   request is invalid.";
  * - query (STS, SNS): HTTP 403, `ExpiredToken` with the same words (cfn-sphere/cfn-sphere#55,
- *   jenkinsci/ec2-plugin#1008: "Status Code: 403; Error Code: ExpiredToken"), or `InvalidClientTokenId`;
+ *   jenkinsci/ec2-plugin#1008: "Status Code: 403; Error Code: ExpiredToken"), or `InvalidClientTokenId` (an unknown
+ *   key: "error calling sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is
+ *   invalid. status code: 403", hashicorp/terraform-provider-aws#13695, barnybug/cli53#278);
  * - REST JSON (SES v2): HTTP 403 with `x-amzn-ErrorType: ExpiredTokenException` (as Lambda answers it,
  *   cloudquery/cq-provider-aws#1171).
  */
@@ -152,7 +176,8 @@ export function credentialsProblemAnswer(
 const signingServiceOf = (authorization: string | undefined) =>
   /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(authorization ?? "")?.[1] ?? "unknown";
 
-const xmlEscape = (text: string) =>
+/** Text escaped for an XML element or attribute: the query protocol's answers (here, STS's and SNS's). */
+export const xmlEscape = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** An HTTP server on 127.0.0.1 that answers AWS SDK requests for the given services. */
@@ -295,12 +320,14 @@ export class AwsHttpServer {
    * is for (AWS authenticates a request before any service or IAM sees it); returns whether it did.
    */
   private refuseCredentials(req: IncomingMessage, body: Buffer, res: ServerResponse): boolean {
-    const principal = this.iam.principal(accessKeyIdOf(req.headers.authorization));
+    const accessKeyId = accessKeyIdOf(req.headers.authorization);
+    const principal = this.iam.principal(accessKeyId);
     const token = req.headers["x-amz-security-token"];
     const problem = credentialsProblem(
       principal,
       typeof token === "string" ? token : undefined,
       (this.options.now ?? Date.now)(),
+      accessKeyId,
     );
     if (!problem) return false;
     const target = req.headers["x-amz-target"];
@@ -318,6 +345,8 @@ export class AwsHttpServer {
       operation,
       status: answer.status,
       at: Date.now(),
+      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
+      error: answer.code,
     });
     const requestId = crypto.randomUUID();
     if (protocol === "query") {
@@ -345,7 +374,16 @@ export class AwsHttpServer {
   ): void {
     const contentType = `application/x-amz-json-${service.jsonVersion}`;
     const [status, payload, headers = {}] = this.answer(req, service, operation, body);
-    this.calls.push({ service: service.name, operation, status, at: Date.now() });
+    const accessKeyId = accessKeyIdOf(req.headers.authorization);
+    const error = status === 200 ? undefined : (payload as { __type?: string }).__type;
+    this.calls.push({
+      service: service.name,
+      operation,
+      status,
+      at: Date.now(),
+      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
+      ...(error !== undefined ? { error } : {}),
+    });
     res.writeHead(status, {
       "content-type": contentType,
       "x-amzn-requestid": crypto.randomUUID(),
@@ -374,7 +412,11 @@ export class AwsHttpServer {
     try {
       const parsed = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
       const input = service.resolveInput
-        ? service.resolveInput(parsed, this.iam.principal(accessKeyIdOf(req.headers.authorization)))
+        ? service.resolveInput(
+            parsed,
+            this.iam.principal(accessKeyIdOf(req.headers.authorization)),
+            operation,
+          )
         : parsed;
       const denial = service.authorization
         ? this.authorize(req, service.name, operation, service.authorization(operation, input))
@@ -383,7 +425,7 @@ export class AwsHttpServer {
         const answer = (service.accessDenied ?? defaultAccessDenied)(denial);
         return [answer.status, { __type: answer.type, message: answer.message }, answer.headers];
       }
-      if (!this.withinRateLimit(service.name, operation)) {
+      if (!this.limiter.allow(`${service.name}:${operation}`, service.rateLimitScope?.(input))) {
         return [400, { __type: "ThrottlingException", message: "Rate exceeded" }];
       }
       const fault = this.faultFor(service.name, operation, input);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { notAuthorizedMessage } from "./iam/authorizer.js";
 import { snsRequests } from "./iam/requests.js";
-import type { AwsHttpServer } from "./server.js";
+import { type AwsHttpServer, xmlEscape } from "./server.js";
 
 /** One message published to a sandbox topic. */
 export interface PublishedMessage {
@@ -31,9 +31,6 @@ class SnsError extends Error {
     super(message);
   }
 }
-
-const xmlEscape = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
  * SNS Publish limits from the API reference (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html): 256 KB

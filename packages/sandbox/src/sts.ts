@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { accessKeyIdOf, accountOfArn, type IamPrincipal } from "./iam/authorizer.js";
 import type { PolicyDocument } from "./iam/policy.js";
 import { roleArnOfSession, type TrustCaller, type TrustPolicyDocument, trustAllows } from "./iam/trust.js";
-import type { AwsHttpServer } from "./server.js";
+import { type AwsHttpServer, xmlEscape } from "./server.js";
 
 // AWS STS on the sandbox's endpoint, in its query protocol (form-encoded requests, XML answers), as the AWS STS API
 // Reference describes AssumeRole (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html) and
@@ -60,9 +60,6 @@ export class StsError extends Error {
     super(message);
   }
 }
-
-const xmlEscape = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** AWS's time format in STS answers: ISO 8601 to the second ("2019-11-09T13:34:41Z"). */
 const stsTime = (epochMs: number) => new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-ecr";
 import { AssumeRoleCommand, type Credentials, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
-import { LocalDeployment, type Sandbox, startSandbox } from "../src/index.js";
+import { LocalDeployment, type Sandbox, type SandboxOptions, startSandbox } from "../src/index.js";
 
 // Registries per account, as clients see them through the real @aws-sdk/client-ecr: each account's credentials
 // read their own registry and no other (ECR has no registry policy here, so a cross-account call lacks the
@@ -33,8 +33,8 @@ afterEach(async () => {
   await sandbox.close();
 });
 
-async function start(): Promise<void> {
-  sandbox = await startSandbox({ scanDurationMs: 10 });
+async function start(options: SandboxOptions = {}): Promise<void> {
+  sandbox = await startSandbox({ scanDurationMs: 10, ...options });
   deployment = new LocalDeployment({ sandbox, distDir: DIST, config: { reporters: [] } });
   await deployment.ready();
 }
@@ -49,7 +49,9 @@ function client<T extends { destroy(): void }>(
 }
 
 /** The member role's credentials, as the hub's schedule-scans would get them (with sts:AssumeRole allowed). */
-async function memberEcr(accountId: string): Promise<ECRClient> {
+async function memberCredentials(
+  accountId: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
   const accessKeyId = `ASIAHUB${accountId}0`;
   const hub = deployment.principals["schedule-scans"];
   if (!hub) throw new Error("the local deployment runs without IAM");
@@ -77,11 +79,38 @@ async function memberEcr(accountId: string): Promise<ECRClient> {
     }),
   );
   const { AccessKeyId, SecretAccessKey, SessionToken } = credentials as Credentials;
-  return client(ECRClient, {
+  return {
     accessKeyId: String(AccessKeyId),
     secretAccessKey: String(SecretAccessKey),
     sessionToken: String(SessionToken),
+  };
+}
+
+/** An ECR client signing with the member role's credentials. */
+async function memberEcr(accountId: string): Promise<ECRClient> {
+  return client(ECRClient, await memberCredentials(accountId));
+}
+
+/**
+ * An ECR request sent as AWS JSON 1.1 by hand, for members an operation does not have (the SDK drops them): signed
+ * in name only, as the sandbox reads the access key id from the Authorization header and checks no signature.
+ */
+async function rawEcr(
+  operation: string,
+  input: Record<string, unknown>,
+  credentials: { accessKeyId: string; sessionToken?: string },
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(sandbox.endpoint, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20260101/${REGION}/ecr/aws4_request, SignedHeaders=host, Signature=0`,
+      ...(credentials.sessionToken ? { "x-amz-security-token": credentials.sessionToken } : {}),
+    },
+    body: JSON.stringify(input),
   });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 const errorOf = (promise: Promise<unknown>) =>
@@ -202,6 +231,59 @@ describe("ECR registries per account", () => {
       name: "RepositoryNotFoundException",
       message: "The registry with id '444444444444' does not exist",
       status: 400,
+    });
+  });
+});
+
+describe("the registry scanning configuration", () => {
+  it("is always the caller's own registry's: a registryId in the input (which the API does not have) is ignored", async () => {
+    await start();
+    sandbox.addAccount(MEMBER);
+    const admin = { accessKeyId: "sandbox" };
+    // The administrator's own registry is the hub's, whatever registry the input names.
+    const put = await rawEcr(
+      "PutRegistryScanningConfiguration",
+      { registryId: MEMBER, scanType: "ENHANCED" },
+      admin,
+    );
+    expect(put).toMatchObject({
+      status: 200,
+      body: { registryScanningConfiguration: { scanType: "ENHANCED" } },
+    });
+    expect(sandbox.ecr.scanType).toBe("ENHANCED");
+    expect(sandbox.ecr.registry(MEMBER).scanType).toBe("BASIC");
+    expect(await rawEcr("GetRegistryScanningConfiguration", { registryId: MEMBER }, admin)).toMatchObject({
+      status: 200,
+      body: { registryId: HUB, scanningConfiguration: { scanType: "ENHANCED" } },
+    });
+    // A member's session naming the hub's registry reads its own, and is not denied as a cross-account call.
+    const member = await memberCredentials(MEMBER);
+    expect(await rawEcr("GetRegistryScanningConfiguration", { registryId: HUB }, member)).toMatchObject({
+      status: 200,
+      body: { registryId: MEMBER, scanningConfiguration: { scanType: "BASIC" } },
+    });
+    expect(sandbox.ecr.callsByAccount).toEqual({
+      [HUB]: { PutRegistryScanningConfiguration: 1, GetRegistryScanningConfiguration: 1 },
+      [MEMBER]: { GetRegistryScanningConfiguration: 1 },
+    });
+    expect(sandbox.iam.denials()).toEqual([]);
+  });
+});
+
+describe("ECR's rate limits", () => {
+  it("are per registry, as ECR's request quotas are per account and region: one registry's calls leave another's budget", async () => {
+    await start({ rateLimits: { "ecr:DescribeRepositories": 1 } });
+    sandbox.addAccount(MEMBER);
+    const admin = client(ECRClient, { accessKeyId: "sandbox", secretAccessKey: "sandbox" });
+    const describe = (registryId?: string) =>
+      errorOf(admin.send(new DescribeRepositoriesCommand(registryId ? { registryId } : {})));
+    expect(await describe()).toBeUndefined();
+    expect(await describe()).toMatchObject({ name: "ThrottlingException", status: 400 });
+    expect(await describe(MEMBER)).toBeUndefined();
+    expect(await describe(MEMBER)).toMatchObject({ name: "ThrottlingException", status: 400 });
+    expect(sandbox.ecr.callsByAccount).toEqual({
+      [HUB]: { DescribeRepositories: 1 },
+      [MEMBER]: { DescribeRepositories: 1 },
     });
   });
 });

@@ -5,16 +5,17 @@ import {
   credentialsProblem,
   credentialsProblemAnswer,
   decide,
-  handWrittenMemberRolePolicy,
   hubFunctionRoleArns,
   type IamPrincipal,
   loadModulePolicies,
   memberRole,
   memberTrustPolicy,
   type PolicyDocument,
+  renderedMemberAccount,
   roleArnOfSession,
   StsError,
   sessionSeconds,
+  type TrustPolicyStatement,
   trustAllows,
 } from "../src/index.js";
 
@@ -211,19 +212,97 @@ describe("the member role", () => {
       memberRole(MEMBER, {
         memberAccount: { roleName: "custom", policy: rendered, trustPolicy: memberTrustPolicy([]) },
       }),
-    ).toMatchObject({ roleName: "custom", rendered: true });
+    ).toEqual({ roleName: "custom", policy: renderedPolicyFor(rendered, MEMBER) });
   });
 
-  it("falls back to the hand-written policy: the member's repositories only, no wildcard action", () => {
-    expect(memberRole(MEMBER, {})).toEqual({
-      roleName: "ecr-scan-reporter-member",
-      policy: handWrittenMemberRolePolicy(MEMBER),
-      rendered: false,
-    });
-    const statements = [handWrittenMemberRolePolicy(MEMBER).Statement].flat();
+  it("gives a member the module's rendered policy: its own repositories only, no wildcard action", () => {
+    const { roleName, policy } = memberRole(MEMBER);
+    expect(roleName).toBe(renderedMemberAccount().roleName);
+    const statements = [policy.Statement].flat();
     expect(statements.flatMap((s) => [s.Action].flat()).some((a) => String(a).includes("*"))).toBe(false);
     expect(statements.flatMap((s) => [s.Resource].flat()).filter((r) => r !== "*")).toEqual([
       `arn:aws:ecr:*:${MEMBER}:repository/*`,
+    ]);
+  });
+
+  it("fails clearly when module-policies.json has no rendered member role, rather than inventing one", () => {
+    expect(() => memberRole(MEMBER, {})).toThrow(/no rendered member role.*render-iam\.ts/);
+    expect(() => renderedMemberAccount({})).toThrow(/memberAccount/);
+    // A trust policy trusting no AWS principal is not the module's either.
+    expect(() =>
+      memberTrustPolicy([HUB_ROLE], undefined, {
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      }),
+    ).toThrow(/no statement letting AWS principals sts:AssumeRole/);
+  });
+
+  it("builds the member's trust from the module's rendering: with the rendering's hub roles and no ExternalId, exactly the rendering", () => {
+    // The rendering plans the member module with the local deployment's function roles and no external_id: so that
+    // Terraform's trust policy and the sandbox's cannot drift, the sandbox's built from those is the rendering itself.
+    const rendered = renderedMemberAccount().trustPolicy;
+    expect(memberTrustPolicy(hubFunctionRoleArns())).toEqual(rendered);
+    expect(memberTrustPolicy([...hubFunctionRoleArns()].reverse().concat(hubFunctionRoleArns()))).toEqual(
+      rendered,
+    );
+    // An ExternalId adds the module's condition to the rendered statement, nothing else changes.
+    const [statement] = [rendered.Statement].flat();
+    expect(memberTrustPolicy(hubFunctionRoleArns(), "ecr-scan-reporter-demo")).toEqual({
+      ...rendered,
+      Statement: [
+        { ...statement, Condition: { StringEquals: { "sts:ExternalId": "ecr-scan-reporter-demo" } } },
+      ],
+    });
+    // Other hub roles replace the rendering's principals, sorted and each once as the module's sort(distinct(…)).
+    const other = `arn:aws:iam::${HUB}:role/a-other`;
+    expect(memberTrustPolicy([HUB_ROLE, other, HUB_ROLE]).Statement).toEqual([
+      { ...statement, Principal: { AWS: [other, HUB_ROLE] } },
+    ]);
+  });
+
+  it("replaces a rendered ExternalId condition by the member's, or drops it without one, keeping other conditions", () => {
+    const hubStatement: TrustPolicyStatement = {
+      Sid: "HubFunctionsAssumeRole",
+      Effect: "Allow",
+      Principal: { AWS: ["arn:aws:iam::111111111111:role/planned"] },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "sts:ExternalId": "planned-id", "aws:PrincipalOrgID": "o-abc" },
+      },
+    };
+    const untouched: TrustPolicyStatement = {
+      Effect: "Deny",
+      Principal: { Service: "ec2.amazonaws.com" },
+      Action: "sts:AssumeRole",
+    };
+    const rendered = { Version: "2012-10-17", Statement: [hubStatement, untouched] };
+    expect(memberTrustPolicy([HUB_ROLE], "member-id", rendered).Statement).toEqual([
+      {
+        ...hubStatement,
+        Principal: { AWS: [HUB_ROLE] },
+        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc", "sts:ExternalId": "member-id" } },
+      },
+      untouched,
+    ]);
+    expect(memberTrustPolicy([HUB_ROLE], undefined, rendered).Statement).toEqual([
+      {
+        ...hubStatement,
+        Principal: { AWS: [HUB_ROLE] },
+        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } },
+      },
+      untouched,
+    ]);
+    const onlyExternalId = {
+      Statement: [{ ...hubStatement, Condition: { StringEquals: { "sts:ExternalId": "planned-id" } } }],
+    };
+    expect(memberTrustPolicy([HUB_ROLE], undefined, onlyExternalId).Statement).toEqual([
+      {
+        Sid: "HubFunctionsAssumeRole",
+        Effect: "Allow",
+        Principal: { AWS: [HUB_ROLE] },
+        Action: "sts:AssumeRole",
+      },
     ]);
   });
 

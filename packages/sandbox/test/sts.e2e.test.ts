@@ -1,4 +1,5 @@
 import { DescribeRepositoriesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
@@ -329,5 +330,77 @@ describe("temporary credentials after AssumeRole", () => {
       message: "The security token included in the request is invalid.",
       status: 400,
     });
+  });
+
+  it("are refused, like any ASIA… key the sandbox never issued, once their session is gone: never taken for the administrator", async () => {
+    await start();
+    sandbox.addAccount(MEMBER);
+    sandbox.ecr.createRepository("hub/api");
+    const topicArn = sandbox.sns.createTopic("alerts");
+    const invalid = "The security token included in the request is invalid.";
+    const unknownKey = "ASIAUNKNOWN000000000";
+    const stranger = { accessKeyId: unknownKey, secretAccessKey: "secret" };
+    expect(await errorOf(ecr(stranger).send(new DescribeRepositoriesCommand({})))).toEqual({
+      name: "UnrecognizedClientException",
+      message: invalid,
+      status: 400,
+    });
+    expect(await errorOf(sts(stranger).send(new GetCallerIdentityCommand({})))).toEqual({
+      name: "InvalidClientTokenId",
+      message: invalid,
+      status: 403,
+    });
+    const sns = new SNSClient({
+      region: REGION,
+      endpoint: sandbox.endpoint,
+      credentials: stranger,
+      maxAttempts: 1,
+    });
+    clients.push(sns);
+    expect(await errorOf(sns.send(new PublishCommand({ TopicArn: topicArn, Message: "hello" })))).toEqual({
+      name: "InvalidClientTokenId",
+      message: invalid,
+      status: 403,
+    });
+    expect(sandbox.sns.published).toEqual([]);
+
+    // A session that was issued, then removed from the sandbox's IAM, is as unknown as that key.
+    const answer = await sts({ accessKeyId: hubPrincipal() }).send(new AssumeRoleCommand(assumeInput()));
+    const issued = identityOf(answer.Credentials as Credentials);
+    await expect(ecr(issued).send(new DescribeRepositoriesCommand({}))).resolves.toBeDefined();
+    sandbox.iam.removePrincipal(issued.accessKeyId);
+    expect(await errorOf(ecr(issued).send(new DescribeRepositoriesCommand({})))).toEqual({
+      name: "UnrecognizedClientException",
+      message: invalid,
+      status: 400,
+    });
+    // Refused before any service or IAM saw them, and recorded with the key and the error answered.
+    expect(
+      sandbox.iam.decisions.filter((d) => [unknownKey, issued.accessKeyId].includes(d.accessKeyId)),
+    ).toEqual([
+      expect.objectContaining({
+        accessKeyId: issued.accessKeyId,
+        operation: "DescribeRepositories",
+        allowed: true,
+      }),
+    ]);
+    expect(sandbox.ecr.callsByAccount).toEqual({ [MEMBER]: { DescribeRepositories: 1 } });
+    expect(
+      sandbox.server.calls
+        .filter((c) => c.error === "UnrecognizedClientException" || c.error === "InvalidClientTokenId")
+        .map((c) => [c.service, c.operation, c.accessKeyId, c.error]),
+    ).toEqual([
+      ["ecr", "DescribeRepositories", unknownKey, "UnrecognizedClientException"],
+      ["sts", "GetCallerIdentity", unknownKey, "InvalidClientTokenId"],
+      ["sns", "Publish", unknownKey, "InvalidClientTokenId"],
+      ["ecr", "DescribeRepositories", issued.accessKeyId, "UnrecognizedClientException"],
+    ]);
+
+    // Keys that are not temporary credentials' (the CLI's, the tests', the seeding's) stay the administrator.
+    for (const accessKeyId of ["sandbox", "AKIAIOSFODNN7EXAMPLE"]) {
+      const admin = { accessKeyId, secretAccessKey: "secret" };
+      expect((await ecr(admin).send(new DescribeRepositoriesCommand({}))).repositories).toHaveLength(1);
+      expect((await sts(admin).send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:iam::${HUB}:root`);
+    }
   });
 });

@@ -256,8 +256,11 @@ export class EcrSandbox {
   }
 
   /**
-   * The registry a request names. ECR answers a registry id that is no account's registry as a missing repository
-   * (the sandbox's words since it had one registry: "The registry with id '…' does not exist").
+   * The registry a request names. Only the administrator reaches here with a registry id of no account (any other
+   * caller is denied first: no resource-based policy allows it, authorizer.ts `decide`), and what AWS answers then
+   * is unknown: RepositoryNotFoundException is the error ECR's API reference lists for these operations, but its
+   * message, "The registry with id '…' does not exist", is sandbox-only wording (AWS's own messages name a
+   * repository: "The repository with name '…' does not exist in the registry with id '…'").
    */
   private registryOf(registryId: unknown): EcrRegistry {
     const registry = this.registries.get(

@@ -222,7 +222,10 @@ export class EcrImageStore {
     return image;
   }
 
-  /** A `registryId` other than the sandbox's account names a registry that does not exist. */
+  /**
+   * A `registryId` other than this store's account names a registry that does not exist (sandbox-only wording, as
+   * EcrSandbox's registryOf explains; EcrSandbox routes each request to its registry's store first).
+   */
   checkRegistry(registryId: unknown): void {
     if (registryId !== undefined && registryId !== this.options.accountId) {
       throw new AwsError(

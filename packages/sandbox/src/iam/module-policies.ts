@@ -71,8 +71,8 @@ export interface ModulePolicies {
   };
   /**
    * terraform/modules/member-account as planned for one member account: its role's name, inline policy (naming
-   * that member's account) and trust policy. Absent until the generator renders it (iam/member-account.ts then
-   * falls back to the same policy written by hand).
+   * that member's account) and trust policy, which sandbox.addAccount gives each member (iam/member-account.ts);
+   * optional in the type so that a stale rendering fails there with a clear error.
    */
   memberAccount?: { roleName: string; policy: PolicyDocument; trustPolicy: TrustPolicyDocument };
 }

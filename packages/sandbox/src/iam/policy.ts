@@ -48,7 +48,8 @@ export type PolicyDecision =
   | { allowed: true; statement: PolicyStatement }
   | { allowed: false; reason: "explicit-deny" | "implicit-deny"; statement?: PolicyStatement };
 
-const list = <T>(value: OneOrMore<T> | undefined): T[] =>
+/** A policy element that may be one value or several, as a list (absent: none). */
+export const list = <T>(value: OneOrMore<T> | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 const escapeChar = (text: string) => text.replace(/[.+^${}()|[\]\\/]/g, "\\$&");

@@ -1,5 +1,5 @@
 import { accountOfArn } from "./authorizer.js";
-import { actionMatches, conditionHolds, type OneOrMore, type PolicyStatement } from "./policy.js";
+import { actionMatches, conditionHolds, list, type OneOrMore, type PolicyStatement } from "./policy.js";
 
 // A role's trust policy (its resource-based policy, which says who may assume it), as the IAM User Guide describes
 // it: "IAM JSON policy elements: Principal"
@@ -21,9 +21,6 @@ export interface TrustPolicyDocument {
 
 /** Who asks to assume the role: the role of the calling session, or the sandbox's administrator (no principal). */
 export type TrustCaller = { roleArn: string } | { administrator: true };
-
-const list = <T>(value: OneOrMore<T> | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /**
  * The role a session belongs to: arn:aws:sts::A:assumed-role/NAME/SESSION → arn:aws:iam::A:role/NAME (a role with a
@@ -65,30 +62,4 @@ export function trustAllows(
   );
   if (matching.some((statement) => statement.Effect === "Deny")) return false;
   return matching.some((statement) => statement.Effect === "Allow");
-}
-
-/**
- * The trust policy of a member account's role in the shape terraform/modules/member-account gives it (its
- * `trust_policy`): only the hub's function roles, and the ExternalId when one is set (`sts:ExternalId` StringEquals).
- * Built here from addAccount's options rather than read from the rendering, whose roles and ExternalId are the
- * plan's.
- */
-export function memberTrustPolicy(
-  trustedRoleArns: readonly string[],
-  externalId?: string,
-): TrustPolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "HubFunctionsAssumeRole",
-        Effect: "Allow",
-        Principal: { AWS: [...trustedRoleArns] },
-        Action: "sts:AssumeRole",
-        ...(externalId !== undefined
-          ? { Condition: { StringEquals: { "sts:ExternalId": externalId } } }
-          : {}),
-      },
-    ],
-  };
 }
