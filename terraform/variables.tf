@@ -752,12 +752,17 @@ variable "member_accounts" {
     error_message = "member_accounts[].external_id must be 2 to 1224 characters of letters, digits and +=,.@:/- (STS AssumeRole's ExternalId), or null."
   }
 
-  # The names are matched by reporters[].accounts, as the ids are (core's schema checks the same).
+  # The names are matched by reporters[].accounts, as the ids are (core's schema checks the same). Core counts a
+  # name's 64 characters as JavaScript does, in UTF-16 code units; Terraform's length() counts grapheme clusters
+  # ("q" and a combining accent are one). So the length is counted here as core counts it: one per code point (each
+  # match of "(?s)."), one more for each outside the Basic Multilingual Plane (a surrogate pair in UTF-16).
+  # Terraform keeps strings in NFC, and the document carries them so: core counts the same code points.
   validation {
     condition = alltrue([for member in var.member_accounts : member.name == null ? true : (
-      length(trimspace(member.name)) >= 1 && length(member.name) <= 64 && trimspace(member.name) == member.name && !can(regex("^[0-9]{12}$", member.name))
+      length(trimspace(member.name)) >= 1 && trimspace(member.name) == member.name && !can(regex("^[0-9]{12}$", member.name))
+      && length(regexall("(?s).", member.name)) + length(regexall("[\\x{10000}-\\x{10FFFF}]", member.name)) <= 64
     )]) && length(distinct(compact(var.member_accounts[*].name))) == length(compact(var.member_accounts[*].name))
-    error_message = "member_accounts[].name must be 1 to 64 characters without surrounding spaces, unique, and not a 12-digit account id (reporters[].accounts matches both), or null."
+    error_message = "member_accounts[].name must be 1 to 64 characters (UTF-16 code units, as the configuration's schema counts them: a character outside the Basic Multilingual Plane, e.g. an emoji, counts 2) without surrounding spaces, unique, and not a 12-digit account id (reporters[].accounts matches both), or null."
   }
 }
 
@@ -773,14 +778,16 @@ variable "organization_id" {
 }
 
 variable "member_role_name" {
-  description = "Multi-account: the name of the read-and-scan role in each member account (terraform/modules/member-account's role_name). Its ARN is written as arn:<partition>:iam::<account_id>:role<role_path><member_role_name>."
+  description = "Multi-account: the name of the read-and-scan role in each member account (terraform/modules/member-account's role_name), 1 to 40 characters. Its ARN is written as arn:<partition>:iam::<account_id>:role<role_path><member_role_name>."
   type        = string
   default     = "ecr-scan-reporter-member"
   nullable    = false
 
+  # The member module's role_name limit: it names its forwarding role <role_name>-forward-<region>, which must stay
+  # within IAM's 64 characters, so a longer name here could never be the member module's.
   validation {
-    condition     = can(regex("^[\\w+=,.@-]{1,64}$", var.member_role_name))
-    error_message = "member_role_name must be an IAM role name: 1 to 64 letters, digits or +=,.@_-, e.g. \"ecr-scan-reporter-member\" (the member module's role_name)."
+    condition     = can(regex("^[\\w+=,.@-]{1,40}$", var.member_role_name))
+    error_message = "member_role_name must be 1 to 40 letters, digits or +=,.@_-, e.g. \"ecr-scan-reporter-member\": the member module's role_name, which allows 40 because its forwarding role is named <role_name>-forward-<region> within IAM's 64 characters."
   }
 }
 
@@ -790,8 +797,10 @@ variable "hub_account_name" {
   default     = null
 
   validation {
-    condition     = var.hub_account_name == null ? true : (length(trimspace(var.hub_account_name)) >= 1 && length(var.hub_account_name) <= 64 && trimspace(var.hub_account_name) == var.hub_account_name && !can(regex("^[0-9]{12}$", var.hub_account_name)))
-    error_message = "hub_account_name must be 1 to 64 characters without surrounding spaces and not a 12-digit account id, or null."
+    # Counted as member_accounts[].name is (UTF-16 code units, as core's schema counts).
+    condition = var.hub_account_name == null ? true : (length(trimspace(var.hub_account_name)) >= 1 && trimspace(var.hub_account_name) == var.hub_account_name && !can(regex("^[0-9]{12}$", var.hub_account_name))
+    && length(regexall("(?s).", var.hub_account_name)) + length(regexall("[\\x{10000}-\\x{10FFFF}]", var.hub_account_name)) <= 64)
+    error_message = "hub_account_name must be 1 to 64 characters (UTF-16 code units, as the configuration's schema counts them: a character outside the Basic Multilingual Plane, e.g. an emoji, counts 2) without surrounding spaces and not a 12-digit account id, or null."
   }
 }
 

@@ -130,6 +130,11 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
       "var.hub_account_name",
     ],
   member_external_id_over_1224_characters: ["var.member_accounts: member_accounts[].external_id must be"],
+  names_over_64_utf16_units_member_role_name_over_40_characters: [
+    "var.member_accounts: member_accounts[].name must be",
+    "var.hub_account_name",
+    "var.member_role_name",
+  ],
   hub_listed_as_member_under_the_hub_name: [
     "aws_iam_role_policy.schedule_scans: member_accounts lists this account",
     "aws_iam_role_policy.schedule_scans: hub_account_name is also the name",
@@ -155,6 +160,10 @@ const TRIPS: Readonly<Record<string, readonly string[]>> = {
   member_module_in_the_hub_account_trusting_another_account: [
     "aws_iam_role.member: must be roles of the hub account",
     "aws_iam_role.member: This is the hub account",
+  ],
+  member_module_forwarding_in_the_hub_account: ["aws_cloudwatch_event_rule.forward: This is the hub account"],
+  member_module_finding_events_without_enhanced_scanning: [
+    "aws_cloudwatch_event_rule.forward: enhanced_finding_events = true needs",
   ],
 };
 

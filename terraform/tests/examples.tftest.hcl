@@ -133,9 +133,10 @@ run "organization_plan" {
   }
 
   variables {
-    organization_id   = "o-a1b2c3d4e5"
-    team_a_account_id = "210987654321"
-    team_b_account_id = "345678901234"
+    organization_id    = "o-a1b2c3d4e5"
+    team_a_account_id  = "210987654321"
+    team_b_account_id  = "345678901234"
+    team_a_external_id = "9f86d081884c7d659a2feaa0c55ad015"
   }
 
   override_data {
@@ -151,7 +152,7 @@ run "organization_plan" {
   assert {
     condition = jsondecode(output.config_document).accounts == [
       { accountId = "123456789012", name = "security" },
-      { accountId = "210987654321", roleArn = "arn:aws:iam::210987654321:role/ecr-scan-reporter-member", externalId = "ecr-scan-reporter-team-a", name = "team-a" },
+      { accountId = "210987654321", roleArn = "arn:aws:iam::210987654321:role/ecr-scan-reporter-member", externalId = "9f86d081884c7d659a2feaa0c55ad015", name = "team-a" },
       { accountId = "345678901234", roleArn = "arn:aws:iam::345678901234:role/ecr-scan-reporter-member", name = "team-b" },
     ]
     error_message = "The hub's document covers its own registry and both members', each member by the role its module creates."
@@ -176,9 +177,10 @@ run "organization" {
   }
 
   variables {
-    organization_id   = "o-a1b2c3d4e5"
-    team_a_account_id = "210987654321"
-    team_b_account_id = "345678901234"
+    organization_id    = "o-a1b2c3d4e5"
+    team_a_account_id  = "210987654321"
+    team_b_account_id  = "345678901234"
+    team_a_external_id = "9f86d081884c7d659a2feaa0c55ad015"
   }
 
   override_data {

@@ -112,9 +112,25 @@ run "member_defaults" {
   }
 
   assert {
-    condition = (jsondecode(aws_iam_role.forward[0].assume_role_policy).Statement[0].Principal == { Service = "events.amazonaws.com" }
-    && aws_iam_role.forward[0].name == "ecr-scan-reporter-member-forward-eu-west-1")
-    error_message = "Only EventBridge assumes the forwarding role, whose name carries the region (one per region's instance)."
+    condition = (jsondecode(aws_iam_role.forward[0].assume_role_policy).Statement == [{
+      Sid       = "EventBridgeAssumeRole"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = "210987654321"
+          "aws:SourceArn"     = "arn:aws:events:eu-west-1:210987654321:rule/ecr-scan-reporter-member-forward"
+        }
+      }
+    }] && aws_iam_role.forward[0].name == "ecr-scan-reporter-member-forward-eu-west-1")
+    error_message = "Only EventBridge assumes the forwarding role, only for this account's forwarding rule (aws:SourceAccount, aws:SourceArn: no confused deputy); its name carries the region (one per region's instance)."
+  }
+
+  # The ARN the trust names is the rule's own (the override gives the rule the ARN AWS gives a default bus's rule).
+  assert {
+    condition     = jsondecode(aws_iam_role.forward[0].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceArn"] == aws_cloudwatch_event_rule.forward[0].arn
+    error_message = "The forwarding role trusts EventBridge for exactly the rule that sends with it."
   }
 
   assert {
@@ -171,7 +187,7 @@ run "member_enhanced_scanning_external_id" {
       { source = ["aws.inspector2"], "detail-type" = ["Inspector2 Finding"], detail = { resources = { type = ["AWS_ECR_CONTAINER_IMAGE"] } } },
       { source = ["aws.inspector2"], "detail-type" = ["Inspector2 Scan"], resources = [{ prefix = "arn:aws:ecr:" }], detail = { "scan-status" = ["INITIAL_SCAN_COMPLETE"] } },
     ]
-    error_message = "Under enhanced scanning Inspector's scans and finding changes of ECR images are forwarded; without the ledger no deletions, and no failed scans when the hub does not report them."
+    error_message = "Under enhanced scanning Inspector's scans and (enhanced_finding_events null: by default) finding changes of ECR images are forwarded; without the ledger no deletions, and no failed scans when the hub does not report them."
   }
 }
 
@@ -237,6 +253,45 @@ run "member_second_region" {
       && aws_iam_role.forward[0].name == "ecr-scan-reporter-member-forward-us-east-1" && aws_iam_role.forward[0].path == "/service/"
     && jsondecode(aws_iam_role_policy.forward[0].policy).Statement[0].Resource == "arn:aws:events:us-east-1:123456789012:event-bus/default")
     error_message = "The second region forwards to the hub's bus of that region, with a role of its own."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.forward[0].assume_role_policy).Statement[0].Condition.StringEquals == { "aws:SourceAccount" = "210987654321", "aws:SourceArn" = "arn:aws:events:us-east-1:210987654321:rule/ecr-scan-reporter-member-forward" }
+    error_message = "The second region's forwarding role trusts EventBridge only for that region's rule."
+  }
+}
+
+# Enhanced scanning without Inspector's finding events (set as the hub's enhanced_finding_events = false): only the
+# initial scans are forwarded, as multi-account.tftest.hcl's enhanced_without_finding_events routes them.
+run "member_enhanced_scanning_without_finding_events" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    enhanced_scanning       = true
+    enhanced_finding_events = false
+  }
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.forward[0].event_pattern)["$or"] == [
+      { source = ["aws.ecr"], "detail-type" = ["ECR Image Action"], detail = { "action-type" = ["DELETE"], result = ["SUCCESS"] } },
+      { source = ["aws.ecr"], "detail-type" = ["ECR Image Scan"], detail = { "scan-status" = ["COMPLETE", "FAILED"] } },
+      { source = ["aws.inspector2"], "detail-type" = ["Inspector2 Scan"], resources = [{ prefix = "arn:aws:ecr:" }], detail = { "scan-status" = ["INITIAL_SCAN_COMPLETE"] } },
+    ]
+    error_message = "enhanced_finding_events = false forwards Inspector's initial scans but no finding events."
+  }
+
+  assert {
+    condition     = contains([for s in jsondecode(aws_iam_role_policy.member[0].policy).Statement : s.Sid], "ReadInspectorFindings")
+    error_message = "The role still reads Inspector's findings: DescribeImageScanFindings needs it under enhanced scanning."
   }
 }
 

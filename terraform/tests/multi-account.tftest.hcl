@@ -99,9 +99,6 @@ run "member_accounts" {
   }
 }
 
-# An organization and no listed member: the bus admits the organization's accounts, the functions assume nothing
-# (report-findings logs and drops the events of an account `accounts` does not list) and the document has no
-# `accounts`.
 # Reporters routed by account, built-in and custom, by name or id: written into the document as reporters[].accounts.
 run "reporters_routed_by_account" {
   command = plan
@@ -124,6 +121,9 @@ run "reporters_routed_by_account" {
   }
 }
 
+# An organization and no listed member: the bus admits the organization's accounts, the functions assume nothing
+# (report-findings logs and drops the events of an account `accounts` does not list) and the document has no
+# `accounts`.
 run "organization_without_members" {
   command = plan
 
@@ -256,5 +256,46 @@ run "enhanced_rules_match_the_member_forwarding" {
       { source = ["aws.inspector2"], "detail-type" = ["Inspector2 Scan"], resources = [{ prefix = "arn:aws:ecr:" }], detail = { "scan-status" = ["INITIAL_SCAN_COMPLETE"] } },
     ]
     error_message = "The hub's rules route the events the member module forwards under enhanced scanning."
+  }
+}
+
+# Enhanced scanning without Inspector's finding events: the hub routes what the member module forwards with the
+# same enhanced_finding_events = false (member-account.tftest.hcl, member_enhanced_scanning_without_finding_events).
+run "enhanced_without_finding_events" {
+  command = plan
+
+  variables {
+    enhanced_scanning       = true
+    enhanced_finding_events = false
+  }
+
+  assert {
+    condition = [for key in sort(keys(aws_cloudwatch_event_rule.report)) : jsondecode(aws_cloudwatch_event_rule.report[key].event_pattern)] == [
+      { source = ["aws.ecr"], "detail-type" = ["ECR Image Action"], detail = { "action-type" = ["DELETE"], result = ["SUCCESS"] } },
+      { source = ["aws.ecr"], "detail-type" = ["ECR Image Scan"], detail = { "scan-status" = ["COMPLETE", "FAILED"] } },
+      { source = ["aws.inspector2"], "detail-type" = ["Inspector2 Scan"], resources = [{ prefix = "arn:aws:ecr:" }], detail = { "scan-status" = ["INITIAL_SCAN_COMPLETE"] } },
+    ]
+    error_message = "The hub's rules route the events the member module forwards with enhanced_finding_events = false."
+  }
+}
+
+# Names at the limits core's schema counts in UTF-16 code units: 32 ships (64 units, 32 characters to length()) and
+# 32 letters with a combining accent that has no precomposed form (64 code points, 32 grapheme clusters); the
+# longest member role name the member module takes (40). validation.tftest.hcl refuses one ship more and 41.
+run "names_of_64_utf16_units" {
+  command = plan
+
+  variables {
+    hub_account_name = join("", [for i in range(32) : "🚢"])
+    member_accounts  = [{ account_id = "210987654321", name = join("", [for i in range(32) : "q\u0301"]) }]
+    member_role_name = "ecr-scan-reporter-member-of-the-security"
+  }
+
+  assert {
+    condition = jsondecode(output.config_document).accounts == [
+      { accountId = "123456789012", name = join("", [for i in range(32) : "🚢"]) },
+      { accountId = "210987654321", roleArn = "arn:aws:iam::210987654321:role/ecr-scan-reporter-member-of-the-security", name = join("", [for i in range(32) : "q\u0301"]) },
+    ]
+    error_message = "Names of 64 UTF-16 code units and a member role name of 40 characters are written into the document."
   }
 }

@@ -2,12 +2,12 @@
 # here, and its message says how to fix the value; so does each rule of modules/member-account, in runs that plan
 # that module. This is the one file with expect_failures runs.
 #
-# A run gives several inputs a bad value each, but each input it names breaks exactly one rule: a second rule of
-# the same input tripped by the same value would hide the first one being switched off, since expect_failures names
-# inputs, not rules. test/terraform-validation.test.ts proves it: it runs these runs without their expect_failures
-# and checks that each one's diagnostics are exactly the messages of the rules it lists for that run, one each, and
-# that every rule of the module is tripped by some run. Several inputs per run keep the file fast: every run that
-# fails restarts the provider.
+# A run gives several inputs a bad value each, and may break several rules of one input or resource (e.g.
+# member_accounts). expect_failures names inputs and resources, not rules, so here alone a rule switched off would
+# go unnoticed behind another of the same input: test/terraform-validation.test.ts runs these runs without their
+# expect_failures and checks that each one's diagnostics are exactly the messages of the rules it lists for that run
+# (TRIPS), one each, and that every rule of the module is tripped by some run. Several inputs per run keep the file
+# fast: every run that fails restarts the provider.
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -322,6 +322,20 @@ run "member_external_id_over_1224_characters" {
   expect_failures = [var.member_accounts]
 }
 
+# Names as long as core's schema refuses: 33 ships are 33 characters to Terraform's length() but 66 UTF-16 code
+# units, which core counts (multi-account.tftest.hcl accepts 32); a member role name over the member module's 40.
+run "names_over_64_utf16_units_member_role_name_over_40_characters" {
+  command = plan
+
+  variables {
+    member_accounts  = [{ account_id = "210987654321", name = join("", [for i in range(33) : "🚢"]) }]
+    hub_account_name = join("", [for i in range(33) : "🚢"])
+    member_role_name = "ecr-scan-reporter-member-of-the-security-hub"
+  }
+
+  expect_failures = [var.member_accounts, var.hub_account_name, var.member_role_name]
+}
+
 # The hub's own account listed as a member, under the hub's own name.
 run "hub_listed_as_member_under_the_hub_name" {
   command = plan
@@ -432,7 +446,48 @@ run "member_module_in_the_hub_account_trusting_another_account" {
   variables {
     hub_account_id = "123456789012"
     hub_role_arns  = ["arn:aws:iam::999999999999:role/ecr-scan-reporter-scan-images-eu-west-1"]
+    forward_events = false
   }
 
   expect_failures = [aws_iam_role.member]
+}
+
+# The instance of a second region in the hub's own account: no member role to check, but a rule that would forward
+# the hub's events to its own bus.
+run "member_module_forwarding_in_the_hub_account" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id = "123456789012"
+    hub_role_arns  = ["arn:aws:iam::123456789012:role/ecr-scan-reporter-scan-images-eu-west-1"]
+    create_role    = false
+  }
+
+  expect_failures = [aws_cloudwatch_event_rule.forward]
+}
+
+# Inspector's finding events asked for without enhanced scanning (the hub module refuses the same).
+run "member_module_finding_events_without_enhanced_scanning" {
+  command = plan
+
+  module {
+    source = "./modules/member-account"
+  }
+
+  variables {
+    hub_account_id          = "123456789012"
+    hub_role_arns           = ["arn:aws:iam::123456789012:role/ecr-scan-reporter-scan-images-eu-west-1"]
+    enhanced_finding_events = true
+  }
+
+  override_data {
+    target = data.aws_caller_identity.current
+    values = { account_id = "210987654321" }
+  }
+
+  expect_failures = [aws_cloudwatch_event_rule.forward]
 }

@@ -38,10 +38,13 @@ variable "team_b_account_id" {
   type        = string
 }
 
+# No default: a constant written here (and in every copy of this example) is one anybody can give. The ExternalId
+# is not a secret, but it should be one value per member that others do not know (IAM User Guide, "How to use an
+# external ID when granting access to your AWS resources to a third party").
 variable "team_a_external_id" {
-  description = "The ExternalId team A's role requires of the hub (not a secret: a guard against a confused deputy)."
+  description = "The ExternalId team A's role requires of the hub: a random value of your own, e.g. the output of `openssl rand -hex 16` (2 to 1224 characters of letters, digits and +=,.@:/-). Not a secret, but not a value others can guess either: a guard against a confused deputy."
   type        = string
-  default     = "ecr-scan-reporter-team-a"
+  nullable    = false
 }
 
 data "aws_caller_identity" "hub" {

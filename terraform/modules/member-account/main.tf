@@ -108,10 +108,13 @@ locals {
       detail        = { "action-type" = ["DELETE"], result = ["SUCCESS"] }
     }
   }
+  # As the hub's reporter.tf decides its rules: Inspector's events only under enhanced scanning, its finding events
+  # then by default (enhanced_finding_events null), since the initial scan event alone misses what a rescan finds.
+  inspector_finding_events = var.enhanced_scanning && (var.enhanced_finding_events == null ? true : var.enhanced_finding_events)
   event_pattern_enabled = {
     ecr_image_scan     = true
     inspector2_scan    = var.enhanced_scanning
-    inspector2_finding = var.enhanced_scanning
+    inspector2_finding = local.inspector_finding_events
     ecr_image_delete   = var.ledger_enabled
   }
   # In the order of their keys, as the hub module's report_rule_names lists its rules.
@@ -120,6 +123,30 @@ locals {
   # IAM role names are global: the region keeps the forwarding roles of two regions apart.
   forward_role_name = "${var.role_name}-forward-${local.region}"
   forward_rule_name = "${var.role_name}-forward"
+  # A rule of the default bus: arn:<partition>:events:<region>:<account>:rule/<name> (EventBridge User Guide,
+  # "Managing access permissions to your Amazon EventBridge resources"), written out so the forwarding role's trust
+  # names it at plan time, before the rule exists.
+  forward_rule_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.forward_rule_name}"
+
+  # Only EventBridge may assume the forwarding role, and only for this account's forwarding rule: the confused
+  # deputy guard of EventBridge User Guide, "Cross-service confused deputy prevention in Amazon EventBridge" (for a
+  # rule's target, aws:SourceArn is the rule's ARN, aws:SourceAccount the rule's account). Without it EventBridge
+  # would assume the role for any rule it is made a target's role of, by whoever may iam:PassRole it.
+  forward_trust_policy = {
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EventBridgeAssumeRole"
+      Effect    = "Allow"
+      Principal = { Service = "events.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = {
+          "aws:SourceAccount" = local.account_id
+          "aws:SourceArn"     = local.forward_rule_arn
+        }
+      }
+    }]
+  }
 
   # EventBridge sends to the hub's bus with this role (EventBridge User Guide, "Sending and receiving events between
   # AWS accounts"): PutEvents on exactly that bus. The hub's bus policy admits this account.
@@ -176,6 +203,22 @@ resource "aws_cloudwatch_event_rule" "forward" {
   event_pattern = jsonencode({ "$or" = local.forwarded_event_patterns })
 
   tags = local.tags
+
+  lifecycle {
+    # The hub's own events are already on its default bus, where its report rules listen: a rule there that
+    # forwards them to that bus would put each one there a second time. The member role's check above runs only
+    # with create_role; an instance with create_role = false (a second region's) is checked here.
+    precondition {
+      condition     = local.account_id != var.hub_account_id
+      error_message = "This is the hub account (${var.hub_account_id}): its scan events are already on its own default bus, where its report rules listen, and forwarding them to that bus would put each one there twice. Apply this module in the member accounts only."
+    }
+
+    # The hub's reporter.tf holds enhanced_finding_events to the same rule.
+    precondition {
+      condition     = var.enhanced_finding_events != true || var.enhanced_scanning
+      error_message = "enhanced_finding_events = true needs enhanced_scanning = true: Inspector2 Finding events exist only for a registry on enhanced scanning."
+    }
+  }
 }
 
 resource "aws_iam_role" "forward" {
@@ -184,16 +227,8 @@ resource "aws_iam_role" "forward" {
   name = local.forward_role_name
   path = var.role_path
   # The region is in the name: the roles of two regions' instances do not collide in IAM.
-  description = "ecr-scan-reporter: EventBridge forwards ${local.region}'s scan events to the hub's event bus"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "EventBridgeAssumeRole"
-      Effect    = "Allow"
-      Principal = { Service = "events.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  description          = "ecr-scan-reporter: EventBridge forwards ${local.region}'s scan events to the hub's event bus"
+  assume_role_policy   = jsonencode(local.forward_trust_policy)
   permissions_boundary = var.role_permissions_boundary
 
   tags = local.tags

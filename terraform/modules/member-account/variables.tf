@@ -79,10 +79,16 @@ variable "create_role" {
 }
 
 variable "enhanced_scanning" {
-  description = "The account's registry uses enhanced scanning (Amazon Inspector): the role may inspector2:ListFindings (no resource type: granted on \"*\"), and Inspector2 Scan and Inspector2 Finding events of ECR images are forwarded. Set it as the hub module's enhanced_scanning."
+  description = "The account's registry uses enhanced scanning (Amazon Inspector): the role may inspector2:ListFindings (no resource type: granted on \"*\"), and Inspector2 Scan events of ECR images (and, see enhanced_finding_events, Inspector2 Finding events) are forwarded. Set it as the hub module's enhanced_scanning."
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "enhanced_finding_events" {
+  description = "With enhanced_scanning, also forward Inspector2 Finding events of ECR images (one per finding created, updated or closed), which the hub reports as Inspector rescans the images. null (the default): true with enhanced_scanning. true without enhanced_scanning fails the plan. Set it as the hub module's enhanced_finding_events."
+  type        = bool
+  default     = null
 }
 
 variable "forward_events" {
