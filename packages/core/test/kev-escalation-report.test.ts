@@ -206,7 +206,10 @@ describe("a KEV escalation on the report path", () => {
     expect(loud.received).toHaveLength(2);
     const line = logger.logs.filter((l) => l.message === "report").at(-1);
     // The issue tracker's last report showed the mark too: no "now known exploited" comment.
-    expect(line?.extra?.held).toEqual({ email: "already-known-exploited", github: "already-known-exploited" });
+    expect(line?.extra?.held).toEqual({
+      email: "already-known-exploited",
+      github: "already-known-exploited",
+    });
     expect(every.received).toHaveLength(2);
 
     // Re-queued under another send key (a crash before it was recorded): the quiet reporter was told too.

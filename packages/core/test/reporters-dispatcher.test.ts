@@ -444,7 +444,9 @@ describe("onlyFixable entries", () => {
       findings: [unfixable, lowFixable],
       counts: countsOf({ CRITICAL: 1, LOW: 1 }),
     });
-    expect(whyNotRouted(report, fixOnly.loaded)).toBe("routing (accounts / repositories / minSeverity) excludes it");
+    expect(whyNotRouted(report, fixOnly.loaded)).toBe(
+      "routing (accounts / repositories / minSeverity) excludes it",
+    );
     expect(whyNotRouted(report, fake("sns", { minSeverity: "HIGH" }).loaded)).toBeUndefined();
   });
 

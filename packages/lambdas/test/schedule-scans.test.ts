@@ -72,9 +72,9 @@ describe("schedule-scans handler", () => {
   });
 
   it("fails the run before queueing anything when its own registry cannot be read (no accounts list)", async () => {
-    ecr.on(DescribeRepositoriesCommand).rejects(
-      Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client" }),
-    );
+    ecr
+      .on(DescribeRepositoriesCommand)
+      .rejects(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $fault: "client" }));
     // With the ledger, the KEV step would queue escalations: it must not run for a run that fails.
     vi.stubEnv("LEDGER_TABLE_NAME", "ledger");
     vi.stubEnv("REPORT_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/report");

@@ -354,7 +354,7 @@ function findingsEmailText(report: ScanReport, maxFindings: number, now: Date): 
 function failureDefaultText(report: ScanReport): ListedText {
   const description = cleanLine(report.statusDescription, MAX.statusDescription) || "no reason given";
   return {
-    head: `ECR scan FAILED for ${imageText(report)}: ${description}\n` + compactFoot(report),
+    head: `ECR scan FAILED for ${imageText(report)}: ${description}\n${compactFoot(report)}`,
     items: [],
     total: 0,
     more: () => "",
