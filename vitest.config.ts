@@ -31,6 +31,7 @@ export default defineConfig({
             "test/conformance.test.ts",
             "test/incomplete-report.test.ts",
             "test/support/**/*.test.ts",
+            "test/bench/**/*.test.ts",
           ],
           exclude: ["**/node_modules/**", "**/*.bundle.test.ts", "**/*.e2e.test.ts"],
         },

@@ -1,10 +1,21 @@
 // `pnpm bench`: the benchmarks of docs/performance.md on the sandbox, with results in bench-results/ (git-ignored).
 // Goals that are not met are printed as FAIL lines; the process exits non-zero only when a benchmark crashes.
 // `pnpm bench --only steady-state,report-ledger` runs only the parts named (PARTS), with a summary of those. The
-// digest and exposure parts, ~10 minutes of their own on a 2-core machine, run only when named (`--only digest,exposure`).
+// digest and exposure parts, ~10 minutes of their own on a 2-core machine, run only when named (`--only digest,exposure`),
+// and so does the multi-account part (`--only accounts`, 100,000 images in 10 accounts, ~15 minutes).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startGitHubReceiver, startSlackReceiver } from "@ecr-scan-reporter/sandbox";
+import { SANDBOX_ACCOUNT, startGitHubReceiver, startSlackReceiver } from "@ecr-scan-reporter/sandbox";
+import { runAccountsOnce } from "./accounts.js";
+import {
+  type AccountsRun,
+  accountsSection,
+  benchAccounts,
+  ecrCallsServed,
+  stsIssued,
+  stsRequests,
+  summariseAccounts,
+} from "./accounts-results.js";
 import { FUNCTIONS, measureColdStarts } from "./cold-start.js";
 import { runDigestBench } from "./digest.js";
 import { runExposureBench } from "./exposure.js";
@@ -61,6 +72,17 @@ const DIGEST_RUNS = 3;
 const EXPOSURE_SIZES = [10_000, 30_000, 100_000];
 const EXPOSED_IMAGES = 2000;
 const EXPOSURE_RUNS = 3;
+/**
+ * Multi-account: the hub's own account and 9 members, 100 repositories × 100 images each. A single-account run of
+ * one account's shape first; then a run with every account reachable (~5 minutes with one scan-images consumer on an
+ * idle 2-core machine, several times that on a busy one), one with a member's role missing, and more all-reachable
+ * runs (up to ACCOUNTS_RUNS in all) while another fits in the part's budget.
+ */
+const ACCOUNTS_SHAPE = { accounts: 10, repositoriesPerAccount: 100, imagesPerRepository: 100 };
+const ACCOUNTS_RUNS = Number(process.env.BENCH_ACCOUNTS_RUNS ?? 3);
+const ACCOUNTS_BUDGET_S = Number(process.env.BENCH_ACCOUNTS_BUDGET_S ?? 2400);
+/** The member whose role is missing in the one-unreachable run: one in the middle of the queue's order. */
+const UNREACHABLE_MEMBER = 5;
 
 /** The parts of the bench, in the order they run. */
 const PARTS = [
@@ -71,10 +93,16 @@ const PARTS = [
   "steady-state",
   "digest",
   "exposure",
+  "accounts",
 ] as const;
 type Part = (typeof PARTS)[number];
-/** The parts `pnpm bench` runs without `--only`: the 10-minute bench. The digest and exposure take as long again. */
-const DEFAULT_PARTS: readonly Part[] = PARTS.filter((p) => p !== "digest" && p !== "exposure");
+/**
+ * The parts `pnpm bench` runs without `--only`: the 10-minute bench. The digest and exposure take as long again, the
+ * multi-account part longer.
+ */
+const DEFAULT_PARTS: readonly Part[] = PARTS.filter(
+  (p) => p !== "digest" && p !== "exposure" && p !== "accounts",
+);
 
 /** The parts `--only a,b` names (the default parts without it); an unknown name stops the bench before it starts. */
 function partsToRun(argv: readonly string[]): Set<Part> {
@@ -396,6 +424,80 @@ async function main(): Promise<void> {
     ledgerReadGoals.push(...result.goals);
   }
 
+  const accountsGoals: Goal[] = [];
+  if (parts.has("accounts")) {
+    const accounts = benchAccounts(SANDBOX_ACCOUNT.accountId, ACCOUNTS_SHAPE.accounts - 1);
+    const unreachable = accounts[UNREACHABLE_MEMBER];
+    if (!unreachable) throw new Error(`no member ${UNREACHABLE_MEMBER} among ${accounts.length} accounts`);
+    const { repositoriesPerAccount, imagesPerRepository } = ACCOUNTS_SHAPE;
+    const common = {
+      repositoriesPerAccount,
+      imagesPerRepository,
+      latencyMs: LATENCY_MS,
+      rateLimits: RATE_LIMITS,
+      distDir: DIST,
+      // A stuck message shows as a timed-out run, not as a bench that never ends; a busy machine needs the room.
+      timeoutMs: 3_600_000,
+      log,
+    };
+    const partStarted = elapsedS();
+    // Each run as it ends, so that a bench stopped midway keeps what it measured.
+    const keep = (runs: AccountsRun[]) =>
+      writeFileSync(join(OUT, "accounts-runs.json"), `${JSON.stringify(runs, null, 2)}\n`);
+    const describe = (label: string, run: AccountsRun) =>
+      log(
+        `${label}: ${fmt(run.wallTimeMs / 1000, 1)} s (seeded ${fmt(run.images)} images in ${fmt(run.seedMs / 1000, 1)} s), ${fmt(ecrCallsServed(run))} ECR calls served, ${stsIssued(run)} AssumeRole credentials issued of ${stsRequests(run)} asked, ${fmt(run.scansAnswered)}/${fmt(run.scansExpected)} scans answered, ${fmt(run.ecrThrottles)} throttles${run.drainTimedOut ? ", TIMED OUT" : ""}`,
+      );
+    log(
+      `accounts: single-account reference, ${fmt(repositoriesPerAccount)} repositories × ${fmt(imagesPerRepository)} images`,
+    );
+    const single = await runAccountsOnce(common);
+    describe("accounts single-account", single);
+    keep([single]);
+    const allReachable: AccountsRun[] = [];
+    const oneUnreachable: AccountsRun[] = [];
+    let stopReason = `${ACCOUNTS_RUNS} all-reachable runs, the most planned`;
+    for (let i = 1; i <= ACCOUNTS_RUNS; i++) {
+      const longest = Math.max(0, ...allReachable.map((r) => (r.wallTimeMs + r.seedMs) / 1000 + 15));
+      const leftS = ACCOUNTS_BUDGET_S - (elapsedS() - partStarted);
+      if (i > 1 && longest * 1.1 > leftS) {
+        stopReason = `${allReachable.length} all-reachable run${allReachable.length > 1 ? "s" : ""} only: another (~${fmt(longest)} s) would not fit in the part's ${ACCOUNTS_BUDGET_S} s budget (BENCH_ACCOUNTS_BUDGET_S; ${fmt(leftS)} s left)`;
+        break;
+      }
+      log(`accounts all reachable run ${i}/${ACCOUNTS_RUNS}: ${accounts.length} accounts`);
+      allReachable.push(await runAccountsOnce({ ...common, accounts }));
+      describe(`accounts all reachable run ${i}`, allReachable[allReachable.length - 1] as AccountsRun);
+      keep([single, ...allReachable, ...oneUnreachable]);
+      if (i === 1) {
+        log(
+          `accounts with ${unreachable.name} (${unreachable.accountId}) unreachable: its role never set up`,
+        );
+        oneUnreachable.push(
+          await runAccountsOnce({ ...common, accounts, unreachableAccount: unreachable.accountId }),
+        );
+        describe("accounts one unreachable", oneUnreachable[0] as AccountsRun);
+        keep([single, ...allReachable, ...oneUnreachable]);
+      }
+    }
+    log(`accounts: ${stopReason}`);
+    const result = summariseAccounts({
+      benchmark: `${ACCOUNTS_SHAPE.accounts} accounts × ${repositoriesPerAccount} × ${imagesPerRepository}`,
+      shape: ACCOUNTS_SHAPE,
+      accounts,
+      hubAccountId: SANDBOX_ACCOUNT.accountId,
+      single,
+      allReachable,
+      oneUnreachable,
+      settings,
+      seedNote:
+        "Seed per repository of 100 images, with a 7-day expiry and a daily schedule in mind: 80 % scanned 0.5–6.5 days ago (fresh), 15 % 8–20 days ago (expired), 5 % never scanned (pushed since the last run); every 25th untagged. So 20 % of the images are scanned. Seeded in process (sandbox.ecr.seedImage with the account's registryId), outside the wall time.",
+      repetitionNote: `${stopReason}; ${oneUnreachable.length} run with ${unreachable.name}'s role missing (the member module never applied: AssumeRole is refused), after the first; the single-account run seeds ${fmt(repositoriesPerAccount * imagesPerRepository)} images of the same shape in a deployment without \`accounts\`. The hub's functions run with the hub module's roles (AssumeMemberRoles on the members' role ARNs), assume each member's role through the sandbox's STS (ExternalId given) and sign that registry's calls with it. The sandbox's rate limits are per operation and per registry (ECR's quotas are per account and region), so each account has its own budget here.`,
+    });
+    writeJson("accounts.json", result);
+    sections.push(accountsSection(result));
+    accountsGoals.push(...result.goals);
+  }
+
   const goals: Goal[] = [
     ...(largeResult?.goals ?? []),
     ...(smallResult?.goals ?? []),
@@ -403,6 +505,7 @@ async function main(): Promise<void> {
     ...reportAndBundleGoals(reports, bundles),
     ...ledgerReportGoals(ledgerReports),
     ...ledgerReadGoals,
+    ...accountsGoals,
   ];
   const summary = renderSummary({
     settings,
