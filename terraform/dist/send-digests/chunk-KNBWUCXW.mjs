@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-L4A4XIOV.mjs";import"./chunk-RBGY3UDF.mjs";import"./chunk-RSUQDEYQ.mjs";import"./chunk-HSQRAMQ3.mjs";import"./chunk-YKKVB6QL.mjs";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

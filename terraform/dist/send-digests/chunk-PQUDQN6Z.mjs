@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-ZWC54UOV.mjs";import"./chunk-HAVN7FLK.mjs";import"./chunk-FTC2PMBE.mjs";import"./chunk-NUZDM6DX.mjs";import"./chunk-YKKVB6QL.mjs";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
