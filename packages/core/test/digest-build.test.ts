@@ -935,6 +935,37 @@ describe("several accounts ([8/8])", () => {
     expect(prodOnly.overThresholds.top.map((img) => img.registryId)).toEqual([PROD]);
   });
 
+  it("marks an account that could not be read whole with the reason, and only for the routes that cover it", () => {
+    // STAGING's listing failed (no images gathered); PROD's image was read, another of its repositories was not.
+    const digest = buildDigest(
+      multi({
+        images: [prodApi, hubWeb],
+        unreachable: new Map([
+          [STAGING, "AccountUnreachableError: cannot assume arn:aws:iam::222222222222:role/m"],
+          [PROD, "repository team-a/db: AccessDeniedException: denied"],
+        ]),
+      }),
+      route(),
+    );
+
+    expect(digest.accounts?.map((account) => [account.account, account.images, account.unreachable])).toEqual(
+      [
+        [ACCOUNT, 1, undefined],
+        [PROD, 1, "repository team-a/db: AccessDeniedException: denied"],
+        [STAGING, 0, "AccountUnreachableError: cannot assume arn:aws:iam::222222222222:role/m"],
+      ],
+    );
+    expect(digest.open.images).toBe(2);
+
+    const hubOnly = buildDigest(
+      multi({ unreachable: new Map([[STAGING, "AccessDenied"]]) }),
+      route({ rule: { accounts: ["hub"] } }),
+    );
+    expect(hubOnly.accounts?.map((account) => [account.account, account.unreachable])).toEqual([
+      [ACCOUNT, undefined],
+    ]);
+  });
+
   it("stays single-account without `accounts`: no pictures, no account in references or images", () => {
     const one = ledgerOf([[image("team-a/api", "a1"), summarized({ CRITICAL: 1 })]]);
     const digest = buildDigest(inputs({ ...one, changes: [changed(ACCOUNT)] }), route());

@@ -355,12 +355,12 @@ describe("sendDigests across accounts", () => {
     expect(result.failed).toEqual([]);
     expect(new Set(asked)).toEqual(new Set([REGISTRY, PROD, DEV]));
     expect(all.sent[0]?.open.images).toBe(2);
-    expect(all.sent[0]?.accounts?.map((a) => [a.accountName, a.images])).toEqual(
-      expect.arrayContaining([
-        ["hub", 1],
-        ["prod", 1],
-      ]),
-    );
+    expect(all.sent[0]?.accounts?.map((a) => [a.accountName, a.images, a.unreachable])).toEqual([
+      ["hub", 1, undefined],
+      ["prod", 1, undefined],
+      // Not an empty, clean registry: the digest says why it could not be read.
+      ["dev", 0, "Error: cannot assume the role"],
+    ]);
     expect(prodOnly.sent[0]?.open.images).toBe(1);
     expect(prodOnly.sent[0]?.open.counts.HIGH).toBe(1);
     expect(prodOnly.sent[0]?.open.counts.CRITICAL).toBe(0);
@@ -371,6 +371,87 @@ describe("sendDigests across accounts", () => {
     ).toEqual([
       expect.objectContaining({ extra: expect.objectContaining({ accountId: DEV, accountName: "dev" }) }),
     ]);
+  });
+
+  it("leaves out a repository whose images one account denies, marks that account, and still sends every route", async () => {
+    const table = await freshTable();
+    await recordFindings(table, API, [["CVE-2026-1000", "CRITICAL"]]);
+    const PROD_WEB = { ...image("shop/web", "f", ["v3"]), registryId: PROD };
+    const denied = (repositoryName: string) =>
+      Object.assign(
+        new Error(
+          `User: arn:aws:sts::${REGISTRY}:assumed-role/hub/ecr-scan-reporter is not authorized to perform: ecr:DescribeImages on resource: ${repositoryName}`,
+        ),
+        {
+          name: "AccessDeniedException",
+        },
+      );
+    const byAccount: Record<string, EcrGateway> = {
+      [REGISTRY]: gateway([API]),
+      [PROD]: {
+        listRepositories: async () =>
+          ["shop/api", "shop/web", "shop/zeta"].map((repositoryName) => ({
+            registryId: PROD,
+            repositoryName,
+            repositoryArn: "",
+          })),
+        listImages: async (repositoryName: string) => {
+          if (repositoryName === "shop/web") return [PROD_WEB];
+          throw denied(repositoryName);
+        },
+      } as unknown as EcrGateway,
+      [DEV]: {
+        listRepositories: async () => {
+          throw Object.assign(new Error("cannot assume the role"), { name: "AccountUnreachableError" });
+        },
+      } as unknown as EcrGateway,
+    };
+    const all = route("sns");
+    const hubOnly = route("slack", { accounts: ["hub"] });
+    const logger = recordingLogger();
+    const result = await sendDigests({
+      gateway: (accountId) => byAccount[accountId ?? ""] as EcrGateway,
+      ledger: table.ledger,
+      digestLedger: table.digestLedger,
+      reporters: [all.loaded, hubOnly.loaded],
+      config: {
+        accounts,
+        repositories: {},
+        thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+      },
+      account: REGISTRY,
+      region: "eu-west-1",
+      now: NOW,
+      periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+      logger,
+    });
+    expect(result.failed).toEqual([]);
+    expect(result.outcomes.map((o) => o.status)).toEqual(["sent", "sent"]);
+    // The two denied repositories are not covered: neither counted as repositories nor their images.
+    expect(result.repositories).toBe(2);
+    expect(result.images).toBe(2);
+    expect(all.sent[0]?.open.images).toBe(2);
+    expect(all.sent[0]?.open.counts.CRITICAL).toBe(1);
+    const prod = all.sent[0]?.accounts?.find((a) => a.account === PROD);
+    expect(prod?.images).toBe(1);
+    expect(prod?.unreachable).toBe(
+      `repository shop/api: AccessDeniedException: User: arn:aws:sts::${REGISTRY}:assumed-role/hub/ecr-scan-reporter ` +
+        "is not authorized to perform: ecr:DescribeImages on resource: shop/api (and 1 more repository)",
+    );
+    expect(all.sent[0]?.accounts?.find((a) => a.account === DEV)?.unreachable).toBe(
+      "AccountUnreachableError: cannot assume the role",
+    );
+    expect(all.sent[0]?.accounts?.find((a) => a.account === REGISTRY)?.unreachable).toBeUndefined();
+    // A route of the hub only is not told about accounts it does not cover.
+    expect(hubOnly.sent[0]?.accounts?.map((a) => [a.account, a.images, a.unreachable])).toEqual([
+      [REGISTRY, 1, undefined],
+    ]);
+    expect(
+      logger.logs
+        .filter((l) => l.message === "repository not readable; its images are left out of this digest")
+        .map((l) => l.extra?.repository)
+        .sort(),
+    ).toEqual(["shop/api", "shop/zeta"]);
   });
 
   it("refuses one gateway for every account under `accounts`: it would read members with one account's credentials", async () => {
@@ -419,5 +500,34 @@ describe("sendDigests across accounts", () => {
         logger: recordingLogger(),
       }),
     ).rejects.toThrow("throttled");
+  });
+
+  it("fails the run when an image list of the deployment's own registry (no accounts) cannot be read", async () => {
+    const table = await freshTable();
+    const failing = {
+      listRepositories: async () => [
+        { registryId: REGISTRY, repositoryName: "team-a/api", repositoryArn: "" },
+      ],
+      listImages: async () => {
+        throw Object.assign(new Error("denied"), { name: "AccessDeniedException" });
+      },
+    } as unknown as EcrGateway;
+    await expect(
+      sendDigests({
+        gateway: failing,
+        ledger: table.ledger,
+        digestLedger: table.digestLedger,
+        reporters: [route("sns").loaded],
+        config: {
+          repositories: {},
+          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+        },
+        account: REGISTRY,
+        region: "eu-west-1",
+        now: NOW,
+        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+        logger: recordingLogger(),
+      }),
+    ).rejects.toThrow("denied");
   });
 });

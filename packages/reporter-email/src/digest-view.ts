@@ -43,6 +43,7 @@ const MAX = {
   reference: 300,
   route: 200,
   label: 150,
+  reason: 300,
 } as const;
 
 const ALL_CLEAR_COLOR = "#2e7d32";
@@ -285,6 +286,11 @@ export interface DigestAccountView {
   imagesWithFindings: number;
   imagesUnknown: number;
   overThresholds: number;
+  /**
+   * Why the account could not be read whole (one line, bounded; the HTML template escapes it); empty when it
+   * could. The templates show it instead of the counts, which would read like an empty, clean registry.
+   */
+  unreachable: string;
 }
 
 /** What every digest template is rendered with (see README "Digests"). */
@@ -407,6 +413,9 @@ function accountViews(accounts: readonly DigestAccount[] | undefined): DigestAcc
       imagesWithFindings: entry.imagesWithFindings,
       imagesUnknown: entry.imagesUnknown,
       overThresholds: entry.overThresholds,
+      // A reason that cleans to nothing still marks the account.
+      unreachable:
+        entry.unreachable === undefined ? "" : line(entry.unreachable, MAX.reason) || "reason not known",
     };
   });
 }

@@ -69,9 +69,10 @@ describe("a digest of several accounts", () => {
     expect(email.text).toContain(
       "By account:\n- hub (123456789012): 4 medium in 1 of 3 images\n" +
         "- prod (111111111111): 2 critical, 5 high, 20 medium, 8 low, 1 informational in 6 of 7 images; 2 over the thresholds; 1 not reported on yet\n" +
-        "- 222222222222: 4 high, 7 medium, 4 low in 4 of 4 images; 1 over the thresholds\n",
+        "- 222222222222: 4 high, 7 medium, 4 low in 4 of 4 images; 1 over the thresholds\n" +
+        "- legacy (444444444444): not reachable: AccountUnreachableError: cannot assume arn:aws:iam::444444444444:role/ecr-scan-reporter-member",
     );
-    expect(email.text).toContain("Accounts: 3 (eu-west-1)");
+    expect(email.text).toContain("Accounts: 4 (eu-west-1)");
     expect(email.html).toContain(">By account</div>");
     expect(email.html).toContain(">prod (111111111111)</td>");
   });
@@ -96,6 +97,24 @@ describe("a digest of several accounts", () => {
     const single = renderEmailDigest(sampleDigest());
     expect(single.text).not.toContain("By account");
     expect(single.text).toContain("Account: 123456789012 (eu-west-1)");
+  });
+
+  it("shows an account that could not be read as not reachable, with its reason escaped, instead of its counts", () => {
+    const digest = multiAccountDigest();
+    const accounts = (digest.accounts ?? []).map((account) =>
+      account.unreachable === undefined ? account : { ...account, unreachable: HOSTILE_ACCOUNT_NAME },
+    );
+    const hostile = renderEmailDigest({ ...digest, accounts });
+    expect(hostile.text).toContain(
+      '- legacy (444444444444): not reachable: <b>&"x" Bcc: victim@example.com\n',
+    );
+    expect(hostile.text).not.toMatch(/legacy \(444444444444\): no open findings/);
+    expect(hostile.text).not.toMatch(/^Bcc:/m);
+    expect(hostile.html).toContain(
+      '>legacy (444444444444)</td><td style="padding:4px 0;border-bottom:1px solid #ebecf0;color:#5e6c84;word-break:break-word;">' +
+        '<strong style="color:#c43e00;">not reachable</strong>: &lt;b&gt;&amp;&quot;x&quot; Bcc: victim@example.com</td>',
+    );
+    expect(hostile.html).not.toContain("<b>&");
   });
 
   it("escapes a hostile account name in the HTML and keeps it on one line in the text", () => {

@@ -37,6 +37,8 @@ const MAX = {
   label: 400,
   reference: 400,
   regex: 300,
+  /** Why an account could not be read (the whole is in the function's log). */
+  reason: 300,
 } as const;
 /** Tags named per image besides the first (the label's). */
 const MAX_OTHER_TAGS = 5;
@@ -157,10 +159,13 @@ function accountsSection(digest: Digest): string[] {
     "",
     "| Account | Open findings | Images with findings | Over the thresholds | Not reported on yet |",
     "| --- | --- | ---: | ---: | ---: |",
-    ...digest.accounts.map(
-      (account) =>
-        `| ${accountMarkdown(account)} | ${countsSummary(account.counts) || "none"} | ` +
-        `${account.imagesWithFindings} of ${account.images} | ${account.overThresholds} | ${account.imagesUnknown} |`,
+    ...digest.accounts.map((account) =>
+      account.unreachable !== undefined
+        ? // Its counts would read like an empty, clean registry: the reason stands in their place.
+          `| ${accountMarkdown(account)} | **not reachable:** ` +
+          `${markdownText(account.unreachable, MAX.reason) || "reason not known"} | — | — | — |`
+        : `| ${accountMarkdown(account)} | ${countsSummary(account.counts) || "none"} | ` +
+          `${account.imagesWithFindings} of ${account.images} | ${account.overThresholds} | ${account.imagesUnknown} |`,
     ),
     "",
   ];

@@ -117,9 +117,24 @@ describe("a digest of several accounts", () => {
         "| --- | --- | ---: | ---: | ---: |\n" +
         "| hub (`123456789012`) | 4 medium | 1 of 3 | 0 | 0 |\n" +
         "| prod (`111111111111`) | 2 critical, 5 high, 20 medium, 8 low, 1 informational | 6 of 7 | 2 | 1 |\n" +
-        "| `222222222222` | 4 high, 7 medium, 4 low | 4 of 4 | 1 | 0 |\n",
+        "| `222222222222` | 4 high, 7 medium, 4 low | 4 of 4 | 1 | 0 |\n" +
+        "| legacy (`444444444444`) | **not reachable:** AccountUnreachableError: cannot assume arn:aws:iam::444444444444:role/ecr-scan-reporter-member",
     );
-    expect(body).toContain("**Accounts:** 3 (`eu-west-1`)");
+    expect(body).toContain("**Accounts:** 4 (`eu-west-1`)");
+  });
+
+  it("shows an account that could not be read as not reachable, its reason escaped, instead of its counts", () => {
+    const digest = multiAccountDigest();
+    const accounts = (digest.accounts ?? []).map((account) =>
+      account.unreachable === undefined
+        ? account
+        : { ...account, unreachable: "denied | @org/team #1 <b>x</b>" },
+    );
+    const hostile = digestBody({ ...digest, accounts });
+    expect(hostile).toContain(
+      "| legacy (`444444444444`) | **not reachable:** denied \\| `@org/team` `#1` \\<b\\>x\\</b\\> | — | — | — |\n",
+    );
+    expect(outsideCodeSpans(hostile)).not.toContain("<b>");
   });
 
   it("names each image's account in the images table and each reference's in the lists", () => {

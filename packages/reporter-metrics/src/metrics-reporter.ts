@@ -179,6 +179,10 @@ export function digestEmfLines(digest: Digest, options: MetricsOptions, at: Date
   // With `perAccount`, a multi-account digest's picture of each account too ([8/8]): Route and Account.
   if (!digest.emptyLedger && options.perAccount) {
     for (const account of digest.accounts ?? []) {
+      // An account that could not be read whole gets no gauges this period: zeros (or the part that was read)
+      // would draw a registry that went clean, and an alarm on OpenFindings would resolve. A missing datapoint is
+      // what CloudWatch alarms already treat as "no data" (TreatMissingData), and the digest's text says why.
+      if (account.unreachable !== undefined) continue;
       const scope = { ...route, Account: dimensionValue(account.account) };
       for (const severity of countedSeverities(digest)) {
         lines.push(

@@ -65,6 +65,17 @@ describe("a digest of several accounts", () => {
     );
   });
 
+  it("writes no gauges for an account that could not be read: zeros would draw a registry that went clean", () => {
+    const lines = digestEmfLines(multiAccountDigest(), options(true), NOW).map(
+      (line) => JSON.parse(line) as Emf,
+    );
+    expect(
+      multiAccountDigest().accounts?.find((a) => a.account === "444444444444")?.unreachable,
+    ).toBeDefined();
+    expect(lines.filter((line) => line.Account === "444444444444")).toEqual([]);
+    expect(lines.filter((line) => line.Account === "222222222222").length).toBeGreaterThan(0);
+  });
+
   it("writes the route's gauges only without it", () => {
     const lines = digestEmfLines(multiAccountDigest(), options(false), NOW).map(
       (line) => JSON.parse(line) as Emf,

@@ -44,6 +44,8 @@ const MAX = {
   label: 150,
   /** An account's configured name. */
   accountName: 64,
+  /** Why an account could not be read: its start says which call failed; the whole is in the function's log. */
+  reason: 150,
 } as const;
 
 /** `2026-11-30` from an ISO 8601 instant; anything unparsable is shown cleaned. */
@@ -182,6 +184,11 @@ export interface DigestAccountView {
   imagesWithFindings: number;
   imagesUnknown: number;
   overThresholds: number;
+  /**
+   * Why the account could not be read whole (escaped, bounded); empty when it could. The template shows it instead
+   * of the counts, which would read like an empty, clean registry.
+   */
+  unreachable: string;
 }
 
 /** One image over the thresholds, for `slack/digest-image.hbs`. */
@@ -431,6 +438,9 @@ function accountView(entry: DigestAccount): DigestAccountView {
     imagesWithFindings: entry.imagesWithFindings,
     imagesUnknown: entry.imagesUnknown,
     overThresholds: entry.overThresholds,
+    // A reason that cleans to nothing still marks the account.
+    unreachable:
+      entry.unreachable === undefined ? "" : mrkdwnLine(entry.unreachable, MAX.reason) || "reason not known",
   };
 }
 

@@ -84,8 +84,25 @@ describe("a digest of several accounts", () => {
       "*By account*\n" +
         "• *hub (123456789012)*: 4 medium in 1 of 3 images\n" +
         "• *prod (111111111111)*: 2 critical, 5 high, 20 medium, 8 low, 1 informational in 6 of 7 images · 2 over the thresholds · 1 not reported on yet\n" +
-        "• *222222222222*: 4 high, 7 medium, 4 low in 4 of 4 images · 1 over the thresholds",
+        "• *222222222222*: 4 high, 7 medium, 4 low in 4 of 4 images · 1 over the thresholds\n" +
+        // Its reason, cut to keep the line short (the whole is in the function's log).
+        "• *legacy (444444444444)*: not reachable: AccountUnreachableError: cannot assume arn:aws:iam::444444444444:role/ecr-scan-reporter-member for account 444444444444: AccessDenied: User: arn:aws:…",
     );
+  });
+
+  it("shows an account that could not be read as not reachable, with its reason escaped, instead of its counts", () => {
+    const digest = multiAccountDigest();
+    const accounts = (digest.accounts ?? []).map((account) =>
+      account.unreachable === undefined
+        ? account
+        : { ...account, unreachable: "<!channel> *denied* <https://x|y>" },
+    );
+    const section = blockText(renderSlackDigest({ ...digest, accounts }), "digest-accounts");
+    expect(section).toContain(
+      "• *legacy (444444444444)*: not reachable: &lt;!channel&gt; *denied* &lt;https://x|y&gt;",
+    );
+    expect(section).not.toContain("<!channel>");
+    expect(section).not.toContain("legacy (444444444444)*: no open findings");
   });
 
   it("labels each image and reference with its account: one repository name in two accounts stays two", () => {

@@ -37,6 +37,8 @@ const MAX = {
   reference: 430,
   url: 2400,
   field: 200,
+  /** Why an account could not be read (the whole is in the function's log). */
+  reason: 300,
 } as const;
 
 /** How many images over the thresholds the compact text names. */
@@ -116,12 +118,18 @@ function imageAccount(digest: Pick<Digest, "accounts">, image: DigestImage): str
   return ` (${account})`;
 }
 
-/** `prod (111111111111): 2 critical, 5 high in 6 of 7 images; 2 over the thresholds`. */
+/**
+ * `prod (111111111111): 2 critical, 5 high in 6 of 7 images; 2 over the thresholds`, or `… : not reachable: <why>`
+ * for an account that could not be read whole: its counts would read like an empty, clean registry.
+ */
 function accountLine(account: DigestAccount): string {
   const label = accountLabel({
     account: cleanLine(account.account, MAX.field),
     accountName: cleanLine(account.accountName, MAX.field) || undefined,
   });
+  if (account.unreachable !== undefined) {
+    return `${label}: not reachable: ${cleanLine(account.unreachable, MAX.reason) || "reason not known"}`;
+  }
   const open = countsSummary(account.counts);
   let line = open
     ? `${label}: ${open} in ${account.imagesWithFindings} of ${plural(account.images, "image")}`

@@ -94,7 +94,26 @@ describe("a digest of several accounts", () => {
         "- 222222222222: 4 high, 7 medium, 4 low in 4 of 4 images; 1 over the thresholds\n",
       );
     }
-    expect(body.email).toContain("Accounts: 3 (region eu-west-1)");
+    expect(body.email).toContain("Accounts: 4 (region eu-west-1)");
+  });
+
+  it("shows an account that could not be read as not reachable, its reason cleaned to one line, instead of its counts", () => {
+    const digest = multiAccountDigest();
+    const accounts = (digest.accounts ?? []).map((account) =>
+      account.unreachable === undefined ? account : { ...account, unreachable: HOSTILE_ACCOUNT_NAME },
+    );
+    const hostile = JSON.parse(planDigestPublish({ ...digest, accounts }, OPTIONS).input.Message) as {
+      default: string;
+      email: string;
+    };
+    for (const text of [hostile.default, hostile.email]) {
+      expect(text).toContain('- legacy (444444444444): not reachable: <b>&"x" Bcc: victim@example.com\n');
+      expect(text).not.toContain("legacy (444444444444): no open findings");
+      expect(text).not.toMatch(/^Bcc:/m);
+    }
+    expect(body.email).toContain(
+      "- legacy (444444444444): not reachable: AccountUnreachableError: cannot assume arn:aws:iam::444444444444:role/ecr-scan-reporter-member",
+    );
   });
 
   it("labels each image and reference with its account: one repository name in two accounts stays two", () => {

@@ -72,6 +72,11 @@ export interface DigestInputs {
    * account its own picture and names the account of every image. Absent: the deployment's own account only.
    */
   accounts?: readonly { accountId: string; name?: string }[];
+  /**
+   * Under `accounts`: the accounts that could not be read whole (their repositories not listed, or one of them not
+   * read), by id, with the reason (secret-free). Their images that were read are counted; the digest marks them.
+   */
+  unreachable?: ReadonlyMap<string, string>;
 }
 
 /** One route: a reporter entry that sends digests. */
@@ -129,6 +134,8 @@ export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Dige
         overThresholds: 0,
       };
       if (entry.name) summary.accountName = entry.name;
+      const unreachable = inputs.unreachable?.get(entry.accountId);
+      if (unreachable !== undefined) summary.unreachable = unreachable;
       return [entry.accountId, summary];
     }),
   );

@@ -92,6 +92,12 @@ export interface DigestAccount {
   imagesUnknown: number;
   /** Its images over the thresholds. */
   overThresholds: number;
+  /**
+   * Why the account could not be read whole (its repositories not listed, or one of them not read; secret-free, e.g.
+   * `describeError`): the images it could not read are not counted above, so a reporter shows it as not reachable
+   * rather than its counts, which would read like an empty, clean registry. Absent when every read succeeded.
+   */
+  unreachable?: string;
 }
 
 /** An image in use that is over the thresholds. */

@@ -273,13 +273,14 @@ export function hostileDigest(): Digest {
 
 /**
  * A digest of a multi-account deployment ([8/8]): the hub (`hub`), a member named `prod` and an unnamed member,
- * each with its own picture; images and references name their account. `prodName` replaces `prod` (to test a
+ * each with its own picture, and a fourth that could not be read; images and references name their account. `prodName` replaces `prod` (to test a
  * hostile name).
  */
 export function multiAccountDigest(prodName = "prod"): Digest {
   const base = sampleDigest();
   const PROD = "111111111111";
   const STAGING = "222222222222";
+  const LEGACY = "444444444444";
   return {
     ...base,
     accounts: [
@@ -308,6 +309,17 @@ export function multiAccountDigest(prodName = "prod"): Digest {
         imagesWithFindings: 4,
         imagesUnknown: 0,
         overThresholds: 1,
+      },
+      // A member whose role could not be assumed: shown as not reachable, never as an empty, clean registry.
+      {
+        account: LEGACY,
+        accountName: "legacy",
+        counts: counts({}),
+        images: 0,
+        imagesWithFindings: 0,
+        imagesUnknown: 0,
+        overThresholds: 0,
+        unreachable: `AccountUnreachableError: cannot assume arn:aws:iam::${LEGACY}:role/ecr-scan-reporter-member for account ${LEGACY}: AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/ecr-scan-reporter-send-digests/ecr-scan-reporter is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${LEGACY}:role/ecr-scan-reporter-member`,
       },
     ],
     overThresholds: {

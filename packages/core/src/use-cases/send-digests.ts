@@ -153,31 +153,65 @@ export async function sendDigests(options: SendDigestsOptions): Promise<SendDige
   };
 }
 
+/** The covered repositories that could be listed, and why each account that could not be read was not. */
+interface CoveredRepositories {
+  repositories: RepositorySummary[];
+  /** Account id → the reason (secret-free: `describeError`), for the digest's "By account" section. */
+  unreachable: Map<string, string>;
+}
+
 /**
  * The repositories of every covered account, each account read with its own credentials. A member account that
- * cannot be read is left out of this digest with a warning (its images are not "in use" for it), and the others
- * are summed up; without `accounts` the deployment's own registry, whose failure fails the digest run as before.
+ * cannot be listed is left out of this digest with a warning and marked unreachable (its images are not "in use"
+ * for it, and the digest must not show it as an empty registry); the others are summed up. Without `accounts`, the
+ * deployment's own registry, whose failure fails the digest run as before.
  */
 async function listCoveredRepositories(
   options: Pick<SendDigestsOptions, "config" | "logger">,
   gatewayOf: (accountId?: string) => EcrGateway,
-): Promise<RepositorySummary[]> {
+): Promise<CoveredRepositories> {
+  const unreachable = new Map<string, string>();
   const lists = await Promise.all(
     coveredAccounts(options.config).map(async (account) => {
       try {
         return await gatewayOf(account.accountId).listRepositories(account.accountId);
       } catch (error) {
-        if (!options.config.accounts) throw error;
+        // Under `accounts` every covered account has its id; without, the own registry's failure fails the run.
+        if (!options.config.accounts || account.accountId === undefined) throw error;
+        const reason = describeError(error);
         options.logger.warn("account not reachable; its images are left out of this digest", {
           accountId: account.accountId,
           accountName: account.name,
-          error: describeError(error),
+          error: reason,
         });
+        unreachable.set(account.accountId, reason);
         return [];
       }
     }),
   );
-  return lists.flat();
+  return { repositories: lists.flat(), unreachable };
+}
+
+/** A repository whose images could not be listed, and why. */
+interface UnreadRepository {
+  registryId: string;
+  repositoryName: string;
+  reason: string;
+}
+
+/**
+ * Why an account is marked unreachable when some of its repositories could not be read: the first of them by name
+ * (the reads run concurrently, so "first" must not depend on their order), and how many more there were.
+ */
+function unreadRepositoriesReason(unread: readonly UnreadRepository[]): string {
+  const sorted = [...unread].sort((a, b) => a.repositoryName.localeCompare(b.repositoryName));
+  const first = sorted[0];
+  if (!first) return "";
+  const more = sorted.length - 1;
+  return (
+    `repository ${first.repositoryName}: ${first.reason}` +
+    (more > 0 ? ` (and ${more} more ${more === 1 ? "repository" : "repositories"})` : "")
+  );
 }
 
 /** The counts buildDigests reports, filled in while gathering. */
@@ -207,24 +241,49 @@ async function gatherInputs(
           })) &&
         (!entry.repositories || matchesRepository(entry.repositories, name)),
     );
-  const repositories = (await listCoveredRepositories(options, gatewayOf)).filter(
+  const covered = await listCoveredRepositories(options, gatewayOf);
+  const selected = covered.repositories.filter(
     (r) =>
       isRepositorySelected(r.repositoryName, options.config.repositories) &&
       anyRoute(r.registryId, r.repositoryName),
   );
   const limit = pLimit(READ_CONCURRENCY);
+  const unread: UnreadRepository[] = [];
   const listed = await Promise.all(
-    repositories.map((r) =>
-      limit(
-        async () =>
-          (await gatewayOf(r.registryId).listImages(r.repositoryName, r.registryId, { taggedOnly: true })) ??
-          [],
-      ),
+    selected.map((r) =>
+      limit(async () => {
+        try {
+          return (
+            (await gatewayOf(r.registryId).listImages(r.repositoryName, r.registryId, {
+              taggedOnly: true,
+            })) ?? []
+          );
+        } catch (error) {
+          // Under `accounts`, one member's AccessDenied on one repository (a registry or repository policy that
+          // denies the member role) must not cost every account and route its digest: that repository is left out
+          // and its account marked. Without `accounts` a failure fails the run, as before.
+          if (!options.config.accounts) throw error;
+          const reason = describeError(error);
+          options.logger.warn("repository not readable; its images are left out of this digest", {
+            accountId: r.registryId,
+            repository: r.repositoryName,
+            error: reason,
+          });
+          unread.push({ registryId: r.registryId, repositoryName: r.repositoryName, reason });
+          return undefined;
+        }
+      }),
     ),
   );
+  const unreachable = new Map(covered.unreachable);
+  for (const registryId of new Set(unread.map((u) => u.registryId))) {
+    unreachable.set(registryId, unreadRepositoriesReason(unread.filter((u) => u.registryId === registryId)));
+  }
+  // A repository that could not be read is not covered by this digest: neither its images nor its coverage.
+  const repositories = selected.filter((_, index) => listed[index] !== undefined);
   // An OCI artifact (a signature, an SBOM) or an archived image is not an image in use: nothing runs it.
   const inUse = listed
-    .flat()
+    .flatMap((images) => images ?? [])
     .filter((image) => isContainerImage(image) && (image.imageStatus ?? "ACTIVE") === "ACTIVE");
   const images: ImageInUse[] = inUse.map((image) => ({
     registryId: image.registryId,
@@ -260,6 +319,7 @@ async function gatherInputs(
     repositories,
     thresholds: options.config.thresholds,
     ...(options.config.accounts ? { accounts: options.config.accounts } : {}),
+    ...(unreachable.size > 0 ? { unreachable } : {}),
   };
 }
 
