@@ -297,6 +297,32 @@ describe("sendDigests", () => {
   });
 });
 
+/** The options every sendDigests call of these tests shares, with the gateway(s), routes and `accounts` given. */
+function digestsOf(
+  table: DigestTable,
+  options: Pick<Parameters<typeof sendDigests>[0], "gateway" | "reporters"> & {
+    accounts?: NonNullable<Parameters<typeof sendDigests>[0]["config"]["accounts"]>;
+    logger?: ReturnType<typeof recordingLogger>;
+  },
+) {
+  return sendDigests({
+    gateway: options.gateway,
+    ledger: table.ledger,
+    digestLedger: table.digestLedger,
+    reporters: options.reporters,
+    config: {
+      ...(options.accounts && { accounts: options.accounts }),
+      repositories: {},
+      thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
+    },
+    account: REGISTRY,
+    region: "eu-west-1",
+    now: NOW,
+    periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+    logger: options.logger ?? recordingLogger(),
+  });
+}
+
 describe("sendDigests across accounts", () => {
   const PROD = "222222222222";
   const DEV = "333333333333";
@@ -331,25 +357,15 @@ describe("sendDigests across accounts", () => {
     const all = route("sns");
     const prodOnly = route("slack", { accounts: ["prod"] });
     const logger = recordingLogger();
-    const result = await sendDigests({
+    const result = await digestsOf(table, {
       gateway: (accountId) => {
         asked.push(accountId);
         const found = accountId ? byAccount[accountId] : undefined;
         if (!found) throw new Error(`no gateway for ${accountId}`);
         return found;
       },
-      ledger: table.ledger,
-      digestLedger: table.digestLedger,
       reporters: [all.loaded, prodOnly.loaded],
-      config: {
-        accounts,
-        repositories: {},
-        thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
-      },
-      account: REGISTRY,
-      region: "eu-west-1",
-      now: NOW,
-      periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+      accounts,
       logger,
     });
     expect(result.failed).toEqual([]);
@@ -409,20 +425,10 @@ describe("sendDigests across accounts", () => {
     const all = route("sns");
     const hubOnly = route("slack", { accounts: ["hub"] });
     const logger = recordingLogger();
-    const result = await sendDigests({
+    const result = await digestsOf(table, {
       gateway: (accountId) => byAccount[accountId ?? ""] as EcrGateway,
-      ledger: table.ledger,
-      digestLedger: table.digestLedger,
       reporters: [all.loaded, hubOnly.loaded],
-      config: {
-        accounts,
-        repositories: {},
-        thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
-      },
-      account: REGISTRY,
-      region: "eu-west-1",
-      now: NOW,
-      periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
+      accounts,
       logger,
     });
     expect(result.failed).toEqual([]);
@@ -457,22 +463,7 @@ describe("sendDigests across accounts", () => {
   it("refuses one gateway for every account under `accounts`: it would read members with one account's credentials", async () => {
     const table = await freshTable();
     await expect(
-      sendDigests({
-        gateway: gateway([API]),
-        ledger: table.ledger,
-        digestLedger: table.digestLedger,
-        reporters: [route("sns").loaded],
-        config: {
-          accounts,
-          repositories: {},
-          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
-        },
-        account: REGISTRY,
-        region: "eu-west-1",
-        now: NOW,
-        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
-        logger: recordingLogger(),
-      }),
+      digestsOf(table, { gateway: gateway([API]), reporters: [route("sns").loaded], accounts }),
     ).rejects.toThrow("gateway must be a function of the account id");
   });
 
@@ -483,23 +474,9 @@ describe("sendDigests across accounts", () => {
         throw Object.assign(new Error("throttled"), { name: "ThrottlingException" });
       },
     } as unknown as EcrGateway;
-    await expect(
-      sendDigests({
-        gateway: failing,
-        ledger: table.ledger,
-        digestLedger: table.digestLedger,
-        reporters: [route("sns").loaded],
-        config: {
-          repositories: {},
-          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
-        },
-        account: REGISTRY,
-        region: "eu-west-1",
-        now: NOW,
-        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
-        logger: recordingLogger(),
-      }),
-    ).rejects.toThrow("throttled");
+    await expect(digestsOf(table, { gateway: failing, reporters: [route("sns").loaded] })).rejects.toThrow(
+      "throttled",
+    );
   });
 
   it("fails the run when an image list of the deployment's own registry (no accounts) cannot be read", async () => {
@@ -512,22 +489,8 @@ describe("sendDigests across accounts", () => {
         throw Object.assign(new Error("denied"), { name: "AccessDeniedException" });
       },
     } as unknown as EcrGateway;
-    await expect(
-      sendDigests({
-        gateway: failing,
-        ledger: table.ledger,
-        digestLedger: table.digestLedger,
-        reporters: [route("sns").loaded],
-        config: {
-          repositories: {},
-          thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: null, LOW: null, INFORMATIONAL: null, UNDEFINED: null },
-        },
-        account: REGISTRY,
-        region: "eu-west-1",
-        now: NOW,
-        periodKey: `${NOW.toISOString().slice(0, 16)}Z`,
-        logger: recordingLogger(),
-      }),
-    ).rejects.toThrow("denied");
+    await expect(digestsOf(table, { gateway: failing, reporters: [route("sns").loaded] })).rejects.toThrow(
+      "denied",
+    );
   });
 });
