@@ -4,6 +4,7 @@ import type { AccountEntry } from "../config/schema.js";
 import { createEcrClient } from "../ecr-client.js";
 import { EcrGateway } from "../ecr-gateway.js";
 import { EcrScanReporterError } from "../errors.js";
+import { lookUpAccount } from "./accounts.js";
 import { type AssumedRoleCredentials, assumedRoleCredentials } from "./credentials.js";
 
 /** An account the configuration's `accounts` does not list: its registry is never read, with any credentials. */
@@ -69,11 +70,6 @@ export class AccountAccess {
     return this.clientsOf(accountId).read;
   }
 
-  /** The client that starts scans in the account's registry. */
-  scanEcr(accountId?: string): ECRClient {
-    return this.clientsOf(accountId).scan;
-  }
-
   gateway(accountId?: string): EcrGateway {
     return this.clientsOf(accountId).gateway;
   }
@@ -91,10 +87,9 @@ export class AccountAccess {
 
   /** The entry of a listed account; undefined when the configuration lists none (the deployment's own account). */
   private entryOf(accountId: string | undefined): AccountEntry | undefined {
-    if (!this.accounts) return undefined;
-    const entry = this.accounts.find((a) => a.accountId === accountId);
-    if (!entry) throw new UnlistedAccountError(accountId);
-    return entry;
+    const found = lookUpAccount({ accounts: this.accounts }, accountId);
+    if (found.kind === "unlisted") throw new UnlistedAccountError(accountId);
+    return found.kind === "listed" ? found.account : undefined;
   }
 
   private hubClients(): AccountClients {

@@ -34,7 +34,7 @@ export type AccountLookup =
   | { kind: "unlisted" };
 
 export function lookUpAccount(
-  config: Pick<Config, "accounts">,
+  config: { accounts?: readonly AccountEntry[] },
   accountId: string | undefined,
 ): AccountLookup {
   if (!config.accounts) return { kind: "own" };
@@ -43,7 +43,10 @@ export function lookUpAccount(
 }
 
 /** The `name` the configuration gives an account, if any. */
-export function accountNameOf(config: Pick<Config, "accounts">, accountId: string): string | undefined {
+export function accountNameOf(
+  config: { accounts?: readonly { accountId: string; name?: string }[] },
+  accountId: string,
+): string | undefined {
   return config.accounts?.find((entry) => entry.accountId === accountId)?.name;
 }
 

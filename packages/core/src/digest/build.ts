@@ -1,4 +1,4 @@
-import { isAccountRouted } from "../accounts/accounts.js";
+import { accountNameOf, isAccountRouted } from "../accounts/accounts.js";
 import { imageConsoleUrl, registryConsoleUrl } from "../findings/report.js";
 import type { CompactFinding } from "../ledger/compact.js";
 import type { ChangeLogEntry, DigestState, RepositoryCoverage } from "../ledger/digest-records.js";
@@ -13,7 +13,7 @@ import {
   type Severity,
   type SeverityCounts,
 } from "../model.js";
-import { evaluateThresholds, matchesRepository, type RouteRule, type Thresholds } from "../policy/policy.js";
+import { evaluateThresholds, type RouteRule, routesImage, type Thresholds } from "../policy/policy.js";
 import { accountShortLabel } from "../view/image.js";
 import {
   DEFAULT_DIGEST_PERIOD_DAYS,
@@ -102,11 +102,9 @@ export function periodKeyOf(scheduledTime: Date): string {
 export function buildDigest(inputs: DigestInputs, route: DigestRouteInput): Digest {
   const { now, region } = inputs;
   const start = periodStartOf(route.state, now);
-  const nameOf = accountNames(inputs.accounts);
+  const nameOf = (accountId: string) => accountNameOf(inputs, accountId);
   const inRoute = (registryId: string, repository: string) =>
-    (!route.rule.accounts ||
-      isAccountRouted(route.rule.accounts, { account: registryId, accountName: nameOf(registryId) })) &&
-    (!route.rule.repositories || matchesRepository(route.rule.repositories, repository));
+    routesImage(route.rule, { account: registryId, accountName: nameOf(registryId), repository });
   const counted = countedSeverities(route.rule.minSeverity);
   // A multi-account digest names the account of every image reference; a single-account one stays as it was.
   const displayReference = inputs.accounts
@@ -399,11 +397,6 @@ function registryOf(referenceName: string): string {
 }
 
 /** The configured `name` of an account id, if any. */
-function accountNames(accounts: DigestInputs["accounts"]): (accountId: string) => string | undefined {
-  const names = new Map((accounts ?? []).map((entry) => [entry.accountId, entry.name]));
-  return (accountId) => names.get(accountId) || undefined;
-}
-
 function coverageOf(
   records: readonly RepositoryCoverage[],
   repositories: readonly { registryId: string; repositoryName: string }[],

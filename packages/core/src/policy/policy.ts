@@ -188,6 +188,18 @@ export function decideVerdict(
 }
 
 /**
+ * Whether an entry's `accounts` (ids or names) and `repositories` regex cover an image: the part of routing that
+ * reports and digests share (a digest line has no severity to compare with `minSeverity` before it is counted).
+ */
+export function routesImage(
+  rule: Pick<RouteRule, "accounts" | "repositories">,
+  image: { account: string; accountName?: string; repository: string },
+): boolean {
+  if (rule.accounts && !isAccountRouted(rule.accounts, image)) return false;
+  return !rule.repositories || matchesRepository(rule.repositories, image.repository);
+}
+
+/**
  * Whether a reporter entry receives a report, by its `accounts` (ids or names), `repositories` regex and
  * `minSeverity`; due-ness is the verdict's call.
  */
@@ -196,12 +208,12 @@ export function routeReport(
     Partial<Pick<ScanReport, "account" | "accountName">>,
   rule: RouteRule,
 ): boolean {
-  if (
-    rule.accounts &&
-    !isAccountRouted(rule.accounts, { account: report.account ?? "", accountName: report.accountName })
-  )
-    return false;
-  if (rule.repositories && !matchesRepository(rule.repositories, report.repository)) return false;
+  const image = {
+    account: report.account ?? "",
+    accountName: report.accountName,
+    repository: report.repository,
+  };
+  if (!routesImage(rule, image)) return false;
   if (rule.minSeverity === undefined) return true;
   // A failed scan has no findings to compare, yet its images may hold anything: a team that asked only
   // for severe findings still needs to know its image went unchecked, so a failure report passes.

@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { accountNameOf, coveredAccounts, isAccountRouted } from "../accounts/accounts.js";
+import { accountNameOf, coveredAccounts } from "../accounts/accounts.js";
 import type { Config } from "../config/schema.js";
 import { buildDigest, type DigestInputs, type ImageInUse, periodStartOf } from "../digest/build.js";
 import type { Digest } from "../digest/model.js";
@@ -13,7 +13,7 @@ import { imageName } from "../ledger/records.js";
 import { summarizeFindings } from "../ledger/summary.js";
 import type { IntelSourceStatus } from "../model.js";
 import { isContainerImage } from "../planner.js";
-import { matchesRepository } from "../policy/policy.js";
+import { routesImage } from "../policy/policy.js";
 import type { ReporterLogger } from "../reporters/contract.js";
 import type { LoadedReporter } from "../reporters/loader.js";
 import { isRepositorySelected } from "../repository-filter.js";
@@ -231,16 +231,10 @@ async function gatherInputs(
   const gatewayOf = (accountId?: string) =>
     typeof options.gateway === "function" ? options.gateway(accountId) : options.gateway;
 
-  const anyRoute = (registryId: string, name: string) =>
-    routes.some(
-      ({ entry }) =>
-        (!entry.accounts ||
-          isAccountRouted(entry.accounts, {
-            account: registryId,
-            accountName: accountNameOf(options.config, registryId),
-          })) &&
-        (!entry.repositories || matchesRepository(entry.repositories, name)),
-    );
+  const anyRoute = (registryId: string, repository: string) => {
+    const image = { account: registryId, accountName: accountNameOf(options.config, registryId), repository };
+    return routes.some(({ entry }) => routesImage(entry, image));
+  };
   const covered = await listCoveredRepositories(options, gatewayOf);
   const selected = covered.repositories.filter(
     (r) =>
